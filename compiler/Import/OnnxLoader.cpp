@@ -1,0 +1,223 @@
+// The onnx-library side of import; every exception stops here.
+#include "compiler/Import/OnnxLoader.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "compiler/Import/SupportedOps.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "onnx/checker.h"
+#include "onnx/defs/schema.h"
+#include "onnx/shape_inference/implementation.h"
+#include "onnx/version_converter/convert.h"
+
+namespace lmc::import {
+
+absl::Status parseInputShape(const std::string &text, LoadOptions &options) {
+  size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    return absl::InvalidArgumentError(
+        absl::StrCat("--input-shape '", text, "' must look like NAME=1x128"));
+  std::vector<int64_t> dims;
+  for (absl::string_view part : absl::StrSplit(text.substr(eq + 1), 'x')) {
+    int64_t d;
+    if (!absl::SimpleAtoi(part, &d) || d < 0)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--input-shape '", text, "': '", part, "' is not a non-negative dimension"));
+    dims.push_back(d);
+  }
+  options.inputShapes[text.substr(0, eq)] = dims;
+  return absl::OkStatus();
+}
+
+int64_t defaultOpset(const onnx::ModelProto &model) {
+  for (const auto &o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      return o.version();
+  return 0;
+}
+
+namespace {
+
+std::string dirName(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// Moves external tensor data into raw_data so that everything downstream
+// sees ordinary tensors.
+absl::Status loadExternalData(const std::string &path, onnx::TensorProto &tensor) {
+  if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+    return absl::OkStatus();
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &kv : tensor.external_data()) {
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset" && !absl::SimpleAtoi(kv.value(), &offset))
+      offset = -1;
+    else if (kv.key() == "length" && !absl::SimpleAtoi(kv.value(), &length))
+      length = -2;
+  }
+  if (location.empty() || location[0] == '/' || location.find("..") != std::string::npos ||
+      offset < 0 || length < -1)
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": initializer '", tensor.name(),
+        "' has invalid external data (location '", location, "'): re-export the model"));
+  std::string file = dirName(path) + "/" + location;
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return absl::NotFoundError(absl::StrCat(path, ": initializer '", tensor.name(),
+                                            "' keeps its data in '", file,
+                                            "', which cannot be read: put it next to the model"));
+  in.seekg(0, std::ios::end);
+  int64_t size = in.tellg();
+  if (length < 0)
+    length = size - offset;
+  if (offset + length > size)
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": initializer '", tensor.name(), "' reads bytes [", offset, ", ", offset + length,
+        ") of '", file, "', which has ", size, " bytes"));
+  std::string data(length, '\0');
+  in.seekg(offset);
+  in.read(data.data(), length);
+  tensor.set_raw_data(std::move(data));
+  tensor.clear_external_data();
+  tensor.set_data_location(onnx::TensorProto::DEFAULT);
+  return absl::OkStatus();
+}
+
+absl::Status loadAllExternalData(const std::string &path, onnx::GraphProto &graph) {
+  for (auto &t : *graph.mutable_initializer())
+    if (absl::Status s = loadExternalData(path, t); !s.ok())
+      return s;
+  for (auto &node : *graph.mutable_node())
+    for (auto &attr : *node.mutable_attribute()) {
+      if (attr.has_t())
+        if (absl::Status s = loadExternalData(path, *attr.mutable_t()); !s.ok())
+          return s;
+      if (attr.has_g())
+        if (absl::Status s = loadAllExternalData(path, *attr.mutable_g()); !s.ok())
+          return s;
+    }
+  return absl::OkStatus();
+}
+
+std::string shapeText(const onnx::TensorShapeProto &shape) {
+  std::vector<std::string> dims;
+  for (const auto &d : shape.dim())
+    dims.push_back(d.has_dim_value() ? std::to_string(d.dim_value())
+                   : d.has_dim_param() ? d.dim_param()
+                                       : "?");
+  return "[" + absl::StrJoin(dims, ", ") + "]";
+}
+
+// Applies --input-shape bindings and lists the inputs still dynamic.
+absl::Status bindInputShapes(const std::string &path, onnx::ModelProto &model,
+                             const LoadOptions &options) {
+  std::set<std::string> initializers;
+  for (const auto &t : model.graph().initializer())
+    initializers.insert(t.name());
+  std::set<std::string> used;
+  std::vector<std::string> dynamic;
+  for (auto &input : *model.mutable_graph()->mutable_input()) {
+    if (initializers.count(input.name()))
+      continue;
+    if (!input.type().has_tensor_type())
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": input '", input.name(), "' is not a tensor; lmc supports tensor inputs only"));
+    auto *tensorType = input.mutable_type()->mutable_tensor_type();
+    auto it = options.inputShapes.find(input.name());
+    if (it != options.inputShapes.end()) {
+      used.insert(input.name());
+      auto *shape = tensorType->mutable_shape();
+      if (tensorType->has_shape() && shape->dim_size() != static_cast<int>(it->second.size()))
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": --input-shape gives '", input.name(), "' rank ", it->second.size(),
+            " but the model declares ", shapeText(*shape)));
+      for (int d = 0; d < shape->dim_size(); ++d) {
+        const auto &dim = shape->dim(d);
+        if (dim.has_dim_value() && dim.dim_value() != it->second[d])
+          return absl::InvalidArgumentError(absl::StrCat(
+              path, ": --input-shape gives '", input.name(), "' dimension ", d, " = ",
+              it->second[d], " but the model fixes it to ", dim.dim_value()));
+      }
+      shape->clear_dim();
+      for (int64_t d : it->second)
+        shape->add_dim()->set_dim_value(d);
+      continue;
+    }
+    bool isStatic = tensorType->has_shape();
+    for (const auto &d : tensorType->shape().dim())
+      isStatic &= d.has_dim_value();
+    if (!isStatic)
+      dynamic.push_back(absl::StrCat(input.name(), " ",
+                                     tensorType->has_shape() ? shapeText(tensorType->shape())
+                                                             : "(unknown rank)"));
+  }
+  for (const auto &[name, dims] : options.inputShapes)
+    if (!used.count(name))
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": --input-shape names '", name, "', which is not a model input"));
+  if (!dynamic.empty())
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": inputs with dynamic dimensions: ", absl::StrJoin(dynamic, "; "),
+        "; bind each with --input-shape NAME=DIMS (e.g. --input-shape ",
+        dynamic.front().substr(0, dynamic.front().find(' ')), "=1x16)"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
+                                               const LoadOptions &options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string bytes = buffer.str();
+  onnx::ModelProto model;
+  if (bytes.empty() || !model.ParseFromString(bytes))
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not a valid ONNX model (the protobuf does not parse; truncated or not ONNX?)"));
+  if (!model.has_graph())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the ONNX model has no graph"));
+  if (absl::Status s = checkSupportedOps(path, model); !s.ok())
+    return s;
+  try {
+    if (absl::Status s = loadAllExternalData(path, *model.mutable_graph()); !s.ok())
+      return s;
+    onnx::checker::check_model(model);
+    int64_t opset = defaultOpset(model);
+    if (opset > kMaxOpset)
+      return absl::UnimplementedError(absl::StrCat(
+          path, ": opset ", opset, " is newer than lmc supports (", kMinOpset, "-", kMaxOpset,
+          "); export with opset ", kMaxOpset));
+    if (opset < kMinOpset) {
+      model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
+      onnx::checker::check_model(model);
+    }
+    if (absl::Status s = bindInputShapes(path, model, options); !s.ok())
+      return s;
+    onnx::ShapeInferenceOptions inference(/*check_type=*/false, /*strict_mode=*/0,
+                                          /*data_prop=*/true);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), inference);
+  } catch (const onnx::checker::ValidationError &e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the ONNX checker rejects the model: ", e.what()));
+  } catch (const onnx::InferenceError &e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ONNX shape inference fails: ", e.what()));
+  } catch (const std::exception &e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the onnx library rejects the model: ", e.what()));
+  }
+  return model;
+}
+
+}  // namespace lmc::import

@@ -1,0 +1,38 @@
+// Loading an ONNX model with the onnx library: parse, external data,
+// checker, version conversion, input-shape binding and shape inference.
+// Built with C++ exceptions (the onnx library throws); no MLIR here.
+#ifndef LMC_IMPORT_ONNXLOADER_H
+#define LMC_IMPORT_ONNXLOADER_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "onnx/onnx_pb.h"
+
+namespace lmc::import {
+
+inline constexpr int kMinOpset = 13;
+inline constexpr int kMaxOpset = 17;
+
+struct LoadOptions {
+  // Binds dynamic (or overrides) input dimensions: name -> full shape.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+// Parses "name=1x128" into a binding; error text names what is wrong.
+absl::Status parseInputShape(const std::string &text, LoadOptions &options);
+
+// Returns a checked, opset >= 13, shape-inferred model whose graph inputs
+// all have static shapes. Errors name the file and say what to do.
+absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
+                                               const LoadOptions &options);
+
+// The default-domain opset the model imports (0 if none).
+int64_t defaultOpset(const onnx::ModelProto &model);
+
+}  // namespace lmc::import
+
+#endif  // LMC_IMPORT_ONNXLOADER_H

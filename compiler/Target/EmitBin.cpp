@@ -1,0 +1,235 @@
+// Serializes a planned lmc_isa module into the .bin format.
+#include "compiler/Target/EmitBin.h"
+
+#include <cstring>
+#include <map>
+
+#include "dialects/Isa/Isa.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "runtime/format/Writer.h"
+
+using namespace mlir;
+namespace fmt = lmc::format;
+namespace lisa = lmc::isa;
+
+namespace lmc::target {
+namespace {
+
+std::optional<fmt::DType> dtypeOf(Type t) {
+  if (t.isF32()) return fmt::DType::F32;
+  if (t.isF16()) return fmt::DType::F16;
+  if (t.isBF16()) return fmt::DType::BF16;
+  if (t.isF64()) return fmt::DType::F64;
+  if (t.isInteger(1)) return fmt::DType::Bool;
+  auto it = dyn_cast<IntegerType>(t);
+  if (!it)
+    return std::nullopt;
+  bool u = it.isUnsigned();
+  switch (it.getWidth()) {
+  case 8: return u ? fmt::DType::U8 : fmt::DType::I8;
+  case 16: return u ? fmt::DType::U16 : fmt::DType::I16;
+  case 32: return u ? fmt::DType::U32 : fmt::DType::I32;
+  case 64: return u ? fmt::DType::U64 : fmt::DType::I64;
+  default: return std::nullopt;
+  }
+}
+
+std::optional<fmt::Opcode> opcodeOf(StringRef mnemonic) {
+  for (uint16_t k = 0; k < static_cast<uint16_t>(fmt::Opcode::NumOpcodes); ++k)
+    if (mnemonic == fmt::kOpcodeInfo[k].mnemonic)
+      return static_cast<fmt::Opcode>(k);
+  return std::nullopt;
+}
+
+std::optional<fmt::Unit> unitOf(StringRef name) {
+  for (uint8_t k = 0; k < fmt::kNumUnits; ++k)
+    if (name == fmt::unitName(static_cast<fmt::Unit>(k)))
+      return static_cast<fmt::Unit>(k);
+  return std::nullopt;
+}
+
+// The bytes of a constant as stored in the .bin: little-endian, i1 as bytes.
+std::vector<char> constantBytes(ElementsAttr value) {
+  auto dense = cast<DenseElementsAttr>(value);
+  auto type = cast<ShapedType>(dense.getType());
+  int64_t n = type.getNumElements();
+  Type elem = type.getElementType();
+  if (elem.isInteger(1)) {
+    std::vector<char> out;
+    out.reserve(n);
+    for (bool v : dense.getValues<bool>())
+      out.push_back(v ? 1 : 0);
+    return out;
+  }
+  size_t width = elem.getIntOrFloatBitWidth() / 8;
+  ArrayRef<char> raw = dense.getRawData();
+  if (!dense.isSplat())
+    return std::vector<char>(raw.begin(), raw.end());
+  std::vector<char> out(n * width);
+  for (int64_t k = 0; k < n; ++k)
+    std::memcpy(out.data() + k * width, raw.data(), width);
+  return out;
+}
+
+// (node name, op type) of an op's location, as the importer builds them.
+std::pair<std::string, std::string> nodeOf(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string op;
+    if (auto child = dyn_cast<NameLoc>(name.getChildLoc()))
+      op = child.getName().str();
+    return {name.getName().str(), op};
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations()) {
+      auto r = nodeOf(inner);
+      if (!r.first.empty())
+        return r;
+    }
+  return {"", ""};
+}
+
+struct BufferInfo {
+  fmt::Space space;
+  uint64_t base;    // byte offset of the buffer in its space
+  uint32_t buffer;  // IO index
+};
+
+}  // namespace
+
+LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOptions &options,
+                      EmitSummary *summary) {
+  auto funcs = module.getOps<func::FuncOp>();
+  if (std::distance(funcs.begin(), funcs.end()) != 1)
+    return module.emitError("expected exactly one function to emit");
+  func::FuncOp func = *funcs.begin();
+
+  fmt::Writer writer;
+  fmt::Metadata &meta = writer.metadata();
+  meta.set_compiler_version(options.compilerVersion);
+  if (auto s = module->getAttrOfType<StringAttr>("lmc.source")) {
+    std::string source = s.str();
+    meta.set_source(source.substr(source.rfind('/') + 1));
+  }
+  if (auto s = module->getAttrOfType<StringAttr>("lmc.graph_name"))
+    meta.set_graph_name(s.str());
+  if (auto s = module->getAttrOfType<StringAttr>("lmc.producer"))
+    meta.set_producer(s.str());
+  meta.mutable_target()->set_name(options.targetName);
+  meta.mutable_target()->set_granularity(fmt::Target::OPERATOR);
+  for (const std::string &o : options.options)
+    meta.add_options(o);
+  auto spaceBytes = [&](StringRef name) -> uint64_t {
+    auto a = module->getAttrOfType<IntegerAttr>(("lmc." + name + "_bytes").str());
+    return a ? a.getInt() : 0;
+  };
+  meta.set_sram_bytes(spaceBytes("sram"));
+  meta.set_dram_bytes(spaceBytes("dram"));
+  meta.set_state_bytes(spaceBytes("state"));
+
+  // IO signature, in index order.
+  std::map<int64_t, lisa::IoOp> inputs, outputs;
+  func.walk([&](lisa::IoOp io) {
+    (io.getOutput() ? outputs : inputs)[static_cast<int64_t>(io.getIndex())] = io;
+  });
+  auto addTensor = [&](fmt::TensorInfo *info, lisa::IoOp io) -> LogicalResult {
+    auto type = cast<RankedTensorType>(io.getType());
+    auto dtype = dtypeOf(type.getElementType());
+    if (!dtype)
+      return io.emitOpError("element type ") << type.getElementType() << " has no .bin dtype";
+    info->set_name(io.getName().str());
+    info->set_dtype(static_cast<uint32_t>(*dtype));
+    for (int64_t d : type.getShape())
+      info->add_shape(d);
+    return success();
+  };
+  for (auto &[index, io] : inputs)
+    if (failed(addTensor(writer.io().add_inputs(), io)))
+      return failure();
+  for (auto &[index, io] : outputs)
+    if (failed(addTensor(writer.io().add_outputs(), io)))
+      return failure();
+
+  llvm::DenseMap<Value, BufferInfo> buffers;
+  std::map<std::pair<std::string, std::string>, uint32_t> locationIndex;
+  llvm::DenseMap<Attribute, uint64_t> constantOffsets;
+  uint64_t constantTotal = 0;
+  WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
+    if (auto io = dyn_cast<lisa::IoOp>(op)) {
+      uint32_t index = static_cast<uint32_t>(io.getIndex()) +
+                       (io.getOutput() ? static_cast<uint32_t>(inputs.size()) : 0);
+      buffers[io.getBuffer()] = {fmt::Space::Io, 0, index};
+      return WalkResult::advance();
+    }
+    if (auto c = dyn_cast<lisa::ConstOp>(op)) {
+      // Equal constants are one uniqued attribute: store them once.
+      auto [it, inserted] = constantOffsets.try_emplace(c.getValue(), 0);
+      if (inserted) {
+        std::vector<char> bytes = constantBytes(c.getValue());
+        constantTotal += bytes.size();
+        it->second = writer.addConstant(bytes.data(), bytes.size());
+      }
+      buffers[c.getBuffer()] = {fmt::Space::Const, it->second, 0};
+      return WalkResult::advance();
+    }
+    if (auto a = dyn_cast<lisa::AllocOp>(op)) {
+      if (!a.getOffset())
+        return a.emitOpError("has no offset: run lmc-plan-buffers before emission");
+      fmt::Space space = a.getSpace() == "sram"   ? fmt::Space::Sram
+                         : a.getSpace() == "state" ? fmt::Space::State
+                                                   : fmt::Space::Dram;
+      buffers[a.getBuffer()] = {space, static_cast<uint64_t>(*a.getOffset()), 0};
+      return WalkResult::advance();
+    }
+    auto inst = dyn_cast<lisa::InstOp>(op);
+    if (!inst)
+      return WalkResult::advance();
+    auto opcode = opcodeOf(inst.getOpcode());
+    auto unit = unitOf(inst.getUnit());
+    if (!opcode || !unit)
+      return inst.emitOpError("unknown opcode or unit");
+    std::vector<fmt::Region> regions;
+    for (auto [buffer, attr] : llvm::zip(inst.getBuffers(), inst.getRegions())) {
+      auto region = cast<lisa::RegionAttr>(attr);
+      auto it = buffers.find(buffer);
+      auto dtype = dtypeOf(region.getElementType());
+      if (it == buffers.end() || !dtype)
+        return inst.emitOpError("operand buffer or element type cannot be emitted");
+      fmt::Region r{};
+      r.space = static_cast<uint8_t>(it->second.space);
+      r.dtype = static_cast<uint8_t>(*dtype);
+      r.rank = static_cast<uint8_t>(region.getShape().size());
+      r.buffer = it->second.buffer;
+      r.offset = it->second.base + region.getOffset() * fmt::dtypeSize(*dtype);
+      for (unsigned d = 0; d < fmt::kMaxRank; ++d) {
+        bool used = d < r.rank;
+        r.shape[d] = used ? region.getShape()[d] : 1;
+        r.strides[d] = used ? region.getStrides()[d] : 0;
+      }
+      regions.push_back(r);
+    }
+    auto node = nodeOf(inst.getLoc());
+    uint32_t location = 0;
+    if (!node.first.empty()) {
+      auto [it, inserted] = locationIndex.try_emplace(node, 0);
+      if (inserted)
+        it->second = writer.addLocation(node.first, node.second);
+      location = it->second;
+    }
+    writer.addInstruction(*opcode, *unit, static_cast<uint64_t>(inst.getCycle()), location,
+                          regions, std::vector<int64_t>(inst.getImms().begin(), inst.getImms().end()));
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+
+  if (absl::Status s = writer.writeFile(path, options.compilerVersion); !s.ok())
+    return module.emitError(std::string(s.message()));
+  if (summary) {
+    summary->instructions = writer.instructionCount();
+    summary->constantBytes = constantTotal;
+    summary->dramBytes = meta.dram_bytes();
+  }
+  return success();
+}
+
+}  // namespace lmc::target

@@ -1,0 +1,32 @@
+// lmc_isa module -> .bin (runtime/format/Writer).
+#ifndef LMC_TARGET_EMITBIN_H
+#define LMC_TARGET_EMITBIN_H
+
+#include <string>
+#include <vector>
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
+
+namespace lmc::target {
+
+struct EmitOptions {
+  std::string targetName = "cpu";
+  std::string compilerVersion;
+  std::vector<std::string> options;  // recorded in the metadata
+};
+
+struct EmitSummary {
+  size_t instructions = 0;
+  uint64_t constantBytes = 0;
+  uint64_t dramBytes = 0;
+};
+
+// Writes `module` (planned lmc_isa) to `path` atomically. Reports problems as
+// diagnostics on the offending op.
+mlir::LogicalResult emitBin(mlir::ModuleOp module, const std::string &path,
+                            const EmitOptions &options, EmitSummary *summary = nullptr);
+
+}  // namespace lmc::target
+
+#endif  // LMC_TARGET_EMITBIN_H

@@ -1,0 +1,171 @@
+// `lmc compile`: ONNX -> lmc_graph -> lmc_isa -> .bin.
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "compiler/Import/OnnxImporter.h"
+#include "compiler/Import/OnnxLoader.h"
+#include "compiler/Import/SupportedOps.h"
+#include "compiler/Target/EmitBin.h"
+#include "compiler/tools/lmc/Args.h"
+#include "compiler/tools/lmc/Commands.h"
+#include "dialects/Graph/Graph.h"
+#include "dialects/Isa/Isa.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace lmc::cli {
+namespace {
+
+CommandSpec compileSpec() {
+  CommandSpec spec;
+  spec.name = "compile";
+  spec.usage = "lmc compile model.onnx -o model.bin [options]";
+  spec.summary = absl::StrCat(
+      "Compiles an ONNX model (opsets ", import::kMinOpset, "-", import::kMaxOpset,
+      "; older models are converted) into a .bin for the cpu target. Every input needs a\n"
+      "static shape: bind dynamic dimensions with --input-shape. On failure nothing is\n"
+      "written. Supported operators: ",
+      absl::StrJoin(import::supportedOps(), ", "), ".");
+  spec.options = {
+      {"-o", "FILE", "output .bin (or IR text with --emit graph|isa; default stdout)"},
+      {"--target", "NAME", "machine to compile for: cpu (the default)"},
+      {"--input-shape", "NAME=DIMS", "bind an input's shape, e.g. tokens=1x128", true},
+      {"--emit", "WHAT", "bin (default), graph (lmc_graph IR) or isa (planned lmc_isa IR)"},
+      {"--report", "", "print the memory plan"},
+      {"--mlir-print-ir-after-all", "", "print the IR after every pass to stderr"},
+  };
+  spec.minPositional = 1;
+  spec.maxPositional = 1;
+  return spec;
+}
+
+int fail(const std::string &message) {
+  // One line per error, whatever the onnx library put in its text.
+  std::string line = absl::StrReplaceAll(message, {{"\n", " "}});
+  std::fprintf(stderr, "lmc compile: error: %s\n", line.c_str());
+  return 1;
+}
+
+std::string describe(mlir::Location loc) {
+  if (auto name = mlir::dyn_cast<mlir::NameLoc>(loc)) {
+    std::string op;
+    if (auto child = mlir::dyn_cast<mlir::NameLoc>(name.getChildLoc()))
+      op = child.getName().str();
+    return absl::StrCat("node '", name.getName().str(), "'", op.empty() ? "" : " (" + op + ")");
+  }
+  return "";
+}
+
+bool printIr(mlir::ModuleOp module, const std::string &path) {
+  mlir::OpPrintingFlags flags;
+  flags.elideLargeElementsAttrs(16);
+  if (path.empty()) {
+    module->print(llvm::outs(), flags);
+    return true;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return false;
+  module->print(os, flags);
+  return true;
+}
+
+}  // namespace
+
+int compileMain(int argc, char **argv) {
+  CommandSpec spec = compileSpec();
+  Args args;
+  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  if (args.helpRequested()) {
+    std::fputs(formatHelp(spec).c_str(), stdout);
+    return 0;
+  }
+  const std::string input = args.positional()[0];
+  const std::string output = args.get("-o");
+  const std::string emit = args.get("--emit", "bin");
+  const std::string target = args.get("--target", "cpu");
+  if (emit != "bin" && emit != "graph" && emit != "isa")
+    return fail("--emit must be bin, graph or isa, not '" + emit + "'");
+  if (target != "cpu")
+    return fail("target '" + target + "' is not available in this version; available: cpu");
+  if (emit == "bin" && output.empty())
+    return fail("missing -o FILE for the .bin");
+
+  import::LoadOptions loadOptions;
+  std::vector<std::string> recorded;
+  for (const std::string &binding : args.getAll("--input-shape")) {
+    if (absl::Status s = import::parseInputShape(binding, loadOptions); !s.ok())
+      return fail(std::string(s.message()));
+    recorded.push_back("--input-shape " + binding);
+  }
+  absl::StatusOr<onnx::ModelProto> model = import::loadOnnxModel(input, loadOptions);
+  if (!model.ok())
+    return fail(std::string(model.status().message()));
+
+  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
+  context.loadDialect<graph::GraphDialect, isa::IsaDialect, mlir::func::FuncDialect>();
+  std::vector<std::string> errors;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    if (d.getSeverity() != mlir::DiagnosticSeverity::Error)
+      return mlir::success();
+    std::string text = d.str(), where = describe(d.getLocation());
+    if (!where.empty() && text.rfind("node '", 0) != 0)
+      text = where + ": " + text;
+    if (text.rfind(input, 0) != 0)
+      text = input + ": " + text;
+    errors.push_back(text);
+    return mlir::success();
+  });
+  auto failWithDiagnostics = [&](const std::string &fallback) {
+    return fail(errors.empty() ? fallback : errors.front());
+  };
+
+  mlir::OwningOpRef<mlir::ModuleOp> module = import::importOnnxGraph(context, *model, input);
+  if (!module || mlir::failed(mlir::verify(*module)))
+    return failWithDiagnostics(input + ": import failed");
+
+  mlir::PassManager pm(&context);
+  if (args.has("--mlir-print-ir-after-all"))
+    pm.enableIRPrinting(/*shouldPrintBeforePass=*/nullptr,
+                        /*shouldPrintAfterPass=*/[](mlir::Pass *, mlir::Operation *) { return true; },
+                        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+                        /*printAfterOnlyOnFailure=*/false, llvm::errs(),
+                        mlir::OpPrintingFlags().elideLargeElementsAttrs(16));
+  if (emit == "graph") {
+    pm.addPass(mlir::createCanonicalizerPass());
+    pm.addPass(mlir::createCSEPass());
+  } else {
+    buildCpuPipeline(pm, args.has("--report"));
+  }
+  if (mlir::failed(pm.run(*module)))
+    return failWithDiagnostics(input + ": compilation failed");
+  if (emit != "bin")
+    return printIr(*module, output) ? 0 : fail("cannot write " + output);
+
+  target::EmitOptions emitOptions;
+  emitOptions.targetName = target;
+  emitOptions.compilerVersion = LMC_VERSION_STRING;
+  emitOptions.options = recorded;
+  target::EmitSummary summary;
+  if (mlir::failed(target::emitBin(*module, output, emitOptions, &summary)))
+    return failWithDiagnostics("cannot write " + output);
+  std::printf("%s -> %s: %zu instructions, %.2f MB constants, %.2f MB working memory (target %s)\n",
+              input.c_str(), output.c_str(), summary.instructions,
+              summary.constantBytes / 1e6, summary.dramBytes / 1e6, target.c_str());
+  return 0;
+}
+
+}  // namespace lmc::cli

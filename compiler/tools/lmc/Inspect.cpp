@@ -1,0 +1,174 @@
+// `lmc inspect`: prints a .bin's header, sections, metadata, IO signature
+// and a disassembly with the ONNX node of every instruction.
+#include <cstring>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "compiler/tools/lmc/Args.h"
+#include "compiler/tools/lmc/Commands.h"
+#include "runtime/format/Reader.h"
+
+namespace lmc::cli {
+namespace {
+
+using format::DType;
+using format::Opcode;
+using format::Region;
+using format::Space;
+
+CommandSpec inspectSpec() {
+  CommandSpec spec;
+  spec.name = "inspect";
+  spec.usage = "lmc inspect model.bin";
+  spec.summary =
+      "Verifies a compiled model and prints its header, section table, metadata (source,\n"
+      "target, memory space sizes), input/output signature and a disassembly: one line per\n"
+      "instruction with its unit, issue cycle, operands, immediates and ONNX node.";
+  spec.minPositional = 1;
+  spec.maxPositional = 1;
+  return spec;
+}
+
+std::string dims(const int64_t *shape, int rank) {
+  return absl::StrCat("[", absl::StrJoin(shape, shape + rank, ","), "]");
+}
+
+bool isContiguous(const Region &r) {
+  int64_t stride = 1;
+  for (int k = r.rank - 1; k >= 0; --k) {
+    if (r.shape[k] != 1 && r.strides[k] != stride)
+      return false;
+    stride *= r.shape[k];
+  }
+  return true;
+}
+
+std::string ioName(const format::BinFile &f, uint32_t buffer) {
+  size_t inputs = f.io().inputs_size();
+  if (buffer < inputs)
+    return absl::StrCat("io.in", buffer, " '", f.io().inputs(int(buffer)).name(), "'");
+  return absl::StrCat("io.out", buffer - inputs, " '",
+                      f.io().outputs(int(buffer - inputs)).name(), "'");
+}
+
+// "dram[4096] f32[1,16,64] strides[1024,64,1]", "io.in0 'tokens' i64[1,16]".
+std::string formatOperand(const format::BinFile &f, const Region &r) {
+  std::string text;
+  if (static_cast<Space>(r.space) == Space::Io) {
+    text = ioName(f, r.buffer);
+    if (r.offset)
+      absl::StrAppend(&text, "[", r.offset, "]");
+  } else {
+    text = absl::StrCat(format::spaceName(static_cast<Space>(r.space)), "[", r.offset, "]");
+  }
+  absl::StrAppend(&text, " ", format::dtypeName(static_cast<DType>(r.dtype)),
+                  dims(r.shape, r.rank));
+  if (!isContiguous(r))
+    absl::StrAppend(&text, " strides", dims(r.strides, r.rank));
+  return text;
+}
+
+std::string formatImms(Opcode op, const int64_t *imms) {
+  switch (op) {
+  case Opcode::Concat:
+  case Opcode::Gather:
+  case Opcode::Softmax:
+    return absl::StrCat("axis=", imms[0]);
+  case Opcode::Trilu:
+    return absl::StrCat("k=", imms[0], " ", imms[1] ? "upper" : "lower");
+  case Opcode::LayerNorm: {
+    double eps;
+    std::memcpy(&eps, &imms[1], sizeof(eps));
+    return absl::StrFormat("axis=%d epsilon=%g", imms[0], eps);
+  }
+  default: {
+    std::vector<int64_t> values(imms, imms + format::opcodeInfo(op).numImms);
+    return values.empty() ? "" : absl::StrCat("imms=", absl::StrJoin(values, ","));
+  }
+  }
+}
+
+std::string formatTensor(const format::TensorInfo &t) {
+  std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
+  return absl::StrCat(format::dtypeName(static_cast<DType>(t.dtype())), dims(shape.data(),
+                                                                              int(shape.size())));
+}
+
+void print(const format::BinFile &f, std::ostream &os) {
+  const format::FileHeader &h = f.header();
+  const format::Metadata &m = f.metadata();
+  os << f.path() << ": lmc .bin format " << h.formatVersion << ", compiled by lmc "
+     << h.compilerVersion << "\n";
+  os << absl::StrFormat("  file size %d bytes, checksum %#018x\n", h.fileSize, h.checksum);
+  os << "sections:\n";
+  for (const format::SectionEntry &s : f.sections())
+    os << absl::StrFormat("  %-13s offset %-10d size %d\n",
+                          format::sectionName(static_cast<format::SectionKind>(s.kind)), s.offset,
+                          s.size);
+  os << "metadata:\n";
+  os << "  source        " << (m.source().empty() ? "(unknown)" : m.source()) << "\n";
+  if (!m.graph_name().empty() || !m.producer().empty())
+    os << "  graph         " << m.graph_name()
+       << (m.producer().empty() ? "" : absl::StrCat(" (produced by ", m.producer(), ")")) << "\n";
+  const format::Target &t = m.target();
+  os << "  target        " << (t.name().empty() ? "(unnamed)" : t.name());
+  if (t.granularity() != format::Target::GRANULARITY_UNSPECIFIED)
+    os << ", " << format::Target::Granularity_Name(t.granularity()) << " granularity";
+  if (t.clock_mhz() > 0)
+    os << ", " << t.clock_mhz() << " MHz";
+  os << "\n";
+  os << "  sram          " << m.sram_bytes() << " bytes\n";
+  os << "  dram          " << m.dram_bytes() << " bytes\n";
+  os << "  state         " << m.state_bytes() << " bytes\n";
+  os << "  constants     " << f.constantsSize() << " bytes\n";
+  if (m.options_size())
+    os << "  options       " << absl::StrJoin(m.options(), " ") << "\n";
+  os << "inputs:\n";
+  for (int i = 0; i < f.io().inputs_size(); ++i)
+    os << "  io.in" << i << " '" << f.io().inputs(i).name() << "' "
+       << formatTensor(f.io().inputs(i)) << "\n";
+  os << "outputs:\n";
+  for (int i = 0; i < f.io().outputs_size(); ++i)
+    os << "  io.out" << i << " '" << f.io().outputs(i).name() << "' "
+       << formatTensor(f.io().outputs(i)) << "\n";
+  os << "instructions (" << f.instructions().size() << "):\n";
+  size_t index = 0;
+  for (const format::InstructionView &inst : f.instructions()) {
+    std::vector<std::string> operands;
+    for (unsigned k = 0; k < inst.header->numOperands; ++k)
+      operands.push_back(formatOperand(f, inst.operands[k]));
+    std::string imms = formatImms(inst.opcode(), inst.imms);
+    os << absl::StrFormat("  %5d  %-4s %8d  %-11s %s%s  ; %s\n", index++,
+                          format::unitName(static_cast<format::Unit>(inst.header->unit)),
+                          inst.header->cycle, format::opcodeInfo(inst.opcode()).mnemonic,
+                          absl::StrJoin(operands, ", "), imms.empty() ? "" : ", " + imms,
+                          f.describeLocation(inst.header->location));
+  }
+}
+
+}  // namespace
+
+int inspectMain(int argc, char **argv) {
+  CommandSpec spec = inspectSpec();
+  Args args;
+  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 2;
+  }
+  if (args.helpRequested()) {
+    std::cout << formatHelp(spec);
+    return 0;
+  }
+  absl::StatusOr<std::unique_ptr<format::BinFile>> file =
+      format::BinFile::open(args.positional()[0]);
+  if (!file.ok()) {
+    std::cerr << "lmc inspect: error: " << file.status().message() << "\n";
+    return 1;
+  }
+  print(**file, std::cout);
+  return 0;
+}
+
+}  // namespace lmc::cli

@@ -1,0 +1,238 @@
+// `lmc run`: executes a .bin on the CPU with .npy inputs and prints or
+// saves its outputs.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "compiler/tools/lmc/Args.h"
+#include "compiler/tools/lmc/Commands.h"
+#include "runtime/kernels/Half.h"
+#include "runtime/src/Npy.h"
+#include "runtime/src/Session.h"
+
+namespace lmc::cli {
+namespace {
+
+using format::DType;
+
+constexpr int kShownValues = 8;
+
+CommandSpec runSpec() {
+  CommandSpec spec;
+  spec.name = "run";
+  spec.usage = "lmc run model.bin --input NAME=FILE.npy ... [--output-dir DIR] [--threads N]";
+  spec.summary =
+      "Runs a compiled model on this CPU. Every input of the model must be given once as a\n"
+      ".npy file of exactly its dtype and shape (see 'lmc inspect model.bin'). For each\n"
+      "output, prints its dtype, shape, min/max/mean and first values; with --output-dir,\n"
+      "also writes DIR/<output name>.npy.";
+  spec.options = {
+      {"--input", "NAME=FILE.npy", "bind the model input NAME to the array in FILE.npy", true},
+      {"--output-dir", "DIR", "write each output to DIR/<name>.npy ('/' in names becomes '_')"},
+      {"--threads", "N",
+       "worker threads (accepted for scripts; this version always runs on 1 worker)"},
+  };
+  spec.minPositional = 1;
+  spec.maxPositional = 1;
+  return spec;
+}
+
+std::string describeType(DType dtype, const std::vector<int64_t> &shape) {
+  return absl::StrCat(format::dtypeName(dtype), " [", absl::StrJoin(shape, ", "), "]");
+}
+
+std::vector<int64_t> shapeOf(const format::TensorInfo &t) {
+  return std::vector<int64_t>(t.shape().begin(), t.shape().end());
+}
+
+double elementAsDouble(DType dtype, const uint8_t *p) {
+  switch (dtype) {
+  case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
+  case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
+  case DType::F16: { uint16_t v; std::memcpy(&v, p, 2); return kernels::halfToFloat(v); }
+  case DType::BF16: { uint16_t v; std::memcpy(&v, p, 2); return kernels::bfloat16ToFloat(v); }
+  case DType::I8: return static_cast<int8_t>(*p);
+  case DType::U8: return *p;
+  case DType::Bool: return *p != 0;
+  case DType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
+  case DType::U16: { uint16_t v; std::memcpy(&v, p, 2); return v; }
+  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+  case DType::U32: { uint32_t v; std::memcpy(&v, p, 4); return v; }
+  case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
+  case DType::U64: { uint64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
+  }
+  return 0;
+}
+
+std::string formatValue(DType dtype, double v) {
+  if (dtype == DType::Bool)
+    return v != 0 ? "true" : "false";
+  if (dtype == DType::F32 || dtype == DType::F64 || dtype == DType::F16 || dtype == DType::BF16)
+    return absl::StrFormat("%.6g", v);
+  return absl::StrFormat("%.0f", v);
+}
+
+// "logits f32 [1, 4]: min -1 max 2 mean 0.5\n  values: 1, 2, ..."
+std::string summarize(const std::string &name, DType dtype, const std::vector<int64_t> &shape,
+                      const uint8_t *data, uint64_t bytes) {
+  size_t elem = format::dtypeSize(dtype);
+  uint64_t count = elem ? bytes / elem : 0;
+  std::string text = absl::StrCat("output '", name, "' ", describeType(dtype, shape));
+  if (count == 0)
+    return absl::StrCat(text, ": empty\n");
+  double lo = INFINITY, hi = -INFINITY, sum = 0;
+  uint64_t nans = 0;
+  std::vector<std::string> first;
+  for (uint64_t i = 0; i < count; ++i) {
+    double v = elementAsDouble(dtype, data + i * elem);
+    if (i < kShownValues)
+      first.push_back(formatValue(dtype, v));
+    if (std::isnan(v)) {
+      ++nans;
+      continue;
+    }
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  if (nans == count)
+    absl::StrAppend(&text, ": all ", count, " values are NaN\n");
+  else
+    absl::StrAppend(&text, ": min ", formatValue(dtype, lo), " max ", formatValue(dtype, hi),
+                    " mean ", absl::StrFormat("%.6g", sum / double(count - nans)),
+                    nans ? absl::StrCat(" (", nans, " NaN)") : "", "\n");
+  absl::StrAppend(&text, "  values: ", absl::StrJoin(first, ", "),
+                  count > kShownValues ? absl::StrCat(", ... (", count, " in all)") : "", "\n");
+  return text;
+}
+
+std::string sanitizeFileName(const std::string &name) {
+  std::string out;
+  for (char c : name)
+    out.push_back(c == '/' || c == '\\' || c == '\0' ? '_' : c);
+  if (out.empty() || out == "." || out == "..")
+    out = "_" + out;
+  return out;
+}
+
+int usageError(const std::string &message) {
+  std::cerr << message << "\n";
+  return 2;
+}
+
+int error(const std::string &message) {
+  std::cerr << "lmc run: error: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int runMain(int argc, char **argv) {
+  CommandSpec spec = runSpec();
+  Args args;
+  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok())
+    return usageError(std::string(s.message()));
+  if (args.helpRequested()) {
+    std::cout << formatHelp(spec);
+    return 0;
+  }
+  if (args.has("--threads")) {
+    int threads = 0;
+    if (!absl::SimpleAtoi(args.get("--threads"), &threads) || threads < 1)
+      return usageError(absl::StrCat("lmc run: --threads takes a positive integer, got '",
+                                     args.get("--threads"), "'"));
+  }
+  const std::string modelPath = args.positional()[0];
+
+  // Parse the bindings before the model is loaded, so usage errors are cheap.
+  std::vector<std::pair<std::string, std::string>> bindings;
+  for (const std::string &binding : args.getAll("--input")) {
+    size_t eq = binding.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size())
+      return usageError(absl::StrCat("lmc run: --input takes NAME=FILE.npy, got '", binding, "'"));
+    bindings.emplace_back(binding.substr(0, eq), binding.substr(eq + 1));
+  }
+
+  absl::StatusOr<std::unique_ptr<runtime::Session>> session = runtime::openSession(modelPath);
+  if (!session.ok())
+    return error(std::string(session.status().message()));
+  runtime::Session &s = **session;
+
+  auto listInputs = [&] {
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < s.numInputs(); ++i)
+      parts.push_back(absl::StrCat("'", s.inputInfo(i).name(), "' ",
+                                   describeType(static_cast<DType>(s.inputInfo(i).dtype()),
+                                                shapeOf(s.inputInfo(i)))));
+    return parts.empty() ? std::string("it has none") : absl::StrJoin(parts, ", ");
+  };
+
+  std::set<std::string> seen;
+  for (const auto &[name, file] : bindings) {
+    std::optional<size_t> index = s.findInput(name);
+    if (!index)
+      return error(absl::StrCat(modelPath, " has no input '", name, "'; its inputs: ",
+                                listInputs()));
+    if (!seen.insert(name).second)
+      return error(absl::StrCat("input '", name, "' is bound more than once"));
+    absl::StatusOr<runtime::NpyArray> array = runtime::readNpy(file);
+    if (!array.ok())
+      return error(std::string(array.status().message()));
+    const format::TensorInfo &info = s.inputInfo(*index);
+    DType want = static_cast<DType>(info.dtype());
+    std::vector<int64_t> wantShape = shapeOf(info);
+    if (array->dtype != want || array->shape != wantShape)
+      return error(absl::StrCat("input '", name, "' of ", modelPath, " expects ",
+                                describeType(want, wantShape), ", ", file, " holds ",
+                                describeType(array->dtype, array->shape),
+                                ": save the array with that dtype and shape (e.g. "
+                                "numpy.save(f, x.astype(...).reshape(...)))"));
+    if (absl::Status st = s.bindInput(*index, array->data.data(), array->data.size()); !st.ok())
+      return error(std::string(st.message()));
+  }
+  for (size_t i = 0; i < s.numInputs(); ++i)
+    if (!s.isBound(i))
+      return error(absl::StrCat("input '", s.inputInfo(i).name(), "' of ", modelPath,
+                                " is not bound; pass --input ", s.inputInfo(i).name(),
+                                "=FILE.npy (inputs: ", listInputs(), ")"));
+
+  if (absl::Status st = s.run(); !st.ok())
+    return error(std::string(st.message()));
+
+  std::string outDir = args.get("--output-dir");
+  if (!outDir.empty() && ::mkdir(outDir.c_str(), 0777) != 0 && errno != EEXIST)
+    return error(absl::StrCat("cannot create output directory ", outDir, ": ",
+                              std::strerror(errno)));
+  std::set<std::string> written;
+  for (size_t i = 0; i < s.numOutputs(); ++i) {
+    const format::TensorInfo &info = s.outputInfo(i);
+    DType dtype = static_cast<DType>(info.dtype());
+    std::vector<int64_t> shape = shapeOf(info);
+    std::cout << summarize(info.name(), dtype, shape, s.outputData(i), s.outputBytes(i));
+    if (outDir.empty())
+      continue;
+    std::string fileName = sanitizeFileName(info.name());
+    // Two names may sanitize alike ("a/b" and "a_b"): keep both files.
+    while (!written.insert(fileName).second)
+      fileName += "_";
+    std::string path = absl::StrCat(outDir, "/", fileName, ".npy");
+    if (absl::Status st = runtime::writeNpy(path, dtype, shape, s.outputData(i), s.outputBytes(i));
+        !st.ok())
+      return error(std::string(st.message()));
+    std::cout << "  wrote " << path << "\n";
+  }
+  return 0;
+}
+
+}  // namespace lmc::cli

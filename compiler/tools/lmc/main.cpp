@@ -1,0 +1,43 @@
+// lmc: the command-line driver; dispatches to one subcommand.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "compiler/tools/lmc/Commands.h"
+
+namespace {
+
+constexpr const char *kUsage = R"(lmc: an ahead-of-time compiler for transformer models (ONNX -> .bin)
+
+usage: lmc <command> [options]
+
+commands:
+  compile   compile an ONNX model into a .bin    lmc compile model.onnx -o model.bin
+  run       run a .bin on this CPU               lmc run model.bin --input NAME=x.npy
+  inspect   show a .bin's header, IO, code      lmc inspect model.bin
+
+'lmc <command> --help' describes a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("lmc %s\n", LMC_VERSION_STRING);
+    return 0;
+  }
+  std::string command = argv[1];
+  if (command == "compile")
+    return lmc::cli::compileMain(argc - 1, argv + 1);
+  if (command == "run")
+    return lmc::cli::runMain(argc - 1, argv + 1);
+  if (command == "inspect")
+    return lmc::cli::inspectMain(argc - 1, argv + 1);
+  std::fprintf(stderr, "lmc: unknown command '%s'; see 'lmc --help'\n", command.c_str());
+  return 2;
+}

@@ -1,0 +1,336 @@
+// Operations of the lmc_graph dialect.
+#ifndef LMC_GRAPH_OPS_TD
+#define LMC_GRAPH_OPS_TD
+
+include "dialects/Graph/GraphDialect.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Graph_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Graph_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike]> {
+  let summary = "a constant tensor";
+  let description = [{
+    A tensor known at compile time: an ONNX initializer, a Constant node or
+    a folded subgraph. The attribute's type equals the result type.
+
+    ```mlir
+    %c = lmc_graph.constant {value = dense<[1, 16]> : tensor<2xi64>} : tensor<2xi64>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Graph_BinaryOp<string mnemonic, string what> : Graph_Op<mnemonic> {
+  let summary = "elementwise " # what # " with numpy broadcasting";
+  let description = [{
+    Applies the operation to the operands broadcast to the result shape
+    (ONNX multidirectional broadcasting). Arithmetic results keep the
+    operands' element type; comparisons produce i1.
+
+    ```mlir
+    %z = lmc_graph.}] # mnemonic # [{ %x, %y : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$rhs);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_AddOp : Graph_BinaryOp<"add", "addition">;
+def Graph_SubOp : Graph_BinaryOp<"sub", "subtraction">;
+def Graph_MulOp : Graph_BinaryOp<"mul", "multiplication">;
+def Graph_DivOp : Graph_BinaryOp<"div", "division (integers truncate toward zero)">;
+def Graph_PowOp : Graph_BinaryOp<"pow", "power">;
+def Graph_MaxOp : Graph_BinaryOp<"max", "maximum">;
+def Graph_MinOp : Graph_BinaryOp<"min", "minimum">;
+def Graph_EqualOp : Graph_BinaryOp<"equal", "equality comparison">;
+def Graph_LessOp : Graph_BinaryOp<"less", "less-than comparison">;
+def Graph_GreaterOp : Graph_BinaryOp<"greater", "greater-than comparison">;
+def Graph_AndOp : Graph_BinaryOp<"and", "logical and">;
+def Graph_OrOp : Graph_BinaryOp<"or", "logical or">;
+
+class Graph_UnaryOp<string mnemonic, string what>
+    : Graph_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "elementwise " # what;
+  let description = [{
+    Applies the function to every element; the result has the operand's type.
+
+    ```mlir
+    %y = lmc_graph.}] # mnemonic # [{ %x : tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Graph_NegOp : Graph_UnaryOp<"neg", "negation">;
+def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "square root">;
+def Graph_ReciprocalOp : Graph_UnaryOp<"reciprocal", "reciprocal">;
+def Graph_ErfOp : Graph_UnaryOp<"erf", "error function">;
+def Graph_TanhOp : Graph_UnaryOp<"tanh", "hyperbolic tangent">;
+def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "logistic sigmoid">;
+def Graph_ReluOp : Graph_UnaryOp<"relu", "rectified linear unit">;
+def Graph_ExpOp : Graph_UnaryOp<"exp", "exponential">;
+def Graph_LogOp : Graph_UnaryOp<"log", "natural logarithm">;
+def Graph_AbsOp : Graph_UnaryOp<"abs", "absolute value">;
+def Graph_NotOp : Graph_UnaryOp<"not", "logical negation">;
+
+def Graph_CastOp : Graph_Op<"cast"> {
+  let summary = "elementwise conversion of the element type";
+  let description = [{
+    Converts each element to the result's element type with ONNX Cast
+    semantics (float to integer truncates toward zero; to i1 is `x != 0`).
+
+    ```mlir
+    %y = lmc_graph.cast %x : tensor<4xf32> to tensor<4xi64>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_WhereOp : Graph_Op<"where"> {
+  let summary = "elementwise select with broadcasting";
+  let description = [{
+    `result = condition ? lhs : rhs`, all three broadcast to the result shape.
+
+    ```mlir
+    %y = lmc_graph.where %m, %a, %b : (tensor<16x16xi1>, tensor<1x4x16x16xf32>, tensor<f32>) -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$condition, AnyStaticShapeTensor:$lhs,
+                       AnyStaticShapeTensor:$rhs);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix and normalizations
+//===----------------------------------------------------------------------===//
+
+def Graph_MatMulOp : Graph_Op<"matmul"> {
+  let summary = "batched matrix product with broadcast batch dimensions";
+  let description = [{
+    numpy `matmul` on operands of rank >= 2 (the importer reshapes 1-D ONNX
+    operands): `[..., M, K] x [..., K, N] -> [..., M, N]`, batch dimensions
+    broadcast.
+
+    ```mlir
+    %y = lmc_graph.matmul %x, %w : (tensor<1x16x64xf32>, tensor<64x256xf32>) -> tensor<1x16x256xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$rhs);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_SoftmaxOp : Graph_Op<"softmax", [SameOperandsAndResultType]> {
+  let summary = "softmax along one axis";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `axis` (non-negative).
+
+    ```mlir
+    %p = lmc_graph.softmax %s {axis = 3 : i64} : tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_LayerNormOp : Graph_Op<"layer_norm"> {
+  let summary = "layer normalization over the trailing axes";
+  let description = [{
+    Normalizes over axes `[axis, rank)` to zero mean and unit variance
+    (with `epsilon` added to the variance), then multiplies by `scale` and
+    adds the optional `bias`. `scale` and `bias` have the normalized shape
+    `input.shape[axis:]`.
+
+    ```mlir
+    %y = lmc_graph.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f64}
+        : (tensor<1x16x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, AnyStaticShapeTensor:$scale,
+                       Optional<AnyStaticShapeTensor>:$bias, I64Attr:$axis, F64Attr:$epsilon);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Graph_ReduceOp<string mnemonic, string what> : Graph_Op<mnemonic> {
+  let summary = "reduction by " # what # " over a set of axes";
+  let description = [{
+    Reduces `axes` (sorted, unique, non-negative; empty means all axes).
+    With `keepdims` the reduced axes stay as size 1, otherwise they are
+    removed.
+
+    ```mlir
+    %m = lmc_graph.}] # mnemonic # [{ %x {axes = array<i64: 2>, keepdims = true} : (tensor<1x16x64xf32>) -> tensor<1x16x1xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum">;
+def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean", "mean">;
+def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum">;
+def Graph_ReduceMinOp : Graph_ReduceOp<"reduce_min", "minimum">;
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Graph_GatherOp : Graph_Op<"gather"> {
+  let summary = "gather slices along an axis by integer indices";
+  let description = [{
+    ONNX Gather: `result.shape = data.shape[:axis] + indices.shape +
+    data.shape[axis+1:]`; negative indices count from the end.
+
+    ```mlir
+    %e = lmc_graph.gather %table, %ids {axis = 0 : i64} : (tensor<256x64xf32>, tensor<1x16xi64>) -> tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$data, AnyStaticShapeTensor:$indices, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_ReshapeOp : Graph_Op<"reshape"> {
+  let summary = "reinterpret a tensor with another static shape";
+  let description = [{
+    Row-major reinterpretation; the element count is unchanged. ONNX
+    Reshape, Squeeze, Unsqueeze and Flatten import as this operation.
+
+    ```mlir
+    %y = lmc_graph.reshape %x : tensor<1x16x64xf32> to tensor<1x16x4x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_TransposeOp : Graph_Op<"transpose"> {
+  let summary = "permute the axes of a tensor";
+  let description = [{
+    `result.shape[i] = input.shape[perm[i]]`.
+
+    ```mlir
+    %y = lmc_graph.transpose %x {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x16x4x16xf32>) -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_ConcatOp : Graph_Op<"concat"> {
+  let summary = "concatenate tensors along an axis";
+  let description = [{
+    All operands share the rank, the element type and every dimension but
+    `axis`.
+
+    ```mlir
+    %y = lmc_graph.concat %a, %b {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>) -> tensor<3xi64>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyStaticShapeTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_SliceOp : Graph_Op<"slice"> {
+  let summary = "a strided slice with one start and step per axis";
+  let description = [{
+    `result[i0, ...] = input[starts[0] + i0 * steps[0], ...]`: the result
+    shape gives the count per axis, `starts` and `steps` (non-zero) have
+    one entry per axis and are already clamped and normalized by the
+    importer. ONNX Slice and Split import as this operation.
+
+    ```mlir
+    %q = lmc_graph.slice %qkv {starts = array<i64: 0, 0, 64>, steps = array<i64: 1, 1, 1>} : (tensor<1x16x192xf32>) -> tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_ExpandOp : Graph_Op<"expand"> {
+  let summary = "broadcast a tensor to a larger shape";
+  let description = [{
+    numpy broadcasting of the operand to the result shape.
+
+    ```mlir
+    %y = lmc_graph.expand %x : tensor<1x16xi64> to tensor<4x16xi64>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
+  let summary = "keep the upper or lower triangle of the last two axes";
+  let description = [{
+    Keeps `x[..., i, j]` where `j - i >= k` (`upper`) or `j - i <= k`
+    (lower); other elements become zero.
+
+    ```mlir
+    %m = lmc_graph.trilu %ones {k = 0 : i64, upper = false} : tensor<16x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, I64Attr:$k, BoolAttr:$upper);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+#endif // LMC_GRAPH_OPS_TD

@@ -1,0 +1,289 @@
+// Verifiers of lmc_graph operations: the shape and type rules of each op.
+#include "dialects/Graph/Graph.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+using namespace mlir;
+using namespace lmc::graph;
+
+namespace lmc::graph {
+bool broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b, SmallVectorImpl<int64_t> &out) {
+  size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return false;
+    out[i] = da == 1 ? db : da;
+  }
+  return true;
+}
+}  // namespace lmc::graph
+
+static RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// Checks that `result` is the broadcast of `operands` with element type `elem`.
+static LogicalResult verifyBroadcast(Operation *op, ValueRange operands, Type elem) {
+  SmallVector<int64_t> shape;
+  for (Value v : operands) {
+    SmallVector<int64_t> next;
+    if (!broadcastShapes(shape, tensorType(v).getShape(), next))
+      return op->emitOpError("operand shapes ")
+             << shapeString(shape) << " and " << shapeString(tensorType(v).getShape())
+             << " are not broadcast-compatible";
+    shape = next;
+  }
+  auto result = tensorType(op->getResult(0));
+  if (result.getShape() != ArrayRef<int64_t>(shape))
+    return op->emitOpError("result shape ")
+           << shapeString(result.getShape()) << " is not the broadcast shape "
+           << shapeString(shape);
+  if (result.getElementType() != elem)
+    return op->emitOpError("result element type must be ") << elem;
+  return success();
+}
+
+static LogicalResult verifyBinary(Operation *op, bool comparison, bool logical) {
+  Type lhs = tensorType(op->getOperand(0)).getElementType();
+  Type rhs = tensorType(op->getOperand(1)).getElementType();
+  if (lhs != rhs)
+    return op->emitOpError("operand element types differ: ") << lhs << " vs " << rhs;
+  if (logical && !lhs.isInteger(1))
+    return op->emitOpError("operands must be i1");
+  Type i1 = IntegerType::get(op->getContext(), 1);
+  return verifyBroadcast(op, op->getOperands(), comparison ? i1 : lhs);
+}
+
+#define LMC_BINARY_VERIFIER(Op, comparison, logical) \
+  LogicalResult Op::verify() { return verifyBinary(*this, comparison, logical); }
+LMC_BINARY_VERIFIER(AddOp, false, false)
+LMC_BINARY_VERIFIER(SubOp, false, false)
+LMC_BINARY_VERIFIER(MulOp, false, false)
+LMC_BINARY_VERIFIER(DivOp, false, false)
+LMC_BINARY_VERIFIER(PowOp, false, false)
+LMC_BINARY_VERIFIER(MaxOp, false, false)
+LMC_BINARY_VERIFIER(MinOp, false, false)
+LMC_BINARY_VERIFIER(EqualOp, true, false)
+LMC_BINARY_VERIFIER(LessOp, true, false)
+LMC_BINARY_VERIFIER(GreaterOp, true, false)
+LMC_BINARY_VERIFIER(AndOp, false, true)
+LMC_BINARY_VERIFIER(OrOp, false, true)
+#undef LMC_BINARY_VERIFIER
+
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError("value type ") << getValue().getType() << " differs from result type "
+                                      << getType();
+  return success();
+}
+
+LogicalResult CastOp::verify() {
+  if (getInput().getType().getShape() != getType().getShape())
+    return emitOpError("input and result shapes differ");
+  return success();
+}
+
+LogicalResult WhereOp::verify() {
+  if (!getCondition().getType().getElementType().isInteger(1))
+    return emitOpError("condition must be i1");
+  Type lhs = getLhs().getType().getElementType();
+  if (lhs != getRhs().getType().getElementType())
+    return emitOpError("value operands have different element types");
+  return verifyBroadcast(*this, getOperands(), lhs);
+}
+
+LogicalResult MatMulOp::verify() {
+  ArrayRef<int64_t> a = getLhs().getType().getShape(), b = getRhs().getType().getShape();
+  if (a.size() < 2 || b.size() < 2)
+    return emitOpError("operands must have rank >= 2");
+  if (a.back() != b[b.size() - 2])
+    return emitOpError("contraction dimensions differ: ")
+           << a.back() << " vs " << b[b.size() - 2];
+  Type elem = getLhs().getType().getElementType();
+  if (elem != getRhs().getType().getElementType())
+    return emitOpError("operand element types differ");
+  SmallVector<int64_t> batch;
+  if (!broadcastShapes(a.drop_back(2), b.drop_back(2), batch))
+    return emitOpError("batch dimensions are not broadcast-compatible");
+  batch.push_back(a[a.size() - 2]);
+  batch.push_back(b.back());
+  if (getType().getShape() != ArrayRef<int64_t>(batch) || getType().getElementType() != elem)
+    return emitOpError("result type must be ") << RankedTensorType::get(batch, elem);
+  return success();
+}
+
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError("axis ") << axis << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifyAxis(*this, getAxisAttr().getInt(), getType().getRank());
+}
+
+LogicalResult LayerNormOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  int64_t axis = getAxisAttr().getInt();
+  if (failed(verifyAxis(*this, axis, rank)))
+    return failure();
+  ArrayRef<int64_t> normalized = getInput().getType().getShape().drop_front(axis);
+  for (Value v : {getScale(), getBias()}) {
+    if (!v)
+      continue;
+    if (tensorType(v).getShape() != normalized)
+      return emitOpError("scale and bias must have the normalized shape ")
+             << shapeString(normalized);
+  }
+  if (getType() != getInput().getType())
+    return emitOpError("result type must equal the input type");
+  return success();
+}
+
+static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes, bool keepdims) {
+  auto input = tensorType(op->getOperand(0));
+  auto result = tensorType(op->getResult(0));
+  int64_t rank = input.getRank();
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (failed(verifyAxis(op, axes[i], rank)))
+      return failure();
+    if (i && axes[i] <= axes[i - 1])
+      return op->emitOpError("axes must be sorted and unique");
+  }
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = axes.empty() || llvm::is_contained(axes, d);
+    if (!reduced)
+      expected.push_back(input.getDimSize(d));
+    else if (keepdims)
+      expected.push_back(1);
+  }
+  if (result.getShape() != ArrayRef<int64_t>(expected) ||
+      result.getElementType() != input.getElementType())
+    return op->emitOpError("result type must be ")
+           << RankedTensorType::get(expected, input.getElementType());
+  return success();
+}
+
+#define LMC_REDUCE_VERIFIER(Op) \
+  LogicalResult Op::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
+LMC_REDUCE_VERIFIER(ReduceSumOp)
+LMC_REDUCE_VERIFIER(ReduceMeanOp)
+LMC_REDUCE_VERIFIER(ReduceMaxOp)
+LMC_REDUCE_VERIFIER(ReduceMinOp)
+#undef LMC_REDUCE_VERIFIER
+
+LogicalResult GatherOp::verify() {
+  auto data = getData().getType();
+  int64_t axis = getAxisAttr().getInt();
+  if (failed(verifyAxis(*this, axis, data.getRank())))
+    return failure();
+  Type idx = getIndices().getType().getElementType();
+  if (!idx.isInteger(32) && !idx.isInteger(64))
+    return emitOpError("indices must be i32 or i64");
+  SmallVector<int64_t> expected(data.getShape().take_front(axis));
+  llvm::append_range(expected, getIndices().getType().getShape());
+  llvm::append_range(expected, data.getShape().drop_front(axis + 1));
+  if (getType().getShape() != ArrayRef<int64_t>(expected) ||
+      getType().getElementType() != data.getElementType())
+    return emitOpError("result type must be ")
+           << RankedTensorType::get(expected, data.getElementType());
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (getInput().getType().getNumElements() != getType().getNumElements())
+    return emitOpError("element count changes from ")
+           << getInput().getType().getNumElements() << " to " << getType().getNumElements();
+  if (getInput().getType().getElementType() != getType().getElementType())
+    return emitOpError("element type changes");
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  auto input = getInput().getType();
+  ArrayRef<int64_t> perm = getPerm();
+  if (static_cast<int64_t>(perm.size()) != input.getRank())
+    return emitOpError("perm has ") << perm.size() << " entries for rank " << input.getRank();
+  llvm::SmallSet<int64_t, 8> seen;
+  SmallVector<int64_t> expected;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= input.getRank() || !seen.insert(p).second)
+      return emitOpError("perm is not a permutation");
+    expected.push_back(input.getDimSize(p));
+  }
+  if (getType().getShape() != ArrayRef<int64_t>(expected) ||
+      getType().getElementType() != input.getElementType())
+    return emitOpError("result type must be ")
+           << RankedTensorType::get(expected, input.getElementType());
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  auto result = getType();
+  int64_t axis = getAxisAttr().getInt();
+  if (failed(verifyAxis(*this, axis, result.getRank())))
+    return failure();
+  int64_t total = 0;
+  for (Value v : getInputs()) {
+    auto t = tensorType(v);
+    if (t.getRank() != result.getRank() || t.getElementType() != result.getElementType())
+      return emitOpError("inputs must have the result's rank and element type");
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (d != axis && t.getDimSize(d) != result.getDimSize(d))
+        return emitOpError("input dimension ") << d << " differs from the result's";
+    total += t.getDimSize(axis);
+  }
+  if (total != result.getDimSize(axis))
+    return emitOpError("result dimension ") << axis << " must be " << total;
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  auto input = getInput().getType();
+  ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(starts.size()) != rank || static_cast<int64_t>(steps.size()) != rank)
+    return emitOpError("starts and steps need one entry per axis");
+  if (getType().getRank() != rank || getType().getElementType() != input.getElementType())
+    return emitOpError("result must have the input's rank and element type");
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t count = getType().getDimSize(d);
+    if (steps[d] == 0)
+      return emitOpError("step of axis ") << d << " is zero";
+    if (count == 0)
+      continue;
+    int64_t last = starts[d] + (count - 1) * steps[d];
+    if (starts[d] < 0 || starts[d] >= input.getDimSize(d) || last < 0 ||
+        last >= input.getDimSize(d))
+      return emitOpError("axis ") << d << " reads outside the input";
+  }
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  SmallVector<int64_t> shape;
+  ArrayRef<int64_t> in = getInput().getType().getShape(), out = getType().getShape();
+  if (!broadcastShapes(in, out, shape) || ArrayRef<int64_t>(shape) != out)
+    return emitOpError("cannot broadcast ") << shapeString(in) << " to " << shapeString(out);
+  if (getInput().getType().getElementType() != getType().getElementType())
+    return emitOpError("element type changes");
+  return success();
+}
+
+LogicalResult TriluOp::verify() {
+  if (getType().getRank() < 2)
+    return emitOpError("needs rank >= 2");
+  return success();
+}

@@ -1,0 +1,80 @@
+// Operations of the lmc_isa dialect.
+#ifndef LMC_ISA_OPS_TD
+#define LMC_ISA_OPS_TD
+
+include "dialects/Isa/IsaDialect.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Isa_Op<string mnemonic, list<Trait> traits = []> : Op<Isa_Dialect, mnemonic, traits>;
+
+def Isa_AllocOp : Isa_Op<"alloc"> {
+  let summary = "a working buffer in a memory space";
+  let description = [{
+    `bytes` long in `space` ("sram", "dram" or "state"). Buffer planning
+    sets `offset`, the buffer's byte offset in its space; emission requires
+    it.
+
+    ```mlir
+    %b = lmc_isa.alloc {bytes = 4096 : i64, space = "dram", offset = 0 : i64}
+    ```
+  }];
+  let arguments = (ins I64Attr:$bytes, StrAttr:$space, OptionalAttr<I64Attr>:$offset);
+  let results = (outs Isa_BufferType:$buffer);
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
+def Isa_ConstOp : Isa_Op<"const", [Pure]> {
+  let summary = "a buffer in the constants section";
+  let description = [{
+    Holds `value`, stored in the `.bin`'s constants section (64-byte aligned).
+
+    ```mlir
+    %w = lmc_isa.const {value = dense<1.0> : tensor<64x64xf32>}
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Isa_BufferType:$buffer);
+  let assemblyFormat = "attr-dict";
+}
+
+def Isa_IoOp : Isa_Op<"io", [Pure]> {
+  let summary = "a bound model input or output";
+  let description = [{
+    The buffer of input `index` (or output `index` when `output` is set),
+    named and typed as in the model's IO signature.
+
+    ```mlir
+    %t = lmc_isa.io {index = 0 : i64, name = "tokens", type = tensor<1x16xi64>}
+    ```
+  }];
+  let arguments = (ins I64Attr:$index, StrAttr:$name, TypeAttr:$type, UnitAttr:$output);
+  let results = (outs Isa_BufferType:$buffer);
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
+def Isa_InstOp : Isa_Op<"inst"> {
+  let summary = "one instruction of the .bin";
+  let description = [{
+    `opcode` is a mnemonic of runtime/format/Opcodes.def. `operands` are the
+    buffers of the instruction's operands, outputs first; `regions` has one
+    `#lmc_isa.region` per operand; `imms` are the 64-bit immediates (floats
+    as the bits of an f64). `unit` and `cycle` are set by scheduling; the
+    cpu target issues everything on unit "cpu" at cycle 0.
+
+    ```mlir
+    lmc_isa.inst "relu" (%o, %x) regions [#lmc_isa.region<f32, [64], [1], 0>, #lmc_isa.region<f32, [64], [1], 0>] imms []
+    ```
+  }];
+  let arguments = (ins StrAttr:$opcode, Variadic<Isa_BufferType>:$buffers,
+                       ArrayAttr:$regions, DenseI64ArrayAttr:$imms,
+                       DefaultValuedAttr<StrAttr, "\"cpu\"">:$unit,
+                       DefaultValuedAttr<I64Attr, "0">:$cycle);
+  let assemblyFormat = "$opcode `(` $buffers `)` `regions` $regions `imms` $imms attr-dict";
+  let hasVerifier = 1;
+}
+
+#endif // LMC_ISA_OPS_TD

@@ -1,0 +1,86 @@
+// Verifiers of lmc_isa: structural rules that mirror the .bin's (FORMAT.md
+// F11, F12), so a bad stream is caught in the IR, before emission.
+#include <cstring>
+
+#include "dialects/Isa/Isa.h"
+#include "runtime/format/Format.h"
+
+using namespace mlir;
+using namespace lmc::isa;
+namespace fmt = lmc::format;
+
+LogicalResult RegionAttr::verify(function_ref<InFlightDiagnostic()> emitError, Type elementType,
+                                 ArrayRef<int64_t> shape, ArrayRef<int64_t> strides,
+                                 int64_t offset) {
+  if (shape.size() != strides.size())
+    return emitError() << "region has " << shape.size() << " dims but " << strides.size()
+                       << " strides";
+  if (shape.size() > fmt::kMaxRank)
+    return emitError() << "region rank " << shape.size() << " exceeds " << fmt::kMaxRank
+                       << " (F12)";
+  for (int64_t d : shape)
+    if (d < 0)
+      return emitError() << "region has a negative dimension";
+  if (offset < 0)
+    return emitError() << "region offset is negative";
+  if (!elementType.isIntOrFloat())
+    return emitError() << "region element type must be an integer or float";
+  return success();
+}
+
+static bool isSpace(StringRef s) { return s == "sram" || s == "dram" || s == "state"; }
+
+LogicalResult AllocOp::verify() {
+  if (static_cast<int64_t>(getBytes()) <= 0)
+    return emitOpError("bytes must be positive");
+  if (!isSpace(getSpace()))
+    return emitOpError("space must be \"sram\", \"dram\" or \"state\", not \"")
+           << getSpace() << "\"";
+  return success();
+}
+
+LogicalResult IoOp::verify() {
+  auto type = dyn_cast<RankedTensorType>(getType());
+  if (!type || !type.hasStaticShape())
+    return emitOpError("type must be a statically shaped tensor");
+  if (getName().empty())
+    return emitOpError("name must not be empty");
+  return success();
+}
+
+static const fmt::OpcodeInfo *lookupOpcode(StringRef mnemonic) {
+  for (const fmt::OpcodeInfo &info : fmt::kOpcodeInfo)
+    if (mnemonic == info.mnemonic)
+      return &info;
+  return nullptr;
+}
+
+LogicalResult InstOp::verify() {
+  const fmt::OpcodeInfo *info = lookupOpcode(getOpcode());
+  if (!info)
+    return emitOpError("unknown opcode '") << getOpcode() << "' (F11)";
+  size_t n = getBuffers().size();
+  if (getRegions().size() != n)
+    return emitOpError("has ") << n << " buffers but " << getRegions().size() << " regions";
+  if (n < size_t(info->numOutputs) + info->minInputs ||
+      n > size_t(info->numOutputs) + info->maxInputs)
+    return emitOpError("'") << getOpcode() << "' takes " << int(info->minInputs) << " to "
+                            << int(info->maxInputs) << " inputs after "
+                            << int(info->numOutputs) << " output(s), got " << n
+                            << " operands (F11)";
+  if (getImms().size() != info->numImms)
+    return emitOpError("'") << getOpcode() << "' takes " << int(info->numImms)
+                            << " immediates, got " << getImms().size() << " (F11)";
+  for (Attribute a : getRegions())
+    if (!llvm::isa<RegionAttr>(a))
+      return emitOpError("regions must be #lmc_isa.region attributes");
+  if (info->family == fmt::OpFamily::Unary || info->family == fmt::OpFamily::Binary ||
+      info->family == fmt::OpFamily::Select || getOpcode() == "copy") {
+    ArrayRef<int64_t> shape = cast<RegionAttr>(getRegions()[0]).getShape();
+    for (Attribute a : getRegions())
+      if (cast<RegionAttr>(a).getShape() != shape)
+        return emitOpError("operand regions of '") << getOpcode()
+                                                   << "' must have the output's shape (F16)";
+  }
+  return success();
+}

@@ -1,0 +1,374 @@
+// lmc-lower-graph-to-isa: lmc_graph -> lmc_isa at operator granularity.
+#include <cstring>
+
+#include "dialects/Graph/Graph.h"
+#include "dialects/Isa/Isa.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "passes/Passes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace lmc {
+#define GEN_PASS_DEF_LOWERGRAPHTOISA
+#include "passes/Passes.h.inc"
+}  // namespace lmc
+
+using namespace mlir;
+using namespace lmc;
+namespace g = lmc::graph;
+namespace lisa = lmc::isa;
+
+namespace {
+
+// Where a graph value lives: a strided view of a buffer, in elements.
+struct View {
+  Value buffer;
+  Type elem;
+  SmallVector<int64_t> shape, strides;
+  int64_t offset = 0;
+};
+
+SmallVector<int64_t> rowMajor(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+bool isContiguous(const View &v) {
+  int64_t expected = 1;
+  for (int64_t d = static_cast<int64_t>(v.shape.size()) - 1; d >= 0; --d) {
+    if (v.shape[d] == 1)
+      continue;
+    if (v.strides[d] != expected)
+      return false;
+    expected *= v.shape[d];
+  }
+  return true;
+}
+
+int64_t elemBytes(Type t) { return t.isInteger(1) ? 1 : (t.getIntOrFloatBitWidth() + 7) / 8; }
+
+// The view broadcast to `shape` (numpy rules): leading axes added with
+// stride 0, size-1 axes stretched with stride 0.
+View broadcastTo(const View &v, ArrayRef<int64_t> shape) {
+  View r = v;
+  size_t lead = shape.size() - v.shape.size();
+  r.shape.assign(shape.begin(), shape.end());
+  r.strides.assign(shape.size(), 0);
+  for (size_t d = lead; d < shape.size(); ++d)
+    r.strides[d] = v.shape[d - lead] == shape[d] ? v.strides[d - lead] : 0;
+  return r;
+}
+
+class Lowering {
+public:
+  Lowering(func::FuncOp func) : func(func), builder(func.getContext()) {}
+  LogicalResult run();
+
+private:
+  Value allocFor(Value result, Location loc);
+  View contiguous(Value buffer, RankedTensorType type) {
+    return View{buffer, type.getElementType(), SmallVector<int64_t>(type.getShape()),
+                rowMajor(type.getShape()), 0};
+  }
+  Attribute region(const View &v) {
+    return lisa::RegionAttr::get(builder.getContext(), v.elem, v.shape, v.strides, v.offset);
+  }
+  void emit(StringRef opcode, ArrayRef<View> operands, ArrayRef<int64_t> imms, Location loc);
+  // Output view of a computing op's result, registered for its users.
+  View define(Value result, Location loc) {
+    View v = contiguous(allocFor(result, loc), cast<RankedTensorType>(result.getType()));
+    views[result] = v;
+    return v;
+  }
+  View materialize(const View &v, Location loc);
+  LogicalResult lowerOp(Operation *op);
+
+  func::FuncOp func;
+  OpBuilder builder;
+  llvm::DenseMap<Value, View> views;
+  llvm::DenseMap<Value, Value> directOutputs;  // graph value -> io output buffer
+};
+
+Value Lowering::allocFor(Value result, Location loc) {
+  if (Value io = directOutputs.lookup(result))
+    return io;
+  auto type = cast<RankedTensorType>(result.getType());
+  int64_t bytes = std::max<int64_t>(type.getNumElements() * elemBytes(type.getElementType()), 1);
+  return builder.create<lisa::AllocOp>(loc, lisa::BufferType::get(builder.getContext()),
+                                      builder.getI64IntegerAttr(bytes),
+                                      builder.getStringAttr("dram"), IntegerAttr());
+}
+
+void Lowering::emit(StringRef opcode, ArrayRef<View> operands, ArrayRef<int64_t> imms,
+                    Location loc) {
+  // An empty output means nothing to compute.
+  if (llvm::is_contained(operands.front().shape, 0))
+    return;
+  SmallVector<Value> buffers;
+  SmallVector<Attribute> regions;
+  for (const View &v : operands) {
+    buffers.push_back(v.buffer);
+    regions.push_back(region(v));
+  }
+  builder.create<lisa::InstOp>(loc, builder.getStringAttr(opcode), buffers,
+                              builder.getArrayAttr(regions), builder.getDenseI64ArrayAttr(imms),
+                              builder.getStringAttr("cpu"), builder.getI64IntegerAttr(0));
+}
+
+View Lowering::materialize(const View &v, Location loc) {
+  auto type = RankedTensorType::get(v.shape, v.elem);
+  int64_t bytes = std::max<int64_t>(type.getNumElements() * elemBytes(v.elem), 1);
+  Value buffer = builder.create<lisa::AllocOp>(loc, lisa::BufferType::get(builder.getContext()),
+                                              builder.getI64IntegerAttr(bytes),
+                                              builder.getStringAttr("dram"), IntegerAttr());
+  View out = contiguous(buffer, type);
+  emit("copy", {out, v}, {}, loc);
+  return out;
+}
+
+static int64_t doubleBits(double d) {
+  int64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  return bits;
+}
+
+LogicalResult Lowering::lowerOp(Operation *op) {
+  Location loc = op->getLoc();
+  auto in = [&](unsigned i) { return views.lookup(op->getOperand(i)); };
+  auto resultShape = [&]() { return cast<RankedTensorType>(op->getResult(0).getType()).getShape(); };
+
+  // Views: no instruction, only a new region of the same buffer.
+  if (auto c = dyn_cast<g::ConstantOp>(op)) {
+    Value buffer = builder.create<lisa::ConstOp>(loc, lisa::BufferType::get(builder.getContext()),
+                                                c.getValue());
+    views[c.getResult()] = contiguous(buffer, c.getType());
+    return success();
+  }
+  if (auto r = dyn_cast<g::ReshapeOp>(op)) {
+    View v = in(0);
+    if (!isContiguous(v))
+      v = materialize(v, loc);
+    v.shape.assign(r.getType().getShape().begin(), r.getType().getShape().end());
+    v.strides = rowMajor(v.shape);
+    views[r.getResult()] = v;
+    return success();
+  }
+  if (auto t = dyn_cast<g::TransposeOp>(op)) {
+    View v = in(0), r = v;
+    for (size_t d = 0; d < t.getPerm().size(); ++d) {
+      r.shape[d] = v.shape[t.getPerm()[d]];
+      r.strides[d] = v.strides[t.getPerm()[d]];
+    }
+    views[t.getResult()] = r;
+    return success();
+  }
+  if (auto s = dyn_cast<g::SliceOp>(op)) {
+    View v = in(0);
+    for (size_t d = 0; d < v.shape.size(); ++d) {
+      v.offset += s.getStarts()[d] * v.strides[d];
+      v.strides[d] *= s.getSteps()[d];
+      v.shape[d] = s.getType().getDimSize(d);
+    }
+    views[s.getResult()] = v;
+    return success();
+  }
+  if (auto e = dyn_cast<g::ExpandOp>(op)) {
+    views[e.getResult()] = broadcastTo(in(0), e.getType().getShape());
+    return success();
+  }
+
+  // Computing ops: one instruction each.
+  StringRef elementwise =
+      llvm::TypeSwitch<Operation *, StringRef>(op)
+          .Case([](g::AddOp) { return "add"; })
+          .Case([](g::SubOp) { return "sub"; })
+          .Case([](g::MulOp) { return "mul"; })
+          .Case([](g::DivOp) { return "div"; })
+          .Case([](g::PowOp) { return "pow"; })
+          .Case([](g::MaxOp) { return "max"; })
+          .Case([](g::MinOp) { return "min"; })
+          .Case([](g::EqualOp) { return "equal"; })
+          .Case([](g::LessOp) { return "less"; })
+          .Case([](g::GreaterOp) { return "greater"; })
+          .Case([](g::AndOp) { return "and"; })
+          .Case([](g::OrOp) { return "or"; })
+          .Case([](g::WhereOp) { return "where"; })
+          .Case([](g::NegOp) { return "neg"; })
+          .Case([](g::SqrtOp) { return "sqrt"; })
+          .Case([](g::ReciprocalOp) { return "reciprocal"; })
+          .Case([](g::ErfOp) { return "erf"; })
+          .Case([](g::TanhOp) { return "tanh"; })
+          .Case([](g::SigmoidOp) { return "sigmoid"; })
+          .Case([](g::ReluOp) { return "relu"; })
+          .Case([](g::ExpOp) { return "exp"; })
+          .Case([](g::LogOp) { return "log"; })
+          .Case([](g::AbsOp) { return "abs"; })
+          .Case([](g::NotOp) { return "not"; })
+          .Case([](g::CastOp) { return "cast"; })
+          .Default([](Operation *) { return ""; });
+  if (!elementwise.empty()) {
+    SmallVector<View> operands;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      operands.push_back(broadcastTo(in(i), resultShape()));
+    operands.insert(operands.begin(), define(op->getResult(0), loc));
+    emit(elementwise, operands, {}, loc);
+    return success();
+  }
+  if (auto m = dyn_cast<g::MatMulOp>(op)) {
+    ArrayRef<int64_t> shape = m.getType().getShape();
+    size_t rank = shape.size();
+    auto operandView = [&](const View &v, int64_t rows, int64_t cols) {
+      SmallVector<int64_t> target(shape.drop_back(2));
+      target.push_back(rows);
+      target.push_back(cols);
+      return broadcastTo(v, target);
+    };
+    View a = in(0), b = in(1);
+    View out = define(m.getResult(), loc);
+    emit("matmul",
+         {out, operandView(a, shape[rank - 2], a.shape.back()),
+          operandView(b, b.shape[b.shape.size() - 2], shape[rank - 1])},
+         {}, loc);
+    return success();
+  }
+  auto lowerReduce = [&](StringRef opcode, ArrayRef<int64_t> axes) {
+    View x = in(0);
+    View out = define(op->getResult(0), loc);
+    // The kernel sees the keepdims shape: size 1 on reduced axes.
+    View keep = out;
+    keep.shape = x.shape;
+    for (size_t d = 0; d < keep.shape.size(); ++d)
+      if (axes.empty() || llvm::is_contained(axes, static_cast<int64_t>(d)))
+        keep.shape[d] = 1;
+    keep.strides = rowMajor(keep.shape);
+    emit(opcode, {keep, x}, {}, loc);
+    return success();
+  };
+  if (auto r = dyn_cast<g::ReduceSumOp>(op))
+    return lowerReduce("reduce_sum", r.getAxes());
+  if (auto r = dyn_cast<g::ReduceMeanOp>(op))
+    return lowerReduce("reduce_mean", r.getAxes());
+  if (auto r = dyn_cast<g::ReduceMaxOp>(op))
+    return lowerReduce("reduce_max", r.getAxes());
+  if (auto r = dyn_cast<g::ReduceMinOp>(op))
+    return lowerReduce("reduce_min", r.getAxes());
+  if (auto s = dyn_cast<g::SoftmaxOp>(op)) {
+    View x = in(0);
+    emit("softmax", {define(s.getResult(), loc), x}, {s.getAxisAttr().getInt()}, loc);
+    return success();
+  }
+  if (auto n = dyn_cast<g::LayerNormOp>(op)) {
+    View x = in(0);
+    SmallVector<View> operands{define(n.getResult(), loc), x,
+                               broadcastTo(in(1), x.shape)};
+    if (n.getBias())
+      operands.push_back(broadcastTo(in(2), x.shape));
+    emit("layer_norm", operands,
+         {n.getAxisAttr().getInt(), doubleBits(n.getEpsilon().convertToDouble())}, loc);
+    return success();
+  }
+  if (auto gOp = dyn_cast<g::GatherOp>(op)) {
+    View data = in(0), indices = in(1);
+    emit("gather", {define(gOp.getResult(), loc), data, indices}, {gOp.getAxisAttr().getInt()},
+         loc);
+    return success();
+  }
+  if (auto c = dyn_cast<g::ConcatOp>(op)) {
+    SmallVector<View> operands;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      operands.push_back(in(i));
+    operands.insert(operands.begin(), define(c.getResult(), loc));
+    emit("concat", operands, {c.getAxisAttr().getInt()}, loc);
+    return success();
+  }
+  if (auto t = dyn_cast<g::TriluOp>(op)) {
+    View x = in(0);
+    emit("trilu", {define(t.getResult(), loc), x}, {t.getKAttr().getInt(), t.getUpper() ? 1 : 0},
+         loc);
+    return success();
+  }
+  return op->emitOpError("has no lowering to lmc_isa for the cpu target");
+}
+
+LogicalResult Lowering::run() {
+  Block &body = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  MLIRContext *ctx = func.getContext();
+  builder.setInsertionPointToStart(&body);
+  auto bufferType = lisa::BufferType::get(ctx);
+  auto nameOf = [&](DictionaryAttr attrs, StringRef fallback) {
+    if (attrs)
+      if (auto s = attrs.getAs<StringAttr>("lmc.name"))
+        return s;
+    return builder.getStringAttr(fallback);
+  };
+
+  for (BlockArgument arg : body.getArguments()) {
+    std::string fallback = "input" + std::to_string(arg.getArgNumber());
+    Value io = builder.create<lisa::IoOp>(
+        func.getLoc(), bufferType, builder.getI64IntegerAttr(arg.getArgNumber()),
+        nameOf(func.getArgAttrDict(arg.getArgNumber()), fallback),
+        TypeAttr::get(arg.getType()), UnitAttr());
+    views[arg] = contiguous(io, cast<RankedTensorType>(arg.getType()));
+  }
+  // Outputs: a value computed by an instruction and returned once is
+  // written straight into the output buffer.
+  SmallVector<Value> outputs;
+  llvm::DenseMap<Value, int> returnCount;
+  for (Value v : ret.getOperands())
+    ++returnCount[v];
+  for (auto [j, v] : llvm::enumerate(ret.getOperands())) {
+    std::string fallback = "output" + std::to_string(j);
+    Value io = builder.create<lisa::IoOp>(
+        func.getLoc(), bufferType, builder.getI64IntegerAttr(j),
+        nameOf(func.getResultAttrDict(j), fallback), TypeAttr::get(v.getType()),
+        builder.getUnitAttr());
+    outputs.push_back(io);
+    Operation *def = v.getDefiningOp();
+    bool computed = def && !llvm::isa<g::ConstantOp, g::ReshapeOp, g::TransposeOp, g::SliceOp,
+                                g::ExpandOp>(def);
+    if (computed && returnCount[v] == 1)
+      directOutputs[v] = io;
+  }
+
+  SmallVector<Operation *> graphOps;
+  for (Operation &op : body.without_terminator()) {
+    if (!llvm::isa<g::GraphDialect>(op.getDialect()))
+      continue;
+    graphOps.push_back(&op);
+    builder.setInsertionPoint(&op);
+    if (failed(lowerOp(&op)))
+      return failure();
+  }
+  builder.setInsertionPoint(ret);
+  for (auto [j, v] : llvm::enumerate(ret.getOperands())) {
+    if (directOutputs.count(v))
+      continue;
+    View out = contiguous(outputs[j], cast<RankedTensorType>(v.getType()));
+    emit("copy", {out, views.lookup(v)}, {}, ret.getLoc());
+  }
+  builder.create<func::ReturnOp>(ret.getLoc());
+  ret.erase();
+  for (Operation *op : llvm::reverse(graphOps))
+    op->erase();
+  SmallVector<unsigned> args;
+  BitVector argsToErase(body.getNumArguments(), true);
+  func.eraseArguments(argsToErase);
+  BitVector resultsToErase(func.getNumResults(), true);
+  func.eraseResults(resultsToErase);
+  return success();
+}
+
+struct LowerGraphToIsaPass : lmc::impl::LowerGraphToIsaBase<LowerGraphToIsaPass> {
+  void runOnOperation() override {
+    for (auto func : llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>()))
+      if (failed(Lowering(func).run()))
+        return signalPassFailure();
+  }
+};
+
+}  // namespace

@@ -1,0 +1,25 @@
+// Declarations and registration of the lmc passes and pipelines.
+#ifndef LMC_PASSES_PASSES_H
+#define LMC_PASSES_PASSES_H
+
+#include <memory>
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace lmc {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+// The cpu-target pipeline from lmc_graph to a planned lmc_isa module:
+// canonicalize (folding), lower to isa, plan buffers.
+void buildCpuPipeline(mlir::OpPassManager &pm, bool reportMemory);
+
+}  // namespace lmc
+
+#endif  // LMC_PASSES_PASSES_H

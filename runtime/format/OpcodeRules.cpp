@@ -1,0 +1,271 @@
+// The F16 operand constraints of every opcode (FORMAT.md, "Opcodes").
+#include "runtime/format/OpcodeRules.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace lmc::format {
+namespace {
+
+const char *kNames[] = {"o", "a", "b", "c"};
+
+std::string name(unsigned i) {
+  return i < 4 ? kNames[i] : absl::StrCat("input ", i - 1);
+}
+
+DType dt(const Region &r) { return static_cast<DType>(r.dtype); }
+
+bool sameShape(const Region &x, const Region &y) {
+  if (x.rank != y.rank)
+    return false;
+  for (unsigned k = 0; k < x.rank; ++k)
+    if (x.shape[k] != y.shape[k])
+      return false;
+  return true;
+}
+
+std::string mismatch(const Region *ops, unsigned i, unsigned j, const char *what) {
+  return absl::StrCat(name(i), " is ", describeRegionType(ops[i]), " but ", name(j), " is ",
+                      describeRegionType(ops[j]), ": ", what);
+}
+
+std::string badType(const Region *ops, unsigned i, const char *allowed) {
+  return absl::StrCat(name(i), " is ", describeRegionType(ops[i]), "; expected ", allowed);
+}
+
+// All operands in [first, n) have the shape of operand `ref`.
+std::string checkSameShapes(const Region *ops, unsigned n, unsigned ref) {
+  for (unsigned i = 0; i < n; ++i)
+    if (i != ref && !sameShape(ops[i], ops[ref]))
+      return mismatch(ops, i, ref, "shapes differ");
+  return "";
+}
+
+std::string checkAxis(int64_t axis, unsigned rank) {
+  if (axis < 0 || axis >= static_cast<int64_t>(rank))
+    return absl::StrCat("axis ", axis, " is outside [0, ", rank, ")");
+  return "";
+}
+
+bool isSignedArithmetic(DType t) { return isArithmeticType(t); }
+
+std::string checkUnary(Opcode op, const Region *ops) {
+  if (!sameShape(ops[0], ops[1]))
+    return mismatch(ops, 0, 1, "shapes differ");
+  DType t = dt(ops[1]);
+  if (op == Opcode::Cast)
+    return "";
+  if (dt(ops[0]) != t)
+    return mismatch(ops, 0, 1, "dtypes differ");
+  if (op == Opcode::Not)
+    return t == DType::Bool ? "" : badType(ops, 1, "bool");
+  if (op == Opcode::Neg || op == Opcode::Abs || op == Opcode::Relu)
+    return isSignedArithmetic(t) ? "" : badType(ops, 1, "f32, f64, i32 or i64");
+  return isFloatType(t) ? "" : badType(ops, 1, "f32 or f64");
+}
+
+std::string checkBinary(Opcode op, const Region *ops) {
+  if (std::string e = checkSameShapes(ops, 3, 1); !e.empty())
+    return e;
+  if (dt(ops[1]) != dt(ops[2]))
+    return mismatch(ops, 2, 1, "dtypes differ");
+  DType t = dt(ops[1]);
+  switch (op) {
+  case Opcode::Equal:
+  case Opcode::Less:
+  case Opcode::Greater:
+    if (dt(ops[0]) != DType::Bool)
+      return badType(ops, 0, "bool");
+    if (op == Opcode::Equal && t == DType::Bool)
+      return "";
+    return isArithmeticType(t) ? "" : badType(ops, 1, "f32, f64, i32 or i64");
+  case Opcode::And:
+  case Opcode::Or:
+    if (t != DType::Bool)
+      return badType(ops, 1, "bool");
+    return dt(ops[0]) == DType::Bool ? "" : badType(ops, 0, "bool");
+  default:
+    break;
+  }
+  if (dt(ops[0]) != t)
+    return mismatch(ops, 0, 1, "dtypes differ");
+  if (op == Opcode::Pow)
+    return isFloatType(t) ? "" : badType(ops, 1, "f32 or f64");
+  return isArithmeticType(t) ? "" : badType(ops, 1, "f32, f64, i32 or i64");
+}
+
+std::string checkMatMul(const Region *ops) {
+  for (unsigned i = 0; i < 3; ++i)
+    if (dt(ops[i]) != DType::F32)
+      return badType(ops, i, "f32");
+  const Region &o = ops[0], &a = ops[1], &b = ops[2];
+  if (a.rank < 2)
+    return badType(ops, 1, "rank >= 2");
+  if (a.rank != b.rank || a.rank != o.rank)
+    return mismatch(ops, 2, 1, "ranks differ from each other or from o");
+  unsigned r = a.rank;
+  for (unsigned k = 0; k + 2 < r; ++k)
+    if (a.shape[k] != b.shape[k] || a.shape[k] != o.shape[k])
+      return absl::StrCat("batch dim ", k, " differs: o is ", describeRegionType(o), ", a is ",
+                          describeRegionType(a), ", b is ", describeRegionType(b));
+  if (a.shape[r - 1] != b.shape[r - 2])
+    return mismatch(ops, 2, 1, "K of a and b differ");
+  if (o.shape[r - 2] != a.shape[r - 2] || o.shape[r - 1] != b.shape[r - 1])
+    return absl::StrCat("o is ", describeRegionType(o), " but a @ b is [..., ", a.shape[r - 2],
+                        ", ", b.shape[r - 1], "]");
+  return "";
+}
+
+std::string checkConcat(const Region *ops, unsigned n, int64_t axis) {
+  const Region &o = ops[0];
+  if (std::string e = checkAxis(axis, o.rank); !e.empty())
+    return e;
+  int64_t sum = 0;
+  for (unsigned i = 1; i < n; ++i) {
+    if (ops[i].rank != o.rank)
+      return mismatch(ops, i, 0, "ranks differ");
+    if (ops[i].dtype != o.dtype)
+      return mismatch(ops, i, 0, "dtypes differ");
+    for (unsigned k = 0; k < o.rank; ++k)
+      if (k != axis && ops[i].shape[k] != o.shape[k])
+        return mismatch(ops, i, 0, "dims off the concat axis differ");
+    if (__builtin_add_overflow(sum, ops[i].shape[axis], &sum))
+      return "the inputs' dims along the axis overflow";
+  }
+  if (sum != o.shape[axis])
+    return absl::StrCat("o has ", o.shape[axis], " along axis ", axis, " but the inputs sum to ",
+                        sum);
+  return "";
+}
+
+std::string checkGather(const Region *ops, int64_t axis) {
+  const Region &o = ops[0], &a = ops[1], &b = ops[2];
+  if (dt(b) != DType::I32 && dt(b) != DType::I64)
+    return badType(ops, 2, "i32 or i64 indices");
+  if (o.dtype != a.dtype)
+    return mismatch(ops, 0, 1, "dtypes differ");
+  if (std::string e = checkAxis(axis, a.rank); !e.empty())
+    return e;
+  if (o.rank != a.rank - 1 + b.rank)
+    return absl::StrCat("o has rank ", int(o.rank), "; expected rank(a) - 1 + rank(b) = ",
+                        a.rank - 1 + b.rank);
+  unsigned k = 0;
+  bool ok = true;
+  for (unsigned i = 0; i < axis; ++i)
+    ok &= o.shape[k++] == a.shape[i];
+  for (unsigned i = 0; i < b.rank; ++i)
+    ok &= o.shape[k++] == b.shape[i];
+  for (unsigned i = axis + 1; i < a.rank; ++i)
+    ok &= o.shape[k++] == a.shape[i];
+  if (!ok)
+    return absl::StrCat("o is ", describeRegionType(o), " but a is ", describeRegionType(a),
+                        " and b is ", describeRegionType(b), " gathered on axis ", axis);
+  return "";
+}
+
+std::string checkReduce(Opcode op, const Region *ops) {
+  const Region &o = ops[0], &a = ops[1];
+  if (o.rank != a.rank)
+    return mismatch(ops, 0, 1, "ranks differ");
+  if (o.dtype != a.dtype)
+    return mismatch(ops, 0, 1, "dtypes differ");
+  bool mean = op == Opcode::ReduceMean;
+  if (mean ? !isFloatType(dt(a)) : !isArithmeticType(dt(a)))
+    return badType(ops, 1, mean ? "f32 or f64" : "f32, f64, i32 or i64");
+  for (unsigned k = 0; k < a.rank; ++k) {
+    if (o.shape[k] == a.shape[k])
+      continue;
+    if (o.shape[k] != 1)
+      return mismatch(ops, 0, 1, "o's dims must equal a's or be 1");
+    if (a.shape[k] == 0 && (op == Opcode::ReduceMax || op == Opcode::ReduceMin))
+      return absl::StrCat("axis ", k, " of a is empty; its max/min is undefined");
+  }
+  return "";
+}
+
+std::string checkNormalize(Opcode op, const Region *ops, unsigned n, const int64_t *imms) {
+  const Region &a = ops[1];
+  if (std::string e = checkAxis(imms[0], a.rank); !e.empty())
+    return e;
+  if (!isFloatType(dt(a)))
+    return badType(ops, 1, "f32 or f64");
+  for (unsigned i = 0; i < n; ++i) {
+    if (ops[i].dtype != a.dtype)
+      return mismatch(ops, i, 1, "dtypes differ");
+    if (!sameShape(ops[i], a))
+      return mismatch(ops, i, 1, "shapes differ");
+  }
+  if (op == Opcode::LayerNorm) {
+    double eps;
+    std::memcpy(&eps, &imms[1], sizeof(eps));
+    if (!std::isfinite(eps) || eps < 0)
+      return absl::StrCat("epsilon ", eps, " is not a finite number >= 0");
+  }
+  return "";
+}
+
+}  // namespace
+
+bool isValidDType(uint8_t t) { return t >= 1 && t <= kMaxDType; }
+
+bool isFloatType(DType t) { return t == DType::F32 || t == DType::F64; }
+
+bool isArithmeticType(DType t) {
+  return t == DType::F32 || t == DType::F64 || t == DType::I32 || t == DType::I64;
+}
+
+std::string describeRegionType(const Region &r) {
+  std::vector<int64_t> dims(r.shape, r.shape + (r.rank <= kMaxRank ? r.rank : kMaxRank));
+  return absl::StrCat(dtypeName(static_cast<DType>(r.dtype)), "[", absl::StrJoin(dims, ", "),
+                      "]");
+}
+
+std::string checkOperands(Opcode opcode, const Region *ops, unsigned n, const int64_t *imms) {
+  switch (opcode) {
+  case Opcode::Copy:
+    if (!sameShape(ops[0], ops[1]))
+      return mismatch(ops, 0, 1, "shapes differ");
+    return ops[0].dtype == ops[1].dtype ? "" : mismatch(ops, 0, 1, "dtypes differ");
+  case Opcode::Concat:
+    return checkConcat(ops, n, imms[0]);
+  case Opcode::Gather:
+    return checkGather(ops, imms[0]);
+  case Opcode::Trilu:
+    if (ops[1].rank < 2)
+      return badType(ops, 1, "rank >= 2");
+    if (!sameShape(ops[0], ops[1]))
+      return mismatch(ops, 0, 1, "shapes differ");
+    if (ops[0].dtype != ops[1].dtype)
+      return mismatch(ops, 0, 1, "dtypes differ");
+    return imms[1] == 0 || imms[1] == 1 ? "" : absl::StrCat("upper is ", imms[1], "; expected 0 or 1");
+  case Opcode::MatMul:
+    return checkMatMul(ops);
+  case Opcode::Where:
+    if (dt(ops[1]) != DType::Bool)
+      return badType(ops, 1, "bool");
+    if (ops[2].dtype != ops[0].dtype)
+      return mismatch(ops, 2, 0, "dtypes differ");
+    if (ops[3].dtype != ops[0].dtype)
+      return mismatch(ops, 3, 0, "dtypes differ");
+    return checkSameShapes(ops, 4, 0);
+  default:
+    break;
+  }
+  switch (opcodeInfo(opcode).family) {
+  case OpFamily::Unary:
+    return checkUnary(opcode, ops);
+  case OpFamily::Binary:
+    return checkBinary(opcode, ops);
+  case OpFamily::Reduce:
+    return checkReduce(opcode, ops);
+  case OpFamily::Normalize:
+    return checkNormalize(opcode, ops, n, imms);
+  default:
+    return "";
+  }
+}
+
+}  // namespace lmc::format

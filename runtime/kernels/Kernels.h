@@ -1,0 +1,43 @@
+// The reference kernels: the executable definition of every opcode in
+// runtime/format/Opcodes.def (semantics in FORMAT.md, "Opcodes").
+#ifndef LMC_KERNELS_KERNELS_H
+#define LMC_KERNELS_KERNELS_H
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "runtime/format/Format.h"
+
+namespace lmc::kernels {
+
+// A strided N-D view of typed memory: element [i0, ..., i(r-1)] lives at
+// data + elemSize * sum(ik * strides[k]). Strides may be zero or negative.
+struct TensorRef {
+  uint8_t *data = nullptr;  // element [0, ..., 0]
+  format::DType dtype = format::DType::F32;
+  int rank = 0;
+  int64_t shape[format::kMaxRank] = {1, 1, 1, 1, 1, 1};
+  int64_t strides[format::kMaxRank] = {0, 0, 0, 0, 0, 0};
+
+  int64_t numElements() const;
+  size_t elemSize() const { return format::dtypeSize(dtype); }
+};
+
+// The view of `region` whose space starts at `spaceBase`.
+TensorRef makeTensorRef(const format::Region &region, uint8_t *spaceBase);
+
+// A contiguous row-major view of `data` (for tests and tools).
+TensorRef contiguousRef(void *data, format::DType dtype, int rank, const int64_t *shape);
+
+// Runs the kernel of `opcode`. operands[0] is the output, inputs follow;
+// `imms` holds the opcode's immediates. Shapes and dtypes must satisfy
+// FORMAT.md F16 (the .bin reader checks them; format::checkOperands checks
+// a hand-built instruction). Data-dependent failures (a gather index out of
+// range, integer division by zero) and unsupported dtypes are returned as
+// errors; the caller adds the instruction and ONNX node to the message.
+absl::Status runKernel(format::Opcode opcode, const TensorRef *operands, unsigned numOperands,
+                       const int64_t *imms);
+
+}  // namespace lmc::kernels
+
+#endif  // LMC_KERNELS_KERNELS_H

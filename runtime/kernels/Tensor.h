@@ -1,0 +1,117 @@
+// Internal helpers of the kernels: strided iteration and dtype dispatch.
+#ifndef LMC_KERNELS_TENSOR_H
+#define LMC_KERNELS_TENSOR_H
+
+#include <array>
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/kernels/Kernels.h"
+
+namespace lmc::kernels {
+
+// Calls f(index, base, len, inner) once per row along the last axis of
+// `shape`, where `index` is the row's full index (last entry 0), base[j]
+// the element offset of the row's first element in tensor j and inner[j]
+// tensor j's stride along the last axis. Nothing is called for an empty
+// shape; a rank-0 shape is one row of length 1.
+template <size_t N, typename F>
+void forEachRow(int rank, const int64_t *shape, const std::array<const int64_t *, N> &strides,
+                F &&f) {
+  int64_t index[format::kMaxRank] = {0};
+  int64_t base[N] = {0};
+  int64_t inner[N] = {0};
+  for (int k = 0; k < rank; ++k)
+    if (shape[k] == 0)
+      return;
+  if (rank == 0) {
+    f(static_cast<const int64_t *>(index), static_cast<const int64_t *>(base), int64_t(1),
+      static_cast<const int64_t *>(inner));
+    return;
+  }
+  for (size_t j = 0; j < N; ++j)
+    inner[j] = strides[j][rank - 1];
+  int64_t len = shape[rank - 1];
+  while (true) {
+    f(static_cast<const int64_t *>(index), static_cast<const int64_t *>(base), len,
+      static_cast<const int64_t *>(inner));
+    int d = rank - 2;
+    for (; d >= 0; --d) {
+      ++index[d];
+      for (size_t j = 0; j < N; ++j)
+        base[j] += strides[j][d];
+      if (index[d] < shape[d])
+        break;
+      for (size_t j = 0; j < N; ++j)
+        base[j] -= strides[j][d] * shape[d];
+      index[d] = 0;
+    }
+    if (d < 0)
+      return;
+  }
+}
+
+// Element offset of `index` in `t`.
+inline int64_t offsetOf(const TensorRef &t, const int64_t *index) {
+  int64_t off = 0;
+  for (int k = 0; k < t.rank; ++k)
+    off += index[k] * t.strides[k];
+  return off;
+}
+
+template <typename T> T *typed(const TensorRef &t) { return reinterpret_cast<T *>(t.data); }
+
+inline absl::Status unsupported(const char *what, format::DType t) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " does not support dtype ", format::dtypeName(t)));
+}
+
+// Calls f(T{}) with T the C++ type of f32/f64/i32/i64.
+template <typename F> absl::Status dispatchArithmetic(format::DType t, const char *what, F &&f) {
+  switch (t) {
+  case format::DType::F32: return f(float{});
+  case format::DType::F64: return f(double{});
+  case format::DType::I32: return f(int32_t{});
+  case format::DType::I64: return f(int64_t{});
+  default: return unsupported(what, t);
+  }
+}
+
+template <typename F> absl::Status dispatchFloat(format::DType t, const char *what, F &&f) {
+  switch (t) {
+  case format::DType::F32: return f(float{});
+  case format::DType::F64: return f(double{});
+  default: return unsupported(what, t);
+  }
+}
+
+// Calls f(T{}) with an unsigned integer type of the element size, for
+// kernels that only move bytes.
+template <typename F> absl::Status dispatchBySize(format::DType t, F &&f) {
+  switch (format::dtypeSize(t)) {
+  case 1: return f(uint8_t{});
+  case 2: return f(uint16_t{});
+  case 4: return f(uint32_t{});
+  case 8: return f(uint64_t{});
+  default: return unsupported("this kernel", t);
+  }
+}
+
+// Family entry points (one file each), called by runKernel.
+absl::Status runMove(format::Opcode op, const TensorRef *ops, unsigned n, const int64_t *imms);
+absl::Status runMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b);
+absl::Status runUnary(format::Opcode op, const TensorRef &o, const TensorRef &a);
+absl::Status runCast(const TensorRef &o, const TensorRef &a);
+absl::Status runBinary(format::Opcode op, const TensorRef &o, const TensorRef &a,
+                       const TensorRef &b);
+absl::Status runWhere(const TensorRef &o, const TensorRef &cond, const TensorRef &a,
+                      const TensorRef &b);
+absl::Status runReduce(format::Opcode op, const TensorRef &o, const TensorRef &a);
+absl::Status runSoftmax(const TensorRef &o, const TensorRef &a, int64_t axis);
+absl::Status runLayerNorm(const TensorRef &o, const TensorRef &a, const TensorRef &scale,
+                          const TensorRef *bias, int64_t axis, double epsilon);
+
+}  // namespace lmc::kernels
+
+#endif  // LMC_KERNELS_TENSOR_H

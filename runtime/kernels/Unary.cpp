@@ -1,0 +1,80 @@
+// Elementwise unary kernels: neg sqrt reciprocal erf tanh sigmoid relu exp
+// log abs (f32/f64; neg, abs, relu also i32/i64) and not (bool).
+#include <cmath>
+#include <type_traits>
+
+#include "runtime/kernels/Tensor.h"
+
+namespace lmc::kernels {
+namespace {
+
+using format::Opcode;
+
+template <typename T, typename F> void unaryLoop(const TensorRef &o, const TensorRef &a, F f) {
+  T *po = typed<T>(o);
+  const T *pa = typed<T>(a);
+  forEachRow<2>(o.rank, o.shape, {o.strides, a.strides},
+                [&](const int64_t *, const int64_t *base, int64_t len, const int64_t *inner) {
+                  T *to = po + base[0];
+                  const T *from = pa + base[1];
+                  for (int64_t i = 0; i < len; ++i)
+                    to[i * inner[0]] = f(from[i * inner[1]]);
+                });
+}
+
+// Integer negation and abs wrap like two's complement hardware (and numpy)
+// instead of overflowing.
+template <typename T> T wrapNeg(T x) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(U(0) - static_cast<U>(x));
+}
+
+template <typename T> absl::Status unaryTyped(Opcode op, const TensorRef &o, const TensorRef &a) {
+  if constexpr (std::is_integral_v<T>) {
+    switch (op) {
+    case Opcode::Neg: unaryLoop<T>(o, a, [](T x) { return wrapNeg(x); }); break;
+    case Opcode::Abs: unaryLoop<T>(o, a, [](T x) { return x < 0 ? wrapNeg(x) : x; }); break;
+    case Opcode::Relu: unaryLoop<T>(o, a, [](T x) { return x > 0 ? x : T(0); }); break;
+    default: return unsupported(format::opcodeInfo(op).mnemonic, a.dtype);
+    }
+  } else {
+    switch (op) {
+    case Opcode::Neg: unaryLoop<T>(o, a, [](T x) { return -x; }); break;
+    case Opcode::Abs: unaryLoop<T>(o, a, [](T x) { return std::fabs(x); }); break;
+    // NaN stays NaN (the comparison is false).
+    case Opcode::Relu: unaryLoop<T>(o, a, [](T x) { return x < T(0) ? T(0) : x; }); break;
+    case Opcode::Sqrt: unaryLoop<T>(o, a, [](T x) { return std::sqrt(x); }); break;
+    case Opcode::Reciprocal: unaryLoop<T>(o, a, [](T x) { return T(1) / x; }); break;
+    case Opcode::Erf: unaryLoop<T>(o, a, [](T x) { return std::erf(x); }); break;
+    case Opcode::Tanh: unaryLoop<T>(o, a, [](T x) { return std::tanh(x); }); break;
+    case Opcode::Exp: unaryLoop<T>(o, a, [](T x) { return std::exp(x); }); break;
+    case Opcode::Log: unaryLoop<T>(o, a, [](T x) { return std::log(x); }); break;
+    case Opcode::Sigmoid:
+      // Two branches so that exp never overflows.
+      unaryLoop<T>(o, a, [](T x) {
+        if (x >= T(0))
+          return T(1) / (T(1) + std::exp(-x));
+        T e = std::exp(x);
+        return e / (T(1) + e);
+      });
+      break;
+    default: return unsupported(format::opcodeInfo(op).mnemonic, a.dtype);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status runUnary(Opcode op, const TensorRef &o, const TensorRef &a) {
+  if (op == Opcode::Not) {
+    if (a.dtype != format::DType::Bool || o.dtype != format::DType::Bool)
+      return unsupported("not", a.dtype);
+    unaryLoop<uint8_t>(o, a, [](uint8_t x) { return uint8_t(x == 0); });
+    return absl::OkStatus();
+  }
+  return dispatchArithmetic(a.dtype, format::opcodeInfo(op).mnemonic,
+                            [&](auto tag) { return unaryTyped<decltype(tag)>(op, o, a); });
+}
+
+}  // namespace lmc::kernels

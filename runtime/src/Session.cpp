@@ -1,0 +1,174 @@
+// The CPU executor: memory spaces, input binding and the instruction loop.
+#include "runtime/src/Session.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/kernels/Kernels.h"
+
+namespace lmc::runtime {
+
+using format::Space;
+
+Buffer::~Buffer() { std::free(data_); }
+
+Buffer::Buffer(Buffer &&other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+Buffer &Buffer::operator=(Buffer &&other) noexcept {
+  if (this != &other) {
+    std::free(data_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+absl::Status Buffer::allocate(uint64_t size, const std::string &what) {
+  std::free(data_);
+  data_ = nullptr;
+  size_ = 0;
+  // calloc(0) may return null; keep a valid pointer for empty spaces.
+  void *p = size <= SIZE_MAX ? std::calloc(size ? size : 1, 1) : nullptr;
+  if (!p)
+    return absl::ResourceExhaustedError(absl::StrCat("cannot allocate ", size, " bytes for ", what));
+  data_ = static_cast<uint8_t *>(p);
+  size_ = size;
+  return absl::OkStatus();
+}
+
+void Buffer::zero() {
+  if (size_)
+    std::memset(data_, 0, size_);
+}
+
+namespace {
+
+uint64_t tensorBytes(const format::TensorInfo &t) {
+  // F9 guarantees this does not overflow.
+  uint64_t n = format::dtypeSize(static_cast<format::DType>(t.dtype()));
+  for (int64_t d : t.shape())
+    n *= static_cast<uint64_t>(d);
+  return n;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Session>> Session::create(
+    std::shared_ptr<const format::BinFile> file) {
+  std::unique_ptr<Session> s(new Session());
+  s->file_ = std::move(file);
+  const format::BinFile &f = *s->file_;
+  const format::Metadata &m = f.metadata();
+  auto fail = [&](const absl::Status &status) {
+    return absl::Status(status.code(), absl::StrCat(f.path(), ": ", status.message()));
+  };
+  if (absl::Status st = s->sram_.allocate(m.sram_bytes(), "sram"); !st.ok())
+    return fail(st);
+  if (absl::Status st = s->dram_.allocate(m.dram_bytes(), "dram"); !st.ok())
+    return fail(st);
+  if (absl::Status st = s->state_.allocate(m.state_bytes(), "state"); !st.ok())
+    return fail(st);
+  for (const format::TensorInfo &t : f.io().inputs()) {
+    s->inputs_.emplace_back();
+    s->working_.emplace_back();
+    std::string what = absl::StrCat("input '", t.name(), "'");
+    if (absl::Status st = s->inputs_.back().allocate(tensorBytes(t), what); !st.ok())
+      return fail(st);
+    if (absl::Status st = s->working_.back().allocate(tensorBytes(t), what); !st.ok())
+      return fail(st);
+  }
+  for (const format::TensorInfo &t : f.io().outputs()) {
+    s->outputs_.emplace_back();
+    std::string what = absl::StrCat("output '", t.name(), "'");
+    if (absl::Status st = s->outputs_.back().allocate(tensorBytes(t), what); !st.ok())
+      return fail(st);
+  }
+  s->bound_.assign(s->inputs_.size(), false);
+  return s;
+}
+
+std::optional<size_t> Session::findInput(const std::string &name) const {
+  for (size_t i = 0; i < numInputs(); ++i)
+    if (inputInfo(i).name() == name)
+      return i;
+  return std::nullopt;
+}
+
+std::optional<size_t> Session::findOutput(const std::string &name) const {
+  for (size_t i = 0; i < numOutputs(); ++i)
+    if (outputInfo(i).name() == name)
+      return i;
+  return std::nullopt;
+}
+
+absl::Status Session::bindInput(size_t index, const void *data, size_t bytes) {
+  if (index >= numInputs())
+    return absl::InvalidArgumentError(absl::StrCat(file_->path(), ": no input ", index, "; it has ",
+                                                   numInputs(), " inputs"));
+  const format::TensorInfo &t = inputInfo(index);
+  if (bytes != inputs_[index].size())
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_->path(), ": input '", t.name(), "' takes ", inputs_[index].size(),
+                     " bytes, got ", bytes));
+  if (bytes && !data)
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_->path(), ": input '", t.name(), "': data is null"));
+  if (bytes)
+    std::memcpy(inputs_[index].data(), data, bytes);
+  bound_[index] = true;
+  return absl::OkStatus();
+}
+
+absl::Status Session::run() {
+  const format::BinFile &f = *file_;
+  for (size_t i = 0; i < numInputs(); ++i)
+    if (!bound_[i])
+      return absl::FailedPreconditionError(
+          absl::StrCat(f.path(), ": input '", inputInfo(i).name(), "' is not bound"));
+  sram_.zero();
+  dram_.zero();
+  // Instructions may write an input buffer; copying keeps the binding intact
+  // for the next run.
+  for (size_t i = 0; i < numInputs(); ++i)
+    if (inputs_[i].size())
+      std::memcpy(working_[i].data(), inputs_[i].data(), inputs_[i].size());
+  for (Buffer &o : outputs_)
+    o.zero();
+
+  uint8_t *bases[format::kNumSpaces] = {const_cast<uint8_t *>(f.constants()), sram_.data(),
+                                        dram_.data(), state_.data(), nullptr};
+  kernels::TensorRef refs[256];
+  const auto &instructions = f.instructions();
+  for (size_t index = 0; index < instructions.size(); ++index) {
+    const format::InstructionView &inst = instructions[index];
+    unsigned n = inst.header->numOperands;
+    for (unsigned k = 0; k < n; ++k) {
+      const format::Region &r = inst.operands[k];
+      uint8_t *base = bases[r.space];
+      if (static_cast<Space>(r.space) == Space::Io)
+        base = r.buffer < numInputs() ? working_[r.buffer].data()
+                                      : outputs_[r.buffer - numInputs()].data();
+      refs[k] = kernels::makeTensorRef(r, base);
+    }
+    absl::Status s = kernels::runKernel(inst.opcode(), refs, n, inst.imms);
+    if (!s.ok())
+      return absl::Status(
+          s.code(), absl::StrCat(f.path(), ": instruction ", index, " '",
+                                 format::opcodeInfo(inst.opcode()).mnemonic, "' at byte ",
+                                 inst.fileOffset, " from ",
+                                 f.describeLocation(inst.header->location), ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Session>> openSession(const std::string &path) {
+  absl::StatusOr<std::unique_ptr<format::BinFile>> file = format::BinFile::open(path);
+  if (!file.ok())
+    return file.status();
+  return Session::create(std::shared_ptr<const format::BinFile>(std::move(*file)));
+}
+
+}  // namespace lmc::runtime

@@ -1,0 +1,82 @@
+// Executes a verified .bin on the CPU: owns the working memory spaces and
+// IO buffers, binds inputs, runs the instructions in file order.
+#ifndef LMC_RUNTIME_SESSION_H
+#define LMC_RUNTIME_SESSION_H
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/format/Reader.h"
+
+namespace lmc::runtime {
+
+// Zero-initialized bytes that report allocation failure instead of
+// throwing or aborting (sizes come from the file).
+class Buffer {
+public:
+  Buffer() = default;
+  ~Buffer();
+  Buffer(Buffer &&other) noexcept;
+  Buffer &operator=(Buffer &&other) noexcept;
+  absl::Status allocate(uint64_t size, const std::string &what);
+  void zero();
+  uint8_t *data() const { return data_; }
+  uint64_t size() const { return size_; }
+
+private:
+  uint8_t *data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+class Session {
+public:
+  // Allocates the working spaces of `file` (F8); state starts zeroed and
+  // persists across runs.
+  static absl::StatusOr<std::unique_ptr<Session>> create(std::shared_ptr<const format::BinFile> file);
+
+  const format::BinFile &file() const { return *file_; }
+  size_t numInputs() const { return inputs_.size(); }
+  size_t numOutputs() const { return outputs_.size(); }
+  const format::TensorInfo &inputInfo(size_t i) const { return file_->io().inputs(int(i)); }
+  const format::TensorInfo &outputInfo(size_t i) const { return file_->io().outputs(int(i)); }
+  std::optional<size_t> findInput(const std::string &name) const;
+  std::optional<size_t> findOutput(const std::string &name) const;
+
+  // Copies `bytes` bytes of input `index`; the size must equal the
+  // tensor's byte size. A binding lasts until rebound.
+  absl::Status bindInput(size_t index, const void *data, size_t bytes);
+  bool isBound(size_t index) const { return bound_[index]; }
+
+  // Runs every instruction once; fails if an input is unbound or a kernel
+  // reports an error (naming the instruction and its ONNX node).
+  absl::Status run();
+
+  // Output bytes of the last successful run (zeros before one).
+  const uint8_t *outputData(size_t index) const { return outputs_[index].data(); }
+  uint64_t outputBytes(size_t index) const { return outputs_[index].size(); }
+  uint64_t inputBytes(size_t index) const { return inputs_[index].size(); }
+
+  // Zeroes the persistent state space (a new sequence for a KV cache).
+  void resetState() { state_.zero(); }
+
+private:
+  Session() = default;
+
+  std::shared_ptr<const format::BinFile> file_;
+  Buffer sram_, dram_, state_;
+  std::vector<Buffer> inputs_;   // the bound bytes
+  std::vector<Buffer> working_;  // the inputs as the instructions see them
+  std::vector<Buffer> outputs_;
+  std::vector<bool> bound_;
+};
+
+// Reads `path` and creates a session for it.
+absl::StatusOr<std::unique_ptr<Session>> openSession(const std::string &path);
+
+}  // namespace lmc::runtime
+
+#endif  // LMC_RUNTIME_SESSION_H

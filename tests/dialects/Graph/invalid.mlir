@@ -1,0 +1,328 @@
+// RUN: lmc-opt %s -split-input-file -verify-diagnostics
+// One case per verifier rule of lmc_graph (dialects/Graph/GraphVerify.cpp).
+
+func.func @add(%a: tensor<4xf32>, %b: tensor<4xi64>) {
+  // expected-error @+1 {{operand element types differ}}
+  %0 = lmc_graph.add %a, %b : (tensor<4xf32>, tensor<4xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @and(%a: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{operands must be i1}}
+  %0 = lmc_graph.and %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @mul_bcast(%a: tensor<4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{are not broadcast-compatible}}
+  %0 = lmc_graph.mul %a, %b : (tensor<4xf32>, tensor<3xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @sub_shape(%a: tensor<4xf32>, %b: tensor<1xf32>) {
+  // expected-error @+1 {{is not the broadcast shape}}
+  %0 = lmc_graph.sub %a, %b : (tensor<4xf32>, tensor<1xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @equal_type(%a: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{result element type must be 'i1'}}
+  %0 = lmc_graph.equal %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @constant() {
+  // expected-error @+1 {{differs from result type}}
+  %0 = lmc_graph.constant {value = dense<1.0> : tensor<2xf32>} : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @cast(%a: tensor<4xf32>) {
+  // expected-error @+1 {{input and result shapes differ}}
+  %0 = lmc_graph.cast %a : tensor<4xf32> to tensor<5xi64>
+  return
+}
+
+// -----
+
+func.func @where_cond(%c: tensor<4xf32>, %a: tensor<4xf32>) {
+  // expected-error @+1 {{condition must be i1}}
+  %0 = lmc_graph.where %c, %a, %a : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @where_types(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xi64>) {
+  // expected-error @+1 {{value operands have different element types}}
+  %0 = lmc_graph.where %c, %a, %b : (tensor<4xi1>, tensor<4xf32>, tensor<4xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_rank(%a: tensor<4xf32>, %b: tensor<4x2xf32>) {
+  // expected-error @+1 {{operands must have rank >= 2}}
+  %0 = lmc_graph.matmul %a, %b : (tensor<4xf32>, tensor<4x2xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_k(%a: tensor<3x4xf32>, %b: tensor<5x2xf32>) {
+  // expected-error @+1 {{contraction dimensions differ: 4 vs 5}}
+  %0 = lmc_graph.matmul %a, %b : (tensor<3x4xf32>, tensor<5x2xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_types(%a: tensor<3x4xf32>, %b: tensor<4x2xf16>) {
+  // expected-error @+1 {{operand element types differ}}
+  %0 = lmc_graph.matmul %a, %b : (tensor<3x4xf32>, tensor<4x2xf16>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x3x4xf32>, %b: tensor<3x4x2xf32>) {
+  // expected-error @+1 {{batch dimensions are not broadcast-compatible}}
+  %0 = lmc_graph.matmul %a, %b : (tensor<2x3x4xf32>, tensor<3x4x2xf32>) -> tensor<2x3x2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_result(%a: tensor<3x4xf32>, %b: tensor<4x2xf32>) {
+  // expected-error @+1 {{result type must be}}
+  %0 = lmc_graph.matmul %a, %b : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%a: tensor<3x4xf32>) {
+  // expected-error @+1 {{axis 3 is out of range for rank 2}}
+  %0 = lmc_graph.softmax %a {axis = 3 : i64} : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<2x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{scale and bias must have the normalized shape [8]}}
+  %0 = lmc_graph.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f64} : (tensor<2x8xf32>, tensor<4xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_result(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{result type must equal the input type}}
+  %0 = lmc_graph.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f64} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = lmc_graph.layer_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-05 : f64} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_sorted(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{axes must be sorted and unique}}
+  %0 = lmc_graph.reduce_sum %x {axes = array<i64: 1, 0>, keepdims = false} : (tensor<2x8xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @reduce_result(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{result type must be 'tensor<2x1xf32>'}}
+  %0 = lmc_graph.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<2x8xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_axis(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{axis 2 is out of range}}
+  %0 = lmc_graph.reduce_mean %x {axes = array<i64: 2>, keepdims = true} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_indices(%t: tensor<8x4xf32>, %i: tensor<3xf32>) {
+  // expected-error @+1 {{indices must be i32 or i64}}
+  %0 = lmc_graph.gather %t, %i {axis = 0 : i64} : (tensor<8x4xf32>, tensor<3xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_result(%t: tensor<8x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{result type must be 'tensor<3x4xf32>'}}
+  %0 = lmc_graph.gather %t, %i {axis = 0 : i64} : (tensor<8x4xf32>, tensor<3xi64>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_axis(%t: tensor<8x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{axis 2 is out of range}}
+  %0 = lmc_graph.gather %t, %i {axis = 2 : i64} : (tensor<8x4xf32>, tensor<3xi64>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{element count changes from 16 to 15}}
+  %0 = lmc_graph.reshape %x : tensor<2x8xf32> to tensor<3x5xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_type(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{element type changes}}
+  %0 = lmc_graph.reshape %x : tensor<2x8xf32> to tensor<16xi32>
+  return
+}
+
+// -----
+
+func.func @transpose_size(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{perm has 1 entries for rank 2}}
+  %0 = lmc_graph.transpose %x {perm = array<i64: 0>} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_perm(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{perm is not a permutation}}
+  %0 = lmc_graph.transpose %x {perm = array<i64: 0, 0>} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_result(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{result type must be 'tensor<8x2xf32>'}}
+  %0 = lmc_graph.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_empty() {
+  // expected-error @+1 {{needs at least one input}}
+  %0 = lmc_graph.concat {axis = 0 : i64} : () -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @concat_rank(%a: tensor<2xf32>, %b: tensor<1x2xf32>) {
+  // expected-error @+1 {{inputs must have the result's rank and element type}}
+  %0 = lmc_graph.concat %a, %b {axis = 0 : i64} : (tensor<2xf32>, tensor<1x2xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_dim(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{input dimension 1 differs from the result's}}
+  %0 = lmc_graph.concat %a, %b {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x4xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_total(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) {
+  // expected-error @+1 {{result dimension 0 must be 4}}
+  %0 = lmc_graph.concat %a, %b {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<5x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range}}
+  %0 = lmc_graph.concat %a {axis = 2 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_entries(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{starts and steps need one entry per axis}}
+  %0 = lmc_graph.slice %x {starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<8x4xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @slice_rank(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{result must have the input's rank and element type}}
+  %0 = lmc_graph.slice %x {starts = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<8x4xf32>) -> tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @slice_step(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{step of axis 0 is zero}}
+  %0 = lmc_graph.slice %x {starts = array<i64: 0, 0>, steps = array<i64: 0, 1>} : (tensor<8x4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @slice_bounds(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{axis 0 reads outside the input}}
+  %0 = lmc_graph.slice %x {starts = array<i64: 6, 0>, steps = array<i64: 1, 1>} : (tensor<8x4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @expand_shape(%x: tensor<3xf32>) {
+  // expected-error @+1 {{cannot broadcast [3] to [2, 4]}}
+  %0 = lmc_graph.expand %x : tensor<3xf32> to tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @expand_type(%x: tensor<1xf32>) {
+  // expected-error @+1 {{element type changes}}
+  %0 = lmc_graph.expand %x : tensor<1xf32> to tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @trilu_rank(%x: tensor<4xf32>) {
+  // expected-error @+1 {{needs rank >= 2}}
+  %0 = lmc_graph.trilu %x {k = 0 : i64, upper = true} : tensor<4xf32>
+  return
+}

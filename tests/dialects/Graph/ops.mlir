@@ -1,0 +1,49 @@
+// RUN: lmc-opt %s | lmc-opt | FileCheck %s
+// Round trip of every lmc_graph op's custom syntax.
+
+// CHECK-LABEL: func @elementwise
+func.func @elementwise(%a: tensor<4x8xf32>, %b: tensor<8xf32>, %m: tensor<4x8xi1>) -> tensor<4x8xf32> {
+  // CHECK: lmc_graph.add %{{.*}}, %{{.*}} : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %0 = lmc_graph.add %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  // CHECK: lmc_graph.less
+  %1 = lmc_graph.less %0, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xi1>
+  // CHECK: lmc_graph.where
+  %2 = lmc_graph.where %1, %0, %b : (tensor<4x8xi1>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  // CHECK: lmc_graph.tanh %{{.*}} : tensor<4x8xf32>
+  %3 = lmc_graph.tanh %2 : tensor<4x8xf32>
+  // CHECK: lmc_graph.cast %{{.*}} : tensor<4x8xf32> to tensor<4x8xi64>
+  %4 = lmc_graph.cast %3 : tensor<4x8xf32> to tensor<4x8xi64>
+  return %3 : tensor<4x8xf32>
+}
+
+// CHECK-LABEL: func @matrix_and_norms
+func.func @matrix_and_norms(%x: tensor<1x16x64xf32>, %w: tensor<64x32xf32>, %g: tensor<64xf32>) -> tensor<1x16x32xf32> {
+  // CHECK: lmc_graph.layer_norm %{{.*}}, %{{.*}} {axis = 2 : i64, epsilon = 1.000000e-05 : f64}
+  %0 = lmc_graph.layer_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-05 : f64} : (tensor<1x16x64xf32>, tensor<64xf32>) -> tensor<1x16x64xf32>
+  // CHECK: lmc_graph.matmul
+  %1 = lmc_graph.matmul %0, %w : (tensor<1x16x64xf32>, tensor<64x32xf32>) -> tensor<1x16x32xf32>
+  // CHECK: lmc_graph.softmax %{{.*}} {axis = 2 : i64} : tensor<1x16x32xf32>
+  %2 = lmc_graph.softmax %1 {axis = 2 : i64} : tensor<1x16x32xf32>
+  // CHECK: lmc_graph.reduce_mean %{{.*}} {axes = array<i64: 2>, keepdims = true}
+  %3 = lmc_graph.reduce_mean %2 {axes = array<i64: 2>, keepdims = true} : (tensor<1x16x32xf32>) -> tensor<1x16x1xf32>
+  return %2 : tensor<1x16x32xf32>
+}
+
+// CHECK-LABEL: func @movement
+func.func @movement(%x: tensor<1x16x192xf32>, %t: tensor<256x64xf32>, %i: tensor<1x16xi64>) -> tensor<1x4x16x16xf32> {
+  // CHECK: lmc_graph.slice %{{.*}} {starts = array<i64: 0, 0, 64>, steps = array<i64: 1, 1, 1>}
+  %0 = lmc_graph.slice %x {starts = array<i64: 0, 0, 64>, steps = array<i64: 1, 1, 1>} : (tensor<1x16x192xf32>) -> tensor<1x16x64xf32>
+  // CHECK: lmc_graph.reshape %{{.*}} : tensor<1x16x64xf32> to tensor<1x16x4x16xf32>
+  %1 = lmc_graph.reshape %0 : tensor<1x16x64xf32> to tensor<1x16x4x16xf32>
+  // CHECK: lmc_graph.transpose %{{.*}} {perm = array<i64: 0, 2, 1, 3>}
+  %2 = lmc_graph.transpose %1 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x16x4x16xf32>) -> tensor<1x4x16x16xf32>
+  // CHECK: lmc_graph.gather %{{.*}}, %{{.*}} {axis = 0 : i64}
+  %3 = lmc_graph.gather %t, %i {axis = 0 : i64} : (tensor<256x64xf32>, tensor<1x16xi64>) -> tensor<1x16x64xf32>
+  // CHECK: lmc_graph.concat %{{.*}}, %{{.*}} {axis = 2 : i64}
+  %4 = lmc_graph.concat %0, %3 {axis = 2 : i64} : (tensor<1x16x64xf32>, tensor<1x16x64xf32>) -> tensor<1x16x128xf32>
+  // CHECK: lmc_graph.expand %{{.*}} : tensor<1x16xi64> to tensor<4x16xi64>
+  %5 = lmc_graph.expand %i : tensor<1x16xi64> to tensor<4x16xi64>
+  // CHECK: lmc_graph.trilu %{{.*}} {k = 0 : i64, upper = false} : tensor<1x4x16x16xf32>
+  %6 = lmc_graph.trilu %2 {k = 0 : i64, upper = false} : tensor<1x4x16x16xf32>
+  return %6 : tensor<1x4x16x16xf32>
+}

@@ -1,0 +1,51 @@
+// RUN: lmc-opt %s -split-input-file -lmc-lower-graph-to-isa | FileCheck %s
+
+// Arguments become inputs; a value returned once is computed straight into
+// its output buffer; broadcasting is a zero stride.
+// CHECK-LABEL: func @main()
+// CHECK-DAG: %[[X:.*]] = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<2x3xf32>}
+// CHECK-DAG: %[[Y:.*]] = lmc_isa.io {index = 0 : i64, name = "y", output, type = tensor<2x3xf32>}
+// CHECK-DAG: %[[C:.*]] = lmc_isa.const {value = dense<1.000000e+00> : tensor<3xf32>}
+// CHECK: %[[T:.*]] = lmc_isa.alloc {bytes = 24 : i64, space = "dram"}
+// CHECK: lmc_isa.inst "add"(%[[T]], %[[X]], %[[C]]) regions [#lmc_isa.region<f32, [2, 3], [3, 1], 0>, #lmc_isa.region<f32, [2, 3], [3, 1], 0>, #lmc_isa.region<f32, [2, 3], [0, 1], 0>] imms []
+// CHECK: lmc_isa.inst "relu"(%[[Y]], %[[T]])
+// CHECK-NEXT: return
+func.func @main(%x: tensor<2x3xf32> {lmc.name = "x"}) -> (tensor<2x3xf32> {lmc.name = "y"}) {
+  %c = lmc_graph.constant {value = dense<1.0> : tensor<3xf32>} : tensor<3xf32>
+  %a = lmc_graph.add %x, %c : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %r = lmc_graph.relu %a : tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}
+
+// -----
+
+// Transposes, slices and reshapes of contiguous data are regions, not copies;
+// the returned view is copied into the output.
+// CHECK-LABEL: func @main()
+// CHECK-NOT: lmc_isa.alloc
+// CHECK: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %{{.*}}) regions [#lmc_isa.region<f32, [2, 4, 4], [16, 4, 1], 0>, #lmc_isa.region<f32, [2, 4, 3], [3, 6, 1], 0>, #lmc_isa.region<f32, [2, 3, 4], [3, 1, 6], 0>] imms []
+// CHECK-NOT: lmc_isa.inst
+// CHECK: return
+func.func @main(%x: tensor<4x6xf32> {lmc.name = "x"}) -> (tensor<2x4x4xf32> {lmc.name = "y"}) {
+  %r = lmc_graph.reshape %x : tensor<4x6xf32> to tensor<4x2x3xf32>
+  %q = lmc_graph.transpose %r {perm = array<i64: 1, 0, 2>} : (tensor<4x2x3xf32>) -> tensor<2x4x3xf32>
+  %k = lmc_graph.transpose %r {perm = array<i64: 1, 2, 0>} : (tensor<4x2x3xf32>) -> tensor<2x3x4xf32>
+  %s = lmc_graph.matmul %q, %k : (tensor<2x4x3xf32>, tensor<2x3x4xf32>) -> tensor<2x4x4xf32>
+  return %s : tensor<2x4x4xf32>
+}
+
+// -----
+
+// A reshape of a non-contiguous view is copied first; a returned view is
+// copied into its output; reductions see the keepdims shape.
+// CHECK-LABEL: func @main()
+// CHECK: %[[T:.*]] = lmc_isa.alloc {bytes = 24 : i64, space = "dram"}
+// CHECK: lmc_isa.inst "copy"(%[[T]], %{{.*}}) regions [#lmc_isa.region<f32, [3, 2], [2, 1], 0>, #lmc_isa.region<f32, [3, 2], [1, 3], 0>]
+// CHECK: lmc_isa.inst "reduce_sum"(%{{.*}}, %[[T]]) regions [#lmc_isa.region<f32, [1], [1], 0>, #lmc_isa.region<f32, [6], [1], 0>]
+// CHECK: lmc_isa.inst "copy"(%{{.*}}, %[[T]]) regions [#lmc_isa.region<f32, [6], [1], 0>, #lmc_isa.region<f32, [6], [1], 0>]
+func.func @main(%x: tensor<2x3xf32>) -> (tensor<f32>, tensor<6xf32>) {
+  %t = lmc_graph.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %f = lmc_graph.reshape %t : tensor<3x2xf32> to tensor<6xf32>
+  %s = lmc_graph.reduce_sum %f {axes = array<i64: 0>, keepdims = false} : (tensor<6xf32>) -> tensor<f32>
+  return %s, %f : tensor<f32>, tensor<6xf32>
+}

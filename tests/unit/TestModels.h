@@ -1,0 +1,33 @@
+// Small .bin files built with the Writer, shared by the reader, C API and
+// CLI tests.
+#ifndef LMC_TESTS_UNIT_TESTMODELS_H
+#define LMC_TESTS_UNIT_TESTMODELS_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/format/Writer.h"
+
+namespace lmc::testing {
+
+// y = relu(x @ w + b): input x f32[2,3], output y f32[2,2].
+// w = [[1,2],[3,4],[5,6]] and b = [-10, 0.5] live in the constants.
+//   0 matmul dram[0] f32[2,2] <- io.in0 x, const w     node 'mm' (MatMul)
+//   1 add    io.out0 y <- dram[0], const b (strides [0,1])  node 'add' (Add)
+//   2 relu   io.out0 y <- io.out0 y (in place)          node 'relu' (Relu)
+void buildTinyModel(format::Writer &w);
+std::vector<uint8_t> tinyModelBytes();
+// The expected output of the tiny model for input `x` (6 floats).
+std::vector<float> tinyModelReference(const std::vector<float> &x);
+
+// out f32[3,2] = gather(table f32[4,2], ids i64[3]) on axis 0.
+//   0 gather io.out0 out <- const table, io.in0 ids    node 'embed' (Gather)
+void buildGatherModel(format::Writer &w);
+
+// A fresh temporary directory for one test, removed by the caller if needed.
+std::string makeTempDir();
+
+}  // namespace lmc::testing
+
+#endif  // LMC_TESTS_UNIT_TESTMODELS_H

@@ -1,0 +1,47 @@
+// Writes small .bin files and runs the C-language checks of c_api_test.c.
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "tests/unit/TestModels.h"
+
+extern "C" {
+int lmcCApiRunTiny(const char *path, char *err, size_t errSize);
+int lmcCApiGatherError(const char *path, char *err, size_t errSize);
+int lmcCApiRejectsCorruptFile(const char *path, char *err, size_t errSize);
+}
+
+namespace {
+
+class CApiTest : public ::testing::Test {
+protected:
+  void SetUp() override { dir_ = lmc::testing::makeTempDir(); ASSERT_FALSE(dir_.empty()); }
+  std::string dir_;
+  char err_[1024] = {0};
+};
+
+TEST_F(CApiTest, RunTinyModel) {
+  lmc::format::Writer w;
+  lmc::testing::buildTinyModel(w);
+  std::string path = dir_ + "/tiny.bin";
+  ASSERT_TRUE(w.writeFile(path, "test").ok());
+  EXPECT_EQ(lmcCApiRunTiny(path.c_str(), err_, sizeof(err_)), 0) << err_;
+}
+
+TEST_F(CApiTest, GatherErrorNamesNode) {
+  lmc::format::Writer w;
+  lmc::testing::buildGatherModel(w);
+  std::string path = dir_ + "/gather.bin";
+  ASSERT_TRUE(w.writeFile(path, "test").ok());
+  EXPECT_EQ(lmcCApiGatherError(path.c_str(), err_, sizeof(err_)), 0) << err_;
+}
+
+TEST_F(CApiTest, CorruptFile) {
+  std::vector<uint8_t> bytes = lmc::testing::tinyModelBytes();
+  bytes[bytes.size() - 70] ^= 1;
+  std::string path = dir_ + "/corrupt.bin";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char *>(bytes.data()),
+                                              bytes.size());
+  EXPECT_EQ(lmcCApiRejectsCorruptFile(path.c_str(), err_, sizeof(err_)), 0) << err_;
+}
+
+}  // namespace

@@ -1,0 +1,114 @@
+/* The C API exercised from C: compiled as C99, called by c_api_main_test.cpp
+ * with the paths of .bin files that test wrote. Each function returns 0 on
+ * success or writes what failed into `err`. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/include/lmc/lmc_runtime.h"
+
+#define CHECK(cond, ...)                              \
+  do {                                                \
+    if (!(cond)) {                                    \
+      snprintf(err, errSize, __VA_ARGS__);            \
+      goto fail;                                      \
+    }                                                 \
+  } while (0)
+
+int lmcCApiRunTiny(const char *path, char *err, size_t errSize) {
+  lmc_model *model = NULL;
+  lmc_tensor_info info;
+  size_t index = 99;
+  const float x[6] = {1, 2, 3, -1, -2, -3};
+  float y[4] = {0};
+  const void *data = NULL;
+  size_t bytes = 0;
+  /* Reference: relu(x @ [[1,2],[3,4],[5,6]] + [-10, 0.5]). */
+  const float expected[4] = {12.0f, 28.5f, 0.0f, 0.0f};
+  int i;
+
+  CHECK(lmc_open(path, &model) == LMC_OK, "lmc_open: %s", lmc_last_error());
+  CHECK(lmc_num_inputs(model) == 1 && lmc_num_outputs(model) == 1, "wrong IO counts");
+  CHECK(lmc_input_info(model, 0, &info) == LMC_OK, "input_info: %s", lmc_last_error());
+  CHECK(strcmp(info.name, "x") == 0 && info.dtype == LMC_DTYPE_F32 && info.rank == 2 &&
+            info.shape[0] == 2 && info.shape[1] == 3 && info.shape[2] == 1 &&
+            info.byte_size == 24,
+        "input info is wrong: %s rank %d", info.name, (int)info.rank);
+  CHECK(lmc_output_info(model, 0, &info) == LMC_OK && strcmp(info.name, "y") == 0 &&
+            info.byte_size == 16,
+        "output info is wrong");
+  CHECK(strcmp(lmc_dtype_name(info.dtype), "f32") == 0 && lmc_dtype_size(info.dtype) == 4,
+        "dtype helpers");
+  CHECK(lmc_find_input(model, "x", &index) == LMC_OK && index == 0, "find_input x");
+  CHECK(lmc_find_output(model, "y", &index) == LMC_OK && index == 0, "find_output y");
+
+  /* Errors come back as codes with a message, never an abort. */
+  CHECK(lmc_find_input(model, "nope", &index) == LMC_ERROR_INVALID_ARGUMENT &&
+            strstr(lmc_last_error(), "no input named 'nope'") != NULL,
+        "find_input nope: %s", lmc_last_error());
+  CHECK(lmc_input_info(model, 5, &info) == LMC_ERROR_INVALID_ARGUMENT, "input_info 5");
+  CHECK(lmc_run(model) == LMC_ERROR_NOT_READY &&
+            strstr(lmc_last_error(), "input 'x' is not bound") != NULL,
+        "run before binding: %s", lmc_last_error());
+  CHECK(lmc_bind_input(model, 0, x, 20) == LMC_ERROR_INVALID_ARGUMENT &&
+            strstr(lmc_last_error(), "takes 24 bytes, got 20") != NULL,
+        "bind with a wrong size: %s", lmc_last_error());
+  CHECK(lmc_bind_input(model, 3, x, 24) == LMC_ERROR_INVALID_ARGUMENT, "bind index 3");
+  CHECK(lmc_run(NULL) == LMC_ERROR_INVALID_ARGUMENT, "run(NULL)");
+
+  CHECK(lmc_bind_input_by_name(model, "x", x, sizeof(x)) == LMC_OK, "bind: %s", lmc_last_error());
+  /* Run twice: the second run starts from zeroed working memory again. */
+  for (i = 0; i < 2; ++i)
+    CHECK(lmc_run(model) == LMC_OK, "run: %s", lmc_last_error());
+  CHECK(lmc_copy_output(model, 0, y, sizeof(y)) == LMC_OK, "copy_output: %s", lmc_last_error());
+  for (i = 0; i < 4; ++i)
+    CHECK(fabsf(y[i] - expected[i]) < 1e-5f, "y[%d] = %g, expected %g", i, (double)y[i],
+          (double)expected[i]);
+  CHECK(lmc_copy_output(model, 0, y, 8) == LMC_ERROR_INVALID_ARGUMENT, "copy into a short buffer");
+  CHECK(lmc_output_data(model, 0, &data, &bytes) == LMC_OK && bytes == 16 &&
+            ((const float *)data)[1] == y[1],
+        "output_data");
+  lmc_close(model);
+  return 0;
+fail:
+  lmc_close(model);
+  return 1;
+}
+
+int lmcCApiGatherError(const char *path, char *err, size_t errSize) {
+  lmc_model *model = NULL;
+  const int64_t good[3] = {3, 0, -1};
+  const int64_t bad[3] = {0, 7, 1};
+  float out[6];
+
+  CHECK(lmc_open("/nonexistent/model.bin", &model) == LMC_ERROR_IO && model == NULL &&
+            strstr(lmc_last_error(), "cannot open") != NULL,
+        "open of a missing file: %s", lmc_last_error());
+  CHECK(lmc_open(path, &model) == LMC_OK, "lmc_open: %s", lmc_last_error());
+  CHECK(lmc_bind_input(model, 0, good, sizeof(good)) == LMC_OK, "bind: %s", lmc_last_error());
+  CHECK(lmc_run(model) == LMC_OK, "run: %s", lmc_last_error());
+  CHECK(lmc_copy_output(model, 0, out, sizeof(out)) == LMC_OK, "copy");
+  CHECK(out[0] == 30 && out[1] == 31 && out[2] == 0 && out[4] == 30, "gathered %g %g %g",
+        (double)out[0], (double)out[1], (double)out[2]);
+  CHECK(lmc_bind_input(model, 0, bad, sizeof(bad)) == LMC_OK, "bind bad");
+  CHECK(lmc_run(model) == LMC_ERROR_RUNTIME, "run with index 7 must fail");
+  CHECK(strstr(lmc_last_error(), "instruction 0 'gather'") != NULL &&
+            strstr(lmc_last_error(), "node 'embed' (Gather)") != NULL &&
+            strstr(lmc_last_error(), "gather index 7") != NULL,
+        "error does not name the instruction and node: %s", lmc_last_error());
+  lmc_close(model);
+  return 0;
+fail:
+  lmc_close(model);
+  return 1;
+}
+
+int lmcCApiRejectsCorruptFile(const char *path, char *err, size_t errSize) {
+  lmc_model *model = (lmc_model *)1;
+  CHECK(lmc_open(path, &model) == LMC_ERROR_INVALID_FILE && model == NULL,
+        "corrupt file was not rejected");
+  CHECK(strstr(lmc_last_error(), "invalid .bin (F4") != NULL, "message: %s", lmc_last_error());
+  return 0;
+fail:
+  return 1;
+}

@@ -1,0 +1,191 @@
+// Tests of `lmc run` and `lmc inspect` through their entry points (they need
+// no MLIR, so they are tested here without the full lmc binary).
+#include <sys/stat.h>
+
+#include <cstring>
+#include <algorithm>
+#include <fstream>
+
+#include "compiler/tools/lmc/Commands.h"
+#include "gtest/gtest.h"
+#include "runtime/src/Npy.h"
+#include "tests/unit/TestModels.h"
+
+namespace lmc::cli {
+namespace {
+
+using format::DType;
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+Result call(int (*entry)(int, char **), std::vector<std::string> args) {
+  std::vector<char *> argv;
+  for (std::string &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  int code = entry(int(args.size()), argv.data());
+  Result r{code, ::testing::internal::GetCapturedStdout(), ::testing::internal::GetCapturedStderr()};
+  return r;
+}
+
+bool contains(const std::string &s, const std::string &part) {
+  return s.find(part) != std::string::npos;
+}
+
+class CliTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = lmc::testing::makeTempDir();
+    model_ = dir_ + "/tiny.bin";
+    format::Writer w;
+    lmc::testing::buildTinyModel(w);
+    ASSERT_TRUE(w.writeFile(model_, "test").ok());
+    x_ = dir_ + "/x.npy";
+    float x[6] = {1, 2, 3, -1, -2, -3};
+    ASSERT_TRUE(runtime::writeNpy(x_, DType::F32, {2, 3}, x, sizeof(x)).ok());
+  }
+  std::string dir_, model_, x_;
+};
+
+TEST_F(CliTest, RunPrintsAndWritesOutputs) {
+  std::string out = dir_ + "/out";
+  Result r = call(runMain, {"run", model_, "--input", "x=" + x_, "--output-dir", out,
+                            "--threads", "4"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "output 'y' f32 [2, 2]: min 0 max 28.5 mean 10.125")) << r.out;
+  EXPECT_TRUE(contains(r.out, "values: 12, 28.5, 0, 0")) << r.out;
+  auto y = runtime::readNpy(out + "/y.npy");
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->shape, (std::vector<int64_t>{2, 2}));
+  const float *v = reinterpret_cast<const float *>(y->data.data());
+  EXPECT_EQ(v[0], 12.0f);
+  EXPECT_EQ(v[1], 28.5f);
+}
+
+TEST_F(CliTest, RunChecksInputs) {
+  std::string wrong = dir_ + "/wrong.npy";
+  int32_t bad[8] = {0};
+  ASSERT_TRUE(runtime::writeNpy(wrong, DType::I32, {1, 8}, bad, sizeof(bad)).ok());
+  Result r = call(runMain, {"run", model_, "--input", "x=" + wrong});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "lmc run: error: input 'x' of " + model_ +
+                                  " expects f32 [2, 3], " + wrong + " holds i32 [1, 8]: "))
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line";
+
+  r = call(runMain, {"run", model_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "input 'x' of " + model_ + " is not bound")) << r.err;
+
+  r = call(runMain, {"run", model_, "--input", "z=" + x_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "has no input 'z'; its inputs: 'x' f32 [2, 3]")) << r.err;
+
+  r = call(runMain, {"run", model_, "--input", "x=" + x_, "--input", "x=" + x_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "input 'x' is bound more than once")) << r.err;
+
+  r = call(runMain, {"run", model_, "--input", "x=" + dir_ + "/missing.npy"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "missing.npy: cannot open")) << r.err;
+}
+
+TEST_F(CliTest, RunUsageErrorsAndHelp) {
+  Result r = call(runMain, {"run"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "wrong number of arguments")) << r.err;
+  r = call(runMain, {"run", model_, "--input", "novalue"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--input takes NAME=FILE.npy")) << r.err;
+  r = call(runMain, {"run", model_, "--threads", "zero"});
+  EXPECT_EQ(r.code, 2);
+  r = call(runMain, {"run", model_, "--bogus"});
+  EXPECT_EQ(r.code, 2);
+  r = call(runMain, {"run", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "usage: lmc run model.bin")) << r.out;
+  EXPECT_TRUE(contains(r.out, "1 worker")) << r.out;
+}
+
+TEST_F(CliTest, RunReportsInvalidFileAndKernelErrors) {
+  std::string junk = dir_ + "/junk.bin";
+  std::ofstream(junk) << "definitely not a model";
+  Result r = call(runMain, {"run", junk});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "lmc run: error: " + junk + ": invalid .bin (F1: ")) << r.err;
+
+  format::Writer w;
+  lmc::testing::buildGatherModel(w);
+  std::string gather = dir_ + "/gather.bin";
+  ASSERT_TRUE(w.writeFile(gather, "test").ok());
+  std::string ids = dir_ + "/ids.npy";
+  int64_t v[3] = {0, 1, 9};
+  ASSERT_TRUE(runtime::writeNpy(ids, DType::I64, {3}, v, sizeof(v)).ok());
+  r = call(runMain, {"run", gather, "--input", "ids=" + ids});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "instruction 0 'gather'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "node 'embed' (Gather)")) << r.err;
+}
+
+TEST_F(CliTest, RunSanitizesOutputNames) {
+  format::Writer w;
+  format::TensorInfo *in = w.io().add_inputs();
+  in->set_name("a");
+  in->set_dtype(uint32_t(DType::I64));
+  in->add_shape(2);
+  format::TensorInfo *out = w.io().add_outputs();
+  out->set_name("block/out");
+  out->set_dtype(uint32_t(DType::I64));
+  out->add_shape(2);
+  w.addInstruction(format::Opcode::Neg, format::Unit::Cpu, 0, 0,
+                   {format::makeRegion(format::Space::Io, DType::I64, {2}, 0, 1),
+                    format::makeRegion(format::Space::Io, DType::I64, {2}, 0, 0)},
+                   {});
+  std::string model = dir_ + "/neg.bin";
+  ASSERT_TRUE(w.writeFile(model, "test").ok());
+  std::string a = dir_ + "/a.npy";
+  int64_t v[2] = {5, -6};
+  ASSERT_TRUE(runtime::writeNpy(a, DType::I64, {2}, v, sizeof(v)).ok());
+  Result r = call(runMain, {"run", model, "--input", "a=" + a, "--output-dir", dir_ + "/o"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "output 'block/out' i64 [2]: min -5 max 6")) << r.out;
+  auto y = runtime::readNpy(dir_ + "/o/block_out.npy");
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(reinterpret_cast<const int64_t *>(y->data.data())[1], 6);
+}
+
+TEST_F(CliTest, InspectDisassembles) {
+  Result r = call(inspectMain, {"inspect", model_});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "lmc .bin format 1, compiled by lmc test")) << r.out;
+  EXPECT_TRUE(contains(r.out, "checksum 0x")) << r.out;
+  EXPECT_TRUE(contains(r.out, "instructions")) << r.out;
+  EXPECT_TRUE(contains(r.out, "source        tiny.onnx")) << r.out;
+  EXPECT_TRUE(contains(r.out, "target        cpu, OPERATOR granularity")) << r.out;
+  EXPECT_TRUE(contains(r.out, "dram          64 bytes")) << r.out;
+  EXPECT_TRUE(contains(r.out, "io.in0 'x' f32[2,3]")) << r.out;
+  EXPECT_TRUE(contains(r.out, "matmul      dram[0] f32[2,2], io.in0 'x' f32[2,3], const[0] "
+                              "f32[3,2]  ; node 'mm' (MatMul)"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "const[64] f32[2,2] strides[0,1]")) << r.out;
+  EXPECT_TRUE(contains(r.out, "relu        io.out0 'y' f32[2,2], io.out0 'y' f32[2,2]")) << r.out;
+}
+
+TEST_F(CliTest, InspectErrors) {
+  Result r = call(inspectMain, {"inspect", dir_ + "/none.bin"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "lmc inspect: error: ")) << r.err;
+  r = call(inspectMain, {"inspect"});
+  EXPECT_EQ(r.code, 2);
+  r = call(inspectMain, {"inspect", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "usage: lmc inspect model.bin")) << r.out;
+}
+
+}  // namespace
+}  // namespace lmc::cli

@@ -1,0 +1,491 @@
+// Tests of the .bin writer and reader: round trip, determinism, atomic
+// writes, and one negative test per rule F1-F16 of FORMAT.md.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+
+#include "gtest/gtest.h"
+#include "runtime/format/Checksum.h"
+#include "runtime/format/OpcodeRules.h"
+#include "runtime/format/Reader.h"
+#include "runtime/format/Writer.h"
+#include "tests/unit/TestModels.h"
+
+namespace lmc::format {
+namespace {
+
+using lmc::testing::buildTinyModel;
+using lmc::testing::tinyModelBytes;
+
+FileHeader &headerOf(std::vector<uint8_t> &b) { return *reinterpret_cast<FileHeader *>(b.data()); }
+
+SectionEntry &sectionOf(std::vector<uint8_t> &b, SectionKind kind) {
+  auto *table = reinterpret_cast<SectionEntry *>(b.data() + sizeof(FileHeader));
+  for (uint32_t i = 0; i < headerOf(b).sectionCount; ++i)
+    if (table[i].kind == uint32_t(kind))
+      return table[i];
+  ADD_FAILURE() << "no section " << uint32_t(kind);
+  return table[0];
+}
+
+void fixChecksum(std::vector<uint8_t> &b) {
+  headerOf(b).checksum = checksum(b.data(), b.size(), offsetof(FileHeader, checksum));
+}
+
+// Replaces a protobuf section's content in place (it must fit before the
+// next 64-byte boundary used by the writer) and re-checksums.
+void replaceSection(std::vector<uint8_t> &b, SectionKind kind, const std::string &content) {
+  SectionEntry &s = sectionOf(b, kind);
+  uint64_t room = (s.size + 63) / 64 * 64;
+  ASSERT_LE(content.size(), room) << "test content does not fit";
+  std::memset(b.data() + s.offset, 0, room);
+  std::memcpy(b.data() + s.offset, content.data(), content.size());
+  s.size = content.size();
+  fixChecksum(b);
+}
+
+absl::Status verifyBytes(const std::vector<uint8_t> &b) {
+  return BinFile::fromBytes("t.bin", b.data(), b.size()).status();
+}
+
+// The error names `rule` in the documented form, on one line.
+void expectRule(const std::vector<uint8_t> &b, const std::string &rule,
+                const std::string &detail = "") {
+  absl::Status s = verifyBytes(b);
+  ASSERT_FALSE(s.ok()) << "expected " << rule;
+  std::string msg(s.message());
+  EXPECT_EQ(msg.rfind("t.bin: invalid .bin (" + rule + ": ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("): recompile the model with this version of lmc"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  if (!detail.empty()) {
+    EXPECT_NE(msg.find(detail), std::string::npos) << msg;
+  }
+}
+
+// The tiny model plus one extra instruction made by `extra`.
+std::vector<uint8_t> withInstruction(const std::function<void(Writer &)> &extra) {
+  Writer w;
+  buildTinyModel(w);
+  extra(w);
+  return w.finish("test");
+}
+
+Region dram(DType t, const std::vector<int64_t> &shape, uint64_t offset = 0) {
+  return makeRegion(Space::Dram, t, shape, offset);
+}
+
+TEST(WriterReader, RoundTrip) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  EXPECT_EQ(b.size() % 64, 0u);
+  auto file = BinFile::fromBytes("t.bin", b.data(), b.size());
+  ASSERT_TRUE(file.ok()) << file.status();
+  const BinFile &f = **file;
+  EXPECT_EQ(std::string(f.header().compilerVersion), "test");
+  EXPECT_EQ(f.metadata().source(), "tiny.onnx");
+  EXPECT_EQ(f.metadata().instruction_count(), 3u);
+  EXPECT_EQ(f.metadata().dram_bytes(), 64u);
+  ASSERT_EQ(f.io().inputs_size(), 1);
+  EXPECT_EQ(f.io().inputs(0).name(), "x");
+  ASSERT_EQ(f.instructions().size(), 3u);
+  EXPECT_EQ(f.instructions()[0].opcode(), Opcode::MatMul);
+  EXPECT_EQ(f.instructions()[1].operands[2].strides[0], 0);
+  EXPECT_EQ(f.instructions()[2].opcode(), Opcode::Relu);
+  EXPECT_EQ(f.describeLocation(f.instructions()[0].header->location), "node 'mm' (MatMul)");
+  EXPECT_EQ(f.describeLocation(0), "a compiler-made instruction");
+  // Constants are 64-aligned within the section (F5).
+  EXPECT_EQ(f.instructions()[1].operands[2].offset % 64, 0u);
+  const float *w = reinterpret_cast<const float *>(f.constants());
+  EXPECT_EQ(w[5], 6.0f);
+}
+
+TEST(WriterReader, OpenFromDiskMatchesBytes) {
+  std::string dir = lmc::testing::makeTempDir();
+  std::string path = dir + "/m.bin";
+  Writer w;
+  buildTinyModel(w);
+  ASSERT_TRUE(w.writeFile(path, "test").ok());
+  auto file = BinFile::open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ((*file)->instructions().size(), 3u);
+  EXPECT_EQ(access((path + ".tmp").c_str(), F_OK), -1) << "temporary file left behind";
+  auto missing = BinFile::open(dir + "/nope.bin");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("nope.bin: cannot open"), std::string::npos);
+}
+
+TEST(Writer, Deterministic) {
+  std::vector<uint8_t> a = tinyModelBytes(), b = tinyModelBytes();
+  EXPECT_EQ(a, b);
+  std::string dir = lmc::testing::makeTempDir();
+  Writer w1, w2;
+  buildTinyModel(w1);
+  buildTinyModel(w2);
+  ASSERT_TRUE(w1.writeFile(dir + "/a.bin", "v").ok());
+  ASSERT_TRUE(w2.writeFile(dir + "/b.bin", "v").ok());
+  std::ifstream fa(dir + "/a.bin", std::ios::binary), fb(dir + "/b.bin", std::ios::binary);
+  std::vector<char> ca((std::istreambuf_iterator<char>(fa)), {});
+  std::vector<char> cb((std::istreambuf_iterator<char>(fb)), {});
+  EXPECT_FALSE(ca.empty());
+  EXPECT_EQ(ca, cb);
+  // A different model gives different bytes (the comparison can fail).
+  Writer w3;
+  buildTinyModel(w3);
+  w3.addLocation("extra", "Identity");
+  EXPECT_NE(w3.finish("v"), w1.finish("v"));
+}
+
+TEST(Writer, AtomicWriteLeavesNothingOnFailure) {
+  std::string dir = lmc::testing::makeTempDir();
+  std::string path = dir + "/missing-dir/m.bin";
+  Writer w;
+  buildTinyModel(w);
+  absl::Status s = w.writeFile(path, "test");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("missing-dir/m.bin"), std::string::npos) << s;
+  EXPECT_EQ(access(path.c_str(), F_OK), -1);
+  EXPECT_EQ(access((path + ".tmp").c_str(), F_OK), -1);
+  // Renaming onto a directory fails after the temporary was written: it is removed.
+  std::string asDir = dir + "/taken";
+  ASSERT_EQ(mkdir(asDir.c_str(), 0777), 0);
+  ASSERT_EQ(mkdir((asDir + "/sub").c_str(), 0777), 0);
+  EXPECT_FALSE(w.writeFile(asDir, "test").ok());
+  EXPECT_EQ(access((asDir + ".tmp").c_str(), F_OK), -1);
+}
+
+TEST(Checksum, EveryWordMatters) {
+  std::vector<uint8_t> b(256, 0);
+  for (size_t i = 0; i < b.size(); ++i)
+    b[i] = uint8_t(i * 7);
+  uint64_t base = checksum(b.data(), b.size(), 24);
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i >= 24 && i < 32)
+      continue;
+    b[i] ^= 1;
+    EXPECT_NE(checksum(b.data(), b.size(), 24), base) << "byte " << i;
+    b[i] ^= 1;
+  }
+  // The skipped field does not matter.
+  b[26] ^= 0xFF;
+  EXPECT_EQ(checksum(b.data(), b.size(), 24), base);
+}
+
+TEST(ReaderRules, F1Header) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  std::vector<uint8_t> shortFile(b.begin(), b.begin() + 100);
+  expectRule(shortFile, "F1", "shorter than the 128-byte header");
+  std::vector<uint8_t> magic = b;
+  magic[0] = 'X';
+  expectRule(magic, "F1", "bad magic");
+  std::vector<uint8_t> version = b;
+  headerOf(version).formatVersion = 2;
+  fixChecksum(version);
+  expectRule(version, "F1", "format version 2");
+  std::vector<uint8_t> headerSize = b;
+  headerOf(headerSize).headerSize = 64;
+  fixChecksum(headerSize);
+  expectRule(headerSize, "F1", "header size");
+  std::vector<uint8_t> name = b;
+  std::memset(headerOf(name).compilerVersion, 'v', 32);
+  fixChecksum(name);
+  expectRule(name, "F1", "NUL-terminated");
+}
+
+TEST(ReaderRules, F2Size) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  std::vector<uint8_t> truncated(b.begin(), b.end() - 64);
+  expectRule(truncated, "F2", "truncated");
+  std::vector<uint8_t> odd = b;
+  odd.resize(b.size() + 8);
+  headerOf(odd).fileSize = odd.size();
+  fixChecksum(odd);
+  expectRule(odd, "F2", "not a multiple of 64");
+}
+
+TEST(ReaderRules, F3SectionTable) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  std::vector<uint8_t> where = b;
+  headerOf(where).sectionTableOffset = 256;
+  fixChecksum(where);
+  expectRule(where, "F3", "section table at byte 256");
+  std::vector<uint8_t> many = b;
+  headerOf(many).sectionCount = 17;
+  fixChecksum(many);
+  expectRule(many, "F3", "17 sections");
+}
+
+TEST(ReaderRules, F4Checksum) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  // Flip one bit in the constants.
+  b[sectionOf(b, SectionKind::Constants).offset + 5] ^= 0x10;
+  expectRule(b, "F4", "corrupted");
+}
+
+TEST(ReaderRules, F5Sections) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  std::vector<uint8_t> overlap = b;
+  sectionOf(overlap, SectionKind::Io).offset = sectionOf(overlap, SectionKind::Metadata).offset;
+  fixChecksum(overlap);
+  expectRule(overlap, "F5", "overlaps");
+  std::vector<uint8_t> unaligned = b;
+  sectionOf(unaligned, SectionKind::Io).offset += 8;
+  fixChecksum(unaligned);
+  expectRule(unaligned, "F5", "64-aligned");
+  std::vector<uint8_t> outside = b;
+  sectionOf(outside, SectionKind::Constants).size = b.size();
+  fixChecksum(outside);
+  expectRule(outside, "F5", "within the file");
+  std::vector<uint8_t> twice = b;
+  sectionOf(twice, SectionKind::Locations).kind = uint32_t(SectionKind::Io);
+  fixChecksum(twice);
+  expectRule(twice, "F5", "repeats kind 2");
+}
+
+TEST(ReaderRules, F6Reserved) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  std::vector<uint8_t> header = b;
+  headerOf(header).reserved[3] = 1;
+  fixChecksum(header);
+  expectRule(header, "F6", "reserved header field");
+  std::vector<uint8_t> section = b;
+  sectionOf(section, SectionKind::Io).reserved = 7;
+  fixChecksum(section);
+  expectRule(section, "F6", "reserved field of section 1");
+}
+
+TEST(ReaderRules, F7UnknownKind) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  sectionOf(b, SectionKind::Locations).kind = 9;
+  fixChecksum(b);
+  expectRule(b, "F7", "unknown kind 9");
+}
+
+TEST(ReaderRules, F8Metadata) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  auto file = BinFile::fromBytes("t.bin", b.data(), b.size());
+  ASSERT_TRUE(file.ok());
+  Metadata m = (*file)->metadata();
+  m.set_instruction_count(4);
+  std::vector<uint8_t> count = b;
+  replaceSection(count, SectionKind::Metadata, m.SerializeAsString());
+  expectRule(count, "F8", "metadata says 4 instructions");
+  std::vector<uint8_t> garbage = b;
+  replaceSection(garbage, SectionKind::Metadata, std::string(8, '\xff'));
+  expectRule(garbage, "F8", "not a valid lmc.format.Metadata");
+}
+
+TEST(ReaderRules, F9IoSignature) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  auto file = BinFile::fromBytes("t.bin", b.data(), b.size());
+  ASSERT_TRUE(file.ok());
+  IoSignature io = (*file)->io();
+  IoSignature dup = io;
+  dup.mutable_outputs(0)->set_name("x");
+  std::vector<uint8_t> d = b;
+  replaceSection(d, SectionKind::Io, dup.SerializeAsString());
+  expectRule(d, "F9", "output 0 'x' repeats a name");
+  IoSignature dtype = io;
+  dtype.mutable_inputs(0)->set_dtype(99);
+  std::vector<uint8_t> t = b;
+  replaceSection(t, SectionKind::Io, dtype.SerializeAsString());
+  expectRule(t, "F9", "invalid dtype 99");
+  IoSignature neg = io;
+  neg.mutable_inputs(0)->set_shape(1, -3);
+  std::vector<uint8_t> n = b;
+  replaceSection(n, SectionKind::Io, neg.SerializeAsString());
+  expectRule(n, "F9", "negative dim -3");
+  IoSignature empty = io;
+  empty.mutable_inputs(0)->clear_name();
+  std::vector<uint8_t> e = b;
+  replaceSection(e, SectionKind::Io, empty.SerializeAsString());
+  expectRule(e, "F9", "empty name");
+}
+
+TEST(ReaderRules, F10RecordSize) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  auto *ih = reinterpret_cast<InstructionHeader *>(
+      b.data() + sectionOf(b, SectionKind::Instructions).offset);
+  ih->size += 8;
+  fixChecksum(b);
+  expectRule(b, "F10", "instruction 0 at byte");
+  // A record running past the end of the section.
+  std::vector<uint8_t> cut = tinyModelBytes();
+  sectionOf(cut, SectionKind::Instructions).size -= 8;
+  fixChecksum(cut);
+  expectRule(cut, "F10", "past the end of the section");
+}
+
+TEST(ReaderRules, F11Opcode) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  auto *ih = reinterpret_cast<InstructionHeader *>(
+      b.data() + sectionOf(b, SectionKind::Instructions).offset);
+  ih->opcode = 999;
+  fixChecksum(b);
+  expectRule(b, "F11", "has unknown opcode 999");
+  Region r = dram(DType::F32, {2, 2});
+  expectRule(withInstruction([&](Writer &w) {
+               w.addInstruction(Opcode::Add, Unit::Cpu, 0, 0, {r, r}, {});
+             }),
+             "F11", "instruction 3 'add' at byte");
+  expectRule(withInstruction([&](Writer &w) {
+               w.addInstruction(Opcode::Softmax, Unit::Cpu, 0, 0, {r, r}, {});
+             }),
+             "F11", "0 immediates, expected 1");
+  expectRule(withInstruction([&](Writer &w) {
+               w.addInstruction(Opcode::Relu, static_cast<Unit>(9), 0, 0, {r, r}, {});
+             }),
+             "F11", "invalid unit 9");
+}
+
+TEST(ReaderRules, F12Region) {
+  Region ok = dram(DType::F32, {2, 2});
+  auto expectBad = [&](Region bad, const std::string &detail, bool asOutput = false) {
+    expectRule(withInstruction([&](Writer &w) {
+                 if (asOutput)
+                   w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 0, {bad, ok}, {});
+                 else
+                   w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 0, {ok, bad}, {});
+               }),
+               "F12", detail);
+  };
+  Region space = ok;
+  space.space = 7;
+  expectBad(space, "operand 1 of instruction 3 'relu' at byte");
+  Region dtype = ok;
+  dtype.dtype = 0;
+  expectBad(dtype, "invalid dtype 0");
+  Region rank = ok;
+  rank.rank = 7;
+  expectBad(rank, "rank 7");
+  Region beyond = ok;
+  beyond.shape[3] = 2;
+  expectBad(beyond, "beyond its rank");
+  Region io = makeRegion(Space::Io, DType::F32, {2, 2}, 0, 5);
+  expectBad(io, "io buffer 5");
+  Region ioType = makeRegion(Space::Io, DType::I32, {2, 2}, 0, 1);
+  expectBad(ioType, "but io tensor 'y' is f32");
+  Region buffer = ok;
+  buffer.buffer = 1;
+  expectBad(buffer, "non-zero buffer");
+  Region misaligned = dram(DType::F32, {2, 2}, 2);
+  expectBad(misaligned, "not a multiple of its element size");
+  Region constOut = makeRegion(Space::Const, DType::F32, {2, 2}, 0);
+  expectBad(constOut, "output in the read-only const space", /*asOutput=*/true);
+}
+
+TEST(ReaderRules, F13Bounds) {
+  Region ok = dram(DType::F32, {2, 2});
+  auto expectBad = [&](Region bad, const std::string &detail) {
+    expectRule(withInstruction([&](Writer &w) {
+                 w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 0, {ok, bad}, {});
+               }),
+               "F13", detail);
+  };
+  // dram is 64 bytes: a 4x4 f32 region at 16 ends at byte 80.
+  expectBad(dram(DType::F32, {4, 4}, 16), "reaches byte 80 past the end of dram (64 bytes)");
+  Region reversed = dram(DType::F32, {2, 2}, 0);
+  reversed.strides[1] = -1;
+  expectBad(reversed, "reaches byte -4 before the start of dram");
+  Region huge = dram(DType::F32, {2, 2});
+  huge.strides[0] = INT64_MAX / 2;
+  expectBad(huge, "overflows");
+  expectBad(makeRegion(Space::Io, DType::F32, {2, 3}, 0, 1),
+            "past the end of io tensor 'y' (16 bytes)");
+  expectBad(makeRegion(Space::Const, DType::F32, {2, 2}, 4096), "past the end of const");
+  // Regions with a zero dim touch nothing and pass.
+  Region empty = dram(DType::F32, {0, 2}, 1 << 20);
+  EXPECT_TRUE(verifyBytes(withInstruction([&](Writer &w) {
+                w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 0, {empty, empty}, {});
+              })).ok());
+  // Negative strides that stay in bounds are fine.
+  Region back = dram(DType::F32, {2, 2}, 12);
+  back.strides[0] = -2;
+  back.strides[1] = -1;
+  EXPECT_TRUE(verifyBytes(withInstruction([&](Writer &w) {
+                w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 0, {ok, back}, {});
+              })).ok());
+}
+
+TEST(ReaderRules, F14Location) {
+  Region r = dram(DType::F32, {2, 2});
+  expectRule(withInstruction([&](Writer &w) {
+               w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 99, {r, r}, {});
+             }),
+             "F14", "location 99 but the table has 4 entries");
+}
+
+TEST(ReaderRules, F15Locations) {
+  std::vector<uint8_t> b = tinyModelBytes();
+  std::vector<uint8_t> empty = b;
+  replaceSection(empty, SectionKind::Locations, LocationTable().SerializeAsString());
+  expectRule(empty, "F15", "the location table is empty");
+  std::vector<uint8_t> garbage = b;
+  replaceSection(garbage, SectionKind::Locations, std::string(4, '\xff'));
+  expectRule(garbage, "F15", "not a valid lmc.format.LocationTable");
+}
+
+TEST(ReaderRules, F16OperandShapes) {
+  auto expectBad = [&](Opcode op, std::vector<Region> ops, std::vector<int64_t> imms,
+                       const std::string &detail) {
+    expectRule(withInstruction([&](Writer &w) { w.addInstruction(op, Unit::Cpu, 0, 0, ops, imms); }),
+               "F16", detail);
+  };
+  // matmul [2,3] @ [2,2]: K differs.
+  expectBad(Opcode::MatMul,
+            {dram(DType::F32, {2, 2}), dram(DType::F32, {2, 3}), dram(DType::F32, {2, 2})}, {},
+            "instruction 3 'matmul' at byte");
+  expectBad(Opcode::MatMul,
+            {dram(DType::F32, {2, 2}), dram(DType::F32, {2, 3}), dram(DType::F32, {2, 2})}, {},
+            "K of a and b differ");
+  expectBad(Opcode::MatMul,
+            {dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1})}, {},
+            "expected f32");
+  expectBad(Opcode::Add,
+            {dram(DType::F32, {2}), dram(DType::F32, {2}), dram(DType::I32, {2}, 32)}, {},
+            "dtypes differ");
+  expectBad(Opcode::Add,
+            {dram(DType::F32, {2}), dram(DType::F32, {2}), dram(DType::F32, {3}, 32)}, {},
+            "shapes differ");
+  expectBad(Opcode::Less,
+            {dram(DType::F32, {2}), dram(DType::F32, {2}), dram(DType::F32, {2}, 32)}, {},
+            "expected bool");
+  expectBad(Opcode::Gather,
+            {dram(DType::F32, {2}), dram(DType::F32, {2}), dram(DType::F32, {2}, 32)}, {0},
+            "i32 or i64 indices");
+  expectBad(Opcode::Concat,
+            {dram(DType::F32, {5}), dram(DType::F32, {2}), dram(DType::F32, {2}, 32)}, {0},
+            "inputs sum to 4");
+  expectBad(Opcode::Softmax, {dram(DType::F32, {2, 2}), dram(DType::F32, {2, 2})}, {2},
+            "axis 2 is outside [0, 2)");
+  expectBad(Opcode::ReduceMax, {dram(DType::F32, {1}), dram(DType::F32, {0})}, {},
+            "axis 0 of a is empty");
+  expectBad(Opcode::Trilu, {dram(DType::F32, {2}), dram(DType::F32, {2})}, {0, 1},
+            "rank >= 2");
+  expectBad(Opcode::Sqrt, {dram(DType::I32, {2}), dram(DType::I32, {2})}, {}, "f32 or f64");
+  double nan = std::nan("");
+  int64_t bits;
+  std::memcpy(&bits, &nan, 8);
+  expectBad(Opcode::LayerNorm,
+            {dram(DType::F32, {2}), dram(DType::F32, {2}), dram(DType::F32, {2}, 32)}, {0, bits},
+            "epsilon");
+}
+
+TEST(OpcodeRules, AcceptsValidInstructions) {
+  Region o = dram(DType::F32, {2, 4, 5}), a = dram(DType::F32, {2, 4, 3}),
+         b = dram(DType::F32, {2, 3, 5});
+  Region ops[3] = {o, a, b};
+  EXPECT_EQ(checkOperands(Opcode::MatMul, ops, 3, nullptr), "");
+  Region g[3] = {dram(DType::F32, {2, 3, 7}), dram(DType::F32, {2, 10, 7}),
+                 dram(DType::I64, {3})};
+  int64_t axis = 1;
+  EXPECT_EQ(checkOperands(Opcode::Gather, g, 3, &axis), "");
+  Region r[2] = {dram(DType::F32, {2, 1, 5}), dram(DType::F32, {2, 4, 5})};
+  EXPECT_EQ(checkOperands(Opcode::ReduceMean, r, 2, nullptr), "");
+  EXPECT_EQ(describeRegionType(o), "f32[2, 4, 5]");
+}
+
+}  // namespace
+}  // namespace lmc::format

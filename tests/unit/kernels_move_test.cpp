@@ -1,0 +1,156 @@
+// Kernel tests for data movement: copy, concat, gather, trilu, where.
+#include "tests/unit/KernelTestUtil.h"
+
+namespace lmc::testing {
+namespace {
+
+using format::Opcode;
+
+TEST(CopyKernel, TransposeViaStrides) {
+  std::vector<float> a = {1, 2, 3, 4, 5, 6};  // [2,3]
+  std::vector<float> o(6, -1);
+  // o[3,2] = a^T: read a with strides [1,3].
+  runOk(Opcode::Copy, {view(o, DType::F32, {3, 2}), view(a, DType::F32, {3, 2}, {1, 3})});
+  EXPECT_EQ(o, (std::vector<float>{1, 4, 2, 5, 3, 6}));
+}
+
+TEST(CopyKernel, NegativeStridesReverse) {
+  std::vector<int64_t> a = {10, 11, 12, 13, 14};
+  std::vector<int64_t> o(5);
+  runOk(Opcode::Copy, {view(o, DType::I64, {5}), view(a, DType::I64, {5}, {-1}, 4)});
+  EXPECT_EQ(o, (std::vector<int64_t>{14, 13, 12, 11, 10}));
+}
+
+TEST(CopyKernel, BroadcastAndOddRank5) {
+  std::vector<uint16_t> a = {7, 8, 9};  // f16 bit patterns: moved by size
+  std::vector<uint16_t> o(2 * 1 * 3 * 1 * 2);
+  // o[2,1,3,1,2][i,0,j,0,k] = a[j]
+  runOk(Opcode::Copy,
+        {view(o, DType::F16, {2, 1, 3, 1, 2}), view(a, DType::F16, {2, 1, 3, 1, 2}, {0, 0, 1, 0, 0})});
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 2; ++k)
+        EXPECT_EQ(o[(i * 3 + j) * 2 + k], a[j]);
+}
+
+TEST(CopyKernel, Rank0AndEmpty) {
+  std::vector<int32_t> a = {42}, o = {0};
+  runOk(Opcode::Copy, {view(o, DType::I32, {}), view(a, DType::I32, {})});
+  EXPECT_EQ(o[0], 42);
+  std::vector<int32_t> e = {5};
+  runOk(Opcode::Copy, {view(e, DType::I32, {0, 3}), view(a, DType::I32, {0, 3})});
+  EXPECT_EQ(e[0], 5);
+}
+
+TEST(ConcatKernel, AxisOneOddSizes) {
+  std::vector<int32_t> a = {1, 2, 3, 4};          // [2,2]
+  std::vector<int32_t> b = {5, 6, 7, 8, 9, 10};   // [2,3]
+  std::vector<int32_t> c = {11, 12};              // [2,1]
+  std::vector<int32_t> o(12);
+  runOk(Opcode::Concat,
+        {view(o, DType::I32, {2, 6}), view(a, DType::I32, {2, 2}), view(b, DType::I32, {2, 3}),
+         view(c, DType::I32, {2, 1})},
+        {1});
+  EXPECT_EQ(o, (std::vector<int32_t>{1, 2, 5, 6, 7, 11, 3, 4, 8, 9, 10, 12}));
+}
+
+TEST(ConcatKernel, AxisZeroIntoStridedOutput) {
+  std::vector<float> a = {1, 2}, b = {3, 4, 5, 6};
+  std::vector<float> o(6);
+  // o is [3,2] stored transposed (column-major).
+  runOk(Opcode::Concat,
+        {view(o, DType::F32, {3, 2}, {1, 3}), view(a, DType::F32, {1, 2}),
+         view(b, DType::F32, {2, 2})},
+        {0});
+  EXPECT_EQ(o, (std::vector<float>{1, 3, 5, 2, 4, 6}));
+}
+
+TEST(GatherKernel, EmbeddingWithNegativeIndices) {
+  std::vector<float> table(5 * 3);
+  for (size_t i = 0; i < table.size(); ++i)
+    table[i] = float(i);
+  std::vector<int64_t> ids = {0, 4, -1, 2};  // [2,2]
+  std::vector<float> o(2 * 2 * 3);
+  runOk(Opcode::Gather,
+        {view(o, DType::F32, {2, 2, 3}), view(table, DType::F32, {5, 3}),
+         view(ids, DType::I64, {2, 2})},
+        {0});
+  for (int t = 0; t < 4; ++t) {
+    int64_t row = ids[t] < 0 ? ids[t] + 5 : ids[t];
+    for (int d = 0; d < 3; ++d)
+      EXPECT_EQ(o[t * 3 + d], table[row * 3 + d]) << t << "," << d;
+  }
+}
+
+TEST(GatherKernel, InnerAxisWithI32Indices) {
+  std::vector<int64_t> a = {1, 2, 3, 4, 5, 6};  // [2,3]
+  std::vector<int32_t> ids = {2, 0};
+  std::vector<int64_t> o(4);
+  runOk(Opcode::Gather,
+        {view(o, DType::I64, {2, 2}), view(a, DType::I64, {2, 3}), view(ids, DType::I32, {2})},
+        {1});
+  EXPECT_EQ(o, (std::vector<int64_t>{3, 1, 6, 4}));
+}
+
+TEST(GatherKernel, IndexOutOfRangeIsAnError) {
+  std::vector<float> table(6, 1.0f);
+  std::vector<int64_t> ids = {1, 3};
+  std::vector<float> o(4, -7.0f);
+  absl::Status s = run(Opcode::Gather,
+                       {view(o, DType::F32, {2, 2}), view(table, DType::F32, {3, 2}),
+                        view(ids, DType::I64, {2})},
+                       {0});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("gather index 3 at [1]"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("[-3, 3)"), std::string::npos) << s;
+  EXPECT_EQ(o[0], -7.0f) << "the output must stay untouched";
+}
+
+TEST(TriluKernel, UpperAndLowerWithBatch) {
+  const int B = 2, M = 3, N = 4;
+  std::vector<float> a(B * M * N);
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = float(i + 1);
+  for (int upper = 0; upper <= 1; ++upper)
+    for (int64_t k : {-1, 0, 2}) {
+      std::vector<float> o(a.size(), -1);
+      runOk(Opcode::Trilu, {view(o, DType::F32, {B, M, N}), view(a, DType::F32, {B, M, N})},
+            {k, upper});
+      for (int b = 0; b < B; ++b)
+        for (int i = 0; i < M; ++i)
+          for (int j = 0; j < N; ++j) {
+            bool keep = upper ? (j - i >= k) : (j - i <= k);
+            size_t at = (b * M + i) * N + j;
+            EXPECT_EQ(o[at], keep ? a[at] : 0.0f) << "upper=" << upper << " k=" << k;
+          }
+    }
+}
+
+TEST(TriluKernel, InPlaceI64) {
+  std::vector<int64_t> a = {1, 2, 3, 4};
+  runOk(Opcode::Trilu, {view(a, DType::I64, {2, 2}), view(a, DType::I64, {2, 2})}, {0, 0});
+  EXPECT_EQ(a, (std::vector<int64_t>{1, 0, 3, 4}));
+}
+
+TEST(WhereKernel, BroadcastCondition) {
+  std::vector<uint8_t> cond = {1, 0, 1};  // broadcast over rows
+  std::vector<int64_t> a = {1, 2, 3, 4, 5, 6}, b = {-1, -2, -3, -4, -5, -6};
+  std::vector<int64_t> o(6);
+  runOk(Opcode::Where,
+        {view(o, DType::I64, {2, 3}), view(cond, DType::Bool, {2, 3}, {0, 1}),
+         view(a, DType::I64, {2, 3}), view(b, DType::I64, {2, 3})});
+  EXPECT_EQ(o, (std::vector<int64_t>{1, -2, 3, 4, -5, 6}));
+}
+
+TEST(WhereKernel, F32ScalarBroadcastValue) {
+  std::vector<uint8_t> cond = {0, 1, 1, 0};
+  std::vector<float> a = {9}, b = {1, 2, 3, 4};
+  std::vector<float> o(4);
+  runOk(Opcode::Where,
+        {view(o, DType::F32, {4}), view(cond, DType::Bool, {4}), view(a, DType::F32, {4}, {0}),
+         view(b, DType::F32, {4})});
+  EXPECT_EQ(o, (std::vector<float>{1, 9, 9, 4}));
+}
+
+}  // namespace
+}  // namespace lmc::testing
