@@ -544,6 +544,13 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     FailureOr<Value> x = in0();
     if (failed(x))
       return failure();
+    if (op == "Dropout" && hasInput(2)) {
+      // Inference drops nothing; training mode would need random masks.
+      FailureOr<Value> training = input(2);
+      auto mode = succeeded(training) ? constInts(*training) : std::nullopt;
+      if (!mode || mode->size() != 1 || mode->front() != 0)
+        return error() << "training_mode must be a constant false (lmc compiles inference)";
+    }
     if (op == "Dropout" && n.output_size() > 1 && !n.output(1).empty()) {
       auto maskType = tensor(typeOf(*x).getShape(), b.getI1Type());
       setOutput(1, b.create<g::ConstantOp>(loc, maskType,

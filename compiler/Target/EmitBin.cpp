@@ -6,6 +6,7 @@
 
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "runtime/format/OpcodeRules.h"
 #include "runtime/format/Writer.h"
 
 using namespace mlir;
@@ -207,6 +208,14 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
       }
       regions.push_back(r);
     }
+    // The runtime's own operand rules (FORMAT.md F16): what the reader would
+    // reject is a compile error here, not a broken .bin.
+    std::vector<int64_t> imms(inst.getImms().begin(), inst.getImms().end());
+    std::string reason = fmt::checkOperands(*opcode, regions.data(),
+                                            static_cast<unsigned>(regions.size()), imms.data());
+    if (!reason.empty())
+      return emitError(inst.getLoc()) << "'" << inst.getOpcode()
+                                      << "' cannot run on this runtime: " << reason << " (F16)";
     auto node = nodeOf(inst.getLoc());
     uint32_t location = 0;
     if (!node.first.empty()) {
@@ -216,7 +225,7 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
       location = it->second;
     }
     writer.addInstruction(*opcode, *unit, static_cast<uint64_t>(inst.getCycle()), location,
-                          regions, std::vector<int64_t>(inst.getImms().begin(), inst.getImms().end()));
+                          regions, imms);
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())

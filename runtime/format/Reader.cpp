@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/stubs/logging.h"
 #include "runtime/format/Checksum.h"
 #include "runtime/format/OpcodeRules.h"
 
@@ -51,12 +52,14 @@ absl::StatusOr<std::unique_ptr<BinFile>> BinFile::open(const std::string &path) 
   if (fd < 0)
     return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot read: ", S_ISDIR(st.st_mode) ? "is a directory"
-                                                                  : std::strerror(err)));
+    return absl::NotFoundError(absl::StrCat(path, ": cannot read: ", std::strerror(err)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::NotFoundError(absl::StrCat(path, ": cannot read: not a regular file"));
   }
   file->size_ = static_cast<size_t>(st.st_size);
   if (file->size_ > 0) {
@@ -149,7 +152,9 @@ absl::Status BinFile::verify() {
     return invalid("F6", "reserved header field at byte 36 or 80..127 is not zero");
 
   sections_.resize(h.sectionCount);
-  std::memcpy(sections_.data(), data_ + sizeof(FileHeader), sizeof(SectionEntry) * h.sectionCount);
+  if (h.sectionCount)
+    std::memcpy(sections_.data(), data_ + sizeof(FileHeader),
+                sizeof(SectionEntry) * h.sectionCount);
   const SectionEntry *byKind[kNumSectionKinds + 1] = {};
   for (uint32_t i = 0; i < h.sectionCount; ++i) {
     const SectionEntry &s = sections_[i];
@@ -203,6 +208,9 @@ absl::Status BinFile::verify() {
       return invalid(s.kind == 1 ? "F8" : s.kind == 2 ? "F9" : "F15",
                      absl::StrCat(sectionName(static_cast<SectionKind>(s.kind)),
                                   " section of ", s.size, " bytes is too large for protobuf"));
+  // Invalid UTF-8 in a string field fails the parse (reported below as F8,
+  // F9 or F15); keep protobuf from also logging it to stderr.
+  google::protobuf::LogSilencer silenceProtobuf;
   if (!metadata_.ParseFromArray(sectionData(SectionKind::Metadata),
                                 static_cast<int>(sectionSize(SectionKind::Metadata))))
     return invalid("F8", absl::StrCat("metadata section at byte ",

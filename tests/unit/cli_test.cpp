@@ -2,8 +2,8 @@
 // no MLIR, so they are tested here without the full lmc binary).
 #include <sys/stat.h>
 
-#include <cstring>
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 
 #include "compiler/tools/lmc/Commands.h"
