@@ -16,9 +16,10 @@ namespace lmc {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-// The cpu-target pipeline from lmc_graph to a planned lmc_isa module:
-// canonicalize (folding), lower to isa, plan buffers.
-void buildCpuPipeline(mlir::OpPassManager &pm, bool reportMemory);
+// The pipeline from lmc_graph to a planned lmc_isa module: canonicalize
+// (folding), lower to isa, then for `tiled` (TILE) targets tile and schedule,
+// then plan buffers. The target is the module's `lmc.target` attribute.
+void buildPipeline(mlir::OpPassManager &pm, bool tiled, bool reportMemory);
 
 }  // namespace lmc
 

@@ -27,15 +27,73 @@ def LowerGraphToIsa : Pass<"lmc-lower-graph-to-isa", "mlir::ModuleOp"> {
   let dependentDialects = ["::lmc::isa::IsaDialect"];
 }
 
+def TileForTarget : Pass<"lmc-tile", "mlir::ModuleOp"> {
+  let summary = "split instructions into tiles that fit a TILE target's units";
+  let description = [{
+    For a target of TILE granularity (module attribute `lmc.target`, or the
+    `target` option): moves working buffers to SRAM, splits each matmul
+    along N into tiles of at most the MXM's `tile_cols` columns (K is
+    processed in `tile_rows` passes inside one tile, accumulating in the
+    unit), and assigns every instruction its unit: MXM for matmuls, VXM for
+    vector work, SXM for on-chip moves, DMA for moves between DRAM and SRAM.
+    On targets whose weights live in DRAM, each constant operand (a weight
+    tile, a bias) is first copied to an SRAM buffer by an explicit DMA; the
+    copy of tile i+1 is issued before the matmul of tile i, so that the two
+    buffers are live together (double buffering) and the scheduler can
+    overlap them. OPERATOR targets are left unchanged.
+
+    ```mlir
+    // on ara2, a 64x192 weight tiled 64 columns at a time:
+    lmc_isa.inst "copy"(%w0, %w) ... {unit = "dma"}
+    lmc_isa.inst "copy"(%w1, %w) ... {unit = "dma"}
+    lmc_isa.inst "matmul"(%o, %x, %w0) regions [..., [16, 64] ...] {unit = "mxm"}
+    ```
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"\"",
+           "target name (cpu, lpu, ara2) or .textproto path; default: the module's">
+  ];
+}
+
+def ScheduleInstructions : Pass<"lmc-schedule", "mlir::ModuleOp"> {
+  let summary = "give every instruction an issue cycle by list scheduling";
+  let description = [{
+    Builds a scheduling problem (passes/Scheduling/Problem.h) from the
+    instructions of a TILE target: one operation per instruction, lasting
+    the cycles of the shared cost model (runtime/format/CostModel.h) on its
+    unit; a dependence wherever two instructions touch overlapping bytes of
+    one buffer and one of them writes (read after write, write after read,
+    write after write), with the first one's duration as latency. Unit kinds
+    and instance counts come from the target. The list schedule is verified,
+    written as `cycle` (and `lmc.duration`) on each instruction, and the
+    instructions are reordered by cycle, so that sequential execution in
+    file order computes the same values. Sets `lmc.schedule_cycles` on the
+    module. Does nothing for OPERATOR targets.
+
+    ```mlir
+    lmc_isa.inst "matmul"(...) ... {cycle = 0 : i64, lmc.duration = 164 : i64, unit = "mxm"}
+    ```
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"\"",
+           "target name (cpu, lpu, ara2) or .textproto path; default: the module's">
+  ];
+}
+
 def PlanBuffers : Pass<"lmc-plan-buffers", "mlir::ModuleOp"> {
   let summary = "assign offsets to working buffers, reusing memory by liveness";
   let description = [{
     Computes each `lmc_isa.alloc`'s live interval (from its first to its
-    last use by an instruction, in program order) and places buffers,
+    last use by an instruction: in cycles when instructions are scheduled,
+    in program order otherwise) and places buffers per memory space,
     largest first, at the lowest 64-byte aligned offset that does not
     overlap a buffer whose interval intersects. Sets `offset` on every
     alloc and `lmc.dram_bytes` / `lmc.sram_bytes` / `lmc.state_bytes` and
-    `lmc.peak_live_bytes` on the module.
+    `lmc.peak_live_bytes` on the module. On a TILE target the SRAM plan
+    (plus the weights, where they stay in SRAM) must fit the target's SRAM:
+    a target with DRAM spills the largest buffers live at the peak to DRAM
+    until it fits; otherwise planning fails with the bytes needed, the bytes
+    available and the number of chips that would hold the model.
 
     ```mlir
     %a = lmc_isa.alloc {bytes = 256 : i64, space = "dram"}

@@ -5,10 +5,14 @@
 
 namespace lmc {
 
-void buildCpuPipeline(mlir::OpPassManager &pm, bool reportMemory) {
+void buildPipeline(mlir::OpPassManager &pm, bool tiled, bool reportMemory) {
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createLowerGraphToIsa());
+  if (tiled) {
+    pm.addPass(createTileForTarget());
+    pm.addPass(createScheduleInstructions());
+  }
   PlanBuffersOptions options;
   options.report = reportMemory;
   pm.addPass(createPlanBuffers(options));

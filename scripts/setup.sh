@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-onnx python3-numpy
 )
+# Extra packages for one script, e.g. `setup.sh clang-14 libclang-rt-14-dev` (scripts/fuzz.sh).
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -28,7 +28,7 @@ std::string shapeText(ArrayRef<int64_t> shape) {
 
 class Importer {
 public:
-  Importer(MLIRContext &ctx, const onnx::ModelProto &model, const std::string &path)
+  Importer(MLIRContext &ctx, onnx::ModelProto &model, const std::string &path)
       : ctx(ctx), model(model), path(path), b(&ctx) {}
   OwningOpRef<ModuleOp> run();
 
@@ -78,12 +78,12 @@ private:
   LogicalResult importSlice(Value data);
 
   MLIRContext &ctx;
-  const onnx::ModelProto &model;
+  onnx::ModelProto &model;
   std::string path;
   OpBuilder b;
   Location loc = UnknownLoc::get(&ctx);
   std::map<std::string, Value> values;
-  std::map<std::string, const onnx::TensorProto *> initializers;
+  std::map<std::string, onnx::TensorProto *> initializers;
   const onnx::NodeProto *node = nullptr;
   std::string nodeName;
   int64_t opset = 0;
@@ -189,12 +189,34 @@ FailureOr<Value> Importer::value(const std::string &name) {
     emitError(loc) << path << ": value '" << name << "' is used but never defined";
     return failure();
   }
-  FailureOr<DenseElementsAttr> attr = tensorAttr(*init->second);
-  if (failed(attr))
-    return failure();
   // Initializers are defined at the function entry, named by themselves.
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(b.getInsertionBlock());
+  const onnx::TensorProto &t = *init->second;
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    // Left unread by --no-weights: the type without the values.
+    Type elem = elementType(t.data_type());
+    SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+    if (!elem || llvm::any_of(shape, [](int64_t d) { return d < 0; })) {
+      emitError(loc) << path << ": initializer '" << name << "' has an unsupported type";
+      return failure();
+    }
+    Value v = b.create<g::WeightOp>(NameLoc::get(b.getStringAttr(name)), tensor(shape, elem),
+                                    b.getStringAttr(name));
+    values[name] = v;
+    return v;
+  }
+  FailureOr<DenseElementsAttr> attr = tensorAttr(t);
+  if (failed(attr))
+    return failure();
+  // The attribute holds its own copy: free the protobuf's (clear() would
+  // keep the string's capacity).
+  std::string().swap(*init->second->mutable_raw_data());
+  init->second->clear_float_data();
+  init->second->clear_int64_data();
+  init->second->clear_int32_data();
+  init->second->clear_double_data();
+  init->second->clear_uint64_data();
   Value v = b.create<g::ConstantOp>(NameLoc::get(b.getStringAttr(name)), attr->getType(), *attr);
   values[name] = v;
   return v;
@@ -290,7 +312,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   opset = defaultOpset(model);
   loc = FileLineColLoc::get(&ctx, path, 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
-  for (const auto &t : graph.initializer())
+  for (auto &t : *model.mutable_graph()->mutable_initializer())
     initializers[t.name()] = &t;
 
   SmallVector<Type> inputTypes;
@@ -1123,7 +1145,7 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
 
 }  // namespace
 
-OwningOpRef<ModuleOp> importOnnxGraph(MLIRContext &context, const onnx::ModelProto &model,
+OwningOpRef<ModuleOp> importOnnxGraph(MLIRContext &context, onnx::ModelProto &model,
                                       const std::string &path) {
   context.loadDialect<g::GraphDialect, func::FuncDialect>();
   return Importer(context, model, path).run();

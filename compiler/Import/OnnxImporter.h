@@ -13,9 +13,10 @@ namespace lmc::import {
 
 // Builds the module; on failure reports diagnostics (through the context's
 // handler) naming the ONNX node, and returns null. `path` names the model in
-// messages and locations.
+// messages and locations. The data of each initializer is released from
+// `model` once it lives in the IR, so weights are held once, not twice.
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxGraph(mlir::MLIRContext &context,
-                                                  const onnx::ModelProto &model,
+                                                  onnx::ModelProto &model,
                                                   const std::string &path);
 
 }  // namespace lmc::import

@@ -1,6 +1,7 @@
 // The onnx-library side of import; every exception stops here.
 #include "compiler/Import/OnnxLoader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -73,7 +74,9 @@ absl::Status loadExternalData(const std::string &path, onnx::TensorProto &tensor
   if (!in)
     return absl::NotFoundError(absl::StrCat(path, ": initializer '", tensor.name(),
                                             "' keeps its data in '", file,
-                                            "', which cannot be read: put it next to the model"));
+                                            "', which cannot be read: put it next to the model, "
+                                            "or compile with --no-weights to study the model "
+                                            "without its weights"));
   in.seekg(0, std::ios::end);
   int64_t size = in.tellg();
   if (length < 0)
@@ -171,6 +174,34 @@ absl::Status bindInputShapes(const std::string &path, onnx::ModelProto &model,
   return absl::OkStatus();
 }
 
+// What the checker sees of a model whose external tensors are left unread:
+// each such initializer becomes a graph input of the same type, so that the
+// checks that do not touch the data still run.
+onnx::ModelProto withoutExternalData(const onnx::ModelProto &model) {
+  onnx::ModelProto copy = model;
+  auto *graph = copy.mutable_graph();
+  std::set<std::string> inputs;
+  for (const auto &in : graph->input())
+    inputs.insert(in.name());
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> kept;
+  for (auto &t : *graph->mutable_initializer()) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) {
+      *kept.Add() = std::move(t);
+      continue;
+    }
+    if (inputs.count(t.name()))
+      continue;
+    auto *input = graph->add_input();
+    input->set_name(t.name());
+    auto *type = input->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(t.data_type());
+    for (int64_t d : t.dims())
+      type->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  graph->mutable_initializer()->Swap(&kept);
+  return copy;
+}
+
 }  // namespace
 
 absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
@@ -178,9 +209,19 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string bytes = buffer.str();
+  // One copy of the file in memory (a stringstream would make two).
+  in.seekg(0, std::ios::end);
+  std::string bytes(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!in)
+    return absl::DataLossError(absl::StrCat(path, ": cannot read the file"));
+  return loadOnnxModelFromBytes(bytes, path, options);
+}
+
+absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes,
+                                                        const std::string &path,
+                                                        const LoadOptions &options) {
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromString(bytes))
     return absl::InvalidArgumentError(absl::StrCat(
@@ -190,9 +231,12 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
   if (absl::Status s = checkSupportedOps(path, model); !s.ok())
     return s;
   try {
-    if (absl::Status s = loadAllExternalData(path, *model.mutable_graph()); !s.ok())
+    if (options.noWeights)
+      onnx::checker::check_model(withoutExternalData(model));
+    else if (absl::Status s = loadAllExternalData(path, *model.mutable_graph()); !s.ok())
       return s;
-    onnx::checker::check_model(model);
+    else
+      onnx::checker::check_model(model);
     int64_t opset = defaultOpset(model);
     if (opset > kMaxOpset)
       return absl::UnimplementedError(absl::StrCat(
@@ -200,7 +244,7 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
           "); export with opset ", kMaxOpset));
     if (opset < kMinOpset) {
       model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
-      onnx::checker::check_model(model);
+      onnx::checker::check_model(options.noWeights ? withoutExternalData(model) : model);
     }
     if (absl::Status s = bindInputShapes(path, model, options); !s.ok())
       return s;

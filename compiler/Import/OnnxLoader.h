@@ -20,6 +20,9 @@ inline constexpr int kMaxOpset = 17;
 struct LoadOptions {
   // Binds dynamic (or overrides) input dimensions: name -> full shape.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  // Leave tensors stored as external data unread (they may not exist): the
+  // .bin can then be inspected and simulated but not run.
+  bool noWeights = false;
 };
 
 // Parses "name=1x128" into a binding; error text names what is wrong.
@@ -29,6 +32,12 @@ absl::Status parseInputShape(const std::string &text, LoadOptions &options);
 // all have static shapes. Errors name the file and say what to do.
 absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
                                                const LoadOptions &options);
+
+// The same for a serialized model in memory (the fuzzer's entry point):
+// `path` names it in messages, and external data is looked up beside it.
+absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes,
+                                                        const std::string &path,
+                                                        const LoadOptions &options);
 
 // The default-domain opset the model imports (0 if none).
 int64_t defaultOpset(const onnx::ModelProto &model);

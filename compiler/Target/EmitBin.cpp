@@ -115,8 +115,7 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
     meta.set_graph_name(s.str());
   if (auto s = module->getAttrOfType<StringAttr>("lmc.producer"))
     meta.set_producer(s.str());
-  meta.mutable_target()->set_name(options.targetName);
-  meta.mutable_target()->set_granularity(fmt::Target::OPERATOR);
+  *meta.mutable_target() = options.target;
   for (const std::string &o : options.options)
     meta.add_options(o);
   auto spaceBytes = [&](StringRef name) -> uint64_t {
@@ -126,6 +125,8 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
   meta.set_sram_bytes(spaceBytes("sram"));
   meta.set_dram_bytes(spaceBytes("dram"));
   meta.set_state_bytes(spaceBytes("state"));
+  if (auto a = module->getAttrOfType<IntegerAttr>("lmc.schedule_cycles"))
+    meta.set_schedule_cycles(a.getInt());
 
   // IO signature, in index order.
   std::map<int64_t, lisa::IoOp> inputs, outputs;
@@ -154,6 +155,37 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
   std::map<std::pair<std::string, std::string>, uint32_t> locationIndex;
   llvm::DenseMap<Attribute, uint64_t> constantOffsets;
   uint64_t constantTotal = 0;
+  // Real constants first; absent weights (F17) get the offsets after them.
+  func.walk([&](lisa::ConstOp c) {
+    auto [it, inserted] = constantOffsets.try_emplace(c.getValue(), 0);
+    if (inserted) {
+      auto dense = cast<DenseElementsAttr>(c.getValue());
+      if (!dense.isSplat() && !dense.getElementType().isInteger(1)) {
+        // The attribute's storage outlives the write: no copy of the weights.
+        ArrayRef<char> raw = dense.getRawData();
+        constantTotal += raw.size();
+        it->second = writer.addConstantView(raw.data(), raw.size());
+      } else {
+        std::vector<char> bytes = constantBytes(c.getValue());
+        constantTotal += bytes.size();
+        it->second = writer.addConstant(bytes.data(), bytes.size());
+      }
+    }
+    buffers[c.getBuffer()] = {fmt::Space::Const, it->second, 0};
+  });
+  uint64_t constSpace = writer.constantsSize(), absentBytes = 0;
+  func.walk([&](lisa::WeightOp w) {
+    constSpace = (constSpace + fmt::kConstantAlign - 1) / fmt::kConstantAlign * fmt::kConstantAlign;
+    auto type = cast<ShapedType>(w.getType());
+    uint64_t bytes = type.getNumElements() * fmt::dtypeSize(*dtypeOf(type.getElementType()));
+    buffers[w.getBuffer()] = {fmt::Space::Const, constSpace, 0};
+    constSpace += bytes;
+    absentBytes += bytes;
+  });
+  if (absentBytes) {
+    meta.set_weights_absent(true);
+    meta.set_const_space_bytes(constSpace);
+  }
   WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
     if (auto io = dyn_cast<lisa::IoOp>(op)) {
       uint32_t index = static_cast<uint32_t>(io.getIndex()) +
@@ -161,17 +193,7 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
       buffers[io.getBuffer()] = {fmt::Space::Io, 0, index};
       return WalkResult::advance();
     }
-    if (auto c = dyn_cast<lisa::ConstOp>(op)) {
-      // Equal constants are one uniqued attribute: store them once.
-      auto [it, inserted] = constantOffsets.try_emplace(c.getValue(), 0);
-      if (inserted) {
-        std::vector<char> bytes = constantBytes(c.getValue());
-        constantTotal += bytes.size();
-        it->second = writer.addConstant(bytes.data(), bytes.size());
-      }
-      buffers[c.getBuffer()] = {fmt::Space::Const, it->second, 0};
-      return WalkResult::advance();
-    }
+
     if (auto a = dyn_cast<lisa::AllocOp>(op)) {
       if (!a.getOffset())
         return a.emitOpError("has no offset: run lmc-plan-buffers before emission");
@@ -231,12 +253,15 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
   if (walk.wasInterrupted())
     return failure();
 
+  meta.set_weight_bytes(constantTotal + absentBytes);
   if (absl::Status s = writer.writeFile(path, options.compilerVersion); !s.ok())
     return module.emitError(std::string(s.message()));
   if (summary) {
     summary->instructions = writer.instructionCount();
     summary->constantBytes = constantTotal;
-    summary->dramBytes = meta.dram_bytes();
+    summary->workingBytes = meta.sram_bytes() + meta.dram_bytes() + meta.state_bytes();
+    summary->scheduleCycles = meta.schedule_cycles();
+    summary->absentBytes = absentBytes;
   }
   return success();
 }

@@ -7,11 +7,12 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
+#include "runtime/format/target.pb.h"
 
 namespace lmc::target {
 
 struct EmitOptions {
-  std::string targetName = "cpu";
+  format::Target target;  // embedded in the metadata
   std::string compilerVersion;
   std::vector<std::string> options;  // recorded in the metadata
 };
@@ -19,7 +20,9 @@ struct EmitOptions {
 struct EmitSummary {
   size_t instructions = 0;
   uint64_t constantBytes = 0;
-  uint64_t dramBytes = 0;
+  uint64_t workingBytes = 0;  // sram + dram + state
+  uint64_t scheduleCycles = 0;
+  uint64_t absentBytes = 0;  // weights left out by --no-weights
 };
 
 // Writes `module` (planned lmc_isa) to `path` atomically. Reports problems as

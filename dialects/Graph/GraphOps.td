@@ -29,6 +29,22 @@ def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike]> {
   let hasVerifier = 1;
 }
 
+def Graph_WeightOp : Graph_Op<"weight"> {
+  let summary = "a weight whose values are absent";
+  let description = [{
+    An ONNX initializer kept as external data that `--no-weights` leaves
+    unread: its type is known, its values are not. Nothing folds through it;
+    the `.bin` reserves its bytes without storing them.
+
+    ```mlir
+    %w = lmc_graph.weight {name = "model.layers.0.mlp.up_proj.weight"} : tensor<4096x11008xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//

@@ -40,6 +40,21 @@ def Isa_ConstOp : Isa_Op<"const", [Pure]> {
   let assemblyFormat = "attr-dict";
 }
 
+def Isa_WeightOp : Isa_Op<"weight", [Pure]> {
+  let summary = "a constant buffer whose contents are absent (--no-weights)";
+  let description = [{
+    Space for a weight of `type` in the Const space, after the real
+    constants; the `.bin` records its size but holds no bytes (F17).
+
+    ```mlir
+    %w = lmc_isa.weight {name = "lm_head.weight", type = tensor<4096x32000xf32>}
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, TypeAttr:$type);
+  let results = (outs Isa_BufferType:$buffer);
+  let assemblyFormat = "attr-dict";
+}
+
 def Isa_IoOp : Isa_Op<"io", [Pure]> {
   let summary = "a bound model input or output";
   let description = [{

@@ -148,6 +148,12 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     views[c.getResult()] = contiguous(buffer, c.getType());
     return success();
   }
+  if (auto w = dyn_cast<g::WeightOp>(op)) {
+    Value buffer = builder.create<lisa::WeightOp>(loc, lisa::BufferType::get(builder.getContext()),
+                                                  w.getNameAttr(), TypeAttr::get(w.getType()));
+    views[w.getResult()] = contiguous(buffer, w.getType());
+    return success();
+  }
   if (auto r = dyn_cast<g::ReshapeOp>(op)) {
     View v = in(0);
     if (!isContiguous(v))
@@ -329,7 +335,7 @@ LogicalResult Lowering::run() {
         builder.getUnitAttr());
     outputs.push_back(io);
     Operation *def = v.getDefiningOp();
-    bool computed = def && !llvm::isa<g::ConstantOp, g::ReshapeOp, g::TransposeOp, g::SliceOp,
+    bool computed = def && !llvm::isa<g::ConstantOp, g::WeightOp, g::ReshapeOp, g::TransposeOp, g::SliceOp,
                                 g::ExpandOp>(def);
     if (computed && returnCount[v] == 1)
       directOutputs[v] = io;

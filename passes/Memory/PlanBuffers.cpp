@@ -1,10 +1,15 @@
-// lmc-plan-buffers: liveness-based placement of lmc_isa.alloc buffers.
+// lmc-plan-buffers: liveness-based placement of lmc_isa.alloc buffers, with
+// the target's SRAM capacity checked (and DRAM spilling where it has DRAM).
 #include <algorithm>
+#include <map>
 
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
+#include "passes/Scheduling/Schedule.h"
+#include "passes/TargetInfo.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace lmc {
@@ -14,35 +19,30 @@ namespace lmc {
 
 using namespace mlir;
 namespace lisa = lmc::isa;
+namespace fmt = lmc::format;
 
 namespace {
 
-constexpr int64_t kAlign = 64;
-
-int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+int64_t alignUp(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
 struct Interval {
   lisa::AllocOp alloc;
-  int64_t bytes;     // aligned size
-  int64_t first, last;  // instruction indices, inclusive
-  int64_t order;     // position of the alloc, for deterministic ties
+  int64_t bytes;        // aligned size
+  int64_t first, last;  // time of first and last use, inclusive
+  int64_t order;        // position of the alloc, for deterministic ties
   int64_t offset = -1;
 };
 
 struct SpacePlan {
-  int64_t arena = 0, peakLive = 0, unshared = 0;
+  int64_t arena = 0, peakLive = 0, peakTime = 0, unshared = 0;
   size_t buffers = 0;
 };
 
-SpacePlan planSpace(std::vector<Interval> &intervals, int64_t numInstructions) {
+SpacePlan place(std::vector<Interval *> &intervals) {
   SpacePlan plan;
   plan.buffers = intervals.size();
+  std::vector<Interval *> order(intervals);
   // Largest first; ties by earlier start, then program order.
-  std::vector<Interval *> order;
-  for (Interval &iv : intervals) {
-    order.push_back(&iv);
-    plan.unshared += iv.bytes;
-  }
   std::sort(order.begin(), order.end(), [](const Interval *a, const Interval *b) {
     if (a->bytes != b->bytes)
       return a->bytes > b->bytes;
@@ -52,6 +52,7 @@ SpacePlan planSpace(std::vector<Interval> &intervals, int64_t numInstructions) {
   });
   std::vector<Interval *> placed;
   for (Interval *iv : order) {
+    plan.unshared += iv->bytes;
     std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping lives
     for (Interval *p : placed)
       if (p->first <= iv->last && iv->first <= p->last)
@@ -67,59 +68,201 @@ SpacePlan planSpace(std::vector<Interval> &intervals, int64_t numInstructions) {
     plan.arena = std::max(plan.arena, offset + iv->bytes);
     placed.push_back(iv);
   }
-  // Peak of the sum of live bytes over time: the bound any placement meets.
-  std::vector<int64_t> delta(numInstructions + 1, 0);
-  for (Interval &iv : intervals) {
-    delta[iv.first] += iv.bytes;
-    delta[iv.last + 1] -= iv.bytes;
+  // The peak of the sum of live bytes: the bound any placement meets.
+  std::map<int64_t, int64_t> delta;
+  for (Interval *iv : intervals) {
+    delta[iv->first] += iv->bytes;
+    delta[iv->last + 1] -= iv->bytes;
   }
   int64_t live = 0;
-  for (int64_t d : delta)
-    plan.peakLive = std::max(plan.peakLive, live += d);
+  for (auto [time, d] : delta)
+    if ((live += d) > plan.peakLive) {
+      plan.peakLive = live;
+      plan.peakTime = time;
+    }
   return plan;
+}
+
+std::string nameOf(lisa::AllocOp alloc) {
+  for (Operation *user : alloc->getUsers())
+    if (auto name = dyn_cast<NameLoc>(user->getLoc()))
+      return name.getName().str();
+  return "(unnamed)";
+}
+
+std::string mib(int64_t bytes) {
+  char text[32];
+  if (bytes < (int64_t(1) << 20))
+    std::snprintf(text, sizeof text, "%.1f KiB", bytes / 1024.0);
+  else
+    std::snprintf(text, sizeof text, "%.2f MiB", bytes / 1048576.0);
+  return text;
 }
 
 struct PlanBuffersPass : lmc::impl::PlanBuffersBase<PlanBuffersPass> {
   using PlanBuffersBase::PlanBuffersBase;
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    std::map<std::string, std::vector<Interval>> spaces;  // ordered: deterministic
-    int64_t index = 0, allocOrder = 0;
-    llvm::DenseMap<Operation *, int64_t> position;
-    module.walk([&](Operation *op) {
-      if (isa<lisa::InstOp>(op))
-        position[op] = index++;
-    });
-    module.walk([&](lisa::AllocOp alloc) {
-      Interval iv{alloc, alignUp(static_cast<int64_t>(alloc.getBytes())), index, -1,
-                  allocOrder++};
-      for (Operation *user : alloc->getUsers()) {
-        auto it = position.find(user);
-        if (it == position.end())
-          continue;
-        iv.first = std::min(iv.first, it->second);
-        iv.last = std::max(iv.last, it->second);
-      }
-      if (iv.last < 0)  // never used by an instruction: occupies no time
-        iv.first = iv.last = 0;
-      spaces[alloc.getSpace().str()].push_back(iv);
-    });
-    OpBuilder builder(module.getContext());
-    int64_t peakLive = 0;
-    for (auto &[space, intervals] : spaces) {
-      SpacePlan plan = planSpace(intervals, index);
-      for (Interval &iv : intervals)
-        iv.alloc.setOffsetAttr(builder.getI64IntegerAttr(iv.offset));
-      module->setAttr("lmc." + space + "_bytes", builder.getI64IntegerAttr(plan.arena));
-      peakLive += plan.peakLive;
-      if (report)
-        llvm::errs() << "memory plan (" << space << "): " << plan.buffers << " buffers, "
-                     << plan.unshared << " bytes without reuse, " << plan.arena
-                     << " bytes planned, peak live " << plan.peakLive << " bytes\n";
-    }
-    module->setAttr("lmc.peak_live_bytes", builder.getI64IntegerAttr(peakLive));
-  }
+  void runOnOperation() override;
+  // Spills until the SRAM plan fits; true when anything was spilled.
+  FailureOr<bool> fitSram(ModuleOp module, const fmt::Target &target,
+                          std::vector<Interval> &intervals, int64_t weightBytes);
 };
+
+// The live interval of every alloc: in cycles when the instructions are
+// scheduled (an instruction occupies [cycle, cycle + duration)), else in
+// program order.
+std::vector<Interval> collectIntervals(ModuleOp module, const fmt::Target &target) {
+  llvm::DenseMap<Operation *, std::pair<int64_t, int64_t>> when;
+  int64_t index = 0;
+  module.walk([&](lisa::InstOp inst) {
+    if (auto d = inst->getAttrOfType<IntegerAttr>("lmc.duration")) {
+      int64_t start = static_cast<int64_t>(inst.getCycle());
+      when[inst] = {start, start + d.getInt() - 1};
+    } else {
+      when[inst] = {index, index};
+    }
+    ++index;
+  });
+  auto alignmentOf = [&](StringRef space) -> int64_t {
+    if (space == "sram" && target.sram().alignment_bytes())
+      return target.sram().alignment_bytes();
+    if (space == "dram" && target.dram().alignment_bytes())
+      return target.dram().alignment_bytes();
+    return 64;
+  };
+  std::vector<Interval> intervals;
+  int64_t order = 0;
+  module.walk([&](lisa::AllocOp alloc) {
+    Interval iv{alloc, alignUp(static_cast<int64_t>(alloc.getBytes()), alignmentOf(alloc.getSpace())),
+                INT64_MAX, -1, order++};
+    for (Operation *user : alloc->getUsers()) {
+      auto it = when.find(user);
+      if (it == when.end())
+        continue;
+      iv.first = std::min(iv.first, it->second.first);
+      iv.last = std::max(iv.last, it->second.second);
+    }
+    if (iv.last < 0)  // never used by an instruction: occupies no time
+      iv.first = iv.last = 0;
+    intervals.push_back(iv);
+  });
+  return intervals;
+}
+
+FailureOr<bool> PlanBuffersPass::fitSram(ModuleOp module, const fmt::Target &target,
+                                         std::vector<Interval> &intervals, int64_t weightBytes) {
+  int64_t capacity = static_cast<int64_t>(target.sram().bytes());
+  int64_t resident = target.weights_in_sram() ? weightBytes : 0;
+  bool spilled = false;
+  for (;;) {
+    std::vector<Interval *> sram;
+    for (Interval &iv : intervals)
+      if (iv.alloc.getSpace() == "sram")
+        sram.push_back(&iv);
+    SpacePlan plan = place(sram);
+    if (plan.arena + resident <= capacity)
+      return spilled;
+    if (target.dram().bytes() == 0) {
+      int64_t needed = plan.arena + resident;
+      int64_t chips = (needed + capacity - 1) / capacity;
+      return module.emitError("the model needs ")
+             << needed << " bytes of SRAM (" << mib(needed) << ": " << mib(resident)
+             << " of weights + " << mib(plan.arena) << " of activations at the peak), target '"
+             << target.name() << "' has " << capacity << " (" << mib(capacity)
+             << ") per chip and no DRAM; it would take " << chips
+             << " chips (multi-chip partitioning is not implemented yet)";
+    }
+    // Spill the largest buffer live at the SRAM peak to DRAM and replan.
+    Interval *victim = nullptr;
+    for (Interval *iv : sram)
+      if (iv->first <= plan.peakTime && plan.peakTime <= iv->last &&
+          (!victim || iv->bytes > victim->bytes))
+        victim = iv;
+    if (!victim)
+      return module.emitError("cannot fit the SRAM plan of target '") << target.name() << "'";
+    victim->alloc.setSpaceAttr(StringAttr::get(module.getContext(), "dram"));
+    spilled = true;
+    victim->bytes = alignUp(static_cast<int64_t>(victim->alloc.getBytes()),
+                            std::max<int64_t>(target.dram().alignment_bytes(), 1));
+  }
+}
+
+void PlanBuffersPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  FailureOr<fmt::Target> target = lmc::getModuleTarget(module);
+  if (failed(target))
+    return signalPassFailure();
+  int64_t weightBytes = 0;
+  llvm::DenseSet<Attribute> seen;
+  auto bytesOf = [](ShapedType type) {
+    Type elem = type.getElementType();
+    return type.getNumElements() * (elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8);
+  };
+  module.walk([&](lisa::ConstOp c) {
+    if (seen.insert(c.getValue()).second)
+      weightBytes += bytesOf(cast<ShapedType>(c.getValue().getType()));
+  });
+  module.walk([&](lisa::WeightOp w) { weightBytes += bytesOf(cast<ShapedType>(w.getType())); });
+  std::vector<Interval> intervals = collectIntervals(module, *target);
+  // Spilling makes the instructions that touch a spilled buffer slower
+  // (DRAM bandwidth), so a scheduled stream is scheduled again with the new
+  // costs and its liveness replanned. Spills only grow: this terminates.
+  while (target->granularity() == fmt::Target::TILE) {
+    FailureOr<bool> spilled = fitSram(module, *target, intervals, weightBytes);
+    if (failed(spilled))
+      return signalPassFailure();
+    bool scheduled = false;
+    module.walk([&](lisa::InstOp inst) { scheduled |= inst->hasAttr("lmc.duration"); });
+    if (!*spilled || !scheduled)
+      break;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (failed(lmc::scheduleInstructions(func, *target)))
+        return signalPassFailure();
+    intervals = collectIntervals(module, *target);
+  }
+
+  OpBuilder builder(module.getContext());
+  std::map<std::string, std::vector<Interval *>> spaces;  // ordered: deterministic
+  for (Interval &iv : intervals)
+    spaces[iv.alloc.getSpace().str()].push_back(&iv);
+  int64_t peakLive = 0;
+  for (auto &[space, list] : spaces) {
+    SpacePlan plan = place(list);
+    for (Interval *iv : list)
+      iv->alloc.setOffsetAttr(builder.getI64IntegerAttr(iv->offset));
+    module->setAttr("lmc." + space + "_bytes", builder.getI64IntegerAttr(plan.arena));
+    peakLive += plan.peakLive;
+    if (!report)
+      continue;
+    llvm::errs() << "memory plan (" << space << "): " << plan.buffers << " buffers, "
+                 << plan.unshared << " bytes without reuse, " << plan.arena
+                 << " bytes planned, peak live " << plan.peakLive << " bytes\n";
+    if (space == "sram" && target->sram().bytes()) {
+      int64_t resident = target->weights_in_sram() ? weightBytes : 0;
+      llvm::errs() << "  sram use at the peak: " << mib(plan.arena + resident) << " of "
+                   << mib(target->sram().bytes()) << " ("
+                   << llvm::format("%.1f", 100.0 * (plan.arena + resident) / target->sram().bytes())
+                   << "%; weights " << mib(resident) << ")\n";
+    }
+    std::vector<Interval *> atPeak;
+    for (Interval *iv : list)
+      if (iv->first <= plan.peakTime && plan.peakTime <= iv->last)
+        atPeak.push_back(iv);
+    std::sort(atPeak.begin(), atPeak.end(), [](Interval *a, Interval *b) {
+      return a->bytes != b->bytes ? a->bytes > b->bytes : a->order < b->order;
+    });
+    for (size_t k = 0; k < std::min<size_t>(atPeak.size(), 5); ++k)
+      llvm::errs() << "  live at the peak: " << atPeak[k]->bytes << " bytes, from node '"
+                   << nameOf(atPeak[k]->alloc) << "'\n";
+  }
+  module->setAttr("lmc.peak_live_bytes", builder.getI64IntegerAttr(peakLive));
+  module->setAttr("lmc.weight_bytes", builder.getI64IntegerAttr(weightBytes));
+  if (report && target->granularity() == fmt::Target::TILE) {
+    int64_t dramTraffic = 0;
+    module.walk([&](lisa::InstOp inst) { dramTraffic += lmc::costOf(*target, inst).dramBytes; });
+    llvm::errs() << "dram traffic planned: " << dramTraffic << " bytes (" << mib(dramTraffic)
+                 << ") per inference\n";
+  }
+}
 
 }  // namespace

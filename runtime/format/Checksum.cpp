@@ -24,32 +24,52 @@ inline uint64_t loadLe(const uint8_t *p) {
 }  // namespace
 
 uint64_t checksum(const uint8_t *data, size_t size, size_t skipOffset) {
-  uint64_t lanes[4] = {kSeed, kSeed + 1, kSeed + 2, kSeed + 3};
-  size_t words = size / 8;
-  for (size_t w = 0; w < words; ++w) {
-    size_t at = w * 8;
-    uint64_t word;
-    if (at + 8 <= skipOffset || at >= skipOffset + 8) {
-      word = loadLe(data + at);
-    } else {
-      // The word overlaps the skipped field: read those bytes as zero.
-      uint8_t tmp[8];
-      std::memcpy(tmp, data + at, 8);
-      for (size_t i = 0; i < 8; ++i)
-        if (at + i >= skipOffset && at + i < skipOffset + 8)
-          tmp[i] = 0;
-      word = loadLe(tmp);
+  ChecksumBuilder builder(skipOffset);
+  builder.update(data, size);
+  return builder.finish();
+}
+
+ChecksumBuilder::ChecksumBuilder(size_t skipOffset) : skip_(skipOffset) {
+  for (uint64_t k = 0; k < 4; ++k)
+    lanes_[k] = kSeed + k;
+}
+
+void ChecksumBuilder::word(uint64_t w) {
+  lanes_[words_ & 3] = step(lanes_[words_ & 3], w);
+  ++words_;
+}
+
+void ChecksumBuilder::update(const uint8_t *data, size_t size) {
+  for (size_t i = 0; i < size;) {
+    // Whole words straight from the input when aligned to the word grid and
+    // clear of the skipped field.
+    if (partialSize_ == 0 && size - i >= 8 &&
+        (total_ + 8 <= skip_ || total_ >= skip_ + 8)) {
+      word(loadLe(data + i));
+      i += 8;
+      total_ += 8;
+      continue;
     }
-    lanes[w & 3] = step(lanes[w & 3], word);
+    bool skipped = total_ >= skip_ && total_ < skip_ + 8;
+    partial_[partialSize_++] = skipped ? 0 : data[i];
+    ++i;
+    ++total_;
+    if (partialSize_ == 8) {
+      word(loadLe(partial_));
+      partialSize_ = 0;
+    }
   }
+}
+
+uint64_t ChecksumBuilder::finish() {
   // A trailing partial word (not produced by the writer) is zero-padded.
-  if (size % 8) {
-    uint8_t tmp[8] = {0};
-    std::memcpy(tmp, data + words * 8, size % 8);
-    lanes[words & 3] = step(lanes[words & 3], loadLe(tmp));
+  if (partialSize_) {
+    std::memset(partial_ + partialSize_, 0, 8 - partialSize_);
+    word(loadLe(partial_));
+    partialSize_ = 0;
   }
-  uint64_t h = static_cast<uint64_t>(size);
-  for (uint64_t lane : lanes)
+  uint64_t h = total_;
+  for (uint64_t lane : lanes_)
     h = step(h, lane);
   return h;
 }

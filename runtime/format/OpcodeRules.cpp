@@ -50,7 +50,9 @@ std::string checkAxis(int64_t axis, unsigned rank) {
   return "";
 }
 
-bool isSignedArithmetic(DType t) { return isArithmeticType(t); }
+constexpr const char *kFloat = "a float (f16, bf16, f32 or f64)";
+constexpr const char *kNumeric = "a number (float or integer, not bool)";
+constexpr const char *kSigned = "a float or a signed integer";
 
 std::string checkUnary(Opcode op, const Region *ops) {
   if (!sameShape(ops[0], ops[1]))
@@ -62,17 +64,27 @@ std::string checkUnary(Opcode op, const Region *ops) {
     return mismatch(ops, 0, 1, "dtypes differ");
   if (op == Opcode::Not)
     return t == DType::Bool ? "" : badType(ops, 1, "bool");
-  if (op == Opcode::Neg || op == Opcode::Abs || op == Opcode::Relu)
-    return isSignedArithmetic(t) ? "" : badType(ops, 1, "f32, f64, i32 or i64");
-  return isFloatType(t) ? "" : badType(ops, 1, "f32 or f64");
+  if (op == Opcode::Abs)
+    return isNumericType(t) ? "" : badType(ops, 1, kNumeric);
+  if (op == Opcode::Neg || op == Opcode::Relu)
+    return isFloatType(t) || isSignedIntegerType(t) ? "" : badType(ops, 1, kSigned);
+  return isFloatType(t) ? "" : badType(ops, 1, kFloat);
 }
 
 std::string checkBinary(Opcode op, const Region *ops) {
   if (std::string e = checkSameShapes(ops, 3, 1); !e.empty())
     return e;
+  DType t = dt(ops[1]);
+  if (op == Opcode::Pow) {
+    // ONNX Pow: the exponent may have another numeric dtype than the base.
+    if (dt(ops[0]) != t)
+      return mismatch(ops, 0, 1, "dtypes differ");
+    if (!isNumericType(t))
+      return badType(ops, 1, kNumeric);
+    return isNumericType(dt(ops[2])) ? "" : badType(ops, 2, kNumeric);
+  }
   if (dt(ops[1]) != dt(ops[2]))
     return mismatch(ops, 2, 1, "dtypes differ");
-  DType t = dt(ops[1]);
   switch (op) {
   case Opcode::Equal:
   case Opcode::Less:
@@ -81,7 +93,7 @@ std::string checkBinary(Opcode op, const Region *ops) {
       return badType(ops, 0, "bool");
     if (op == Opcode::Equal && t == DType::Bool)
       return "";
-    return isArithmeticType(t) ? "" : badType(ops, 1, "f32, f64, i32 or i64");
+    return isNumericType(t) ? "" : badType(ops, 1, kNumeric);
   case Opcode::And:
   case Opcode::Or:
     if (t != DType::Bool)
@@ -92,9 +104,7 @@ std::string checkBinary(Opcode op, const Region *ops) {
   }
   if (dt(ops[0]) != t)
     return mismatch(ops, 0, 1, "dtypes differ");
-  if (op == Opcode::Pow)
-    return isFloatType(t) ? "" : badType(ops, 1, "f32 or f64");
-  return isArithmeticType(t) ? "" : badType(ops, 1, "f32, f64, i32 or i64");
+  return isNumericType(t) ? "" : badType(ops, 1, kNumeric);
 }
 
 std::string checkMatMul(const Region *ops) {
@@ -173,8 +183,8 @@ std::string checkReduce(Opcode op, const Region *ops) {
   if (o.dtype != a.dtype)
     return mismatch(ops, 0, 1, "dtypes differ");
   bool mean = op == Opcode::ReduceMean;
-  if (mean ? !isFloatType(dt(a)) : !isArithmeticType(dt(a)))
-    return badType(ops, 1, mean ? "f32 or f64" : "f32, f64, i32 or i64");
+  if (mean ? !isFloatType(dt(a)) : !isNumericType(dt(a)))
+    return badType(ops, 1, mean ? kFloat : kNumeric);
   for (unsigned k = 0; k < a.rank; ++k) {
     if (o.shape[k] == a.shape[k])
       continue;
@@ -191,7 +201,7 @@ std::string checkNormalize(Opcode op, const Region *ops, unsigned n, const int64
   if (std::string e = checkAxis(imms[0], a.rank); !e.empty())
     return e;
   if (!isFloatType(dt(a)))
-    return badType(ops, 1, "f32 or f64");
+    return badType(ops, 1, kFloat);
   for (unsigned i = 0; i < n; ++i) {
     if (ops[i].dtype != a.dtype)
       return mismatch(ops, i, 1, "dtypes differ");
@@ -211,11 +221,20 @@ std::string checkNormalize(Opcode op, const Region *ops, unsigned n, const int64
 
 bool isValidDType(uint8_t t) { return t >= 1 && t <= kMaxDType; }
 
-bool isFloatType(DType t) { return t == DType::F32 || t == DType::F64; }
-
-bool isArithmeticType(DType t) {
-  return t == DType::F32 || t == DType::F64 || t == DType::I32 || t == DType::I64;
+bool isFloatType(DType t) {
+  return t == DType::F16 || t == DType::BF16 || t == DType::F32 || t == DType::F64;
 }
+
+bool isSignedIntegerType(DType t) {
+  return t == DType::I8 || t == DType::I16 || t == DType::I32 || t == DType::I64;
+}
+
+bool isIntegerType(DType t) {
+  return isSignedIntegerType(t) || t == DType::U8 || t == DType::U16 || t == DType::U32 ||
+         t == DType::U64;
+}
+
+bool isNumericType(DType t) { return isFloatType(t) || isIntegerType(t); }
 
 std::string describeRegionType(const Region &r) {
   std::vector<int64_t> dims(r.shape, r.shape + (r.rank <= kMaxRank ? r.rank : kMaxRank));

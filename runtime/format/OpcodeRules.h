@@ -21,8 +21,10 @@ std::string checkOperands(Opcode opcode, const Region *operands, unsigned numOpe
 std::string describeRegionType(const Region &r);
 
 // Dtype classes named by FORMAT.md.
-bool isFloatType(DType t);        // f32 f64
-bool isArithmeticType(DType t);   // f32 f64 i32 i64
+bool isFloatType(DType t);          // f16 bf16 f32 f64
+bool isIntegerType(DType t);        // i8 u8 i16 u16 i32 u32 i64 u64
+bool isSignedIntegerType(DType t);  // i8 i16 i32 i64
+bool isNumericType(DType t);        // float or integer (not bool)
 bool isValidDType(uint8_t t);
 
 }  // namespace lmc::format

@@ -295,7 +295,19 @@ absl::Status BinFile::verify() {
                                       " instructions, the instruction section holds ",
                                       instructions_.size()));
 
-  const uint64_t spaceBytes[kNumSpaces] = {constantsSize_, metadata_.sram_bytes(),
+  // F17: without its weights, a .bin addresses a Const space larger than
+  // its constants section (the absent weights follow the real constants).
+  uint64_t constSpace = constantsSize_;
+  if (metadata_.weights_absent()) {
+    if (metadata_.const_space_bytes() < constantsSize_)
+      return invalid("F17", absl::StrCat("const_space_bytes ", metadata_.const_space_bytes(),
+                                         " is smaller than the constants section (",
+                                         constantsSize_, " bytes)"));
+    constSpace = metadata_.const_space_bytes();
+  } else if (metadata_.const_space_bytes() != 0) {
+    return invalid("F17", "const_space_bytes is set but the weights are present");
+  }
+  const uint64_t spaceBytes[kNumSpaces] = {constSpace, metadata_.sram_bytes(),
                                            metadata_.dram_bytes(), metadata_.state_bytes(), 0};
   for (size_t index = 0; index < instructions_.size(); ++index) {
     const InstructionView &v = instructions_[index];

@@ -45,11 +45,19 @@ uint32_t Writer::addLocation(const std::string &nodeName, const std::string &opT
   return static_cast<uint32_t>(locations_.locations_size() - 1);
 }
 
+uint64_t Writer::addConstantView(const void *data, size_t size) {
+  uint64_t offset = alignUp(constantsSize_, kConstantAlign);
+  constants_.push_back({offset, static_cast<const uint8_t *>(data), size, {}});
+  constantsSize_ = offset + size;
+  return offset;
+}
+
 uint64_t Writer::addConstant(const void *data, size_t size) {
-  uint64_t offset = alignUp(constants_.size(), kConstantAlign);
-  constants_.resize(offset, 0);
   const uint8_t *p = static_cast<const uint8_t *>(data);
-  constants_.insert(constants_.end(), p, p + size);
+  uint64_t offset = addConstantView(nullptr, size);
+  Chunk &chunk = constants_.back();
+  chunk.owned.assign(p, p + size);
+  chunk.data = chunk.owned.data();
   return offset;
 }
 
@@ -73,44 +81,34 @@ void Writer::addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t l
   ++instructionCount_;
 }
 
-std::vector<uint8_t> Writer::finish(const std::string &compilerVersion) {
+template <typename Sink>
+uint64_t Writer::stream(const std::string &compilerVersion, Sink &&sink) {
   metadata_.set_instruction_count(static_cast<uint32_t>(instructionCount_));
   if (metadata_.compiler_version().empty())
     metadata_.set_compiler_version(compilerVersion);
   std::string metadataBytes = serialize(metadata_);
   std::string ioBytes = serialize(io_);
   std::string locationBytes = serialize(locations_);
-
-  struct Part {
-    SectionKind kind;
-    const uint8_t *data;
-    size_t size;
-  };
-  const Part parts[kNumSectionKinds] = {
-      {SectionKind::Metadata, reinterpret_cast<const uint8_t *>(metadataBytes.data()),
-       metadataBytes.size()},
-      {SectionKind::Io, reinterpret_cast<const uint8_t *>(ioBytes.data()), ioBytes.size()},
-      {SectionKind::Constants, constants_.data(), constants_.size()},
-      {SectionKind::Instructions, instructions_.data(), instructions_.size()},
-      {SectionKind::Locations, reinterpret_cast<const uint8_t *>(locationBytes.data()),
-       locationBytes.size()},
-  };
+  const uint64_t sizes[kNumSectionKinds] = {metadataBytes.size(), ioBytes.size(), constantsSize_,
+                                            instructions_.size(), locationBytes.size()};
+  const SectionKind kinds[kNumSectionKinds] = {SectionKind::Metadata, SectionKind::Io,
+                                               SectionKind::Constants, SectionKind::Instructions,
+                                               SectionKind::Locations};
 
   uint64_t tableOffset = sizeof(FileHeader);
   uint64_t cursor = alignUp(tableOffset + kNumSectionKinds * sizeof(SectionEntry), kFileAlign);
   std::vector<SectionEntry> table;
-  for (const Part &part : parts) {
+  for (size_t i = 0; i < kNumSectionKinds; ++i) {
     SectionEntry entry;
     std::memset(&entry, 0, sizeof(entry));
-    entry.kind = static_cast<uint32_t>(part.kind);
+    entry.kind = static_cast<uint32_t>(kinds[i]);
     entry.offset = cursor;
-    entry.size = part.size;
+    entry.size = sizes[i];
     table.push_back(entry);
-    cursor = alignUp(cursor + part.size, kFileAlign);
+    cursor = alignUp(cursor + sizes[i], kFileAlign);
   }
   uint64_t fileSize = cursor;
 
-  std::vector<uint8_t> out(fileSize, 0);
   FileHeader header;
   std::memset(&header, 0, sizeof(header));
   std::memcpy(header.magic, kMagic, sizeof(kMagic));
@@ -121,26 +119,67 @@ std::vector<uint8_t> Writer::finish(const std::string &compilerVersion) {
   header.sectionTableOffset = tableOffset;
   // Keep room for the NUL terminator required by F1.
   std::strncpy(header.compilerVersion, compilerVersion.c_str(), sizeof(header.compilerVersion) - 1);
-  std::memcpy(out.data(), &header, sizeof(header));
-  std::memcpy(out.data() + tableOffset, table.data(), table.size() * sizeof(SectionEntry));
-  for (size_t i = 0; i < kNumSectionKinds; ++i)
-    if (parts[i].size)
-      std::memcpy(out.data() + table[i].offset, parts[i].data, parts[i].size);
 
-  uint64_t sum = checksum(out.data(), out.size(), offsetof(FileHeader, checksum));
+  ChecksumBuilder sum(offsetof(FileHeader, checksum));
+  uint64_t written = 0;
+  static const uint8_t zeros[kFileAlign] = {0};
+  auto put = [&](const void *data, size_t size) {
+    sum.update(static_cast<const uint8_t *>(data), size);
+    sink(static_cast<const uint8_t *>(data), size);
+    written += size;
+  };
+  auto padTo = [&](uint64_t offset) {
+    while (written < offset)
+      put(zeros, std::min<uint64_t>(offset - written, sizeof(zeros)));
+  };
+  put(&header, sizeof(header));
+  put(table.data(), table.size() * sizeof(SectionEntry));
+  padTo(table[0].offset);
+  put(metadataBytes.data(), metadataBytes.size());
+  padTo(table[1].offset);
+  put(ioBytes.data(), ioBytes.size());
+  padTo(table[2].offset);
+  for (const Chunk &chunk : constants_) {
+    padTo(table[2].offset + chunk.offset);
+    if (chunk.size)
+      put(chunk.data, chunk.size);
+  }
+  padTo(table[3].offset);
+  put(instructions_.data(), instructions_.size());
+  padTo(table[4].offset);
+  put(locationBytes.data(), locationBytes.size());
+  padTo(fileSize);
+  return sum.finish();
+}
+
+std::vector<uint8_t> Writer::finish(const std::string &compilerVersion) {
+  std::vector<uint8_t> out;
+  uint64_t sum = stream(compilerVersion, [&](const uint8_t *data, size_t size) {
+    out.insert(out.end(), data, data + size);
+  });
   std::memcpy(out.data() + offsetof(FileHeader, checksum), &sum, sizeof(sum));
   return out;
 }
 
 absl::Status Writer::writeFile(const std::string &path, const std::string &compilerVersion) {
-  std::vector<uint8_t> bytes = finish(compilerVersion);
   std::string tmp = path + ".tmp";
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)
     return absl::UnavailableError(
         absl::StrCat(path, ": cannot create ", tmp, ": ", std::strerror(errno)));
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  int writeErrno = errno;
+  bool ok = true;
+  int writeErrno = 0;
+  uint64_t sum = stream(compilerVersion, [&](const uint8_t *data, size_t size) {
+    if (ok && std::fwrite(data, 1, size, f) != size) {
+      ok = false;
+      writeErrno = errno;
+    }
+  });
+  if (ok && (std::fseek(f, offsetof(FileHeader, checksum), SEEK_SET) != 0 ||
+             std::fwrite(&sum, 1, sizeof(sum), f) != sizeof(sum))) {
+    ok = false;
+    writeErrno = errno;
+  }
   ok = (std::fclose(f) == 0) && ok;
   if (!ok) {
     std::remove(tmp.c_str());

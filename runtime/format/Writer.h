@@ -25,19 +25,25 @@ public:
   uint32_t addLocation(const std::string &nodeName, const std::string &opType);
 
   // Appends constant bytes, 64-byte aligned; returns their offset in the
-  // constants section.
+  // constants section. addConstant copies the bytes; addConstantView keeps a
+  // pointer, valid until the file is written (large weights are not copied).
   uint64_t addConstant(const void *data, size_t size);
+  uint64_t addConstantView(const void *data, size_t size);
 
   // Appends one instruction. `operands` are outputs first, then inputs.
   void addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t location,
                       const std::vector<Region> &operands, const std::vector<int64_t> &imms);
 
   size_t instructionCount() const { return instructionCount_; }
+  // Bytes of constants added so far (where the next one would start, before
+  // alignment).
+  uint64_t constantsSize() const { return constantsSize_; }
 
   // Serializes the whole file (sets metadata.instruction_count).
   std::vector<uint8_t> finish(const std::string &compilerVersion);
 
-  // finish(), then writes to `path + ".tmp"` and renames it to `path`, so a
+  // Writes the same bytes as finish() to `path + ".tmp"` as they are
+  // produced (no whole-file image in memory) and renames it to `path`, so a
   // failure never leaves a partial file at `path`.
   absl::Status writeFile(const std::string &path, const std::string &compilerVersion);
 
@@ -45,7 +51,16 @@ private:
   Metadata metadata_;
   IoSignature io_;
   LocationTable locations_;
-  std::vector<uint8_t> constants_;
+  struct Chunk {
+    uint64_t offset;
+    const uint8_t *data;
+    size_t size;
+    std::vector<uint8_t> owned;
+  };
+  std::vector<Chunk> constants_;
+  uint64_t constantsSize_ = 0;
+  // Serializes the file in order through `sink`; returns the checksum.
+  template <typename Sink> uint64_t stream(const std::string &compilerVersion, Sink &&sink);
   std::vector<uint8_t> instructions_;
   size_t instructionCount_ = 0;
 };

@@ -13,21 +13,13 @@ namespace {
 
 using format::DType;
 
-struct Half {
-  uint16_t bits;
-};
-struct BFloat16 {
-  uint16_t bits;
-};
 struct Bool {
   uint8_t value;
 };
 
-// A source element as a C++ arithmetic value.
-inline float load(Half h) { return halfToFloat(h.bits); }
-inline float load(BFloat16 b) { return bfloat16ToFloat(b.bits); }
+// A source element as a C++ arithmetic value (f16/bf16: Half.h).
+using kernels::load;
 inline bool load(Bool b) { return b.value != 0; }
-template <typename T> inline T load(T v) { return v; }
 
 template <typename D, typename S> D convert(S s) {
   if constexpr (std::is_same_v<D, Bool>) {
@@ -39,16 +31,7 @@ template <typename D, typename S> D convert(S s) {
   } else if constexpr (std::is_floating_point_v<D>) {
     return static_cast<D>(s);
   } else if constexpr (std::is_floating_point_v<S>) {
-    // Out-of-range float to integer is undefined in C++: saturate instead.
-    if (std::isnan(s))
-      return D(0);
-    S t = std::trunc(s);
-    if (t <= static_cast<S>(std::numeric_limits<D>::min()))
-      return std::numeric_limits<D>::min();
-    // max() of a 32/64-bit type rounds up to 2^31/2^63 as a float: compare >=.
-    if (t >= static_cast<S>(std::numeric_limits<D>::max()))
-      return std::numeric_limits<D>::max();
-    return static_cast<D>(t);
+    return truncateToInteger<D>(s);
   } else {
     return static_cast<D>(s);  // integer/bool to integer: modular
   }
@@ -66,22 +49,9 @@ template <typename D, typename S> void castLoop(const TensorRef &o, const Tensor
 
 // Calls f(T{}) with the storage type of `t`.
 template <typename F> absl::Status dispatchAll(DType t, F &&f) {
-  switch (t) {
-  case DType::F32: return f(float{});
-  case DType::F16: return f(Half{});
-  case DType::BF16: return f(BFloat16{});
-  case DType::F64: return f(double{});
-  case DType::I8: return f(int8_t{});
-  case DType::U8: return f(uint8_t{});
-  case DType::I16: return f(int16_t{});
-  case DType::I32: return f(int32_t{});
-  case DType::I64: return f(int64_t{});
-  case DType::Bool: return f(Bool{});
-  case DType::U16: return f(uint16_t{});
-  case DType::U32: return f(uint32_t{});
-  case DType::U64: return f(uint64_t{});
-  }
-  return unsupported("cast", t);
+  if (t == DType::Bool)
+    return f(Bool{});
+  return dispatchNumeric(t, "cast", std::forward<F>(f));
 }
 
 }  // namespace

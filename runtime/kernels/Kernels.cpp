@@ -1,8 +1,10 @@
-// Dispatch from an opcode to its reference kernel.
+// Dispatch from an opcode to its fast path (when the CPU, dtype and layout
+// allow one) or its reference kernel.
 #include "runtime/kernels/Kernels.h"
 
 #include <cstring>
 
+#include "runtime/kernels/Fast.h"
 #include "runtime/kernels/Tensor.h"
 
 namespace lmc::kernels {
@@ -45,11 +47,41 @@ TensorRef contiguousRef(void *data, format::DType dtype, int rank, const int64_t
   return t;
 }
 
-absl::Status runKernel(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imms) {
+namespace {
+
+bool runFast(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imms,
+             const ExecOptions &options) {
+  switch (format::opcodeInfo(opcode).family) {
+  case format::OpFamily::Matrix:
+    return fastMatMul(ops[0], ops[1], ops[2], options);
+  case format::OpFamily::Unary:
+    return fastUnary(opcode, ops[0], ops[1], options);
+  case format::OpFamily::Binary:
+    return fastBinary(opcode, ops[0], ops[1], ops[2], options);
+  case format::OpFamily::Normalize:
+    if (opcode == Opcode::Softmax)
+      return fastSoftmax(ops[0], ops[1], imms[0], options);
+    {
+      double epsilon;
+      std::memcpy(&epsilon, &imms[1], sizeof(epsilon));
+      return fastLayerNorm(ops[0], ops[1], ops[2], n > 3 ? &ops[3] : nullptr, imms[0], epsilon,
+                           options);
+    }
+  default:
+    return false;
+  }
+}
+
+}  // namespace
+
+absl::Status runKernel(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imms,
+                       const ExecOptions &options) {
   const format::OpcodeInfo &info = format::opcodeInfo(opcode);
   if (n < 1u + info.minInputs || n > 1u + info.maxInputs)
     return absl::InvalidArgumentError(
         absl::StrCat(info.mnemonic, " got ", n, " operands"));
+  if (!options.referenceOnly && runFast(opcode, ops, n, imms, options))
+    return absl::OkStatus();
   switch (info.family) {
   case format::OpFamily::Move:
     return runMove(opcode, ops, n, imms);

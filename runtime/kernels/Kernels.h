@@ -1,9 +1,11 @@
-// The reference kernels: the executable definition of every opcode in
-// runtime/format/Opcodes.def (semantics in FORMAT.md, "Opcodes").
+// The kernels: the reference kernels, the executable definition of every
+// opcode in runtime/format/Opcodes.def (semantics in FORMAT.md, "Opcodes"),
+// and fast paths chosen at run time by CPU features and operand layout.
 #ifndef LMC_KERNELS_KERNELS_H
 #define LMC_KERNELS_KERNELS_H
 
 #include <cstdint>
+#include <functional>
 
 #include "absl/status/status.h"
 #include "runtime/format/Format.h"
@@ -29,6 +31,32 @@ TensorRef makeTensorRef(const format::Region &region, uint8_t *spaceBase);
 // A contiguous row-major view of `data` (for tests and tools).
 TensorRef contiguousRef(void *data, format::DType dtype, int rank, const int64_t *shape);
 
+// Where kernels may run work concurrently. runtime::ThreadPool implements
+// it; the kernels only see this interface, so they need no threads of their
+// own and a caller may bring its own pool.
+class ParallelRunner {
+public:
+  virtual ~ParallelRunner() = default;
+  // Threads that run(...) may use, the caller's included (>= 1).
+  virtual int numThreads() const = 0;
+  // Calls fn(i) once for every i in [0, count), possibly concurrently, and
+  // returns when all calls have returned. fn must not throw.
+  virtual void run(int64_t count, const std::function<void(int64_t)> &fn) = 0;
+};
+
+// How runKernel may execute. Every choice gives results within 1e-5
+// (relative) of the reference kernels for f32 and identical ones for every
+// other dtype; for a given SIMD level the results do not depend on the
+// number of threads.
+struct ExecOptions {
+  ParallelRunner *parallel = nullptr;  // null: only the calling thread
+  bool referenceOnly = false;          // run the reference kernels only
+  bool portableOnly = false;           // fast paths without CPU-specific SIMD
+};
+
+// The SIMD level the fast paths use on this CPU: "avx2+fma" or "portable".
+const char *simdLevelName(const ExecOptions &options = {});
+
 // Runs the kernel of `opcode`. operands[0] is the output, inputs follow;
 // `imms` holds the opcode's immediates. Shapes and dtypes must satisfy
 // FORMAT.md F16 (the .bin reader checks them; format::checkOperands checks
@@ -36,7 +64,7 @@ TensorRef contiguousRef(void *data, format::DType dtype, int rank, const int64_t
 // range, integer division by zero) and unsupported dtypes are returned as
 // errors; the caller adds the instruction and ONNX node to the message.
 absl::Status runKernel(format::Opcode opcode, const TensorRef *operands, unsigned numOperands,
-                       const int64_t *imms);
+                       const int64_t *imms, const ExecOptions &options = {});
 
 }  // namespace lmc::kernels
 

@@ -71,7 +71,7 @@ absl::Status gatherTyped(const TensorRef &o, const TensorRef &a, const TensorRef
   const T *pa = typed<T>(a);
   forEachRow<1>(o.rank, o.shape, {o.strides},
                 [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
-                  int64_t idx[format::kMaxRank];
+                  int64_t idx[format::kMaxRank] = {0};
                   for (int k = 0; k < o.rank; ++k)
                     idx[k] = index[k];
                   for (int64_t i = 0; i < len; ++i) {

@@ -1,6 +1,7 @@
 // Fused normalizations: softmax along one axis (max-subtracted) and
-// layer_norm over the trailing axes. Both compute in f64 and read a whole
-// lane before writing it, so o may be a's own region.
+// layer_norm over the trailing axes. Both compute in f64 (f16/bf16 widen
+// exactly, results round via f32) and read a whole lane before writing it,
+// so o may be a's own region.
 #include <cmath>
 #include <vector>
 
@@ -28,7 +29,7 @@ template <typename T> absl::Status softmaxTyped(const TensorRef &o, const Tensor
                     T *y = po + base[0] + t * inner[0];
                     double mx = -INFINITY;
                     for (int64_t i = 0; i < n; ++i) {
-                      lane[i] = static_cast<double>(x[i * sa]);
+                      lane[i] = static_cast<double>(load(x[i * sa]));
                       mx = std::max(mx, lane[i]);
                     }
                     double sum = 0;
@@ -37,7 +38,7 @@ template <typename T> absl::Status softmaxTyped(const TensorRef &o, const Tensor
                       sum += lane[i];
                     }
                     for (int64_t i = 0; i < n; ++i)
-                      y[i * so] = static_cast<T>(lane[i] / sum);
+                      y[i * so] = store<T>(static_cast<ComputeType<T>>(lane[i] / sum));
                   }
                 });
   return absl::OkStatus();
@@ -76,7 +77,7 @@ absl::Status layerNormTyped(const TensorRef &o, const TensorRef &a, const Tensor
                                   [&](const int64_t *, const int64_t *b, int64_t len,
                                       const int64_t *in) {
                                     for (int64_t i = 0; i < len; ++i) {
-                                      double v = pa[origin[1] + b[0] + i * in[0]];
+                                      double v = load(pa[origin[1] + b[0] + i * in[0]]);
                                       block[at++] = v;
                                       sum += v;
                                     }
@@ -95,10 +96,10 @@ absl::Status layerNormTyped(const TensorRef &o, const TensorRef &a, const Tensor
                         [&](const int64_t *, const int64_t *b, int64_t len, const int64_t *in) {
                           for (int64_t i = 0; i < len; ++i) {
                             double y = (block[at++] - mean) * inv *
-                                       static_cast<double>(ps[origin[2] + b[1] + i * in[1]]);
+                                       static_cast<double>(load(ps[origin[2] + b[1] + i * in[1]]));
                             if (pc)
-                              y += static_cast<double>(pc[origin[3] + b[2] + i * in[2]]);
-                            po[origin[0] + b[0] + i * in[0]] = static_cast<T>(y);
+                              y += static_cast<double>(load(pc[origin[3] + b[2] + i * in[2]]));
+                            po[origin[0] + b[0] + i * in[0]] = store<T>(static_cast<ComputeType<T>>(y));
                           }
                         });
                   }

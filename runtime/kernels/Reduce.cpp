@@ -1,6 +1,7 @@
 // Reductions: o has a's rank with 1 on the reduced axes. Sums accumulate in
-// f64 (floats) or with wrap-around in 64 bits (integers), in a contiguous
-// buffer, so o may even be a's own region when nothing is reduced.
+// f64 (floats) or with wrap-around in 64 bits (integers; the low bits are
+// the wrapped sum in any narrower type), in a contiguous buffer, so o may
+// even be a's own region when nothing is reduced. f16/bf16 widen to f32.
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -13,7 +14,8 @@ namespace {
 
 using format::Opcode;
 
-template <typename T> absl::Status reduceTyped(Opcode op, const TensorRef &o, const TensorRef &a) {
+template <typename S> absl::Status reduceTyped(Opcode op, const TensorRef &o, const TensorRef &a) {
+  using T = ComputeType<S>;
   constexpr bool isInt = std::is_integral_v<T>;
   using Acc = std::conditional_t<isInt, uint64_t, double>;
   const int64_t outCount = o.numElements();
@@ -37,11 +39,11 @@ template <typename T> absl::Status reduceTyped(Opcode op, const TensorRef &o, co
       init = isMax ? -INFINITY : INFINITY;
   }
   std::vector<Acc> acc(static_cast<size_t>(outCount), init);
-  const T *pa = typed<T>(a);
+  const S *pa = typed<S>(a);
   forEachRow<2>(a.rank, a.shape, {a.strides, static_cast<const int64_t *>(accStrides)},
                 [&](const int64_t *, const int64_t *base, int64_t len, const int64_t *inner) {
                   for (int64_t i = 0; i < len; ++i) {
-                    T x = pa[base[0] + i * inner[0]];
+                    T x = load(pa[base[0] + i * inner[0]]);
                     Acc &slot = acc[base[1] + i * inner[1]];
                     if (isSum) {
                       slot += static_cast<Acc>(x);
@@ -59,7 +61,7 @@ template <typename T> absl::Status reduceTyped(Opcode op, const TensorRef &o, co
                 });
   const int64_t inCount = a.numElements();
   const double count = static_cast<double>(inCount) / static_cast<double>(outCount);
-  T *po = typed<T>(o);
+  S *po = typed<S>(o);
   int64_t contiguous[format::kMaxRank] = {0};
   stride = 1;
   for (int k = o.rank - 1; k >= 0; --k) {
@@ -74,7 +76,7 @@ template <typename T> absl::Status reduceTyped(Opcode op, const TensorRef &o, co
                       if (op == Opcode::ReduceMean)
                         v /= count;
                     }
-                    po[base[0] + i * inner[0]] = static_cast<T>(v);
+                    po[base[0] + i * inner[0]] = store<S>(static_cast<T>(v));
                   }
                 });
   return absl::OkStatus();
@@ -87,8 +89,8 @@ absl::Status runReduce(Opcode op, const TensorRef &o, const TensorRef &a) {
   if (op == Opcode::ReduceMean)
     return dispatchFloat(a.dtype, mnemonic,
                          [&](auto tag) { return reduceTyped<decltype(tag)>(op, o, a); });
-  return dispatchArithmetic(a.dtype, mnemonic,
-                            [&](auto tag) { return reduceTyped<decltype(tag)>(op, o, a); });
+  return dispatchNumeric(a.dtype, mnemonic,
+                         [&](auto tag) { return reduceTyped<decltype(tag)>(op, o, a); });
 }
 
 }  // namespace lmc::kernels

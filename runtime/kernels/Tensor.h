@@ -3,10 +3,14 @@
 #define LMC_KERNELS_TENSOR_H
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/kernels/Half.h"
 #include "runtime/kernels/Kernels.h"
 
 namespace lmc::kernels {
@@ -67,23 +71,46 @@ inline absl::Status unsupported(const char *what, format::DType t) {
       absl::StrCat(what, " does not support dtype ", format::dtypeName(t)));
 }
 
-// Calls f(T{}) with T the C++ type of f32/f64/i32/i64.
-template <typename F> absl::Status dispatchArithmetic(format::DType t, const char *what, F &&f) {
-  switch (t) {
-  case format::DType::F32: return f(float{});
-  case format::DType::F64: return f(double{});
-  case format::DType::I32: return f(int32_t{});
-  case format::DType::I64: return f(int64_t{});
-  default: return unsupported(what, t);
-  }
-}
-
+// Calls f(T{}) with T the storage type of a float dtype (f16, bf16, f32,
+// f64; see Half.h for the first two).
 template <typename F> absl::Status dispatchFloat(format::DType t, const char *what, F &&f) {
   switch (t) {
   case format::DType::F32: return f(float{});
   case format::DType::F64: return f(double{});
+  case format::DType::F16: return f(Half{});
+  case format::DType::BF16: return f(BFloat16{});
   default: return unsupported(what, t);
   }
+}
+
+// Calls f(T{}) with T the storage type of a numeric dtype: a float or one
+// of the eight integer types (not bool).
+template <typename F> absl::Status dispatchNumeric(format::DType t, const char *what, F &&f) {
+  switch (t) {
+  case format::DType::I8: return f(int8_t{});
+  case format::DType::U8: return f(uint8_t{});
+  case format::DType::I16: return f(int16_t{});
+  case format::DType::U16: return f(uint16_t{});
+  case format::DType::I32: return f(int32_t{});
+  case format::DType::U32: return f(uint32_t{});
+  case format::DType::I64: return f(int64_t{});
+  case format::DType::U64: return f(uint64_t{});
+  default: return dispatchFloat(t, what, std::forward<F>(f));
+  }
+}
+
+// Float to integer: truncates toward zero and saturates at D's range, NaN
+// giving 0 (C++ leaves out-of-range conversions undefined).
+template <typename D, typename S> D truncateToInteger(S s) {
+  if (std::isnan(s))
+    return D(0);
+  S t = std::trunc(s);
+  if (t <= static_cast<S>(std::numeric_limits<D>::min()))
+    return std::numeric_limits<D>::min();
+  // max() of a 32/64-bit type rounds up to 2^31/2^63 as a float: compare >=.
+  if (t >= static_cast<S>(std::numeric_limits<D>::max()))
+    return std::numeric_limits<D>::max();
+  return static_cast<D>(t);
 }
 
 // Calls f(T{}) with an unsigned integer type of the element size, for

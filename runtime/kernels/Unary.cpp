@@ -1,5 +1,6 @@
 // Elementwise unary kernels: neg sqrt reciprocal erf tanh sigmoid relu exp
-// log abs (f32/f64; neg, abs, relu also i32/i64) and not (bool).
+// log abs (floats, f16/bf16 computed in f32; neg, relu also signed integers,
+// abs every integer) and not (bool).
 #include <cmath>
 #include <type_traits>
 
@@ -10,6 +11,7 @@ namespace {
 
 using format::Opcode;
 
+// o[i] = store(f(load(a[i]))), f computing in f32 for f16/bf16.
 template <typename T, typename F> void unaryLoop(const TensorRef &o, const TensorRef &a, F f) {
   T *po = typed<T>(o);
   const T *pa = typed<T>(a);
@@ -18,7 +20,7 @@ template <typename T, typename F> void unaryLoop(const TensorRef &o, const Tenso
                   T *to = po + base[0];
                   const T *from = pa + base[1];
                   for (int64_t i = 0; i < len; ++i)
-                    to[i * inner[0]] = f(from[i * inner[1]]);
+                    to[i * inner[0]] = store<T>(f(load(from[i * inner[1]])));
                 });
 }
 
@@ -29,29 +31,37 @@ template <typename T> T wrapNeg(T x) {
   return static_cast<T>(U(0) - static_cast<U>(x));
 }
 
-template <typename T> absl::Status unaryTyped(Opcode op, const TensorRef &o, const TensorRef &a) {
+template <typename S> absl::Status unaryTyped(Opcode op, const TensorRef &o, const TensorRef &a) {
+  using T = ComputeType<S>;
   if constexpr (std::is_integral_v<T>) {
+    // neg and relu of unsigned types are not opcodes (F16); abs is identity.
     switch (op) {
-    case Opcode::Neg: unaryLoop<T>(o, a, [](T x) { return wrapNeg(x); }); break;
-    case Opcode::Abs: unaryLoop<T>(o, a, [](T x) { return x < 0 ? wrapNeg(x) : x; }); break;
-    case Opcode::Relu: unaryLoop<T>(o, a, [](T x) { return x > 0 ? x : T(0); }); break;
+    case Opcode::Neg: unaryLoop<S>(o, a, [](T x) { return wrapNeg(x); }); break;
+    case Opcode::Abs:
+      unaryLoop<S>(o, a, [](T x) {
+        if constexpr (std::is_signed_v<T>)
+          return x < 0 ? wrapNeg(x) : x;
+        return x;
+      });
+      break;
+    case Opcode::Relu: unaryLoop<S>(o, a, [](T x) { return x > 0 ? x : T(0); }); break;
     default: return unsupported(format::opcodeInfo(op).mnemonic, a.dtype);
     }
   } else {
     switch (op) {
-    case Opcode::Neg: unaryLoop<T>(o, a, [](T x) { return -x; }); break;
-    case Opcode::Abs: unaryLoop<T>(o, a, [](T x) { return std::fabs(x); }); break;
+    case Opcode::Neg: unaryLoop<S>(o, a, [](T x) { return -x; }); break;
+    case Opcode::Abs: unaryLoop<S>(o, a, [](T x) { return std::fabs(x); }); break;
     // NaN stays NaN (the comparison is false).
-    case Opcode::Relu: unaryLoop<T>(o, a, [](T x) { return x < T(0) ? T(0) : x; }); break;
-    case Opcode::Sqrt: unaryLoop<T>(o, a, [](T x) { return std::sqrt(x); }); break;
-    case Opcode::Reciprocal: unaryLoop<T>(o, a, [](T x) { return T(1) / x; }); break;
-    case Opcode::Erf: unaryLoop<T>(o, a, [](T x) { return std::erf(x); }); break;
-    case Opcode::Tanh: unaryLoop<T>(o, a, [](T x) { return std::tanh(x); }); break;
-    case Opcode::Exp: unaryLoop<T>(o, a, [](T x) { return std::exp(x); }); break;
-    case Opcode::Log: unaryLoop<T>(o, a, [](T x) { return std::log(x); }); break;
+    case Opcode::Relu: unaryLoop<S>(o, a, [](T x) { return x < T(0) ? T(0) : x; }); break;
+    case Opcode::Sqrt: unaryLoop<S>(o, a, [](T x) { return std::sqrt(x); }); break;
+    case Opcode::Reciprocal: unaryLoop<S>(o, a, [](T x) { return T(1) / x; }); break;
+    case Opcode::Erf: unaryLoop<S>(o, a, [](T x) { return std::erf(x); }); break;
+    case Opcode::Tanh: unaryLoop<S>(o, a, [](T x) { return std::tanh(x); }); break;
+    case Opcode::Exp: unaryLoop<S>(o, a, [](T x) { return std::exp(x); }); break;
+    case Opcode::Log: unaryLoop<S>(o, a, [](T x) { return std::log(x); }); break;
     case Opcode::Sigmoid:
       // Two branches so that exp never overflows.
-      unaryLoop<T>(o, a, [](T x) {
+      unaryLoop<S>(o, a, [](T x) {
         if (x >= T(0))
           return T(1) / (T(1) + std::exp(-x));
         T e = std::exp(x);
@@ -73,8 +83,8 @@ absl::Status runUnary(Opcode op, const TensorRef &o, const TensorRef &a) {
     unaryLoop<uint8_t>(o, a, [](uint8_t x) { return uint8_t(x == 0); });
     return absl::OkStatus();
   }
-  return dispatchArithmetic(a.dtype, format::opcodeInfo(op).mnemonic,
-                            [&](auto tag) { return unaryTyped<decltype(tag)>(op, o, a); });
+  return dispatchNumeric(a.dtype, format::opcodeInfo(op).mnemonic,
+                         [&](auto tag) { return unaryTyped<decltype(tag)>(op, o, a); });
 }
 
 }  // namespace lmc::kernels

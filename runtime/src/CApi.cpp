@@ -217,4 +217,15 @@ lmc_status lmc_reset_state(lmc_model *model) {
   return LMC_OK;
 }
 
+lmc_status lmc_set_num_threads(lmc_model *model, int32_t num_threads) {
+  if (!model)
+    return badModel("lmc_set_num_threads");
+  if (num_threads < 0)
+    return fail(LMC_ERROR_INVALID_ARGUMENT,
+                absl::StrCat("lmc_set_num_threads: ", num_threads,
+                             " threads; pass a positive count or 0 for the default"));
+  model->session->setNumThreads(num_threads);
+  return LMC_OK;
+}
+
 }  // extern "C"

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/kernels/Kernels.h"
+#include "runtime/src/ThreadPool.h"
 
 namespace lmc::runtime {
 
@@ -56,6 +57,17 @@ uint64_t tensorBytes(const format::TensorInfo &t) {
 
 }  // namespace
 
+Session::Session() : numThreads_(ThreadPool::hardwareThreads()) {}
+
+Session::~Session() = default;
+
+void Session::setNumThreads(int n) {
+  n = n <= 0 ? ThreadPool::hardwareThreads() : n;
+  if (n != numThreads_)
+    pool_.reset();
+  numThreads_ = n;
+}
+
 absl::StatusOr<std::unique_ptr<Session>> Session::create(
     std::shared_ptr<const format::BinFile> file) {
   std::unique_ptr<Session> s(new Session());
@@ -65,6 +77,10 @@ absl::StatusOr<std::unique_ptr<Session>> Session::create(
   auto fail = [&](const absl::Status &status) {
     return absl::Status(status.code(), absl::StrCat(f.path(), ": ", status.message()));
   };
+  if (m.weights_absent())  // FORMAT.md F17
+    return absl::FailedPreconditionError(absl::StrCat(
+        f.path(), ": compiled with --no-weights, so it holds no weights to run with; inspect or "
+                  "simulate it, or compile the model with its weights to run it"));
   if (absl::Status st = s->sram_.allocate(m.sram_bytes(), "sram"); !st.ok())
     return fail(st);
   if (absl::Status st = s->dram_.allocate(m.dram_bytes(), "dram"); !st.ok())
@@ -137,6 +153,9 @@ absl::Status Session::run() {
       std::memcpy(working_[i].data(), inputs_[i].data(), inputs_[i].size());
   for (Buffer &o : outputs_)
     o.zero();
+  if (numThreads_ > 1 && !pool_)
+    pool_ = std::make_unique<ThreadPool>(numThreads_);
+  options_.parallel = pool_.get();
 
   uint8_t *bases[format::kNumSpaces] = {const_cast<uint8_t *>(f.constants()), sram_.data(),
                                         dram_.data(), state_.data(), nullptr};
@@ -153,7 +172,7 @@ absl::Status Session::run() {
                                       : outputs_[r.buffer - numInputs()].data();
       refs[k] = kernels::makeTensorRef(r, base);
     }
-    absl::Status s = kernels::runKernel(inst.opcode(), refs, n, inst.imms);
+    absl::Status s = kernels::runKernel(inst.opcode(), refs, n, inst.imms, options_);
     if (!s.ok())
       return absl::Status(
           s.code(), absl::StrCat(f.path(), ": instruction ", index, " '",

@@ -11,8 +11,11 @@
 
 #include "absl/status/statusor.h"
 #include "runtime/format/Reader.h"
+#include "runtime/kernels/Kernels.h"
 
 namespace lmc::runtime {
+
+class ThreadPool;
 
 // Zero-initialized bytes that report allocation failure instead of
 // throwing or aborting (sizes come from the file).
@@ -63,8 +66,19 @@ public:
   // Zeroes the persistent state space (a new sequence for a KV cache).
   void resetState() { state_.zero(); }
 
+  // Threads that run() may use; n <= 0 means one per hardware thread (the
+  // default). Results do not depend on it beyond f32 rounding (FORMAT.md).
+  void setNumThreads(int n);
+  int numThreads() const { return numThreads_; }
+  // Fast paths off (reference kernels only) or without CPU-specific SIMD,
+  // for comparisons and benchmarks.
+  void setReferenceOnly(bool on) { options_.referenceOnly = on; }
+  void setPortableOnly(bool on) { options_.portableOnly = on; }
+
+  ~Session();
+
 private:
-  Session() = default;
+  Session();
 
   std::shared_ptr<const format::BinFile> file_;
   Buffer sram_, dram_, state_;
@@ -72,6 +86,9 @@ private:
   std::vector<Buffer> working_;  // the inputs as the instructions see them
   std::vector<Buffer> outputs_;
   std::vector<bool> bound_;
+  int numThreads_ = 1;
+  std::unique_ptr<ThreadPool> pool_;  // created by run() when numThreads_ > 1
+  kernels::ExecOptions options_;
 };
 
 // Reads `path` and creates a session for it.

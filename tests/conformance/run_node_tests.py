@@ -15,10 +15,19 @@ failures are listed in skipped.txt (`test_name  # reason`): a failure not
 listed there fails the run, and so does a listed case that now passes, so the
 list stays honest.
 
+With --all, every case runs whatever its ops, and each is classified as passing or
+failing with a reason: `unsupported op: NAMES`, `unsupported dtype: ...`, `compile error:
+...`, `run error: ...`, `wrong values: ...` (or `harness: ...`). The expectations are
+expected_failures.txt (`test_name  # reason`): a failing case not listed there, or a listed
+case that passes, fails the run. --write-expected rewrites that file from the run and
+--write-docs writes docs/ops.md (per operator: opsets and dtypes seen in the tests,
+pass/total, status).
+
 Usage:
   run_node_tests.py --lmc build/bin/lmc --data /usr/share/libonnx-testdata/data/node \
       --workdir /tmp/conf [--ops Add,MatMul] [--filter REGEX] [--jobs N] [-v]
   run_node_tests.py ... --write-skipped draft.txt   # list today's failures with reasons
+  run_node_tests.py ... --all [--write-expected] [--write-docs]   # every case
 """
 
 import argparse
@@ -35,6 +44,7 @@ import onnx
 from onnx import TensorProto, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 
 SUPPORTED_OPS = frozenset("""
@@ -293,6 +303,192 @@ def write_skipped(path, cases, results, skipped):
                 f.write(f"{name}  # {reason}\n")
 
 
+# ---------------------------------------------------------------- --all: every case, classified
+
+FAILURE_CLASSES = ("unsupported op", "unsupported dtype", "compile error", "run error",
+                   "wrong values", "harness")
+
+
+def case_info(case_dir, data_dir):
+    """(primary op, default-domain opset, sorted dtype names of the graph inputs/outputs)."""
+    model = load_model(case_dir)
+    op = primary_op(os.path.basename(case_dir), model_ops(model), data_dir)
+    domain = op.rsplit(".", 1)[0] if "." in op else ""
+    opset = next((o.version for o in model.opset_import
+                  if o.domain == domain or (not domain and o.domain == "ai.onnx")), 0)
+    initialized = {t.name for t in model.graph.initializer}
+    dtypes = set()
+    for vi in list(model.graph.input) + list(model.graph.output):
+        if vi.name in initialized:
+            continue
+        kind = vi.type.WhichOneof("value")
+        if kind == "tensor_type":
+            dtypes.add(TensorProto.DataType.Name(vi.type.tensor_type.elem_type).lower())
+        elif kind:
+            dtypes.add(kind.replace("_type", ""))
+    return op, opset, tuple(sorted(dtypes))
+
+
+UNSUPPORTED_OPS = re.compile(r"operators lmc does not support: (.*?); 'lmc compile --help'")
+
+
+def unsupported_ops(text):
+    m = UNSUPPORTED_OPS.search(text)
+    return sorted(set(re.findall(r"([\w.]+) \(opset", m.group(1)))) if m else None
+
+
+def classify_failure(raw, name, opts):
+    """`class: detail` for the one-line failure `raw` of case `name`, paths removed."""
+    text = raw.replace(os.path.join(opts.workdir, name) + "/", "")
+    text = text.replace(os.path.join(opts.data, name) + "/", "")
+    text = re.sub(r"lmc (compile|run): error: ", "", text)
+    text = re.sub(r"test_data_set_\d+/", "", text)
+    ops = unsupported_ops(text)
+    if ops:
+        return "unsupported op: " + ", ".join(ops)
+    if re.search(r"which \.npy cannot carry|not a tensor|cannot run on this runtime|element type|"
+                 r"dtype|unsupported type", text) and not text.startswith("output "):
+        return "unsupported dtype: " + re.sub(r"^(harness|compile|run): ", "", text)
+    if text.startswith("compile: "):
+        return "compile error: " + text[len("compile: "):]
+    if text.startswith("run: "):
+        return "run error: " + text[len("run: "):]
+    if text.startswith("output "):
+        return "wrong values: " + text
+    return text if text.startswith("harness: ") else "harness: " + text
+
+
+def run_case_all(name, opts):
+    """run_case, and for a case the harness cannot even prepare, lmc's opinion of its ops."""
+    failure = run_case(name, opts)
+    if failure and failure.startswith("harness: "):
+        try:
+            proc = subprocess.run([opts.lmc, "compile", os.path.join(opts.data, name, "model.onnx"),
+                                   "--emit", "graph", "-o", os.devnull],
+                                  capture_output=True, text=True, timeout=opts.timeout)
+            if unsupported_ops(proc.stderr):
+                failure = "compile: " + first_line(proc.stderr)
+        except subprocess.TimeoutExpired:
+            pass
+    return None if failure is None else classify_failure(failure, name, opts)
+
+
+def report_all(cases, info, results, expected):
+    """Per-op and total counts of an --all run; returns True if it matches `expected`."""
+    per_op = collections.defaultdict(collections.Counter)
+    totals, classes = collections.Counter(), collections.Counter()
+    for name in cases:
+        op = info[name][0]
+        failure, listed = results[name], name in expected
+        status = classify(failure, listed)
+        per_op[op][status] += 1
+        totals[status] += 1
+        if failure:
+            classes[failure.split(":")[0]] += 1
+        if status == "fail":
+            print(f"FAIL  {name} [{op}]: {failure}")
+        elif status == "xpass":
+            print(f"XPASS {name} [{op}]: now passes; remove it from expected_failures.txt")
+    print()
+    for op in sorted(per_op):
+        c = per_op[op]
+        n = sum(c.values())
+        print(f"{op}: {c['pass'] + c['xpass']}/{n} passed"
+              + (f", {c['skip']} expected failures" if c["skip"] else "")
+              + (f", {c['fail']} UNEXPECTED failures" if c["fail"] else "")
+              + (f", {c['xpass']} unexpectedly passed" if c["xpass"] else ""))
+    passed = totals["pass"] + totals["xpass"]
+    print(f"\nTotal: {len(cases)} cases: {passed} passed, {len(cases) - passed} failed "
+          f"({totals['skip']} expected, {totals['fail']} unexpected), "
+          f"{totals['xpass']} unexpectedly passed")
+    print("Failures by class: " + ", ".join(f"{k}: {classes[k]}" for k in FAILURE_CLASSES if classes[k]))
+    return totals["fail"] == 0 and totals["xpass"] == 0
+
+
+def write_expected(path, cases, results):
+    with open(path, "w") as f:
+        f.write("# Expected failures of `run_node_tests.py --all` over every ONNX backend node test\n"
+                "# (generated with --all --write-expected; do not edit by hand). `case  # reason`.\n"
+                "# The conformance_all test fails when a case not listed fails or a listed case passes.\n")
+        for name in cases:
+            if results[name] is not None:
+                f.write(f"{name}  # {results[name].replace(chr(10), ' ')[:200]}\n")
+
+
+def write_docs(path, cases, info, results, lmc):
+    """docs/ops.md: one row per operator tested by the node tests."""
+    help_text = subprocess.run([lmc, "compile", "--help"], capture_output=True, text=True).stdout
+    m = re.search(r"Supported operators: ([^.]*)\.", " ".join(help_text.split()))
+    supported = set(o.strip() for o in m.group(1).split(",")) if m else set()
+    rows = collections.defaultdict(lambda: {"opsets": set(), "dtypes": set(), "pass": 0, "total": 0,
+                                            "pass_dtypes": set(), "classes": collections.Counter()})
+    for name in cases:
+        op, opset, dtypes = info[name]
+        row = rows[op]
+        row["opsets"].add(opset)
+        row["dtypes"].update(dtypes)
+        row["total"] += 1
+        if results[name] is None:
+            row["pass"] += 1
+            row["pass_dtypes"].update(dtypes)
+        else:
+            row["classes"][results[name].split(":")[0]] += 1
+    total_pass = sum(r["pass"] for r in rows.values())
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("# ONNX operators: conformance of lmc\n\n"
+                "Generated by `tests/conformance/run_node_tests.py --all --write-docs` from the ONNX\n"
+                "backend node tests of Debian's `libonnx-testdata` (onnx 1.12); do not edit by hand.\n"
+                "Each case is compiled with `lmc compile` (cpu target) and run with `lmc run`; outputs\n"
+                f"must match within rtol {RTOL:g} / atol {ATOL:g} (exactly for non-floats). The reason of\n"
+                "every failing case is in `tests/conformance/expected_failures.txt`.\n\n"
+                f"Total: **{total_pass}/{len(cases)}** cases pass, over {len(rows)} operators "
+                "(a case's operator is the one it tests; `A+B` when a case tests several).\n\n"
+                "Status: *supported* (every case passes), *partial* (some pass), *failing* (lmc accepts\n"
+                "the operator but no case passes), *unsupported* (lmc rejects the operator).\n\n"
+                "| operator | opsets in tests | dtypes (passing in bold) | pass/total | status | failures |\n"
+                "|---|---|---|---|---|---|\n")
+        for op in sorted(rows, key=str.lower):
+            r = rows[op]
+            if r["pass"] == r["total"]:
+                status = "supported"
+            elif r["pass"]:
+                status = "partial"
+            elif all(o in supported for o in op.split("+")):
+                status = "failing"
+            else:
+                status = "unsupported"
+            dtypes = ", ".join(f"**{d}**" if d in r["pass_dtypes"] else d for d in sorted(r["dtypes"]))
+            fails = ", ".join(f"{k} {v}" for k, v in sorted(r["classes"].items()))
+            opsets = ", ".join(str(o) for o in sorted(r["opsets"]))
+            f.write(f"| {op} | {opsets} | {dtypes} | {r['pass']}/{r['total']} | {status} | {fails} |\n")
+        untested = sorted(supported - {o for op in rows for o in op.split("+")})
+        if untested:
+            f.write("\nSupported by lmc with no node test of their own: " + ", ".join(untested) + ".\n")
+
+
+def main_all(opts):
+    cases = sorted(name for name in os.listdir(opts.data)
+                   if os.path.isfile(os.path.join(opts.data, name, "model.onnx"))
+                   and (not opts.filter or re.search(opts.filter, name)))
+    if not cases:
+        print("no cases selected", file=sys.stderr)
+        return 1
+    info = {name: case_info(os.path.join(opts.data, name), opts.data) for name in cases}
+    expected = read_skipped(opts.expected)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+        futures = {name: pool.submit(run_case_all, name, opts) for name in cases}
+        results = {name: f.result() for name, f in futures.items()}
+    clean = report_all(cases, info, results, expected)
+    if opts.write_expected:
+        write_expected(opts.expected, cases, results)
+        print(f"wrote {opts.expected}")
+    if opts.write_docs:
+        write_docs(opts.write_docs, cases, info, results, opts.lmc)
+        print(f"wrote {opts.write_docs}")
+    return 0 if clean or opts.write_expected else 1
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--lmc", required=True, help="path to the lmc executable")
@@ -305,6 +501,13 @@ def main(argv=None):
     p.add_argument("--timeout", type=int, default=120, help="seconds per lmc invocation")
     p.add_argument("--skipped", default=os.path.join(HERE, "skipped.txt"), help="expected-failure list")
     p.add_argument("--write-skipped", metavar="PATH", help="write a draft expected-failure list")
+    p.add_argument("--all", action="store_true",
+                   help="run every case, classify failures, compare with --expected")
+    p.add_argument("--expected", default=os.path.join(HERE, "expected_failures.txt"),
+                   help="expected failures of --all")
+    p.add_argument("--write-expected", action="store_true", help="with --all: rewrite --expected")
+    p.add_argument("--write-docs", nargs="?", const=os.path.join(REPO, "docs", "ops.md"),
+                   metavar="PATH", help="with --all: write the operator table (default docs/ops.md)")
     p.add_argument("--keep", action="store_true", help="keep work files of passing cases")
     p.add_argument("-v", "--verbose", action="store_true", help="also list passing and skipped cases")
     opts = p.parse_args(argv)
@@ -315,6 +518,10 @@ def main(argv=None):
     opts.lmc = os.path.abspath(opts.lmc)
     opts.workdir = os.path.abspath(opts.workdir)
     os.makedirs(opts.workdir, exist_ok=True)
+    if opts.all:
+        return main_all(opts)
+    if opts.write_expected or opts.write_docs:
+        p.error("--write-expected and --write-docs need --all")
     wanted = [o.strip() for o in opts.ops.split(",") if o.strip()] if opts.ops else None
     extra = [o.strip() for o in opts.extra_ops.split(",") if o.strip()]
 

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""End-to-end tests of the lmc CLI on generated GPT-2 models.
+"""End-to-end tests of the lmc CLI on generated GPT-2 and Llama models.
 
-Each model case generates a model with examples/gpt2/make_gpt2.py, compiles it
-with `lmc compile`, runs it with `lmc run`, computes logits with
-examples/gpt2/reference.py and requires max|lmc - ref| <= 1e-4 * max(1, max|ref|).
+Each model case generates a model with its family's generator
+(examples/gpt2/make_gpt2.py or examples/llama/make_llama.py), compiles it with
+`lmc compile`, runs it with `lmc run`, computes logits with the family's
+reference.py and requires max|lmc - ref| <= 1e-4 * max(1, max|ref|).
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -16,6 +17,7 @@ Cases and groups: `--list`. Without --case, everything except the "slow" group r
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,14 +25,21 @@ import time
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GPT2_DIR = os.path.join(REPO, "examples", "gpt2")
+LLAMA_DIR = os.path.join(REPO, "examples", "llama")
+# model family -> (generator script, reference script)
+FAMILIES = {
+    "gpt2": (os.path.join(GPT2_DIR, "make_gpt2.py"), os.path.join(GPT2_DIR, "reference.py")),
+    "llama": (os.path.join(LLAMA_DIR, "make_llama.py"), os.path.join(LLAMA_DIR, "reference.py")),
+}
 PYTHON = sys.executable
 
 TINY = ["--layers", "2", "--width", "64", "--heads", "4", "--vocab", "256", "--seq", "16"]
-# name -> (group, generator flags, tokens length, vocab, compile flags, timeout scale)
+# name -> (group, generator flags, tokens length, vocab, compile flags, timeout scale[, family])
+# The family (default "gpt2") picks the generator and reference scripts from FAMILIES.
 MODEL_CASES = {
     "tiny_op": ("tiny", TINY + ["--layernorm", "op", "--gelu", "tanh"], 16, 256, [], 1),
     "tiny_decomposed": ("tiny", TINY + ["--layernorm", "decomposed", "--gelu", "erf", "--opset", "14",
@@ -41,7 +50,27 @@ MODEL_CASES = {
     "tiny_dynamic_8": ("tiny", TINY + ["--dynamic"], 8, 256, ["--input-shape", "tokens=1x8"], 1),
     "gpt2_small": ("slow", ["--layers", "12", "--width", "768", "--heads", "12", "--vocab", "50257",
                             "--seq", "32", "--ctx", "1024", "--external-data"], 32, 50257, [], 10),
+    # Accelerator targets: tiled, SRAM-placed, scheduled streams run on the CPU runtime.
+    "tiny_op_lpu": ("targets", TINY + ["--layernorm", "op"], 16, 256, ["--target", "lpu"], 1),
+    "tiny_decomposed_ara2": ("targets", TINY + ["--layernorm", "decomposed", "--gelu", "erf",
+                                                "--mask", "trilu", "--lm-head", "gemm"],
+                             16, 256, ["--target", "ara2"], 1),
+    "gpt2_small_ara2": ("slow", ["--layers", "12", "--width", "768", "--heads", "12", "--vocab", "50257",
+                                 "--seq", "32", "--ctx", "1024", "--external-data"], 32, 50257,
+                        ["--target", "ara2"], 10),
 }
+LLAMA_TINY = ["--preset", "tiny"]  # 2 layers, hidden 64, 4 heads / 2 kv heads (GQA), ffn 176, vocab 256, seq 16
+# The other spellings of each pattern: x / Sqrt RMSNorm, rope tables sliced, Trilu mask, one kv head.
+LLAMA_VARIANTS = LLAMA_TINY + ["--rms-form", "div", "--rope-index", "slice", "--mask", "trilu",
+                               "--kv-heads", "1", "--opset", "14"]
+MODEL_CASES.update({
+    "llama_tiny": ("tiny", LLAMA_TINY, 16, 256, [], 1, "llama"),
+    "llama_tiny_variants": ("tiny", LLAMA_VARIANTS, 16, 256, [], 1, "llama"),
+    "llama_tiny_dynamic_9": ("tiny", LLAMA_TINY + ["--dynamic"], 9, 256, ["--input-shape", "tokens=1x9"], 1,
+                             "llama"),
+    "llama_tiny_lpu": ("targets", LLAMA_TINY, 16, 256, ["--target", "lpu"], 1, "llama"),
+    "llama_tiny_ara2": ("targets", LLAMA_VARIANTS, 16, 256, ["--target", "ara2"], 1, "llama"),
+})
 COMPILE_TIMEOUT = 300
 RUN_TIMEOUT = 120
 
@@ -115,8 +144,20 @@ def lmc_run(ctx, binary, inputs, out_dir, scale=1):
 
 # ---------------------------------------------------------------- models
 
+def generate(family, path, flags, scale=1):
+    script = FAMILIES[family][0]
+    run_ok([PYTHON, script, "-o", path, *flags], 120 * scale, os.path.basename(script))
+    return path
+
+
 def generate_gpt2(path, flags, scale=1):
-    run_ok([PYTHON, os.path.join(GPT2_DIR, "make_gpt2.py"), "-o", path, *flags], 120 * scale, "make_gpt2.py")
+    return generate("gpt2", path, flags, scale)
+
+
+def reference_logits(family, model, tokens, path, scale=1):
+    script = FAMILIES[family][1]
+    run_ok([PYTHON, script, model, "--tokens", tokens, "-o", path], 120 * scale,
+           f"{family} {os.path.basename(script)}")
     return path
 
 
@@ -171,11 +212,12 @@ def celu_det_model(path):
 # ---------------------------------------------------------------- model cases
 
 def check_model_case(ctx, name):
-    _, gen_flags, seq, vocab, compile_flags, scale = MODEL_CASES[name]
+    _, gen_flags, seq, vocab, compile_flags, scale = MODEL_CASES[name][:6]
+    family = MODEL_CASES[name][6] if len(MODEL_CASES[name]) > 6 else "gpt2"
     d = ctx.fresh_dir(name)
     times = {}
     t = time.time()
-    model = generate_gpt2(os.path.join(d, "model.onnx"), gen_flags, scale)
+    model = generate(family, os.path.join(d, "model.onnx"), gen_flags, scale)
     tokens = make_tokens(os.path.join(d, "tokens.npy"), seq, vocab)
     times["gen"] = time.time() - t
     t = time.time()
@@ -185,9 +227,7 @@ def check_model_case(ctx, name):
     out_dir = os.path.join(d, "out")
     lmc_run(ctx, binary, {"tokens": tokens}, out_dir, scale)
     times["run"] = time.time() - t
-    ref_path = os.path.join(d, "ref.npy")
-    run_ok([PYTHON, os.path.join(GPT2_DIR, "reference.py"), model, "--tokens", tokens, "-o", ref_path],
-           120 * scale, "reference.py")
+    ref_path = reference_logits(family, model, tokens, os.path.join(d, "ref.npy"), scale)
     got_path = os.path.join(out_dir, "logits.npy")
     if not os.path.exists(got_path):
         raise CheckFailed(f"lmc run wrote no {got_path} (found: {sorted(os.listdir(out_dir))})")
@@ -227,6 +267,292 @@ def check_determinism(ctx):
                               f"first difference at byte {first})")
         details.append(f"{name} {len(da)} bytes identical")
     return ", ".join(details)
+
+
+# ---------------------------------------------------------------- targets
+
+def check_targets_match(ctx):
+    """One model compiled for cpu, lpu and ara2 gives the same logits on the CPU runtime."""
+    d = ctx.fresh_dir("targets_match")
+    model = generate_gpt2(os.path.join(d, "model.onnx"), TINY + ["--layers", "3", "--width", "96",
+                                                                   "--heads", "3", "--vocab", "700"])
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), 16, 700)
+    logits = {}
+    for target in ("cpu", "lpu", "ara2"):
+        binary = lmc_compile(ctx, model, os.path.join(d, f"{target}.bin"), ["--target", target])
+        out_dir = os.path.join(d, f"out_{target}")
+        lmc_run(ctx, binary, {"tokens": tokens}, out_dir)
+        logits[target] = np.load(os.path.join(out_dir, "logits.npy"))
+    details = []
+    for target in ("lpu", "ara2"):
+        details.append(f"{target} vs cpu: " + compare_logits(logits[target], logits["cpu"]))
+    return "; ".join(details)
+
+
+def target_figure(text, unit, key):
+    """A number from a unit block of a target .textproto (e.g. MXM count, f32 rate)."""
+    for block in re.findall(r"units \{(.*?)\n\}", text, re.S):
+        if re.search(rf"kind:\s*{unit}\b", block):
+            if key.startswith("rate:"):
+                m = re.search(r'rates \{ dtype: "%s" per_cycle: ([0-9.]+)' % key[5:], block)
+            else:
+                m = re.search(rf"\b{key}:\s*([0-9.]+)", block)
+            if m:
+                return float(m.group(1))
+    raise CheckFailed(f"no {unit} {key} in the target file")
+
+
+def check_lpu_matmul_peak(ctx):
+    """A single large matmul on lpu keeps the MXM planes >= 90% busy over its schedule."""
+    m, k, n = 2048, 3200, 2560
+    d = ctx.fresh_dir("lpu_matmul_peak")
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.standard_normal((k, n), dtype=np.float32) * 0.01, "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="big")], "mm", [x], [y], [w])
+    model = save_checked(graph, os.path.join(d, "mm.onnx"))
+    binary = lmc_compile(ctx, model, os.path.join(d, "mm.bin"), ["--target", "lpu"])
+    text = run_ok([ctx.lmc, "inspect", binary], RUN_TIMEOUT, "lmc inspect").stdout
+    found = re.search(r"schedule\s+(\d+) cycles", text)
+    if not found:
+        raise CheckFailed("lmc inspect shows no schedule length")
+    cycles = int(found.group(1))
+    with open(os.path.join(REPO, "simulator", "targets", "lpu.textproto")) as f:
+        target = f.read()
+    planes = target_figure(target, "MXM", "count")
+    rate = target_figure(target, "MXM", "rate:f32")
+    bound = m * k * n / (planes * rate)
+    utilization = bound / cycles
+    detail = f"{cycles} cycles, ideal {bound:.0f} ({planes:.0f} planes x {rate:.0f} MAC/cycle): {utilization:.1%}"
+    if utilization < 0.9:
+        raise CheckFailed(detail + " < 90% of the MXM peak")
+    return detail
+
+
+def check_custom_target(ctx):
+    """A user's machine file (--target FILE.textproto) compiles and runs like the built-ins."""
+    d = ctx.fresh_dir("custom_target")
+    with open(os.path.join(REPO, "simulator", "targets", "ara2.textproto")) as f:
+        text = f.read()
+    text = text.replace('name: "ara2"', 'name: "my-npu"').replace("tile_cols: 64", "tile_cols: 32")
+    target = os.path.join(d, "my-npu.textproto")
+    with open(target, "w") as f:
+        f.write(text)
+    model, cpu_bin, tokens = compiled_tiny(ctx)
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", target])
+    info = run_ok([ctx.lmc, "inspect", binary], RUN_TIMEOUT, "lmc inspect").stdout
+    if "my-npu" not in info:
+        raise CheckFailed("lmc inspect does not show the custom target's name")
+    outs = {}
+    for label, path in (("custom", binary), ("cpu", cpu_bin)):
+        out_dir = os.path.join(d, "out_" + label)
+        lmc_run(ctx, path, {"tokens": tokens}, out_dir)
+        outs[label] = np.load(os.path.join(out_dir, "logits.npy"))
+    return "my-npu vs cpu: " + compare_logits(outs["custom"], outs["cpu"])
+
+
+def check_bad_target(ctx):
+    """An invalid target file is one clear error naming the field; nothing is written."""
+    d = ctx.fresh_dir("errors", "bad_target")
+    with open(os.path.join(REPO, "simulator", "targets", "lpu.textproto")) as f:
+        text = f.read().replace("count: 4                          # 4 planes", "count: 0  # 4 planes")
+    target = os.path.join(d, "broken.textproto")
+    with open(target, "w") as f:
+        f.write(text)
+    model, _, _ = compiled_tiny(ctx)
+    return expect_compile_error(ctx, model, ["count"], ["units[0].count"],
+                                flags=["--target", target])
+
+
+def check_lpu_too_big(ctx):
+    """A model larger than the lpu's SRAM is a clear error: bytes needed, available, chips."""
+    d = ctx.fresh_dir("lpu_too_big")
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8192])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8192])
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [8192, 8192])
+    nodes = [helper.make_node("ConstantOfShape", ["shape"], ["w"], name="weights",
+                              value=helper.make_tensor("v", TensorProto.FLOAT, [1], [0.5])),
+             helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")]
+    model = save_checked(helper.make_graph(nodes, "big", [x], [y], [shape]), os.path.join(d, "big.onnx"))
+    expect_compile_error(ctx, model, ["sram"], ["bytes", "chips"], flags=["--target", "lpu"])
+    return "256 MiB of weights rejected for one lpu chip"
+
+
+# ---------------------------------------------------------------- simulate
+
+# name -> (family, generator flags, seq, vocab, target)
+SIM_CASES = {
+    "sim_gpt2_lpu": ("gpt2", TINY + ["--layernorm", "op"], 16, 256, "lpu"),
+    "sim_gpt2_ara2": ("gpt2", TINY + ["--layernorm", "decomposed", "--gelu", "erf", "--mask", "trilu"],
+                      16, 256, "ara2"),
+    "sim_llama_lpu": ("llama", LLAMA_TINY, 16, 256, "lpu"),
+    "sim_llama_ara2": ("llama", LLAMA_VARIANTS, 16, 256, "ara2"),
+    "sim_gpt2_cpu": ("gpt2", TINY, 16, 256, "cpu"),
+}
+
+
+def lmc_simulate_json(ctx, binary, flags=(), what="lmc simulate"):
+    import json
+    proc = run_ok([ctx.lmc, "simulate", binary, "--json", *flags], RUN_TIMEOUT, what)
+    try:
+        return json.loads(proc.stdout)
+    except ValueError as e:
+        raise CheckFailed(f"lmc simulate --json printed invalid JSON ({e}): {proc.stdout[:300]}")
+
+
+def check_trace(path, report):
+    """The trace is trace-event JSON: known phases, typed fields, one named track per unit
+    instance, non-overlapping slices per track, SRAM and DRAM counters."""
+    import json
+    with open(path) as f:
+        trace = json.load(f)
+    events = trace.get("traceEvents") if isinstance(trace, dict) else None
+    if not isinstance(events, list) or not events:
+        raise CheckFailed("trace has no traceEvents list")
+    names, slices, counters = {}, {}, set()
+    for e in events:
+        if not isinstance(e, dict) or not isinstance(e.get("name"), str) or e.get("ph") not in ("X", "M", "C"):
+            raise CheckFailed(f"bad trace event {e}")
+        if not isinstance(e.get("pid"), int):
+            raise CheckFailed(f"event without integer pid: {e}")
+        if e["ph"] == "M":
+            if not isinstance(e.get("args", {}).get("name", e.get("args", {}).get("sort_index")), (str, int)):
+                raise CheckFailed(f"metadata event without a name: {e}")
+            if e["name"] == "thread_name":
+                names[e["tid"]] = e["args"]["name"]
+        elif e["ph"] == "X":
+            if not all(isinstance(e.get(k), (int, float)) and e[k] >= 0 for k in ("ts", "dur")):
+                raise CheckFailed(f"slice without ts/dur >= 0: {e}")
+            if not isinstance(e.get("tid"), int) or "node" not in e.get("args", {}):
+                raise CheckFailed(f"slice without tid or node: {e}")
+            slices.setdefault(e["tid"], []).append((e["ts"], e["dur"]))
+        else:
+            args = e.get("args")
+            if not isinstance(args, dict) or not all(isinstance(v, (int, float)) for v in args.values()):
+                raise CheckFailed(f"counter without numeric args: {e}")
+            counters.add(e["name"])
+    total = sum(len(v) for v in slices.values())
+    if total != report["instructions"]:
+        raise CheckFailed(f"{total} slices for {report['instructions']} instructions")
+    tracks = sum(u["count"] for u in report["units"])
+    if len(names) != tracks:
+        raise CheckFailed(f"{len(names)} named tracks, expected {tracks} unit instances")
+    for tid, items in slices.items():
+        if tid not in names:
+            raise CheckFailed(f"slices on unnamed track {tid}")
+        items.sort()
+        for (a, da), (b, _) in zip(items, items[1:]):
+            if a + da > b + 1e-3:
+                raise CheckFailed(f"overlapping slices on track {names[tid]} at {b} us")
+    if "SRAM occupancy" not in counters:
+        raise CheckFailed(f"no SRAM occupancy counter (counters: {sorted(counters)})")
+    return f"trace: {len(events)} events, {tracks} tracks"
+
+
+def check_simulate_case(ctx, name):
+    family, gen_flags, seq, vocab, target = SIM_CASES[name]
+    d = ctx.fresh_dir(name)
+    model = generate(family, os.path.join(d, "model.onnx"), gen_flags)
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), seq, vocab)
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", target])
+    lmc_run(ctx, binary, {"tokens": tokens}, os.path.join(d, "run"))
+    trace = os.path.join(d, "trace.json")
+    rep = lmc_simulate_json(ctx, binary, ["--strict", "--input", f"tokens={tokens}", "--output-dir",
+                                          os.path.join(d, "sim"), "--trace", trace])
+    got = np.load(os.path.join(d, "sim", "logits.npy"))
+    want = np.load(os.path.join(d, "run", "logits.npy"))
+    if not rep.get("functional") or got.dtype != want.dtype or got.shape != want.shape or \
+            got.tobytes() != want.tobytes():
+        diff = np.abs(got.astype(np.float64) - want.astype(np.float64)).max() if got.shape == want.shape else "shape"
+        raise CheckFailed(f"simulated outputs differ from lmc run's (max diff {diff})")
+    if target == "cpu":
+        if rep["timed"]:
+            raise CheckFailed("a cpu binary reported timing")
+        return "cpu: no machine model; functional outputs identical to lmc run"
+    if rep["violation_count"] != 0:
+        raise CheckFailed(f"schedule violations: {rep['violations'][:2]}")
+    latency = rep["latency_s"]
+    if abs(rep["cycles"] / (rep["clock_mhz"] * 1e6) - latency) > 1e-9 * max(latency, 1e-12) + 1e-15:
+        raise CheckFailed(f"latency {latency} != cycles / clock")
+    tps = rep["prefill"]["tokens_per_s"]
+    if abs(tps - seq / latency) > 1e-5 * tps:
+        raise CheckFailed(f"tokens/s {tps} != seq / latency = {seq / latency}")
+    if rep["cycles"] < rep["schedule_cycles"]:
+        raise CheckFailed(f"simulated {rep['cycles']} cycles < the static schedule's {rep['schedule_cycles']}")
+    for u in rep["units"]:
+        if not 0 <= u["busy_percent"] <= 100:
+            raise CheckFailed(f"{u['name']} busy {u['busy_percent']}%")
+    sram = rep["sram"]
+    if not 0 < sram["peak_bytes"] <= min(sram["capacity_bytes"], sram["planned_bytes"]):
+        raise CheckFailed(f"SRAM peak {sram['peak_bytes']} vs capacity {sram['capacity_bytes']}, "
+                          f"planned {sram['planned_bytes']}")
+    e = rep["energy"]
+    parts = sum(e[k] for k in ("mac_j", "vector_j", "sram_j", "dram_j", "link_j", "static_j"))
+    if abs(parts - e["total_j"]) > 1e-4 * e["total_j"] or abs(e["average_w"] * latency - e["total_j"]) > 1e-4 * e["total_j"]:
+        raise CheckFailed(f"energy parts {parts} / average power inconsistent with total {e['total_j']}")
+    if rep["roofline"]["class"] not in ("compute", "memory", "latency") or not rep["top_nodes"]:
+        raise CheckFailed("no roofline class or top nodes")
+    detail = check_trace(trace, rep)
+    return (f"{rep['cycles']} cycles ({rep['schedule_cycles']} static), {tps:.0f} tokens/s, "
+            f"{rep['roofline']['class']}-bound, outputs identical to lmc run; {detail}")
+
+
+def check_simulate_7b(ctx):
+    """A Llama-2-7B-shaped graph compiled without weights simulates (timing only) on ara2."""
+    d = ctx.fresh_dir("sim_llama7b_ara2")
+    model = generate("llama", os.path.join(d, "model.onnx"), ["--preset", "llama2-7b", "--graph-only", "--seq", "1"])
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", "ara2", "--no-weights"])
+    start = time.time()
+    rep = lmc_simulate_json(ctx, binary)
+    host = time.time() - start
+    if rep["functional"] or not rep["timed"] or rep["violation_count"]:
+        raise CheckFailed(f"functional {rep['functional']}, timed {rep['timed']}, "
+                          f"violations {rep['violation_count']}")
+    if rep["traffic"]["dram_bytes"] < 6e9 * 4:  # every f32 weight streams from DRAM once
+        raise CheckFailed(f"only {rep['traffic']['dram_bytes']} DRAM bytes for 6.7B f32 weights")
+    if rep["roofline"]["class"] != "memory":
+        raise CheckFailed(f"a batch-1 7B step on ara2 is {rep['roofline']['class']}-bound, expected memory")
+    proc = run([ctx.lmc, "simulate", binary, "--functional"], RUN_TIMEOUT, "lmc simulate --functional")
+    if proc.returncode == 0 or "weights" not in proc.stderr:
+        raise CheckFailed(f"--functional on a --no-weights .bin: exit {proc.returncode}, {proc.stderr.strip()}")
+    return (f"{rep['instructions']} instructions, {rep['latency_s'] * 1e3:.1f} ms, "
+            f"{rep['prefill']['tokens_per_s']:.3g} tokens/s, host {host:.2f}s")
+
+
+def check_simulate_sweep(ctx):
+    """--sweep over DRAM bandwidth: latency does not grow as bandwidth grows; --set agrees."""
+    d = ctx.fresh_dir("sim_sweep")
+    model = generate("llama", os.path.join(d, "model.onnx"), LLAMA_TINY)
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", "ara2"])
+    values = ["8", "17.05", "34.1", "68.2"]
+    rep = lmc_simulate_json(ctx, binary, ["--sweep", "dram.bytes_per_cycle=" + ",".join(values)])
+    cycles = [row["cycles"] for row in rep["rows"]]
+    if len(cycles) != len(values) or any(b > a for a, b in zip(cycles, cycles[1:])):
+        raise CheckFailed(f"cycles vs DRAM bandwidth {values}: {cycles}")
+    if cycles[0] <= cycles[-1]:
+        raise CheckFailed(f"a 8 B/cycle DRAM is not slower than 68 B/cycle: {cycles}")
+    one = lmc_simulate_json(ctx, binary, ["--set", "dram.bytes_per_cycle=8", "--no-functional"])
+    if one["cycles"] != cycles[0]:
+        raise CheckFailed(f"--set gives {one['cycles']} cycles, the sweep {cycles[0]}")
+    text = run_ok([ctx.lmc, "simulate", binary, "--sweep", "clock_mhz=500,1000"], RUN_TIMEOUT,
+                  "lmc simulate --sweep").stdout
+    if "clock_mhz" not in text or len(text.strip().splitlines()) != 4:
+        raise CheckFailed(f"sweep table: {text}")
+    return "cycles at " + ", ".join(f"{v} B/cycle: {c}" for v, c in zip(values, cycles))
+
+
+def check_simulate_errors(ctx):
+    _, binary, _ = compiled_tiny(ctx)
+    d = ctx.fresh_dir("sim_errors")
+    m1 = expect_error(ctx, [ctx.lmc, "simulate", binary, "--set", "dram.bandwidth=3"], ["bandwidth"],
+                      ["bytes_per_cycle"])
+    m2 = expect_error(ctx, [ctx.lmc, "simulate", binary, "--set", "units.MXM.count=x"], ["count", "MXM"])
+    bad = os.path.join(d, "cut.bin")
+    with open(binary, "rb") as f, open(bad, "wb") as g:
+        g.write(f.read()[:1000])
+    m3 = expect_error(ctx, [ctx.lmc, "simulate", bad], BAD_BIN_WORDS)
+    return f"{m1} | {m2} | {m3}"
 
 
 # ---------------------------------------------------------------- error checks
@@ -393,7 +719,16 @@ def all_cases():
     """name -> (group, function)."""
     cases = {name: (spec[0], lambda ctx, n=name: check_model_case(ctx, n)) for name, spec in MODEL_CASES.items()}
     cases["determinism"] = ("determinism", check_determinism)
+    cases["targets_match"] = ("targets", check_targets_match)
+    cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
+    cases["lpu_too_big"] = ("targets", check_lpu_too_big)
+    cases["custom_target"] = ("targets", check_custom_target)
+    cases["err_bad_target"] = ("errors", check_bad_target)
     cases.update({name: ("errors", fn) for name, fn in ERROR_CHECKS.items()})
+    cases.update({name: ("simulate", lambda ctx, n=name: check_simulate_case(ctx, n)) for name in SIM_CASES})
+    cases["sim_llama7b_ara2"] = ("simulate", check_simulate_7b)
+    cases["sim_sweep"] = ("simulate", check_simulate_sweep)
+    cases["sim_errors"] = ("simulate", check_simulate_errors)
     return cases
 
 

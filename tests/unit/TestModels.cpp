@@ -85,6 +85,22 @@ void buildGatherModel(format::Writer &w) {
                    {0});
 }
 
+void buildTokenModel(format::Writer &w) {
+  w.metadata().set_source("tokens.onnx");
+  addTensor(w.io().mutable_inputs(), "tokens", DType::I64, {1, 5});
+  addTensor(w.io().mutable_outputs(), "logits", DType::F32, {1, 5, 2});
+  std::vector<float> table(200);
+  for (size_t i = 0; i < table.size(); ++i)
+    table[i] = static_cast<float>(i);
+  uint64_t tOff = w.addConstant(table.data(), table.size() * sizeof(float));
+  uint32_t loc = w.addLocation("wte", "Gather");
+  w.addInstruction(Opcode::Gather, Unit::Cpu, 0, loc,
+                   {makeRegion(Space::Io, DType::F32, {1, 5, 2}, 0, 1),
+                    makeRegion(Space::Const, DType::F32, {100, 2}, tOff),
+                    makeRegion(Space::Io, DType::I64, {1, 5}, 0, 0)},
+                   {0});
+}
+
 std::string makeTempDir() {
   const char *base = std::getenv("TMPDIR");
   std::string pattern = std::string(base && *base ? base : "/tmp") + "/lmc_test_XXXXXX";

@@ -25,6 +25,10 @@ std::vector<float> tinyModelReference(const std::vector<float> &x);
 //   0 gather io.out0 out <- const table, io.in0 ids    node 'embed' (Gather)
 void buildGatherModel(format::Writer &w);
 
+// logits f32[1,5,2] = gather(table f32[100,2], tokens i64[1,5]) on axis 0:
+// a prefill-shaped model whose every token id in [0, 100) is valid.
+void buildTokenModel(format::Writer &w);
+
 // A fresh temporary directory for one test, removed by the caller if needed.
 std::string makeTempDir();
 

@@ -64,6 +64,17 @@ int lmcCApiRunTiny(const char *path, char *err, size_t errSize) {
   for (i = 0; i < 4; ++i)
     CHECK(fabsf(y[i] - expected[i]) < 1e-5f, "y[%d] = %g, expected %g", i, (double)y[i],
           (double)expected[i]);
+  /* Any thread count gives the same output; negative counts are errors. */
+  CHECK(lmc_set_num_threads(model, 3) == LMC_OK, "set_num_threads 3: %s", lmc_last_error());
+  CHECK(lmc_run(model) == LMC_OK, "run on 3 threads: %s", lmc_last_error());
+  CHECK(lmc_output_data(model, 0, &data, &bytes) == LMC_OK &&
+            memcmp(data, y, sizeof(y)) == 0,
+        "3 threads changed the output");
+  CHECK(lmc_set_num_threads(model, -1) == LMC_ERROR_INVALID_ARGUMENT &&
+            strstr(lmc_last_error(), "-1 threads") != NULL,
+        "set_num_threads -1: %s", lmc_last_error());
+  CHECK(lmc_set_num_threads(NULL, 1) == LMC_ERROR_INVALID_ARGUMENT, "set_num_threads(NULL)");
+  CHECK(lmc_set_num_threads(model, 0) == LMC_OK, "set_num_threads 0");
   CHECK(lmc_copy_output(model, 0, y, 8) == LMC_ERROR_INVALID_ARGUMENT, "copy into a short buffer");
   CHECK(lmc_output_data(model, 0, &data, &bytes) == LMC_OK && bytes == 16 &&
             ((const float *)data)[1] == y[1],

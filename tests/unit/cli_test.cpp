@@ -109,7 +109,7 @@ TEST_F(CliTest, RunUsageErrorsAndHelp) {
   r = call(runMain, {"run", "--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(contains(r.out, "usage: lmc run model.bin")) << r.out;
-  EXPECT_TRUE(contains(r.out, "1 worker")) << r.out;
+  EXPECT_TRUE(contains(r.out, "default: one per hardware thread")) << r.out;
 }
 
 TEST_F(CliTest, RunReportsInvalidFileAndKernelErrors) {
@@ -185,6 +185,50 @@ TEST_F(CliTest, InspectErrors) {
   r = call(inspectMain, {"inspect", "--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(contains(r.out, "usage: lmc inspect model.bin")) << r.out;
+}
+
+TEST_F(CliTest, BenchReportsTimesAndTokensPerSecond) {
+  std::string tokens = dir_ + "/tokens.bin";
+  format::Writer w;
+  lmc::testing::buildTokenModel(w);
+  ASSERT_TRUE(w.writeFile(tokens, "test").ok());
+  // Random ids in [0, 100) are valid rows of the 100-row table.
+  Result r = call(benchMain, {"bench", tokens, "--runs", "3", "--warmup", "1", "--threads", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, tokens + ": 3 runs after 1 warm-up, 2 threads, ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  median ")) << r.out;
+  EXPECT_TRUE(contains(r.out, " spread ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  prefill: 5 tokens per run, ")) << r.out;
+  r = call(benchMain, {"bench", tokens, "--runs", "2", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"runs\": 2, \"warmup\": 2, ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"tokens\": 5, \"tokens_per_second\": ")) << r.out;
+}
+
+TEST_F(CliTest, BenchJsonWithoutTokens) {
+  Result r = call(benchMain,
+                  {"bench", model_, "--json", "--inputs", "zeros", "--reference", "--threads", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"runs\": 10, \"warmup\": 2, \"threads\": 1, \"kernels\": "
+                              "\"reference\", \"inputs\": \"zeros\", \"median_ms\": "))
+      << r.out;
+  EXPECT_FALSE(contains(r.out, "tokens")) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST_F(CliTest, BenchErrors) {
+  EXPECT_EQ(call(benchMain, {"bench", model_, "--runs", "0"}).code, 2);
+  EXPECT_EQ(call(benchMain, {"bench", model_, "--warmup", "-1"}).code, 2);
+  EXPECT_EQ(call(benchMain, {"bench", model_, "--threads", "x"}).code, 2);
+  Result r = call(benchMain, {"bench", model_, "--inputs", "ones"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--inputs takes random or zeros, got 'ones'")) << r.err;
+  r = call(benchMain, {"bench", dir_ + "/none.bin"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "lmc bench: error: ")) << r.err;
+  r = call(benchMain, {"bench", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "usage: lmc bench model.bin [--runs N]")) << r.out;
 }
 
 }  // namespace

@@ -117,6 +117,45 @@ TEST(WriterReader, OpenFromDiskMatchesBytes) {
   EXPECT_NE(missing.status().message().find("nope.bin: cannot open"), std::string::npos);
 }
 
+TEST(Writer, StreamedFileEqualsTheImageAndViewsEqualCopies) {
+  // writeFile streams with a running checksum; finish() builds the image:
+  // the bytes must be the same, with constants added by view or by copy.
+  std::string dir = lmc::testing::makeTempDir();
+  std::vector<float> big(1000);
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = 0.5f * static_cast<float>(i);
+  Writer copied, viewed;
+  buildTinyModel(copied);
+  buildTinyModel(viewed);
+  copied.addConstant(big.data(), big.size() * sizeof(float));
+  viewed.addConstantView(big.data(), big.size() * sizeof(float));
+  std::vector<uint8_t> image = copied.finish("test");
+  ASSERT_TRUE(viewed.writeFile(dir + "/v.bin", "test").ok());
+  std::ifstream in(dir + "/v.bin", std::ios::binary);
+  std::vector<uint8_t> streamed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(streamed, image);
+  EXPECT_TRUE(BinFile::open(dir + "/v.bin").ok());
+}
+
+TEST(Checksum, PiecesGiveTheSameHash) {
+  std::vector<uint8_t> data(1000);
+  for (size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<uint8_t>(i * 7 + 3);
+  uint64_t whole = checksum(data.data(), data.size(), 24);
+  for (size_t piece : {1u, 3u, 7u, 8u, 13u, 64u, 999u}) {
+    ChecksumBuilder b(24);
+    for (size_t at = 0; at < data.size(); at += piece)
+      b.update(data.data() + at, std::min(piece, data.size() - at));
+    EXPECT_EQ(b.finish(), whole) << "pieces of " << piece;
+  }
+  // The skipped field does not count; the bytes next to it do.
+  std::vector<uint8_t> other = data;
+  other[26] ^= 1;
+  EXPECT_EQ(checksum(other.data(), other.size(), 24), whole);
+  other[32] ^= 1;
+  EXPECT_NE(checksum(other.data(), other.size(), 24), whole);
+}
+
 TEST(Writer, Deterministic) {
   std::vector<uint8_t> a = tinyModelBytes(), b = tinyModelBytes();
   EXPECT_EQ(a, b);

@@ -9,6 +9,8 @@ namespace lmc::cli {
 int compileMain(int argc, char **argv);
 int runMain(int argc, char **argv);
 int inspectMain(int argc, char **argv);
+int benchMain(int argc, char **argv);
+int simulateMain(int argc, char **argv);
 
 }  // namespace lmc::cli
 

@@ -20,6 +20,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "passes/TargetInfo.h"
+#include "runtime/format/TargetLoader.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace lmc::cli {
@@ -31,16 +33,21 @@ CommandSpec compileSpec() {
   spec.usage = "lmc compile model.onnx -o model.bin [options]";
   spec.summary = absl::StrCat(
       "Compiles an ONNX model (opsets ", import::kMinOpset, "-", import::kMaxOpset,
-      "; older models are converted) into a .bin for the cpu target. Every input needs a\n"
+      "; older\nmodels are converted) into a .bin for a target: cpu (one instruction per "
+      "operator, for\nlmc's CPU runtime), lpu or ara2 (tiled, placed in SRAM and statically "
+      "scheduled; every\ntarget's .bin also runs on the CPU runtime; see docs/targets.md). "
+      "Every input needs a\n"
       "static shape: bind dynamic dimensions with --input-shape. On failure nothing is\n"
-      "written. Supported operators: ",
+      "written. Supported operators:\n  ",
       absl::StrJoin(import::supportedOps(), ", "), ".");
   spec.options = {
       {"-o", "FILE", "output .bin (or IR text with --emit graph|isa; default stdout)"},
-      {"--target", "NAME", "machine to compile for: cpu (the default)"},
+      {"--target", "NAME|FILE", "machine: cpu (default), lpu, ara2, or a .textproto file"},
       {"--input-shape", "NAME=DIMS", "bind an input's shape, e.g. tokens=1x128", true},
       {"--emit", "WHAT", "bin (default), graph (lmc_graph IR) or isa (planned lmc_isa IR)"},
       {"--report", "", "print the memory plan"},
+      {"--no-weights", "", "leave weights stored as external data unread (they may be absent): "
+                           "the .bin can be inspected and simulated, not run"},
       {"--mlir-print-ir-after-all", "", "print the IR after every pass to stderr"},
   };
   spec.minPositional = 1;
@@ -99,18 +106,23 @@ int compileMain(int argc, char **argv) {
   const std::string target = args.get("--target", "cpu");
   if (emit != "bin" && emit != "graph" && emit != "isa")
     return fail("--emit must be bin, graph or isa, not '" + emit + "'");
-  if (target != "cpu")
-    return fail("target '" + target + "' is not available in this version; available: cpu");
+  absl::StatusOr<format::Target> machine = format::loadTarget(target);
+  if (!machine.ok())
+    return fail(std::string(machine.status().message()));
+  bool tiled = machine->granularity() == format::Target::TILE;
   if (emit == "bin" && output.empty())
     return fail("missing -o FILE for the .bin");
 
   import::LoadOptions loadOptions;
+  loadOptions.noWeights = args.has("--no-weights");
   std::vector<std::string> recorded;
   for (const std::string &binding : args.getAll("--input-shape")) {
     if (absl::Status s = import::parseInputShape(binding, loadOptions); !s.ok())
       return fail(std::string(s.message()));
     recorded.push_back("--input-shape " + binding);
   }
+  if (loadOptions.noWeights)
+    recorded.push_back("--no-weights");
   absl::StatusOr<onnx::ModelProto> model = import::loadOnnxModel(input, loadOptions);
   if (!model.ok())
     return fail(std::string(model.status().message()));
@@ -136,6 +148,7 @@ int compileMain(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module = import::importOnnxGraph(context, *model, input);
   if (!module || mlir::failed(mlir::verify(*module)))
     return failWithDiagnostics(input + ": import failed");
+  setModuleTarget(*module, *machine);
 
   mlir::PassManager pm(&context);
   if (args.has("--mlir-print-ir-after-all"))
@@ -148,7 +161,7 @@ int compileMain(int argc, char **argv) {
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(mlir::createCSEPass());
   } else {
-    buildCpuPipeline(pm, args.has("--report"));
+    buildPipeline(pm, tiled, args.has("--report"));
   }
   if (mlir::failed(pm.run(*module)))
     return failWithDiagnostics(input + ": compilation failed");
@@ -156,15 +169,23 @@ int compileMain(int argc, char **argv) {
     return printIr(*module, output) ? 0 : fail("cannot write " + output);
 
   target::EmitOptions emitOptions;
-  emitOptions.targetName = target;
+  emitOptions.target = *machine;
   emitOptions.compilerVersion = LMC_VERSION_STRING;
   emitOptions.options = recorded;
   target::EmitSummary summary;
   if (mlir::failed(target::emitBin(*module, output, emitOptions, &summary)))
     return failWithDiagnostics("cannot write " + output);
   std::printf("%s -> %s: %zu instructions, %.2f MB constants, %.2f MB working memory (target %s)\n",
-              input.c_str(), output.c_str(), summary.instructions,
-              summary.constantBytes / 1e6, summary.dramBytes / 1e6, target.c_str());
+              input.c_str(), output.c_str(), summary.instructions, summary.constantBytes / 1e6,
+              summary.workingBytes / 1e6, machine->name().c_str());
+  if (summary.absentBytes)
+    std::printf("weights absent (--no-weights): %.2f MB reserved, not stored; the .bin can be "
+                "inspected and simulated, not run\n",
+                summary.absentBytes / 1e6);
+  if (tiled)
+    std::printf("schedule: %llu cycles = %.2f us at %g MHz\n",
+                static_cast<unsigned long long>(summary.scheduleCycles),
+                summary.scheduleCycles / machine->clock_mhz(), machine->clock_mhz());
   return 0;
 }
 

@@ -119,6 +119,12 @@ void print(const format::BinFile &f, std::ostream &os) {
   if (t.clock_mhz() > 0)
     os << ", " << t.clock_mhz() << " MHz";
   os << "\n";
+  if (m.schedule_cycles() > 0) {
+    os << "  schedule      " << m.schedule_cycles() << " cycles";
+    if (t.clock_mhz() > 0)
+      os << absl::StrFormat(" = %.3f us", m.schedule_cycles() / t.clock_mhz());
+    os << "\n";
+  }
   os << "  sram          " << m.sram_bytes() << " bytes\n";
   os << "  dram          " << m.dram_bytes() << " bytes\n";
   os << "  state         " << m.state_bytes() << " bytes\n";

@@ -15,6 +15,9 @@ commands:
   compile   compile an ONNX model into a .bin    lmc compile model.onnx -o model.bin
   run       run a .bin on this CPU               lmc run model.bin --input NAME=x.npy
   inspect   show a .bin's header, IO, code      lmc inspect model.bin
+  bench     time a .bin on this CPU              lmc bench model.bin --runs 20
+  simulate  cycle-approximate simulation         lmc simulate model.bin [--set dram.bytes_per_cycle=68]
+            (latency, tokens/s, SRAM, energy, schedule check, trace, what-if)
 
 'lmc <command> --help' describes a command's options.
 )";
@@ -38,6 +41,10 @@ int main(int argc, char **argv) {
     return lmc::cli::runMain(argc - 1, argv + 1);
   if (command == "inspect")
     return lmc::cli::inspectMain(argc - 1, argv + 1);
+  if (command == "bench")
+    return lmc::cli::benchMain(argc - 1, argv + 1);
+  if (command == "simulate")
+    return lmc::cli::simulateMain(argc - 1, argv + 1);
   std::fprintf(stderr, "lmc: unknown command '%s'; see 'lmc --help'\n", command.c_str());
   return 2;
 }

@@ -1,9 +1,9 @@
-// RUN: lmc-opt %s -split-input-file -lmc-plan-buffers | FileCheck %s
-// RUN: lmc-opt %s -split-input-file -lmc-plan-buffers=report=1 -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
+// RUN: lmc-opt %s -split-input-file -lmc-plan-buffers -verify-diagnostics | FileCheck %s
+// RUN: lmc-opt %s -split-input-file -lmc-plan-buffers=report=1 -verify-diagnostics -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 
 // A chain a -> b -> c: a is dead when c is written, so c reuses a's bytes;
 // b overlaps both.
-// CHECK-LABEL: module attributes {lmc.dram_bytes = 512 : i64, lmc.peak_live_bytes = 512 : i64}
+// CHECK-LABEL: module attributes {lmc.dram_bytes = 512 : i64, lmc.peak_live_bytes = 512 : i64, lmc.weight_bytes = 0 : i64}
 // CHECK: %[[A:.*]] = lmc_isa.alloc {bytes = 256 : i64, offset = 0 : i64, space = "dram"}
 // CHECK: %[[B:.*]] = lmc_isa.alloc {bytes = 256 : i64, offset = 256 : i64, space = "dram"}
 // CHECK: %[[C:.*]] = lmc_isa.alloc {bytes = 256 : i64, offset = 0 : i64, space = "dram"}
@@ -26,7 +26,7 @@ func.func @main() {
 
 // Sizes round up to 64 bytes; the larger buffer is placed first; buffers
 // live at the same time never overlap.
-// CHECK-LABEL: module attributes {lmc.dram_bytes = 192 : i64, lmc.peak_live_bytes = 192 : i64}
+// CHECK-LABEL: module attributes {lmc.dram_bytes = 192 : i64, lmc.peak_live_bytes = 192 : i64, lmc.weight_bytes = 0 : i64}
 // CHECK: lmc_isa.alloc {bytes = 4 : i64, offset = 128 : i64, space = "dram"}
 // CHECK: lmc_isa.alloc {bytes = 100 : i64, offset = 0 : i64, space = "dram"}
 #s = #lmc_isa.region<f32, [1], [1], 0>
@@ -37,4 +37,41 @@ func.func @main() {
   lmc_isa.inst "relu" (%small, %x) regions [#s, #s] imms []
   lmc_isa.inst "relu" (%big, %small) regions [#s, #s] imms []
   return
+}
+
+// -----
+
+// A TILE target with 1 KiB of SRAM and DRAM: the plan does not fit, so the
+// largest buffer live at the peak is spilled to DRAM.
+// CHECK-LABEL: module attributes {lmc.dram_bytes = 768 : i64, lmc.peak_live_bytes = 1280 : i64, lmc.sram_bytes = 512 : i64
+// CHECK: lmc_isa.alloc {bytes = 768 : i64, offset = 0 : i64, space = "dram"}
+// CHECK: lmc_isa.alloc {bytes = 512 : i64, offset = 0 : i64, space = "sram"}
+#t = #lmc_isa.region<f32, [128], [1], 0>
+module attributes {lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } dram { bytes: 1048576 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: DMA count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<128xf32>}
+    %big = lmc_isa.alloc {bytes = 768 : i64, space = "sram"}
+    %small = lmc_isa.alloc {bytes = 512 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%big, %x) regions [#t, #t] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%small, %x) regions [#t, #t] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %big, %small) regions [#t, #t, #t] imms [] {unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
+// Without DRAM the same plan is an error that says what is needed.
+#t = #lmc_isa.region<f32, [128], [1], 0>
+// expected-error @+1 {{the model needs 1280 bytes of SRAM (1.2 KiB: 0.0 KiB of weights + 1.2 KiB of activations at the peak), target 'small' has 1024 (1.0 KiB) per chip and no DRAM; it would take 2 chips}}
+module attributes {lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<128xf32>}
+    %big = lmc_isa.alloc {bytes = 768 : i64, space = "sram"}
+    %small = lmc_isa.alloc {bytes = 512 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%big, %x) regions [#t, #t] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%small, %x) regions [#t, #t] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %big, %small) regions [#t, #t, #t] imms [] {unit = "vxm"}
+    return
+  }
 }

@@ -1,0 +1,139 @@
+// Microbenchmarks of the matmul, softmax and layer_norm kernels at GPT-2
+// small shapes: the reference kernels against the fast paths on 1 and 2
+// threads. Counters: GFLOP/s for matmul (2*M*K*N per run), elements/s else.
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "runtime/kernels/Kernels.h"
+#include "runtime/src/ThreadPool.h"
+
+namespace {
+
+using lmc::format::DType;
+using lmc::format::Opcode;
+using lmc::kernels::ExecOptions;
+using lmc::kernels::TensorRef;
+
+// Arg "mode": 0 reference, 1 fast on 1 thread, 2 fast on 2 threads.
+struct Mode {
+  std::unique_ptr<lmc::runtime::ThreadPool> pool;
+  ExecOptions options;
+  explicit Mode(int64_t mode) {
+    options.referenceOnly = mode == 0;
+    if (mode >= 2) {
+      pool = std::make_unique<lmc::runtime::ThreadPool>(int(mode));
+      options.parallel = pool.get();
+    }
+  }
+};
+
+std::vector<float> randomFloats(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  uint32_t x = seed * 2654435761u + 1;
+  for (float &f : v) {
+    x = x * 1664525u + 1013904223u;
+    f = static_cast<float>(x >> 8) / 16777216.0f * 2.0f - 1.0f;
+  }
+  return v;
+}
+
+TensorRef ref(std::vector<float> &v, std::vector<int64_t> shape,
+              std::vector<int64_t> strides = {}) {
+  TensorRef t = lmc::kernels::contiguousRef(v.data(), DType::F32, int(shape.size()), shape.data());
+  for (size_t k = 0; k < strides.size(); ++k)
+    t.strides[k] = strides[k];
+  return t;
+}
+
+void run(benchmark::State &state, Opcode op, std::vector<TensorRef> ops, const ExecOptions &options,
+         std::vector<int64_t> imms = {}) {
+  for (auto _ : state) {
+    absl::Status s =
+        lmc::kernels::runKernel(op, ops.data(), unsigned(ops.size()), imms.data(), options);
+    if (!s.ok()) {
+      state.SkipWithError(std::string(s.message()).c_str());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+}
+
+// Args: M, K, N, transposed B (0/1: B stored [N, K], as a tied LM head), mode.
+void BM_MatMul(benchmark::State &state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  const bool transB = state.range(3) != 0;
+  Mode mode(state.range(4));
+  std::vector<float> a = randomFloats(size_t(M * K), 1), b = randomFloats(size_t(K * N), 2);
+  std::vector<float> o(size_t(M * N));
+  TensorRef bv = transB ? ref(b, {K, N}, {1, K}) : ref(b, {K, N});
+  run(state, Opcode::MatMul, {ref(o, {M, N}), ref(a, {M, K}), bv}, mode.options);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * double(M * K * N) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+}
+
+void matmulArgs(benchmark::internal::Benchmark *b) {
+  for (int64_t M : {1, 128})
+    for (int64_t N : {768, 2304, 3072, 50257})
+      for (int64_t mode : {0, 1, 2}) {
+        // The reference LM head at M=128 takes minutes per run: skip it.
+        if (mode == 0 && M == 128 && N == 50257)
+          continue;
+        b->Args({M, 768, N, N == 50257 ? 1 : 0, mode});
+      }
+  b->ArgNames({"M", "K", "N", "transB", "mode"});
+  b->Unit(benchmark::kMillisecond);
+  b->UseRealTime();
+}
+BENCHMARK(BM_MatMul)->Apply(matmulArgs);
+
+// Attention scores' softmax: [heads, seq, seq] = [12, 128, 128] on the last axis.
+void BM_Softmax(benchmark::State &state) {
+  Mode mode(state.range(0));
+  const int64_t H = 12, S = state.range(1);
+  std::vector<float> a = randomFloats(size_t(H * S * S), 3), o(a.size());
+  run(state, Opcode::Softmax, {ref(o, {H, S, S}), ref(a, {H, S, S})}, mode.options, {2});
+  state.SetItemsProcessed(state.iterations() * H * S * S);
+}
+BENCHMARK(BM_Softmax)->ArgsProduct({{0, 1, 2}, {128}})->ArgNames({"mode", "seq"})->UseRealTime();
+
+// layer_norm of [128, 768] activations over the last axis, scale and bias.
+void BM_LayerNorm(benchmark::State &state) {
+  Mode mode(state.range(0));
+  const int64_t R = 128, C = 768;
+  std::vector<float> a = randomFloats(size_t(R * C), 4), o(a.size());
+  std::vector<float> scale = randomFloats(size_t(C), 5), bias = randomFloats(size_t(C), 6);
+  double eps = 1e-5;
+  int64_t bits;
+  std::memcpy(&bits, &eps, 8);
+  run(state, Opcode::LayerNorm,
+      {ref(o, {R, C}), ref(a, {R, C}), ref(scale, {R, C}, {0, 1}), ref(bias, {R, C}, {0, 1})},
+      mode.options, {1, bits});
+  state.SetItemsProcessed(state.iterations() * R * C);
+}
+BENCHMARK(BM_LayerNorm)->Arg(0)->Arg(1)->Arg(2)->ArgName("mode")->UseRealTime();
+
+// GELU's pieces on the MLP activations [128, 3072]: tanh and a bias add.
+void BM_Tanh(benchmark::State &state) {
+  Mode mode(state.range(0));
+  const int64_t R = 128, C = 3072;
+  std::vector<float> a = randomFloats(size_t(R * C), 7), o(a.size());
+  run(state, Opcode::Tanh, {ref(o, {R, C}), ref(a, {R, C})}, mode.options);
+  state.SetItemsProcessed(state.iterations() * R * C);
+}
+BENCHMARK(BM_Tanh)->Arg(0)->Arg(1)->Arg(2)->ArgName("mode")->UseRealTime();
+
+void BM_AddBias(benchmark::State &state) {
+  Mode mode(state.range(0));
+  const int64_t R = 128, C = 3072;
+  std::vector<float> a = randomFloats(size_t(R * C), 8), b = randomFloats(size_t(C), 9),
+                     o(a.size());
+  run(state, Opcode::Add, {ref(o, {R, C}), ref(a, {R, C}), ref(b, {R, C}, {0, 1})}, mode.options);
+  state.SetItemsProcessed(state.iterations() * R * C);
+}
+BENCHMARK(BM_AddBias)->Arg(0)->Arg(1)->Arg(2)->ArgName("mode")->UseRealTime();
+
+} // namespace
+
+BENCHMARK_MAIN();

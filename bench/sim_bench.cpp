@@ -1,0 +1,56 @@
+// Simulation speed: Google Benchmark of sim::simulate (timing model plus
+// schedule verification, no functional mode) on the .bin files named in
+// LMC_SIM_BENCH_BINS (colon-separated); bench/sim_bench.sh builds them.
+// items_per_second is simulated instructions per second of host time.
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "benchmark/benchmark.h"
+#include "runtime/format/Reader.h"
+#include "simulator/Simulator.h"
+
+namespace {
+
+void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool verify) {
+  lmc::sim::Options options;
+  options.verify = verify;
+  options.keepTimeline = false;
+  for (auto _ : state) {
+    absl::StatusOr<lmc::sim::Result> r = lmc::sim::simulate(*file, file->metadata().target(), options);
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(r->totalCycles);
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(file->instructions().size()));
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  std::vector<std::unique_ptr<lmc::format::BinFile>> files;
+  const char *bins = std::getenv("LMC_SIM_BENCH_BINS");
+  for (const std::string &path : std::vector<std::string>(absl::StrSplit(bins ? bins : "", ':', absl::SkipEmpty()))) {
+    auto f = lmc::format::BinFile::open(path);
+    if (!f.ok()) {
+      std::fprintf(stderr, "lmc_sim_bench: %s\n", std::string(f.status().message()).c_str());
+      return 1;
+    }
+    files.push_back(std::move(*f));
+    const lmc::format::BinFile *file = files.back().get();
+    std::string name = path.substr(path.find_last_of('/') + 1);
+    benchmark::RegisterBenchmark((name + "/timing+verify").c_str(), simulateBin, file, true)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((name + "/timing").c_str(), simulateBin, file, false)
+        ->Unit(benchmark::kMillisecond);
+  }
+  if (files.empty())
+    std::fprintf(stderr, "lmc_sim_bench: set LMC_SIM_BENCH_BINS=a.bin:b.bin (bench/sim_bench.sh does)\n");
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}

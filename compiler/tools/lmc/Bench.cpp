@@ -1,0 +1,231 @@
+// `lmc bench`: times a .bin on this CPU with generated inputs and reports
+// the median, min, max and spread of the runs, and tokens/s of a prefill.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "compiler/tools/lmc/Args.h"
+#include "compiler/tools/lmc/Commands.h"
+#include "runtime/kernels/Half.h"
+#include "runtime/src/Session.h"
+
+namespace lmc::cli {
+namespace {
+
+using format::DType;
+
+CommandSpec benchSpec() {
+  CommandSpec spec;
+  spec.name = "bench";
+  spec.usage = "lmc bench model.bin [--runs N] [--warmup N] [--threads N] [--inputs random|zeros] "
+               "[--reference] [--json]";
+  spec.summary =
+      "Times a compiled model on this CPU. Every input is bound to generated data of its dtype\n"
+      "and shape: deterministic pseudo-random values (floats in [-1, 1], integers such as token\n"
+      "ids in [0, 100), bools 0/1) or zeros. After the warm-up runs, runs the model N times and\n"
+      "prints the median, min and max time and the spread ((max - min) / median). When the\n"
+      "first input is an int64 [1, seq] token tensor, also prints the prefill rate, seq tokens\n"
+      "per median run.";
+  spec.options = {
+      {"--runs", "N", "timed runs (default 10)"},
+      {"--warmup", "N", "untimed runs first (default 2)"},
+      {"--threads", "N", "threads to run on (default: one per hardware thread)"},
+      {"--inputs", "random|zeros", "generated input values (default random)"},
+      {"--reference", "", "run the reference kernels only, for comparison with the fast paths"},
+      {"--json", "", "print one JSON object instead of text"},
+  };
+  spec.minPositional = 1;
+  spec.maxPositional = 1;
+  return spec;
+}
+
+int usageError(const std::string &message) {
+  std::cerr << message << "\n";
+  return 2;
+}
+
+int error(const std::string &message) {
+  std::cerr << "lmc bench: error: " << message << "\n";
+  return 1;
+}
+
+// Deterministic data of `dtype` for `count` elements: a fixed LCG, so two
+// runs of lmc bench (and two machines) time the same inputs.
+std::vector<uint8_t> makeInput(DType dtype, uint64_t count, bool zeros, uint32_t seed) {
+  const size_t elem = format::dtypeSize(dtype);
+  std::vector<uint8_t> bytes(count * elem, 0);
+  if (zeros)
+    return bytes;
+  uint64_t x = 0x9E3779B97F4A7C15ull * (seed + 1);
+  for (uint64_t i = 0; i < count; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const uint32_t bits = static_cast<uint32_t>(x >> 33);
+    const float unit = static_cast<float>(bits) / 2147483648.0f * 2.0f - 1.0f; // [-1, 1)
+    const int64_t id = bits % 100;
+    uint8_t *p = bytes.data() + i * elem;
+    auto put = [&](auto v) { std::memcpy(p, &v, sizeof(v)); };
+    switch (dtype) {
+    case DType::F32:
+      put(unit);
+      break;
+    case DType::F64:
+      put(static_cast<double>(unit));
+      break;
+    case DType::F16:
+      put(kernels::floatToHalf(unit));
+      break;
+    case DType::BF16:
+      put(kernels::floatToBfloat16(unit));
+      break;
+    case DType::Bool:
+      put(static_cast<uint8_t>(bits & 1));
+      break;
+    case DType::I8:
+      put(static_cast<int8_t>(id));
+      break;
+    case DType::U8:
+      put(static_cast<uint8_t>(id));
+      break;
+    case DType::I16:
+      put(static_cast<int16_t>(id));
+      break;
+    case DType::U16:
+      put(static_cast<uint16_t>(id));
+      break;
+    case DType::I32:
+      put(static_cast<int32_t>(id));
+      break;
+    case DType::U32:
+      put(static_cast<uint32_t>(id));
+      break;
+    case DType::I64:
+      put(static_cast<int64_t>(id));
+      break;
+    case DType::U64:
+      put(static_cast<uint64_t>(id));
+      break;
+    }
+  }
+  return bytes;
+}
+
+bool parseCount(const Args &args, const char *name, int fallback, int minimum, int &out) {
+  out = fallback;
+  return !args.has(name) || (absl::SimpleAtoi(args.get(name), &out) && out >= minimum);
+}
+
+std::string jsonString(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+} // namespace
+
+int benchMain(int argc, char **argv) {
+  CommandSpec spec = benchSpec();
+  Args args;
+  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok())
+    return usageError(std::string(s.message()));
+  if (args.helpRequested()) {
+    std::cout << formatHelp(spec);
+    return 0;
+  }
+  int runs = 0, warmup = 0, threads = 0;
+  if (!parseCount(args, "--runs", 10, 1, runs))
+    return usageError(
+        absl::StrCat("lmc bench: --runs takes a positive integer, got '", args.get("--runs"), "'"));
+  if (!parseCount(args, "--warmup", 2, 0, warmup))
+    return usageError(absl::StrCat("lmc bench: --warmup takes an integer >= 0, got '",
+                                   args.get("--warmup"), "'"));
+  if (!parseCount(args, "--threads", 0, 1, threads))
+    return usageError(absl::StrCat("lmc bench: --threads takes a positive integer, got '",
+                                   args.get("--threads"), "'"));
+  const std::string inputs = args.get("--inputs", "random");
+  if (inputs != "random" && inputs != "zeros")
+    return usageError(
+        absl::StrCat("lmc bench: --inputs takes random or zeros, got '", inputs, "'"));
+  const std::string modelPath = args.positional()[0];
+
+  absl::StatusOr<std::unique_ptr<runtime::Session>> session = runtime::openSession(modelPath);
+  if (!session.ok())
+    return error(std::string(session.status().message()));
+  runtime::Session &s = **session;
+  s.setNumThreads(threads);
+  const bool reference = args.has("--reference");
+  s.setReferenceOnly(reference);
+
+  for (size_t i = 0; i < s.numInputs(); ++i) {
+    const DType dtype = static_cast<DType>(s.inputInfo(i).dtype());
+    const uint64_t count = s.inputBytes(i) / format::dtypeSize(dtype);
+    std::vector<uint8_t> data = makeInput(dtype, count, inputs == "zeros", uint32_t(i));
+    if (absl::Status st = s.bindInput(i, data.data(), data.size()); !st.ok())
+      return error(std::string(st.message()));
+  }
+
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> ms;
+  for (int r = 0; r < warmup + runs; ++r) {
+    const Clock::time_point start = Clock::now();
+    if (absl::Status st = s.run(); !st.ok())
+      return error(std::string(st.message()));
+    const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (r >= warmup)
+      ms.push_back(elapsed);
+  }
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  const double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+  const double lo = ms.front(), hi = ms.back();
+  const double spread = median > 0 ? (hi - lo) / median : 0;
+
+  // A prefill: the first input is int64 [1, seq] token ids.
+  int64_t tokens = 0;
+  if (s.numInputs() > 0) {
+    const format::TensorInfo &first = s.inputInfo(0);
+    if (static_cast<DType>(first.dtype()) == DType::I64 && first.shape_size() == 2 &&
+        first.shape(0) == 1)
+      tokens = first.shape(1);
+  }
+  const double tokensPerSecond = tokens > 0 && median > 0 ? tokens / (median / 1000.0) : 0;
+  const char *kernels = reference ? "reference" : kernels::simdLevelName();
+
+  if (args.has("--json")) {
+    std::string json =
+        absl::StrCat("{\"model\": ", jsonString(modelPath), ", \"runs\": ", runs,
+                     ", \"warmup\": ", warmup, ", \"threads\": ", s.numThreads(),
+                     ", \"kernels\": \"", kernels, "\", \"inputs\": \"", inputs, "\"",
+                     absl::StrFormat(", \"median_ms\": %.4f, \"min_ms\": %.4f, \"max_ms\": %.4f, "
+                                     "\"spread\": %.4f",
+                                     median, lo, hi, spread));
+    if (tokens > 0)
+      absl::StrAppend(&json, ", \"tokens\": ", tokens,
+                      absl::StrFormat(", \"tokens_per_second\": %.2f", tokensPerSecond));
+    std::cout << json << "}\n";
+    return 0;
+  }
+  std::cout << absl::StrFormat("%s: %d runs after %d warm-up, %d thread%s, %s kernels\n", modelPath,
+                               runs, warmup, s.numThreads(), s.numThreads() == 1 ? "" : "s",
+                               kernels);
+  std::cout << absl::StrFormat("  median %.3f ms  min %.3f ms  max %.3f ms  spread %.1f%%\n",
+                               median, lo, hi, spread * 100);
+  if (tokens > 0)
+    std::cout << absl::StrFormat("  prefill: %d tokens per run, %.1f tokens/s\n", tokens,
+                                 tokensPerSecond);
+  return 0;
+}
+
+} // namespace lmc::cli

@@ -1,0 +1,300 @@
+// `lmc simulate`: the cycle-approximate simulator (simulator/) on a .bin:
+// report, schedule verification, functional outputs, trace and what-if.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "compiler/tools/lmc/Args.h"
+#include "compiler/tools/lmc/Commands.h"
+#include "runtime/format/TargetLoader.h"
+#include "runtime/src/Npy.h"
+#include "simulator/Simulator.h"
+
+namespace lmc::cli {
+namespace {
+
+using format::DType;
+
+// Functional mode's default: on when the inputs and working memory are at
+// most these sizes (and the weights are present).
+constexpr uint64_t kAutoInputBytes = 64ull << 20;
+constexpr uint64_t kAutoWorkingBytes = 1ull << 30;
+
+CommandSpec simulateSpec() {
+  CommandSpec spec;
+  spec.name = "simulate";
+  spec.usage = "lmc simulate model.bin [--set KEY=VALUE ...] [--sweep KEY=V1,V2,...] [--json] "
+               "[--trace FILE.json] [--strict] [--functional|--no-functional] "
+               "[--input NAME=FILE.npy ...] [--output-dir DIR]";
+  spec.summary =
+      "Simulates a .bin on the machine it was compiled for (the target embedded in it, with\n"
+      "--set overrides): every instruction issues at the latest of its static cycle, its\n"
+      "operands being ready and a free instance of its unit; durations come from the\n"
+      "compiler's cost model plus DRAM bandwidth sharing. Reports latency, tokens/s of a\n"
+      "[1, seq] token prefill, unit busy %, stalls, SRAM peak and timeline, DRAM/link bytes,\n"
+      "energy, the roofline class and the top ONNX nodes by time, and verifies the compiler's\n"
+      "schedule (unit double-booked, operand read before written, bytes overwritten while\n"
+      "live). Functional mode executes the instructions with the runtime kernels in simulated\n"
+      "order (on by default when the weights are present and the model is small; inputs are\n"
+      "--input files or deterministic random data). cpu binaries have no machine model: only\n"
+      "the functional result. --set keys are Target fields (docs/simulator.md): clock_mhz,\n"
+      "sram.bytes, dram.bytes_per_cycle, units.MXM.count, units.MXM.rates.f16, energy.*.";
+  spec.options = {
+      {"--set", "KEY=VALUE", "override a target field for this run (repeatable)", true},
+      {"--sweep", "KEY=V1,V2,...",
+       "simulate once per value of KEY and print a table (latency, tokens/s, energy)"},
+      {"--json", "", "print one JSON object instead of text"},
+      {"--trace", "FILE", "write a Chrome trace-event JSON file (Perfetto, chrome://tracing)"},
+      {"--strict", "", "exit with an error if the compiler's schedule has a violation"},
+      {"--functional", "", "execute the instructions (needs the weights)"},
+      {"--no-functional", "", "timing only"},
+      {"--input", "NAME=FILE.npy", "bind an input for functional mode (repeatable)", true},
+      {"--inputs", "NAME=FILE.npy", "same as --input", true},
+      {"--output-dir", "DIR", "write each output of functional mode to DIR/<name>.npy"},
+  };
+  spec.minPositional = 1;
+  spec.maxPositional = 1;
+  return spec;
+}
+
+int usageError(const std::string &message) {
+  std::cerr << message << "\n";
+  return 2;
+}
+
+int error(const std::string &message) {
+  std::cerr << "lmc simulate: error: " << message << "\n";
+  return 1;
+}
+
+std::string sanitizeFileName(const std::string &name) {
+  std::string out;
+  for (char c : name)
+    out.push_back(c == '/' || c == '\\' || c == '\0' ? '_' : c);
+  if (out.empty() || out == "." || out == "..")
+    out = "_" + out;
+  return out;
+}
+
+absl::Status writeText(const std::string &path, const std::string &text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f || !f.write(text.data(), std::streamsize(text.size())) || !f.flush()) {
+      std::remove(tmp.c_str());
+      return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+std::string describeType(DType dtype, const std::vector<int64_t> &shape) {
+  return absl::StrCat(format::dtypeName(dtype), " [", absl::StrJoin(shape, ", "), "]");
+}
+
+}  // namespace
+
+int simulateMain(int argc, char **argv) {
+  CommandSpec spec = simulateSpec();
+  Args args;
+  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok())
+    return usageError(std::string(s.message()));
+  if (args.helpRequested()) {
+    std::cout << formatHelp(spec);
+    return 0;
+  }
+  if (args.has("--functional") && args.has("--no-functional"))
+    return usageError("lmc simulate: --functional and --no-functional exclude each other");
+  std::vector<std::pair<std::string, std::string>> bindings;
+  std::vector<std::string> inputArgs = args.getAll("--input");
+  for (const std::string &s : args.getAll("--inputs"))
+    inputArgs.push_back(s);
+  for (const std::string &binding : inputArgs) {
+    size_t eq = binding.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size())
+      return usageError(
+          absl::StrCat("lmc simulate: --input takes NAME=FILE.npy, got '", binding, "'"));
+    bindings.emplace_back(binding.substr(0, eq), binding.substr(eq + 1));
+  }
+  std::string sweepKey;
+  std::vector<std::string> sweepValues;
+  if (args.has("--sweep")) {
+    std::string sweep = args.get("--sweep");
+    size_t eq = sweep.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == sweep.size())
+      return usageError(absl::StrCat(
+          "lmc simulate: --sweep takes KEY=V1,V2,... (e.g. dram.bytes_per_cycle=17,34,68), got '",
+          sweep, "'"));
+    sweepKey = sweep.substr(0, eq);
+    sweepValues = absl::StrSplit(sweep.substr(eq + 1), ',', absl::SkipEmpty());
+  }
+
+  const std::string path = args.positional()[0];
+  absl::StatusOr<std::unique_ptr<format::BinFile>> opened = format::BinFile::open(path);
+  if (!opened.ok())
+    return error(std::string(opened.status().message()));
+  const format::BinFile &file = **opened;
+  const format::Metadata &meta = file.metadata();
+
+  format::Target target = meta.target();
+  for (const std::string &assignment : args.getAll("--set"))
+    if (absl::Status s = sim::applyOverride(target, assignment); !s.ok())
+      return error(std::string(s.message()));
+  if (absl::Status s = format::validateTarget(target, "the target after --set"); !s.ok())
+    return error(std::string(s.message()));
+
+  if (!sweepKey.empty()) {
+    if (target.granularity() != format::Target::TILE)
+      return error(absl::StrCat(path, ": target '", target.name(),
+                                "' has no machine model, so there is nothing to sweep"));
+    sim::Options options;
+    options.verify = false;
+    options.keepTimeline = false;
+    std::string table, jsonRows;
+    table = absl::StrFormat("%-24s %14s %14s %14s %14s %8s\n", sweepKey, "cycles", "latency_us",
+                            "tokens/s", "energy_mJ", "bound");
+    for (const std::string &v : sweepValues) {
+      format::Target t = target;
+      if (absl::Status s = sim::applyOverride(t, absl::StrCat(sweepKey, "=", v)); !s.ok())
+        return error(std::string(s.message()));
+      if (absl::Status s = format::validateTarget(t, absl::StrCat("--sweep ", sweepKey, "=", v));
+          !s.ok())
+        return error(std::string(s.message()));
+      absl::StatusOr<sim::Result> r = sim::simulate(file, t, options);
+      if (!r.ok())
+        return error(std::string(r.status().message()));
+      table += absl::StrFormat("%-24s %14u %14.3f %14.6g %14.6g %8s\n", v, r->totalCycles,
+                               r->latencySeconds * 1e6, r->tokensPerSecond, r->energy.totalJ * 1e3,
+                               r->bound);
+      absl::StrAppend(&jsonRows, jsonRows.empty() ? "" : ", ", "{\"value\": \"", v,
+                      "\", \"cycles\": ", r->totalCycles,
+                      absl::StrFormat(", \"latency_s\": %.6g, \"tokens_per_s\": %.6g, "
+                                      "\"energy_j\": %.6g, \"bound\": \"%s\"}",
+                                      r->latencySeconds, r->tokensPerSecond, r->energy.totalJ,
+                                      r->bound));
+    }
+    if (args.has("--json"))
+      std::cout << "{\"file\": \"" << path << "\", \"sweep\": \"" << sweepKey << "\", \"rows\": ["
+                << jsonRows << "]}\n";
+    else
+      std::cout << path << " on " << target.name() << ": sweep of " << sweepKey << "\n" << table;
+    return 0;
+  }
+
+  // Functional mode: explicit, or by default when it is cheap.
+  uint64_t inputBytes = 0;
+  for (const format::TensorInfo &t : file.io().inputs()) {
+    uint64_t b = format::dtypeSize(static_cast<DType>(t.dtype()));
+    for (int64_t d : t.shape())
+      b *= uint64_t(d);
+    inputBytes += b;
+  }
+  bool functional;
+  if (args.has("--functional")) {
+    if (meta.weights_absent())
+      return error(absl::StrCat(path, ": compiled with --no-weights, so there is nothing to "
+                                      "execute; simulate without --functional for timing only"));
+    functional = true;
+  } else if (args.has("--no-functional")) {
+    functional = false;
+  } else {
+    functional = !meta.weights_absent() && inputBytes <= kAutoInputBytes &&
+                 meta.sram_bytes() + meta.dram_bytes() + meta.state_bytes() <= kAutoWorkingBytes;
+  }
+  if ((args.has("--output-dir") || !bindings.empty()) && !functional)
+    return error(absl::StrCat(path, ": --output-dir and --input need functional mode",
+                              meta.weights_absent() ? " (this .bin has no weights)"
+                                                    : "; add --functional"));
+
+  sim::Options options;
+  options.functional = functional;
+  options.keepTimeline = true;
+  options.inputs.resize(size_t(file.io().inputs_size()));
+  std::set<std::string> seen;
+  for (const auto &[name, npyPath] : bindings) {
+    int index = -1;
+    for (int i = 0; i < file.io().inputs_size(); ++i)
+      if (file.io().inputs(i).name() == name)
+        index = i;
+    if (index < 0)
+      return error(absl::StrCat(path, " has no input '", name, "'"));
+    if (!seen.insert(name).second)
+      return error(absl::StrCat("input '", name, "' is bound more than once"));
+    absl::StatusOr<runtime::NpyArray> array = runtime::readNpy(npyPath);
+    if (!array.ok())
+      return error(std::string(array.status().message()));
+    const format::TensorInfo &info = file.io().inputs(index);
+    DType want = static_cast<DType>(info.dtype());
+    std::vector<int64_t> wantShape(info.shape().begin(), info.shape().end());
+    if (array->dtype != want || array->shape != wantShape)
+      return error(absl::StrCat("input '", name, "' of ", path, " expects ",
+                                describeType(want, wantShape), ", ", npyPath, " holds ",
+                                describeType(array->dtype, array->shape)));
+    options.inputs[size_t(index)] = std::move(array->data);
+  }
+
+  absl::StatusOr<sim::Result> result = sim::simulate(file, target, options);
+  if (!result.ok())
+    return error(std::string(result.status().message()));
+  const sim::Result &r = *result;
+
+  if (args.has("--trace"))
+    if (absl::Status s = writeText(args.get("--trace"), sim::traceJson(file, r)); !s.ok())
+      return error(std::string(s.message()));
+
+  std::string functionalText;
+  if (r.functional) {
+    std::string outDir = args.get("--output-dir");
+    if (!outDir.empty() && ::mkdir(outDir.c_str(), 0777) != 0 && errno != EEXIST)
+      return error(absl::StrCat("cannot create output directory ", outDir, ": ",
+                                std::strerror(errno)));
+    functionalText = "functional  outputs computed with the runtime kernels in simulated order";
+    functionalText += bindings.size() == size_t(file.io().inputs_size())
+                          ? " from the given inputs\n"
+                          : " (unbound inputs: deterministic random data)\n";
+    std::set<std::string> written;
+    for (int i = 0; i < file.io().outputs_size(); ++i) {
+      const format::TensorInfo &info = file.io().outputs(i);
+      DType dtype = static_cast<DType>(info.dtype());
+      std::vector<int64_t> shape(info.shape().begin(), info.shape().end());
+      absl::StrAppend(&functionalText, "  output '", info.name(), "' ", describeType(dtype, shape));
+      if (!outDir.empty()) {
+        std::string name = sanitizeFileName(info.name());
+        while (!written.insert(name).second)
+          name += "_";
+        std::string out = absl::StrCat(outDir, "/", name, ".npy");
+        const std::vector<uint8_t> &bytes = r.outputs[size_t(i)];
+        if (absl::Status s = runtime::writeNpy(out, dtype, shape, bytes.data(), bytes.size());
+            !s.ok())
+          return error(std::string(s.message()));
+        absl::StrAppend(&functionalText, " -> ", out);
+      }
+      functionalText += "\n";
+    }
+  }
+
+  if (args.has("--json"))
+    std::cout << sim::jsonReport(file, r);
+  else
+    std::cout << sim::textReport(file, r) << functionalText;
+  if (args.has("--strict") && r.violationCount > 0)
+    return error(absl::StrCat(path, ": ", r.violationCount,
+                              " schedule violation(s) (--strict); first: ",
+                              r.violations.front().message));
+  return 0;
+}
+
+}  // namespace lmc::cli

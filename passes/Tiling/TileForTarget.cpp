@@ -1,0 +1,207 @@
+// lmc-tile: split instructions into unit-sized tiles for a TILE target,
+// stage DRAM-resident constants in SRAM by DMA, and assign units.
+#include "dialects/Isa/Isa.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "passes/Passes.h"
+#include "passes/TargetInfo.h"
+#include "runtime/format/TargetLoader.h"
+
+namespace lmc {
+#define GEN_PASS_DEF_TILEFORTARGET
+#include "passes/Passes.h.inc"
+}  // namespace lmc
+
+using namespace mlir;
+namespace lisa = lmc::isa;
+namespace fmt = lmc::format;
+using lmc::bufferSpace;
+using lmc::toFormatRegion;
+using lmc::unitNameOf;
+
+namespace {
+
+int64_t elemBytes(Type t) { return t.isInteger(1) ? 1 : (t.getIntOrFloatBitWidth() + 7) / 8; }
+
+SmallVector<int64_t> rowMajor(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+class Tiler {
+public:
+  Tiler(const fmt::Target &target, MLIRContext *ctx) : target(target), b(ctx) {}
+  void run(lisa::InstOp inst);
+
+private:
+  struct Operand {
+    Value buffer;
+    lisa::RegionAttr region;
+  };
+  bool weightsInDram() const { return !target.weights_in_sram(); }
+  // Copies the bytes a constant operand reads to an SRAM buffer by DMA (a
+  // fresh one unless `into` is given) and returns the operand rewritten to
+  // read that buffer. Broadcast (zero-stride) axes are copied once.
+  Operand stage(Location loc, Operand op, Value into = Value());
+  Value allocSram(Location loc, int64_t bytes);
+  lisa::InstOp create(Location loc, StringRef opcode, ArrayRef<Operand> operands,
+                      ArrayRef<int64_t> imms, StringRef unit);
+  StringRef unitFor(StringRef opcode, ArrayRef<Operand> operands);
+  void tileMatMul(lisa::InstOp inst, SmallVector<Operand> operands);
+
+  const fmt::Target &target;
+  OpBuilder b;
+};
+
+lisa::InstOp Tiler::create(Location loc, StringRef opcode, ArrayRef<Operand> operands,
+                           ArrayRef<int64_t> imms, StringRef unit) {
+  SmallVector<Value> buffers;
+  SmallVector<Attribute> regions;
+  for (const Operand &o : operands) {
+    buffers.push_back(o.buffer);
+    regions.push_back(o.region);
+  }
+  return b.create<lisa::InstOp>(loc, b.getStringAttr(opcode), buffers, b.getArrayAttr(regions),
+                                b.getDenseI64ArrayAttr(imms), b.getStringAttr(unit),
+                                b.getI64IntegerAttr(0));
+}
+
+StringRef Tiler::unitFor(StringRef opcode, ArrayRef<Operand> operands) {
+  std::vector<fmt::Region> regions;
+  for (const Operand &o : operands)
+    regions.push_back(toFormatRegion(o.buffer, o.region));
+  fmt::Opcode op = fmt::Opcode::NumOpcodes;
+  for (uint16_t k = 0; k < static_cast<uint16_t>(fmt::Opcode::NumOpcodes); ++k)
+    if (opcode == fmt::kOpcodeInfo[k].mnemonic)
+      op = static_cast<fmt::Opcode>(k);
+  return unitNameOf(fmt::unitKindFor(target, op, regions.data(),
+                                     static_cast<unsigned>(regions.size())));
+}
+
+Value Tiler::allocSram(Location loc, int64_t bytes) {
+  return b.create<lisa::AllocOp>(loc, lisa::BufferType::get(b.getContext()),
+                                 b.getI64IntegerAttr(std::max<int64_t>(bytes, 1)),
+                                 b.getStringAttr("sram"), IntegerAttr());
+}
+
+Tiler::Operand Tiler::stage(Location loc, Operand op, Value into) {
+  lisa::RegionAttr r = op.region;
+  SmallVector<int64_t> footprint(r.getShape());
+  for (size_t d = 0; d < footprint.size(); ++d)
+    if (r.getStrides()[d] == 0)
+      footprint[d] = 1;
+  int64_t count = 1;
+  for (int64_t d : footprint)
+    count *= d;
+  Type elem = r.getElementType();
+  Value sram = into ? into : allocSram(loc, count * elemBytes(elem));
+  SmallVector<int64_t> dense = rowMajor(footprint);
+  auto *ctx = b.getContext();
+  Operand dst{sram, lisa::RegionAttr::get(ctx, elem, footprint, dense, 0)};
+  Operand src{op.buffer, lisa::RegionAttr::get(ctx, elem, footprint, r.getStrides(), r.getOffset())};
+  create(loc, "copy", {dst, src}, {}, "dma");
+  SmallVector<int64_t> strides(dense);
+  for (size_t d = 0; d < strides.size(); ++d)
+    if (r.getStrides()[d] == 0)
+      strides[d] = 0;
+  return {sram, lisa::RegionAttr::get(ctx, elem, r.getShape(), strides, 0)};
+}
+
+// Splits along N into tiles of at most the MXM's tile_cols columns. Weight
+// tiles staged from DRAM alternate between two SRAM buffers: tile t+2 may
+// only be copied once the matmul of tile t has read its buffer, which bounds
+// the SRAM a matmul needs to two tiles while copy and compute overlap.
+void Tiler::tileMatMul(lisa::InstOp inst, SmallVector<Operand> ops) {
+  const fmt::UnitSpec *mxm = fmt::findUnit(target, fmt::MXM);
+  int64_t n = ops[0].region.getShape().back();
+  int64_t width = mxm->tile_cols();
+  int64_t tiles = std::max<int64_t>((n + width - 1) / width, 1);
+  auto column = [&](const Operand &o, int64_t n0, int64_t count) {
+    SmallVector<int64_t> shape(o.region.getShape());
+    int64_t stride = o.region.getStrides().back();
+    shape.back() = count;
+    return Operand{o.buffer, lisa::RegionAttr::get(b.getContext(), o.region.getElementType(),
+                                                    shape, o.region.getStrides(),
+                                                    o.region.getOffset() + n0 * stride)};
+  };
+  Location loc = inst.getLoc();
+  bool stageWeights = bufferSpace(ops[2].buffer) == fmt::Space::Const && weightsInDram();
+  Value ring[2];
+  if (stageWeights) {
+    ArrayRef<int64_t> shape = ops[2].region.getShape();
+    int64_t tileBytes = elemBytes(ops[2].region.getElementType()) * std::min(width, n);
+    for (size_t d = 0; d + 1 < shape.size(); ++d)
+      if (ops[2].region.getStrides()[d] != 0)
+        tileBytes *= shape[d];
+    ring[0] = allocSram(loc, tileBytes);
+    if (tiles > 1)
+      ring[1] = allocSram(loc, tileBytes);
+  }
+  auto weightTile = [&](int64_t t) {
+    int64_t n0 = t * width;
+    Operand w = column(ops[2], n0, std::min(width, n - n0));
+    return stageWeights ? stage(loc, w, ring[t % 2]) : w;
+  };
+  Operand a = ops[1];
+  if (bufferSpace(a.buffer) == fmt::Space::Const && weightsInDram())
+    a = stage(loc, a);
+  // Weight tile t+1 is staged before tile t's matmul: double buffering.
+  Operand next = weightTile(0);
+  for (int64_t t = 0; t < tiles; ++t) {
+    Operand w = next;
+    if (t + 1 < tiles)
+      next = weightTile(t + 1);
+    int64_t n0 = t * width;
+    create(loc, "matmul", {column(ops[0], n0, std::min(width, n - n0)), a, w}, {}, "mxm");
+  }
+  inst.erase();
+}
+
+void Tiler::run(lisa::InstOp inst) {
+  b.setInsertionPoint(inst);
+  SmallVector<Operand> ops;
+  for (auto [buffer, attr] : llvm::zip(inst.getBuffers(), inst.getRegions()))
+    ops.push_back({buffer, cast<lisa::RegionAttr>(attr)});
+  if (inst.getOpcode() == "matmul")
+    return tileMatMul(inst, ops);
+  // Constant operands of vector and on-chip move work come from DRAM
+  // through SRAM; a gather reads only the rows it picks, straight from DRAM.
+  bool changed = false;
+  if (weightsInDram() && inst.getOpcode() != "gather" && inst.getOpcode() != "copy")
+    for (size_t i = 1; i < ops.size(); ++i)
+      if (bufferSpace(ops[i].buffer) == fmt::Space::Const) {
+        ops[i] = stage(inst.getLoc(), ops[i]);
+        changed = true;
+      }
+  StringRef unit = unitFor(inst.getOpcode(), ops);
+  if (!changed) {
+    inst.setUnitAttr(b.getStringAttr(unit));
+    return;
+  }
+  create(inst.getLoc(), inst.getOpcode(), ops, inst.getImms(), unit);
+  inst.erase();
+}
+
+struct TileForTargetPass : lmc::impl::TileForTargetBase<TileForTargetPass> {
+  using TileForTargetBase::TileForTargetBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<fmt::Target> target = lmc::resolveModuleTarget(module, targetName);
+    if (failed(target))
+      return signalPassFailure();
+    if (target->granularity() != fmt::Target::TILE)
+      return;
+    OpBuilder b(module.getContext());
+    module.walk([&](lisa::AllocOp alloc) { alloc.setSpaceAttr(b.getStringAttr("sram")); });
+    SmallVector<lisa::InstOp> insts;
+    module.walk([&](lisa::InstOp inst) { insts.push_back(inst); });
+    Tiler tiler(*target, module.getContext());
+    for (lisa::InstOp inst : insts)
+      tiler.run(inst);
+  }
+};
+
+}  // namespace

@@ -1,0 +1,118 @@
+// The cost model: per-instruction cycles from the target's unit rates.
+#include "runtime/format/CostModel.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/format/TargetLoader.h"
+
+namespace lmc::format {
+namespace {
+
+uint64_t elements(const Region &r) {
+  uint64_t n = 1;
+  for (unsigned d = 0; d < r.rank; ++d)
+    n *= static_cast<uint64_t>(r.shape[d]);
+  return n;
+}
+
+uint64_t bytes(const Region &r) { return elements(r) * dtypeSize(static_cast<DType>(r.dtype)); }
+
+uint64_t ceilDiv(double a, double b) { return static_cast<uint64_t>(std::ceil(a / b)); }
+
+}  // namespace
+
+bool regionInDram(const Target &target, const Region &r) {
+  Space space = static_cast<Space>(r.space);
+  return space == Space::Dram || (space == Space::Const && !target.weights_in_sram() &&
+                                  target.granularity() == Target::TILE);
+}
+
+UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *ops, unsigned n) {
+  if (target.granularity() != Target::TILE)
+    return CPU;
+  switch (opcodeInfo(opcode).family) {
+  case OpFamily::Matrix:
+    return MXM;
+  case OpFamily::Move:
+    if (opcode == Opcode::Copy && n == 2 && regionInDram(target, ops[0]) != regionInDram(target, ops[1]))
+      return DMA;
+    return SXM;
+  default:
+    return VXM;
+  }
+}
+
+unsigned vectorOpsPerElement(Opcode opcode) {
+  switch (opcode) {
+  case Opcode::Exp:
+  case Opcode::Log:
+  case Opcode::Tanh:
+  case Opcode::Erf:
+  case Opcode::Sigmoid:
+  case Opcode::Pow:
+    return 8;
+  case Opcode::Div:
+  case Opcode::Reciprocal:
+  case Opcode::Sqrt:
+    return 4;
+  case Opcode::Softmax:
+    return 12;  // max, subtract, exp, sum, scale
+  case Opcode::LayerNorm:
+    return 8;   // mean, variance, normalize, scale, shift
+  default:
+    return 1;
+  }
+}
+
+InstructionCost instructionCost(const Target &target, Opcode opcode, const Region *ops,
+                                unsigned n, UnitKind unit) {
+  InstructionCost cost;
+  cost.unit = unit;
+  for (unsigned i = 0; i < n; ++i) {
+    // A gather touches only the rows it picks: as many bytes as it writes.
+    uint64_t touched = opcode == Opcode::Gather && i == 1 ? bytes(ops[0]) : bytes(ops[i]);
+    (regionInDram(target, ops[i]) ? cost.dramBytes : cost.sramBytes) += touched;
+  }
+  const UnitSpec *spec = findUnit(target, unit);
+  if (!spec || target.granularity() != Target::TILE) {
+    cost.cycles = 1;
+    return cost;
+  }
+  DType dtype = static_cast<DType>(ops[n > 1 ? 1 : 0].dtype);
+  double rate = std::max(unitRate(*spec, dtype), 1e-9);
+  uint64_t work = 0;
+  switch (unit) {
+  case MXM: {
+    // A weight-stationary plane: each pass installs a <= tile_rows x
+    // tile_cols weight block and streams every row of the activations.
+    const Region &o = ops[0], &a = ops[1];
+    uint64_t k = static_cast<uint64_t>(a.shape[a.rank - 1]);
+    uint64_t cols = static_cast<uint64_t>(o.shape[o.rank - 1]);
+    uint64_t rows = elements(o) / std::max<uint64_t>(cols, 1);
+    uint64_t passes = ceilDiv(double(k), spec->tile_rows()) * ceilDiv(double(cols), spec->tile_cols());
+    double perRow = double(spec->tile_rows()) * spec->tile_cols() / rate;
+    cost.macs = rows * k * cols;
+    work = passes * ceilDiv(double(rows) * perRow, 1.0) + (passes - 1) * spec->latency_cycles();
+    break;
+  }
+  case VXM: {
+    const Region &in = ops[n > 1 ? 1 : 0];
+    uint64_t count = std::max(elements(ops[0]), elements(in));
+    cost.vectorOps = count * vectorOpsPerElement(opcode);
+    work = ceilDiv(double(cost.vectorOps), rate);
+    break;
+  }
+  default:  // SXM, DMA, C2C: bytes moved
+    work = ceilDiv(double(bytes(ops[0])), rate);
+    break;
+  }
+  // Operands spilled to (or weights streamed from) DRAM by a non-DMA unit
+  // are limited by the DRAM bandwidth.
+  if (unit != DMA && cost.dramBytes && target.dram().bytes_per_cycle() > 0)
+    work = std::max(work, ceilDiv(double(cost.dramBytes), target.dram().bytes_per_cycle()));
+  cost.cycles = work + spec->latency_cycles();
+  return cost;
+}
+
+}  // namespace lmc::format

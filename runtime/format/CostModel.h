@@ -1,0 +1,42 @@
+// How long an instruction takes on a target, and on which unit kind it
+// issues: the single cost model shared by the compiler's scheduler and the
+// simulator (the simulator adds contention and stalls on top).
+#ifndef LMC_FORMAT_COSTMODEL_H
+#define LMC_FORMAT_COSTMODEL_H
+
+#include <cstdint>
+
+#include "runtime/format/Format.h"
+#include "runtime/format/target.pb.h"
+
+namespace lmc::format {
+
+struct InstructionCost {
+  UnitKind unit = UNIT_UNSPECIFIED;
+  uint64_t cycles = 0;      // issue to completion, latency included
+  uint64_t macs = 0;        // multiply-accumulates (matrix unit)
+  uint64_t vectorOps = 0;   // element operations (vector unit)
+  uint64_t sramBytes = 0;   // bytes read and written in SRAM
+  uint64_t dramBytes = 0;   // bytes read and written in DRAM (incl. DRAM-resident weights)
+};
+
+// The unit kind a TILE target issues `opcode` on: matmuls on MXM, moves
+// between DRAM and SRAM on DMA, other moves on SXM, everything else on VXM.
+// OPERATOR targets issue everything on CPU.
+UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *operands,
+                     unsigned numOperands);
+
+// Cycles and action counts of one instruction issued on `unit`.
+InstructionCost instructionCost(const Target &target, Opcode opcode, const Region *operands,
+                                unsigned numOperands, UnitKind unit);
+
+// Element operations per element for a vector opcode (an assumption shared by
+// all targets: transcendental functions cost a short polynomial).
+unsigned vectorOpsPerElement(Opcode opcode);
+
+// Whether a region's bytes live in DRAM on this target.
+bool regionInDram(const Target &target, const Region &region);
+
+}  // namespace lmc::format
+
+#endif  // LMC_FORMAT_COSTMODEL_H

@@ -1,0 +1,72 @@
+// Internal interface of the fast kernel paths: the per-CPU SIMD routines
+// (SimdOps) and the layout-checking entry points that runKernel tries
+// before the reference kernels.
+#ifndef LMC_KERNELS_FAST_H
+#define LMC_KERNELS_FAST_H
+
+#include <cstdint>
+
+#include "runtime/kernels/Tensor.h"
+
+namespace lmc::kernels {
+
+// The register tile of the SGEMM micro-kernel; packing (FastMatMul.cpp)
+// lays panels out for it, so every SIMD level uses the same tile.
+inline constexpr int kGemmMr = 6;
+inline constexpr int kGemmNr = 16;
+
+// Square and Cube are pow with a constant exponent 2 or 3 and read only a.
+enum class BinaryFn : uint8_t { Add, Sub, Mul, Div, Max, Min, Square, Cube };
+
+// Routines over contiguous f32 data. A null entry means the level has no
+// fast version and the reference kernel runs instead. Every routine gives
+// each element a value that depends only on its inputs, never on where an
+// array starts or ends, so splitting work between threads changes nothing.
+struct SimdOps {
+  const char *name;
+  // c[i*ldc + j] (+)= sum_k ap[k*MR + i] * bp[k*NR + j] for the MR x NR tile
+  // (accumulate: add to c, else overwrite).
+  void (*gemmMicro)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
+                    bool accumulate);
+  // y[j] = sum_k x[k] * b[k*ldb + j] for j < n (B rows contiguous).
+  void (*gemvRows)(int64_t k, int64_t n, const float *x, const float *b, int64_t ldb, float *y);
+  // y[j] = sum_k x[k] * b[j*ldb + k] for j < n (B columns contiguous).
+  void (*gemvCols)(int64_t k, int64_t n, const float *x, const float *b, int64_t ldb, float *y);
+  // o[i] = a[i*sa] fn b[i*sb], sa and sb 0 or 1.
+  void (*binary)(BinaryFn fn, const float *a, int64_t sa, const float *b, int64_t sb, float *o,
+                 int64_t n);
+  void (*exp)(const float *x, float *y, int64_t n);
+  void (*tanh)(const float *x, float *y, int64_t n);
+  void (*erf)(const float *x, float *y, int64_t n);
+  // One softmax lane and one layer_norm block (bias may be null).
+  void (*softmaxRow)(const float *x, float *y, int64_t n);
+  void (*layerNormRow)(const float *x, const float *scale, const float *bias, float *y, int64_t n,
+                       double epsilon);
+};
+
+const SimdOps &portableSimdOps();
+// The AVX2+FMA routines, or null when this build or CPU lacks them.
+const SimdOps *avx2SimdOps();
+const SimdOps &simdOps(const ExecOptions &options);
+
+// Splits [0, count) into chunks of at least `grain` items and runs
+// fn(begin, end) on each, on options.parallel when there is one. The chunk
+// boundaries depend on count, grain and the thread count only.
+void parallelFor(const ExecOptions &options, int64_t count, int64_t grain,
+                 const std::function<void(int64_t, int64_t)> &fn);
+
+// Fast paths: each returns true when it handled the instruction (f32,
+// layouts it supports), false to let the reference kernel run.
+bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
+                const ExecOptions &options);
+bool fastUnary(format::Opcode op, const TensorRef &o, const TensorRef &a,
+               const ExecOptions &options);
+bool fastBinary(format::Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b,
+                const ExecOptions &options);
+bool fastSoftmax(const TensorRef &o, const TensorRef &a, int64_t axis, const ExecOptions &options);
+bool fastLayerNorm(const TensorRef &o, const TensorRef &a, const TensorRef &scale,
+                   const TensorRef *bias, int64_t axis, double epsilon, const ExecOptions &options);
+
+} // namespace lmc::kernels
+
+#endif // LMC_KERNELS_FAST_H

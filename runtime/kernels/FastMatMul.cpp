@@ -1,0 +1,242 @@
+// Fast f32 matmul: a cache-blocked GEMM over packed panels (BLIS order:
+// NC columns of B, KC-deep slices, MC rows of A, then MR x NR register
+// tiles) and a GEMV path for single-row products. Work is split between
+// threads over batch, M and N blocks only, never over K, so every output
+// element sums its K slices in the same order whatever the thread count.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "runtime/kernels/Fast.h"
+
+namespace lmc::kernels {
+namespace {
+
+constexpr int64_t kMr = kGemmMr, kNr = kGemmNr;
+// A's MC x KC block stays in L2, B's KC x NR micro-panel in L1.
+constexpr int64_t kMc = 120, kKc = 256, kNc = 2048;
+
+// Element (r, c) of a 2-D operand at p[r * rs + c * cs].
+struct Matrix {
+  float *p;
+  int64_t rs, cs;
+};
+
+// Grow-only per-thread packing buffers: a matmul runs hundreds of times per
+// model and must not allocate (or fault in fresh pages) each time.
+float *scratch(std::vector<float> &buffer, size_t n) {
+  if (buffer.size() < n)
+    buffer.resize(n);
+  return buffer.data();
+}
+thread_local std::vector<float> tlsPackA, tlsPackB, tlsRow;
+
+// A[0:mc, 0:kc] as ceil(mc/MR) panels of [kc][MR], rows past mc zero.
+void packA(const Matrix &a, int64_t mc, int64_t kc, float *dst) {
+  for (int64_t i0 = 0; i0 < mc; i0 += kMr, dst += kc * kMr) {
+    const int64_t mr = std::min(kMr, mc - i0);
+    for (int64_t i = 0; i < kMr; ++i) {
+      if (i >= mr) {
+        for (int64_t k = 0; k < kc; ++k)
+          dst[k * kMr + i] = 0;
+        continue;
+      }
+      const float *row = a.p + (i0 + i) * a.rs;
+      for (int64_t k = 0; k < kc; ++k)
+        dst[k * kMr + i] = row[k * a.cs];
+    }
+  }
+}
+
+// B[0:kc, 0:nc] as ceil(nc/NR) panels of [kc][NR], columns past nc zero.
+void packB(const Matrix &b, int64_t kc, int64_t nc, float *dst) {
+  for (int64_t j0 = 0; j0 < nc; j0 += kNr, dst += kc * kNr) {
+    const int64_t nr = std::min(kNr, nc - j0);
+    if (b.cs == 1 && nr == kNr) {
+      for (int64_t k = 0; k < kc; ++k)
+        std::memcpy(dst + k * kNr, b.p + k * b.rs + j0, sizeof(float) * kNr);
+      continue;
+    }
+    // Column by column: reads contiguous memory when B is transposed.
+    for (int64_t j = 0; j < kNr; ++j) {
+      if (j >= nr) {
+        for (int64_t k = 0; k < kc; ++k)
+          dst[k * kNr + j] = 0;
+        continue;
+      }
+      const float *col = b.p + (j0 + j) * b.cs;
+      for (int64_t k = 0; k < kc; ++k)
+        dst[k * kNr + j] = col[k * b.rs];
+    }
+  }
+}
+
+// C[0:M, 0:N] = A[0:M, 0:K] @ B[0:K, 0:N] on one thread.
+void gemm(const SimdOps &ops, int64_t M, int64_t N, int64_t K, const Matrix &a, const Matrix &b,
+          const Matrix &c) {
+  if (K == 0) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j)
+        c.p[i * c.rs + j * c.cs] = 0;
+    return;
+  }
+  float *packedB = scratch(tlsPackB, size_t(kKc) * ((std::min(N, kNc) + kNr - 1) / kNr) * kNr);
+  float *packedA = scratch(tlsPackA, size_t(kKc) * ((std::min(M, kMc) + kMr - 1) / kMr) * kMr);
+  for (int64_t jc = 0; jc < N; jc += kNc) {
+    const int64_t nc = std::min(kNc, N - jc);
+    for (int64_t pc = 0; pc < K; pc += kKc) {
+      const int64_t kc = std::min(kKc, K - pc);
+      const bool accumulate = pc > 0;
+      packB({b.p + pc * b.rs + jc * b.cs, b.rs, b.cs}, kc, nc, packedB);
+      for (int64_t ic = 0; ic < M; ic += kMc) {
+        const int64_t mc = std::min(kMc, M - ic);
+        packA({a.p + ic * a.rs + pc * a.cs, a.rs, a.cs}, mc, kc, packedA);
+        for (int64_t jr = 0; jr < nc; jr += kNr) {
+          const int64_t nr = std::min(kNr, nc - jr);
+          const float *bp = packedB + (jr / kNr) * kc * kNr;
+          for (int64_t ir = 0; ir < mc; ir += kMr) {
+            const int64_t mr = std::min(kMr, mc - ir);
+            const float *ap = packedA + (ir / kMr) * kc * kMr;
+            float *cp = c.p + (ic + ir) * c.rs + (jc + jr) * c.cs;
+            if (mr == kMr && nr == kNr && c.cs == 1) {
+              ops.gemmMicro(kc, ap, bp, cp, c.rs, accumulate);
+              continue;
+            }
+            // Edge or strided tile: through a buffer, with the same
+            // arithmetic as a full tile.
+            float tile[kMr * kNr];
+            if (accumulate)
+              for (int64_t i = 0; i < mr; ++i)
+                for (int64_t j = 0; j < nr; ++j)
+                  tile[i * kNr + j] = cp[i * c.rs + j * c.cs];
+            ops.gemmMicro(kc, ap, bp, tile, kNr, accumulate);
+            for (int64_t i = 0; i < mr; ++i)
+              for (int64_t j = 0; j < nr; ++j)
+                cp[i * c.rs + j * c.cs] = tile[i * kNr + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+// y[0:N] = x[0:K] @ B for one row x (contiguous), B with unit column or
+// unit row stride.
+void gemv(const SimdOps &ops, int64_t N, int64_t K, const float *x, const Matrix &b,
+          const Matrix &c) {
+  float *y = c.cs == 1 ? c.p : scratch(tlsRow, size_t(N));
+  if (b.cs == 1)
+    ops.gemvRows(K, N, x, b.p, b.rs, y);
+  else
+    ops.gemvCols(K, N, x, b.p, b.cs, y);
+  if (c.cs != 1)
+    for (int64_t j = 0; j < N; ++j)
+      c.p[j * c.cs] = y[j];
+}
+
+int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+} // namespace
+
+bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
+                const ExecOptions &options) {
+  using format::DType;
+  if (o.dtype != DType::F32 || a.dtype != DType::F32 || b.dtype != DType::F32)
+    return false;
+  const SimdOps &ops = simdOps(options);
+  const int r = o.rank;
+  const int64_t M = a.shape[r - 2], K = a.shape[r - 1], N = b.shape[r - 1];
+  if (M == 0 || N == 0)
+    return true;
+  int64_t batches = 1;
+  for (int k = 0; k < r - 2; ++k)
+    batches *= o.shape[k];
+  if (batches == 0)
+    return true;
+  // Element offsets of batch `t` in o, a, b (row-major over the batch dims).
+  auto batchBase = [&](int64_t t, int64_t base[3]) {
+    base[0] = base[1] = base[2] = 0;
+    for (int k = r - 3; k >= 0; --k) {
+      const int64_t i = t % o.shape[k];
+      t /= o.shape[k];
+      base[0] += i * o.strides[k];
+      base[1] += i * a.strides[k];
+      base[2] += i * b.strides[k];
+    }
+  };
+  float *po = typed<float>(o);
+  float *pa = typed<float>(a);
+  float *pb = typed<float>(b);
+  const int threads = options.parallel ? options.parallel->numThreads() : 1;
+  // Below this many multiply-adds a matmul is not worth splitting.
+  const bool split = threads > 1 && M * N * K >= (int64_t(1) << 16);
+
+  const bool isGemv = M == 1 && (b.strides[r - 1] == 1 || b.strides[r - 2] == 1);
+  if (isGemv) {
+    // Chunks of whole 64-column blocks per batch, enough for every thread.
+    int64_t perBatch = 1;
+    if (split && batches < 2 * threads)
+      perBatch = std::min<int64_t>((2 * threads + batches - 1) / batches * 2, (N + 63) / 64);
+    const int64_t chunk = roundUp((N + perBatch - 1) / perBatch, 64);
+    perBatch = (N + chunk - 1) / chunk;
+    parallelFor(split ? options : ExecOptions{}, batches * perBatch, 1,
+                [&](int64_t begin, int64_t end) {
+                  for (int64_t item = begin; item < end; ++item) {
+                    int64_t base[3];
+                    batchBase(item / perBatch, base);
+                    const int64_t j0 = (item % perBatch) * chunk;
+                    const int64_t n = std::min(chunk, N - j0);
+                    const float *x = pa + base[1];
+                    if (a.strides[r - 1] != 1 && K > 0) {
+                      float *row = scratch(tlsPackA, size_t(K));
+                      for (int64_t k = 0; k < K; ++k)
+                        row[k] = x[k * a.strides[r - 1]];
+                      x = row;
+                    }
+                    const Matrix bm{pb + base[2] + j0 * b.strides[r - 1], b.strides[r - 2],
+                                    b.strides[r - 1]};
+                    const Matrix cm{po + base[0] + j0 * o.strides[r - 1], o.strides[r - 2],
+                                    o.strides[r - 1]};
+                    if (K == 0) {
+                      for (int64_t j = 0; j < n; ++j)
+                        cm.p[j * cm.cs] = 0;
+                      continue;
+                    }
+                    gemv(ops, n, K, x, bm, cm);
+                  }
+                });
+    return true;
+  }
+
+  // GEMM: split N (B is usually the larger, weight operand, so each thread
+  // packs a disjoint part of it), then M, into NR/MR-aligned blocks.
+  int64_t nParts = 1, mParts = 1;
+  if (split && batches < 2 * threads) {
+    const int64_t want = (2 * threads + batches - 1) / batches;
+    nParts = std::min<int64_t>(want, (N + 63) / 64);
+    mParts = std::min<int64_t>((want + nParts - 1) / nParts, (M + 23) / 24);
+  }
+  const int64_t nChunk = roundUp((N + nParts - 1) / nParts, kNr);
+  const int64_t mChunk = roundUp((M + mParts - 1) / mParts, kMr);
+  nParts = (N + nChunk - 1) / nChunk;
+  mParts = (M + mChunk - 1) / mChunk;
+  const int64_t perBatch = nParts * mParts;
+  parallelFor(
+      split ? options : ExecOptions{}, batches * perBatch, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t item = begin; item < end; ++item) {
+          int64_t base[3];
+          batchBase(item / perBatch, base);
+          const int64_t part = item % perBatch;
+          const int64_t i0 = (part / nParts) * mChunk, j0 = (part % nParts) * nChunk;
+          const int64_t m = std::min(mChunk, M - i0), n = std::min(nChunk, N - j0);
+          const Matrix am{pa + base[1] + i0 * a.strides[r - 2], a.strides[r - 2], a.strides[r - 1]};
+          const Matrix bm{pb + base[2] + j0 * b.strides[r - 1], b.strides[r - 2], b.strides[r - 1]};
+          const Matrix cm{po + base[0] + i0 * o.strides[r - 2] + j0 * o.strides[r - 1],
+                          o.strides[r - 2], o.strides[r - 1]};
+          gemm(ops, m, n, K, am, bm, cm);
+        }
+      });
+  return true;
+}
+
+} // namespace lmc::kernels

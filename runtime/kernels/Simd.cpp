@@ -1,0 +1,125 @@
+// The portable SimdOps routines (plain C++ the compiler vectorizes for the
+// baseline ISA), the choice of SIMD level, and parallelFor.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "runtime/kernels/Fast.h"
+
+namespace lmc::kernels {
+namespace {
+
+void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
+               bool accumulate) {
+  float acc[kGemmMr][kGemmNr] = {};
+  for (int64_t k = 0; k < kc; ++k, ap += kGemmMr, bp += kGemmNr)
+    for (int i = 0; i < kGemmMr; ++i)
+      for (int j = 0; j < kGemmNr; ++j)
+        acc[i][j] += ap[i] * bp[j];
+  for (int i = 0; i < kGemmMr; ++i)
+    for (int j = 0; j < kGemmNr; ++j)
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+}
+
+void gemvRows(int64_t K, int64_t n, const float *x, const float *b, int64_t ldb, float *y) {
+  std::fill(y, y + n, 0.0f);
+  for (int64_t k = 0; k < K; ++k) {
+    const float xk = x[k];
+    const float *row = b + k * ldb;
+    for (int64_t j = 0; j < n; ++j)
+      y[j] += xk * row[j];
+  }
+}
+
+void gemvCols(int64_t K, int64_t n, const float *x, const float *b, int64_t ldb, float *y) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float *col = b + j * ldb;
+    float acc = 0;
+    for (int64_t k = 0; k < K; ++k)
+      acc += x[k] * col[k];
+    y[j] = acc;
+  }
+}
+
+template <BinaryFn F> float apply(float x, float y) {
+  switch (F) {
+  case BinaryFn::Add: return x + y;
+  case BinaryFn::Sub: return x - y;
+  case BinaryFn::Mul: return x * y;
+  case BinaryFn::Div: return x / y;
+  case BinaryFn::Square: return x * x;
+  case BinaryFn::Cube: return x * x * x;
+  case BinaryFn::Max:
+  case BinaryFn::Min:
+    if (std::isnan(x) || std::isnan(y))
+      return std::numeric_limits<float>::quiet_NaN();
+    return F == BinaryFn::Max ? (x < y ? y : x) : (y < x ? y : x);
+  }
+  return x;
+}
+
+template <BinaryFn F>
+void binaryLoop(const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n) {
+  if (sa && sb)
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = apply<F>(a[i], b[i]);
+  else if (sa)
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = apply<F>(a[i], *b);
+  else
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = apply<F>(*a, b[i * sb]);
+}
+
+void binary(BinaryFn fn, const float *a, int64_t sa, const float *b, int64_t sb, float *o,
+            int64_t n) {
+  switch (fn) {
+  case BinaryFn::Add: return binaryLoop<BinaryFn::Add>(a, sa, b, sb, o, n);
+  case BinaryFn::Sub: return binaryLoop<BinaryFn::Sub>(a, sa, b, sb, o, n);
+  case BinaryFn::Mul: return binaryLoop<BinaryFn::Mul>(a, sa, b, sb, o, n);
+  case BinaryFn::Div: return binaryLoop<BinaryFn::Div>(a, sa, b, sb, o, n);
+  case BinaryFn::Max: return binaryLoop<BinaryFn::Max>(a, sa, b, sb, o, n);
+  case BinaryFn::Min: return binaryLoop<BinaryFn::Min>(a, sa, b, sb, o, n);
+  case BinaryFn::Square: return binaryLoop<BinaryFn::Square>(a, sa, b, sb, o, n);
+  case BinaryFn::Cube: return binaryLoop<BinaryFn::Cube>(a, sa, b, sb, o, n);
+  }
+}
+
+// Transcendentals and normalizations have no portable fast version: the
+// reference kernels (f64 where it matters) run instead.
+const SimdOps kPortableOps = {"portable", gemmMicro, gemvRows, gemvCols, binary,
+                              nullptr,    nullptr,   nullptr,  nullptr,  nullptr};
+
+}  // namespace
+
+const SimdOps &portableSimdOps() { return kPortableOps; }
+
+const SimdOps &simdOps(const ExecOptions &options) {
+  if (!options.portableOnly)
+    if (const SimdOps *avx2 = avx2SimdOps())
+      return *avx2;
+  return kPortableOps;
+}
+
+const char *simdLevelName(const ExecOptions &options) {
+  return options.referenceOnly ? "reference" : simdOps(options).name;
+}
+
+void parallelFor(const ExecOptions &options, int64_t count, int64_t grain,
+                 const std::function<void(int64_t, int64_t)> &fn) {
+  if (count <= 0)
+    return;
+  const int threads = options.parallel ? options.parallel->numThreads() : 1;
+  grain = std::max<int64_t>(grain, 1);
+  // A few chunks per thread balance the load when a core is busy elsewhere.
+  const int64_t chunks = std::min<int64_t>((count + grain - 1) / grain, int64_t(threads) * 4);
+  if (threads <= 1 || chunks <= 1) {
+    fn(0, count);
+    return;
+  }
+  options.parallel->run(chunks, [&](int64_t c) {
+    fn(count * c / chunks, count * (c + 1) / chunks);
+  });
+}
+
+}  // namespace lmc::kernels

@@ -1,0 +1,155 @@
+// lmc's cycle-approximate simulator: a machine model driven by a .bin's
+// instruction stream and its target, schedule verification, functional
+// execution with the runtime kernels, and the report. No MLIR/LLVM.
+// The model is described in docs/simulator.md.
+#ifndef LMC_SIMULATOR_SIMULATOR_H
+#define LMC_SIMULATOR_SIMULATOR_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/format/Reader.h"
+#include "runtime/format/target.pb.h"
+
+namespace lmc::sim {
+
+// ---------------------------------------------------------------- what-if
+
+// Sets one Target field from "key=value". Keys are proto field paths joined
+// by '.': "clock_mhz", "sram.bytes", "dram.bytes_per_cycle",
+// "energy.static_watts"; a unit is selected by its kind ("units.MXM.count",
+// "units.DMA.latency_cycles"); a rate by its dtype ("units.MXM.rates.f16",
+// "energy.pj_per_mac.i8"; "*" for the default rate). "sram_bytes" and
+// "dram_bytes" are accepted for "sram.bytes" and "dram.bytes". Errors name
+// the key and list what is valid.
+absl::Status applyOverride(format::Target &target, const std::string &assignment);
+
+// ---------------------------------------------------------------- results
+
+enum class StallCause : uint8_t { None = 0, UnitBusy = 1, Dependence = 2 };
+
+// Where and when one instruction ran in the simulation.
+struct InstructionTiming {
+  uint64_t staticCycle = 0;  // the compiler's issue cycle
+  uint64_t issue = 0;        // simulated issue cycle
+  uint64_t finish = 0;       // simulated completion (issue + duration)
+  uint64_t contention = 0;   // cycles added by DRAM bandwidth sharing
+  uint64_t dramBytes = 0;    // bytes it moves to or from DRAM
+  uint32_t instance = 0;     // unit instance it ran on
+  uint8_t unitKind = 0;      // format::UnitKind
+  StallCause stall = StallCause::None;
+};
+
+struct Violation {
+  enum Kind { DoubleBooked, ReadBeforeWritten, OverwrittenWhileLive };
+  Kind kind;
+  size_t index;     // the instruction that breaks the rule
+  size_t other;     // the instruction it conflicts with
+  uint64_t cycle;   // the static cycle of `index`
+  std::string message;  // one line, names both instructions, nodes, cycles
+};
+
+struct UnitStats {
+  std::string name;     // "MXM"
+  uint32_t count = 0;   // instances
+  uint64_t instructions = 0;
+  uint64_t busyCycles = 0;  // summed over instances
+  std::vector<uint64_t> instanceBusy;
+};
+
+struct NodeTime {
+  uint32_t location = 0;
+  std::string name, opType;
+  uint64_t instructions = 0;
+  uint64_t cycles = 0;  // summed simulated durations of its instructions
+};
+
+struct Energy {
+  double macPj = 0, vectorPj = 0, sramPj = 0, dramPj = 0, linkPj = 0;
+  double staticJ = 0;
+  double totalJ = 0;
+  double averageWatts = 0;
+};
+
+struct Result {
+  std::string targetName;
+  // False for OPERATOR targets (cpu): no machine model, no timing.
+  bool timed = false;
+  double clockMhz = 0;
+  uint64_t instructions = 0;
+  uint64_t totalCycles = 0;
+  uint64_t scheduleCycles = 0;  // the compiler's (Metadata.schedule_cycles)
+  double latencySeconds = 0;
+  // Prefill: the first input is an int64 [1, seq] token tensor.
+  int64_t seq = 0;
+  double tokensPerSecond = 0;
+
+  std::vector<UnitStats> units;
+  uint64_t stalls[3] = {0, 0, 0};      // count by StallCause
+  uint64_t stallCycles[3] = {0, 0, 0};  // cycles by StallCause
+  uint64_t contentionCount = 0, contentionCycles = 0;
+
+  // SRAM occupancy: bytes from a write's issue to its last read's finish.
+  uint64_t sramPeak = 0, sramPeakCycle = 0, sramCapacity = 0, sramPlanned = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> sramTimeline;  // (cycle, bytes) steps
+
+  uint64_t dramBytes = 0, sramBytes = 0, linkBytes = 0, vectorOps = 0;
+  std::map<std::string, uint64_t> macsByDtype;
+  Energy energy;
+
+  // Roofline: compute = max over MXM/VXM of busy / instances; memory =
+  // max(dram bytes / dram bandwidth, sram bytes / sram bandwidth).
+  std::string bound;  // "compute", "memory", "latency"
+  uint64_t computeCycles = 0, memoryCycles = 0;
+
+  std::vector<NodeTime> topNodes;  // by cycles, largest first (at most 10)
+  std::vector<InstructionTiming> timings;  // per instruction, file order
+  std::vector<Violation> violations;
+  uint64_t violationCount = 0;  // may exceed violations.size() (capped list)
+
+  bool functional = false;
+  std::vector<std::vector<uint8_t>> outputs;  // IO outputs after the run
+};
+
+struct Options {
+  // Execute the instructions with the runtime kernels in simulated order.
+  bool functional = false;
+  // Bytes of each input (IO index order); empty: deterministic random data.
+  std::vector<std::vector<uint8_t>> inputs;
+  // Check the compiler's static schedule (with the embedded target).
+  bool verify = true;
+  // Keep the SRAM timeline and per-instruction timings (for --trace).
+  bool keepTimeline = true;
+  size_t maxViolations = 100;
+};
+
+// Simulates `file` on `target` (the embedded one, possibly overridden).
+// Errors are one line naming the file and, where there is one, the
+// instruction and its ONNX node.
+absl::StatusOr<Result> simulate(const format::BinFile &file, const format::Target &target,
+                                const Options &options);
+
+// Checks the static schedule: no unit instance double-booked, no operand
+// read before its producer finished, no bytes overwritten while an earlier
+// reader or writer still uses them. Uses the file's embedded target.
+std::vector<Violation> verifySchedule(const format::BinFile &file, size_t maxViolations,
+                                      uint64_t *total = nullptr);
+
+// Deterministic pseudo-random bytes for a tensor (floats in [-1, 1),
+// integers such as token ids in [0, 100), bools 0/1): the same as `lmc bench`.
+std::vector<uint8_t> randomTensor(format::DType dtype, uint64_t count, uint32_t seed);
+
+// ---------------------------------------------------------------- report
+
+std::string textReport(const format::BinFile &file, const Result &result);
+std::string jsonReport(const format::BinFile &file, const Result &result);
+// Chrome trace-event JSON (Perfetto, chrome://tracing).
+std::string traceJson(const format::BinFile &file, const Result &result);
+
+}  // namespace lmc::sim
+
+#endif  // LMC_SIMULATOR_SIMULATOR_H

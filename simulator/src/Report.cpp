@@ -1,0 +1,373 @@
+// The simulator's outputs: the text report, its JSON form and the Chrome
+// trace-event file. Deterministic: fixed formats, no pointer-keyed order.
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "simulator/Simulator.h"
+
+namespace lmc::sim {
+namespace {
+
+const char *kDecodeNote =
+    "decode-step figures (tokens/s per generated token) need KV-cache support, not yet in "
+    "the compiler";
+const char *kRooflineRule =
+    "compute = busiest of MXM/VXM busy cycles per instance; memory = max(DRAM bytes / "
+    "dram.bytes_per_cycle, SRAM bytes / sram.bytes_per_cycle); latency-bound when both are "
+    "below half the total cycles, else the larger one";
+
+std::string json(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string num(double v) {
+  if (!std::isfinite(v))
+    return "0";
+  return absl::StrFormat("%.10g", v);
+}
+
+std::string bytesText(double b) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  return u == 0 ? absl::StrFormat("%.0f B", b) : absl::StrFormat("%.2f %s", b, units[u]);
+}
+
+std::string timeText(double seconds) {
+  if (seconds >= 1)
+    return absl::StrFormat("%.3f s", seconds);
+  if (seconds >= 1e-3)
+    return absl::StrFormat("%.3f ms", seconds * 1e3);
+  return absl::StrFormat("%.3f us", seconds * 1e6);
+}
+
+std::string energyText(double joules) {
+  if (joules >= 1)
+    return absl::StrFormat("%.3f J", joules);
+  if (joules >= 1e-3)
+    return absl::StrFormat("%.3f mJ", joules * 1e3);
+  return absl::StrFormat("%.3f uJ", joules * 1e6);
+}
+
+const char *violationKind(Violation::Kind k) {
+  switch (k) {
+  case Violation::DoubleBooked:
+    return "unit double-booked";
+  case Violation::ReadBeforeWritten:
+    return "read before written";
+  case Violation::OverwrittenWhileLive:
+    return "overwritten while live";
+  }
+  return "?";
+}
+
+// Peak SRAM occupancy in each of `buckets` equal parts of the run.
+std::vector<uint64_t> sramBuckets(const Result &r, int buckets) {
+  std::vector<uint64_t> out(buckets, 0);
+  if (r.totalCycles == 0)
+    return out;
+  uint64_t prev = 0, prevCycle = 0;
+  auto bucketOf = [&](uint64_t c) {
+    return std::min<int>(buckets - 1, int(double(c) / double(r.totalCycles) * buckets));
+  };
+  for (const auto &[cycle, bytes] : r.sramTimeline) {
+    // The level `prev` held over [prevCycle, cycle).
+    for (int b = bucketOf(prevCycle); b <= bucketOf(cycle ? cycle - 1 : 0); ++b)
+      out[b] = std::max(out[b], prev);
+    out[bucketOf(cycle)] = std::max(out[bucketOf(cycle)], bytes);
+    prev = bytes;
+    prevCycle = cycle;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string textReport(const format::BinFile &file, const Result &r) {
+  std::string t;
+  if (!r.timed) {
+    absl::StrAppend(&t, file.path(), ": target '", r.targetName,
+                    "' has no machine model (OPERATOR granularity, no clock): no timing, SRAM "
+                    "or energy figures; compile for a TILE target (lpu, ara2, FILE.textproto) to "
+                    "simulate time\n");
+    absl::StrAppend(&t, "instructions ", r.instructions, "\n");
+    return t;
+  }
+  absl::StrAppend(&t, file.path(), " on ", r.targetName, " (", num(r.clockMhz), " MHz): ",
+                  r.instructions, " instructions\n");
+  absl::StrAppend(&t, "latency     ", r.totalCycles, " cycles = ", timeText(r.latencySeconds),
+                  " (compiler's schedule: ", r.scheduleCycles, " cycles)\n");
+  if (r.seq > 0)
+    absl::StrAppend(&t, "prefill     ", r.seq, " tokens: ", num(r.tokensPerSecond),
+                    " tokens/s (seq / latency); time to first token ",
+                    timeText(r.latencySeconds), "; ", kDecodeNote, "\n");
+  absl::StrAppend(&t, "stalls      ", r.stalls[1] + r.stalls[2],
+                  " instructions issued after their static cycle: ", r.stalls[1],
+                  " waiting for a unit, ", r.stalls[2],
+                  " for operands (lateness summed over them: ", r.stallCycles[1], " and ",
+                  r.stallCycles[2], " cycles; one delay counts again in every instruction it "
+                  "pushes back); DRAM contention stretched ", r.contentionCount,
+                  " instructions by ", r.contentionCycles, " cycles; end to end ",
+                  int64_t(r.totalCycles) - int64_t(r.scheduleCycles),
+                  " cycles vs the static schedule\n");
+  absl::StrAppend(&t, "units       busy%   instructions  busy cycles\n");
+  for (const UnitStats &u : r.units) {
+    double pct = r.totalCycles ? 100.0 * double(u.busyCycles) / (double(u.count) * r.totalCycles)
+                               : 0;
+    absl::StrAppend(&t, absl::StrFormat("  %-4s x%-3u %6.2f%%  %12u  %11u\n", u.name, u.count, pct,
+                                        u.instructions, u.busyCycles));
+  }
+  double sramPct = r.sramCapacity ? 100.0 * double(r.sramPeak) / double(r.sramCapacity) : 0;
+  absl::StrAppend(&t, "sram        peak ", bytesText(double(r.sramPeak)), " (",
+                  absl::StrFormat("%.2f", sramPct), "% of ", bytesText(double(r.sramCapacity)),
+                  ") at cycle ", r.sramPeakCycle, "; planned working space ",
+                  bytesText(double(r.sramPlanned)),
+                  r.sramPlanned > r.sramCapacity ? " EXCEEDS the capacity" : "", "\n");
+  std::vector<uint64_t> buckets = sramBuckets(r, 10);
+  std::vector<std::string> parts;
+  for (uint64_t b : buckets)
+    parts.push_back(r.sramCapacity ? absl::StrFormat("%.1f%%", 100.0 * double(b) / r.sramCapacity)
+                                   : bytesText(double(b)));
+  absl::StrAppend(&t, "  timeline  peak per tenth of the run: ", absl::StrJoin(parts, " "), "\n");
+  absl::StrAppend(&t, "traffic     dram ", bytesText(double(r.dramBytes)), ", sram ",
+                  bytesText(double(r.sramBytes)), ", links ", bytesText(double(r.linkBytes)),
+                  "\n");
+  std::vector<std::string> macs;
+  for (const auto &[dtype, count] : r.macsByDtype)
+    macs.push_back(absl::StrCat(count, " ", dtype));
+  const Energy &e = r.energy;
+  absl::StrAppend(&t, "energy      ", energyText(e.totalJ), " per inference, average ",
+                  num(e.averageWatts), " W (mac ", energyText(e.macPj * 1e-12), ", vector ",
+                  energyText(e.vectorPj * 1e-12), ", sram ", energyText(e.sramPj * 1e-12),
+                  ", dram ", energyText(e.dramPj * 1e-12), ", link ",
+                  energyText(e.linkPj * 1e-12), ", static ", energyText(e.staticJ), ")\n");
+  absl::StrAppend(&t, "  actions   MACs ", macs.empty() ? "0" : absl::StrJoin(macs, ", "),
+                  "; vector ops ", r.vectorOps, "\n");
+  absl::StrAppend(&t, "roofline    ", r.bound, "-bound: compute ", r.computeCycles,
+                  " cycles, memory ", r.memoryCycles, " cycles of ", r.totalCycles, " (",
+                  kRooflineRule, ")\n");
+  if (r.violationCount == 0) {
+    absl::StrAppend(&t, "schedule    verified: no unit double-booked, no operand read before "
+                        "written, no bytes overwritten while live\n");
+  } else {
+    absl::StrAppend(&t, "schedule    ", r.violationCount, " violations",
+                    r.violationCount > r.violations.size()
+                        ? absl::StrCat(" (first ", r.violations.size(), " listed)")
+                        : "",
+                    ":\n");
+    for (const Violation &v : r.violations)
+      absl::StrAppend(&t, "  ", violationKind(v.kind), ": ", v.message, "\n");
+  }
+  absl::StrAppend(&t, "top operations by time (summed unit cycles per ONNX node):\n");
+  uint64_t busy = 0;
+  for (const UnitStats &u : r.units)
+    busy += u.busyCycles;
+  for (const NodeTime &n : r.topNodes)
+    absl::StrAppend(
+        &t, absl::StrFormat("  %12u cycles %6.2f%%  %5u instr  %s (%s)\n", n.cycles,
+                            busy ? 100.0 * double(n.cycles) / double(busy) : 0.0, n.instructions,
+                            n.name.empty() ? "<compiler-made>" : n.name, n.opType));
+  return t;
+}
+
+std::string jsonReport(const format::BinFile &file, const Result &r) {
+  std::string j = "{";
+  absl::StrAppend(&j, "\"file\": ", json(file.path()), ", \"target\": ", json(r.targetName),
+                  ", \"timed\": ", r.timed ? "true" : "false", ", \"instructions\": ",
+                  r.instructions);
+  if (!r.timed) {
+    absl::StrAppend(&j, ", \"note\": ",
+                    json("the target has no machine model (OPERATOR granularity): no timing"));
+  } else {
+    absl::StrAppend(&j, ", \"clock_mhz\": ", num(r.clockMhz), ", \"cycles\": ", r.totalCycles,
+                    ", \"schedule_cycles\": ", r.scheduleCycles,
+                    ", \"latency_s\": ", num(r.latencySeconds));
+    if (r.seq > 0)
+      absl::StrAppend(&j, ", \"prefill\": {\"seq\": ", r.seq,
+                      ", \"tokens_per_s\": ", num(r.tokensPerSecond),
+                      ", \"time_to_first_token_s\": ", num(r.latencySeconds),
+                      ", \"decode_note\": ", json(kDecodeNote), "}");
+    absl::StrAppend(&j, ", \"stalls\": {\"unit_busy\": ", r.stalls[1],
+                    ", \"unit_busy_cycles\": ", r.stallCycles[1], ", \"dependence\": ", r.stalls[2],
+                    ", \"dependence_cycles\": ", r.stallCycles[2],
+                    ", \"dram_contention\": ", r.contentionCount,
+                    ", \"dram_contention_cycles\": ", r.contentionCycles, "}");
+    absl::StrAppend(&j, ", \"units\": [");
+    for (size_t k = 0; k < r.units.size(); ++k) {
+      const UnitStats &u = r.units[k];
+      double pct = r.totalCycles
+                       ? 100.0 * double(u.busyCycles) / (double(u.count) * r.totalCycles)
+                       : 0;
+      absl::StrAppend(&j, k ? ", " : "", "{\"name\": ", json(u.name), ", \"count\": ", u.count,
+                      ", \"instructions\": ", u.instructions, ", \"busy_cycles\": ", u.busyCycles,
+                      ", \"busy_percent\": ", num(pct), "}");
+    }
+    absl::StrAppend(&j, "]");
+    std::vector<std::string> tl;
+    for (uint64_t b : sramBuckets(r, 10))
+      tl.push_back(absl::StrCat(b));
+    absl::StrAppend(&j, ", \"sram\": {\"peak_bytes\": ", r.sramPeak,
+                    ", \"peak_cycle\": ", r.sramPeakCycle, ", \"capacity_bytes\": ", r.sramCapacity,
+                    ", \"planned_bytes\": ", r.sramPlanned, ", \"timeline_peak_bytes\": [",
+                    absl::StrJoin(tl, ", "), "]}");
+    absl::StrAppend(&j, ", \"traffic\": {\"dram_bytes\": ", r.dramBytes,
+                    ", \"sram_bytes\": ", r.sramBytes, ", \"link_bytes\": ", r.linkBytes, "}");
+    std::vector<std::string> macs;
+    for (const auto &[dtype, count] : r.macsByDtype)
+      macs.push_back(absl::StrCat(json(dtype), ": ", count));
+    const Energy &e = r.energy;
+    absl::StrAppend(&j, ", \"actions\": {\"macs\": {", absl::StrJoin(macs, ", "),
+                    "}, \"vector_ops\": ", r.vectorOps, "}");
+    absl::StrAppend(&j, ", \"energy\": {\"total_j\": ", num(e.totalJ),
+                    ", \"average_w\": ", num(e.averageWatts), ", \"mac_j\": ", num(e.macPj * 1e-12),
+                    ", \"vector_j\": ", num(e.vectorPj * 1e-12), ", \"sram_j\": ",
+                    num(e.sramPj * 1e-12), ", \"dram_j\": ", num(e.dramPj * 1e-12),
+                    ", \"link_j\": ", num(e.linkPj * 1e-12), ", \"static_j\": ", num(e.staticJ),
+                    "}");
+    absl::StrAppend(&j, ", \"roofline\": {\"class\": ", json(r.bound),
+                    ", \"compute_cycles\": ", r.computeCycles,
+                    ", \"memory_cycles\": ", r.memoryCycles, ", \"rule\": ", json(kRooflineRule),
+                    "}");
+    absl::StrAppend(&j, ", \"violation_count\": ", r.violationCount, ", \"violations\": [");
+    for (size_t k = 0; k < r.violations.size(); ++k) {
+      const Violation &v = r.violations[k];
+      absl::StrAppend(&j, k ? ", " : "", "{\"kind\": ", json(violationKind(v.kind)),
+                      ", \"instruction\": ", v.index, ", \"other\": ", v.other,
+                      ", \"cycle\": ", v.cycle, ", \"message\": ", json(v.message), "}");
+    }
+    absl::StrAppend(&j, "], \"top_nodes\": [");
+    for (size_t k = 0; k < r.topNodes.size(); ++k) {
+      const NodeTime &n = r.topNodes[k];
+      absl::StrAppend(&j, k ? ", " : "", "{\"node\": ", json(n.name), ", \"op_type\": ",
+                      json(n.opType), ", \"instructions\": ", n.instructions,
+                      ", \"cycles\": ", n.cycles, "}");
+    }
+    absl::StrAppend(&j, "]");
+  }
+  absl::StrAppend(&j, ", \"functional\": ", r.functional ? "true" : "false", "}\n");
+  return j;
+}
+
+std::string traceJson(const format::BinFile &file, const Result &r) {
+  std::string j = "{\"displayTimeUnit\": \"ns\", \"otherData\": {\"file\": ";
+  absl::StrAppend(&j, json(file.path()), ", \"target\": ", json(r.targetName),
+                  ", \"clock_mhz\": ", num(r.clockMhz), "}, \"traceEvents\": [\n");
+  absl::StrAppend(&j, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": 0, "
+                      "\"args\": {\"name\": ",
+                  json(absl::StrCat("chip 0 (", r.targetName, ")")), "}}");
+  if (!r.timed || r.clockMhz <= 0) {
+    absl::StrAppend(&j, "\n]}\n");
+    return j;
+  }
+  const double usPerCycle = 1.0 / r.clockMhz;
+  auto ts = [&](uint64_t c) { return absl::StrFormat("%.4f", double(c) * usPerCycle); };
+  // One track per unit instance: tid = 1 + position in (unit, instance) order.
+  std::vector<uint32_t> firstTid(8, 0);
+  uint32_t tid = 1;
+  for (const UnitStats &u : r.units) {
+    format::UnitKind kind = format::UNIT_UNSPECIFIED;
+    format::UnitKind_Parse(u.name, &kind);
+    firstTid[kind] = tid;
+    for (uint32_t k = 0; k < u.count; ++k, ++tid) {
+      absl::StrAppend(&j, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": ",
+                      tid, ", \"args\": {\"name\": ", json(absl::StrCat(u.name, " ", k)), "}}");
+      absl::StrAppend(&j, ",\n{\"name\": \"thread_sort_index\", \"ph\": \"M\", \"pid\": 0, "
+                          "\"tid\": ",
+                      tid, ", \"args\": {\"sort_index\": ", tid, "}}");
+    }
+  }
+  const auto &insts = file.instructions();
+  const char *stallNames[] = {"none", "unit busy", "dependence"};
+  for (size_t i = 0; i < r.timings.size(); ++i) {
+    const InstructionTiming &t = r.timings[i];
+    const format::InstructionView &inst = insts[i];
+    std::string node, opType;
+    uint32_t loc = inst.header->location;
+    if (loc < uint32_t(file.locations().locations_size())) {
+      node = file.locations().locations(int(loc)).node_name();
+      opType = file.locations().locations(int(loc)).op_type();
+    }
+    absl::StrAppend(&j, ",\n{\"name\": ", json(format::opcodeInfo(inst.opcode()).mnemonic),
+                    ", \"cat\": ", json(format::UnitKind_Name(static_cast<format::UnitKind>(t.unitKind))),
+                    ", \"ph\": \"X\", \"pid\": 0, \"tid\": ", firstTid[t.unitKind] + t.instance,
+                    ", \"ts\": ", ts(t.issue), ", \"dur\": ", ts(t.finish - t.issue),
+                    ", \"args\": {\"instruction\": ", i, ", \"node\": ", json(node),
+                    ", \"op_type\": ", json(opType), ", \"static_cycle\": ", t.staticCycle,
+                    ", \"issue_cycle\": ", t.issue, ", \"stall\": ",
+                    json(stallNames[int(t.stall)]), ", \"dram_contention_cycles\": ",
+                    t.contention, "}}");
+  }
+  // Counters: SRAM occupancy (at most ~4000 samples: the max in each slot)
+  // and DRAM bandwidth (bytes spread evenly over each instruction's time).
+  const int kSlots = 2000;
+  const double slot = std::max(1.0, double(r.totalCycles) / kSlots);
+  {
+    int lastSlot = -1;
+    uint64_t slotMax = 0, lastEmitted = UINT64_MAX;
+    uint64_t slotCycle = 0;
+    auto emit = [&](uint64_t cycle, uint64_t bytes) {
+      if (bytes == lastEmitted)
+        return;
+      lastEmitted = bytes;
+      absl::StrAppend(&j, ",\n{\"name\": \"SRAM occupancy\", \"ph\": \"C\", \"pid\": 0, \"ts\": ",
+                      ts(cycle), ", \"args\": {\"bytes\": ", bytes, "}}");
+    };
+    for (const auto &[cycle, bytes] : r.sramTimeline) {
+      int s = int(double(cycle) / slot);
+      if (s != lastSlot) {
+        if (lastSlot >= 0)
+          emit(slotCycle, slotMax);
+        lastSlot = s;
+        slotMax = bytes;
+        slotCycle = cycle;
+      } else {
+        slotMax = std::max(slotMax, bytes);
+      }
+    }
+    if (lastSlot >= 0)
+      emit(slotCycle, slotMax);
+  }
+  std::vector<double> dram(kSlots + 1, 0.0);
+  for (const InstructionTiming &t : r.timings) {
+    if (!t.dramBytes || t.finish <= t.issue)
+      continue;
+    double perCycle = double(t.dramBytes) / double(t.finish - t.issue);
+    double a = double(t.issue), b = double(t.finish);
+    for (int s = int(a / slot); s <= kSlots && s * slot < b; ++s) {
+      double lo = std::max(a, s * slot), hi = std::min(b, (s + 1) * slot);
+      if (hi > lo)
+        dram[s] += perCycle * (hi - lo);
+    }
+  }
+  bool any = false;
+  for (int s = 0; s <= kSlots; ++s) {
+    if (dram[s] == 0 && !any)
+      continue;
+    any = true;
+    // GB/s = bytes per cycle x cycles per second / 1e9.
+    double gbps = dram[s] / slot * r.clockMhz * 1e6 / 1e9;
+    absl::StrAppend(&j, ",\n{\"name\": \"DRAM bandwidth\", \"ph\": \"C\", \"pid\": 0, \"ts\": ",
+                    ts(uint64_t(s * slot)), ", \"args\": {\"GB/s\": ", num(gbps), "}}");
+  }
+  absl::StrAppend(&j, "\n]}\n");
+  return j;
+}
+
+}  // namespace lmc::sim
