@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # The main job on the bundled default model: build lmc, generate a small
 # GPT-2-style ONNX model, compile it, inspect the .bin, run it on the CPU and
-# compare the logits with an independent numpy forward pass.
+# compare the logits with an independent numpy forward pass; then compile it
+# for the LPU-like accelerator and simulate it there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/build.sh >/dev/null
+mkdir -p "${BUILD_DIR:-build}"
+log=${BUILD_DIR:-build}/demo-build.log
+echo "== build (log: $log)"
+if ! ./scripts/build.sh >"$log" 2>&1; then
+  tail -n 30 "$log"
+  echo "demo: the build failed; the full log is $log" >&2
+  exit 1
+fi
 lmc=${BUILD_DIR:-build}/bin/lmc
 py=/usr/bin/python3
 work=${BUILD_DIR:-build}/demo
@@ -36,4 +44,14 @@ scale = max(1.0, float(np.abs(ref).max()))
 print(f"max |lmc - numpy| = {err:.3g} (logit scale {scale:.3g}); "
       f"top-1 tokens agree at {int((got.argmax(-1) == ref.argmax(-1)).sum())}/{ref.shape[1]} positions")
 sys.exit(0 if err <= 1e-4 * scale else 1)
+PY
+
+echo; echo "== lmc compile --target lpu, then lmc simulate (a Groq LPU-like chip, simulator/targets/lpu.textproto)"
+$lmc compile "$work/gpt2.onnx" -o "$work/gpt2.lpu.bin" --target lpu
+$lmc simulate "$work/gpt2.lpu.bin" --input tokens="$work/tokens.npy" --output-dir "$work/out.lpu" | head -n 12
+$py - "$work/out/logits.npy" "$work/out.lpu/logits.npy" <<'PY'
+import sys
+import numpy as np
+cpu, sim = np.load(sys.argv[1]), np.load(sys.argv[2])
+print(f"simulated lpu logits vs CPU run: max difference {float(np.abs(cpu - sim).max()):.3g}")
 PY
