@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "runtime/format/PackedMatMul.h"
 #include "runtime/kernels/Kernels.h"
 #include "runtime/src/ThreadPool.h"
 
@@ -87,6 +88,31 @@ void matmulArgs(benchmark::internal::Benchmark *b) {
   b->UseRealTime();
 }
 BENCHMARK(BM_MatMul)->Apply(matmulArgs);
+
+// matmul_packed on the same shapes: B packed once, outside the timing, as
+// the compiler does; the fast modes only (the reference unpacks per element).
+void BM_MatMulPacked(benchmark::State &state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  Mode mode(state.range(4));
+  std::vector<float> a = randomFloats(size_t(M * K), 1), b = randomFloats(size_t(K * N), 2);
+  std::vector<float> o(size_t(M * N)), packed(size_t(lmc::format::packedElements(K, N)));
+  lmc::format::packMatMulB(b.data(), N, 1, K, N, packed.data());
+  run(state, Opcode::MatMulPacked,
+      {ref(o, {M, N}), ref(a, {M, K}), ref(packed, {int64_t(packed.size())})}, mode.options);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * double(M * K * N) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+}
+
+void packedArgs(benchmark::internal::Benchmark *b) {
+  for (int64_t M : {1, 128})
+    for (int64_t N : {768, 2304, 3072, 50257})
+      for (int64_t mode : {1, 2})
+        b->Args({M, 768, N, 0, mode});
+  b->ArgNames({"M", "K", "N", "transB", "mode"});
+  b->Unit(benchmark::kMillisecond);
+  b->UseRealTime();
+}
+BENCHMARK(BM_MatMulPacked)->Apply(packedArgs);
 
 // Attention scores' softmax: [heads, seq, seq] = [12, 128, 128] on the last axis.
 void BM_Softmax(benchmark::State &state) {

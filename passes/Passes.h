@@ -18,7 +18,7 @@ namespace lmc {
 
 // The pipeline from lmc_graph to a planned lmc_isa module: canonicalize
 // (folding), lower to isa, then for `tiled` (TILE) targets tile and schedule,
-// then plan buffers. The target is the module's `lmc.target` attribute.
+// for OPERATOR targets pack constant matmul weights, then plan buffers. The target is the module's `lmc.target` attribute.
 void buildPipeline(mlir::OpPassManager &pm, bool tiled, bool reportMemory);
 
 }  // namespace lmc

@@ -27,6 +27,39 @@ def LowerGraphToIsa : Pass<"lmc-lower-graph-to-isa", "mlir::ModuleOp"> {
   let dependentDialects = ["::lmc::isa::IsaDialect"];
 }
 
+def PackWeights : Pass<"lmc-pack-weights", "mlir::ModuleOp"> {
+  let summary = "store constant matmul weights pre-packed for the cpu GEMM (OPERATOR targets)";
+  let description = [{
+    For an OPERATOR-granularity target (the host `cpu`), rewrites every
+    `matmul` whose B operand is an f32 constant read as one K x N matrix
+    (batch axes broadcast; any strides, so a transposed view qualifies)
+    into `matmul_packed`, whose B is a new constant holding that matrix in
+    the layout the runtime's SGEMM micro-kernel reads (FORMAT.md "Packed
+    B": panels of 16 columns, K in blocks of 256, zero padding), packed at
+    compile time by `format::packMatMulB`, the function the runtime's
+    layout is defined by. The runtime then reads the weights in place from
+    the mmap'ed constants, packing nothing. A constant packed for several
+    matmuls is packed once; the original constant is removed when nothing
+    else reads it. `lmc_isa.weight` buffers (`--no-weights`) are replaced
+    by absent weights of the packed size. TILE targets are left unchanged.
+
+    ```mlir
+    // before
+    %w = lmc_isa.const {value = dense<...> : tensor<3x20xf32>}
+    lmc_isa.inst "matmul"(%o, %x, %w) regions [#lmc_isa.region<f32, [2, 20], [20, 1], 0>,
+        #lmc_isa.region<f32, [2, 3], [3, 1], 0>, #lmc_isa.region<f32, [3, 20], [20, 1], 0>] imms []
+    // after: 3 x ceil(20 / 16) * 16 = 96 elements
+    %p = lmc_isa.const {value = dense<...> : tensor<96xf32>}
+    lmc_isa.inst "matmul_packed"(%o, %x, %p) regions [..., ...,
+        #lmc_isa.region<f32, [96], [1], 0>] imms []
+    ```
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"\"",
+           "target name (cpu, lpu, ara2) or .textproto path; default: the module's">
+  ];
+}
+
 def TileForTarget : Pass<"lmc-tile", "mlir::ModuleOp"> {
   let summary = "split instructions into tiles that fit a TILE target's units";
   let description = [{

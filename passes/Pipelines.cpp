@@ -12,6 +12,8 @@ void buildPipeline(mlir::OpPassManager &pm, bool tiled, bool reportMemory) {
   if (tiled) {
     pm.addPass(createTileForTarget());
     pm.addPass(createScheduleInstructions());
+  } else {
+    pm.addPass(createPackWeights());
   }
   PlanBuffersOptions options;
   options.report = reportMemory;

@@ -122,7 +122,8 @@ FailureOr<DenseElementsAttr> Importer::tensorAttr(const onnx::TensorProto &t) {
   for (int64_t d : shape) {
     if (d < 0)
       return fail("negative dimension");
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n) || n > (int64_t(1) << 40))
+      return fail("has more elements than lmc can hold (over 2^40)");
   }
   auto type = tensor(shape, elem);
   size_t width = elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8;
@@ -285,7 +286,20 @@ FailureOr<Value> Importer::input(unsigned i) {
   return value(node->input(i));
 }
 
+// Tensors beyond 2^40 elements are not something lmc can lay out (and their
+// byte sizes would overflow on the way).
+static bool tooManyElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n) || n > (int64_t(1) << 40))
+      return true;
+  return false;
+}
+
 LogicalResult Importer::setOutput(unsigned i, Value v) {
+  if (tooManyElements(typeOf(v).getShape()))
+    return error() << "output " << i << " would have shape " << shapeText(typeOf(v).getShape())
+                   << ", more elements than lmc can hold (2^40)";
   if (static_cast<int>(i) < node->output_size() && !node->output(i).empty())
     values[node->output(i)] = v;
   return success();
@@ -329,6 +343,11 @@ OwningOpRef<ModuleOp> Importer::run() {
     SmallVector<int64_t> shape;
     for (const auto &d : tt.shape().dim())
       shape.push_back(d.dim_value());
+    if (tooManyElements(shape)) {
+      emitError(loc) << path << ": input '" << in.name() << "' has shape " << shapeText(shape)
+                     << ", more elements than lmc can hold (2^40)";
+      return nullptr;
+    }
     inputTypes.push_back(tensor(shape, elem));
     inputNames.push_back(in.name());
   }
@@ -790,6 +809,8 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     if (failed(data) || failed(idx))
       return failure();
     auto dt = typeOf(*data);
+    if (dt.getRank() == 0)
+      return error() << "data must have rank >= 1";
     FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 0), dt.getRank());
     if (failed(axis))
       return failure();
@@ -828,8 +849,8 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
         inferred = i;
       } else if (d < 0) {
         return error() << "shape has a negative dimension " << d;
-      } else {
-        known *= d;
+      } else if (__builtin_mul_overflow(known, d, &known)) {
+        return error() << "shape " << shapeText(*target) << " has too many elements";
       }
       shape.push_back(d);
     }
@@ -841,7 +862,8 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     }
     int64_t count = 1;
     for (int64_t d : shape)
-      count *= d;
+      if (__builtin_mul_overflow(count, d, &count))
+        return error() << "shape " << shapeText(shape) << " has too many elements";
     if (count != type.getNumElements())
       return error() << "cannot reshape " << shapeText(type.getShape()) << " ("
                      << type.getNumElements() << " elements) to " << shapeText(shape);

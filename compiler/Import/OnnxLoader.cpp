@@ -242,15 +242,16 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes
       return absl::UnimplementedError(absl::StrCat(
           path, ": opset ", opset, " is newer than lmc supports (", kMinOpset, "-", kMaxOpset,
           "); export with opset ", kMaxOpset));
+    if (opset < 1)
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the model imports no default-domain (ai.onnx) opset; re-export it with opset ",
+          kMaxOpset));
     if (opset < kMinOpset) {
       model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
       onnx::checker::check_model(options.noWeights ? withoutExternalData(model) : model);
     }
     if (absl::Status s = bindInputShapes(path, model, options); !s.ok())
       return s;
-    onnx::ShapeInferenceOptions inference(/*check_type=*/false, /*strict_mode=*/0,
-                                          /*data_prop=*/true);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), inference);
   } catch (const onnx::checker::ValidationError &e) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the ONNX checker rejects the model: ", e.what()));
@@ -262,6 +263,51 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes
         absl::StrCat(path, ": the onnx library rejects the model: ", e.what()));
   }
   return model;
+}
+
+onnx::ModelProto modelForInference(onnx::ModelProto &model) {
+  constexpr size_t kSmall = 64 * 1024;  // shape-like tensors are far smaller
+  auto *graph = model.mutable_graph();
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> initializers;
+  initializers.Swap(graph->mutable_initializer());
+  onnx::ModelProto copy = model;  // everything but the initializers
+  initializers.Swap(graph->mutable_initializer());
+  std::set<std::string> inputs;
+  for (const auto &in : copy.graph().input())
+    inputs.insert(in.name());
+  for (const auto &t : graph->initializer()) {
+    bool small = t.data_location() != onnx::TensorProto::EXTERNAL &&
+                 static_cast<size_t>(t.ByteSizeLong()) <= kSmall;
+    if (small) {
+      *copy.mutable_graph()->add_initializer() = t;
+      continue;
+    }
+    if (inputs.count(t.name()))
+      continue;
+    auto *input = copy.mutable_graph()->add_input();
+    input->set_name(t.name());
+    auto *type = input->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(t.data_type());
+    for (int64_t d : t.dims())
+      type->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  return copy;
+}
+
+absl::Status inferShapes(const std::string &path, onnx::ModelProto &copy) {
+  // Data propagation is off: the importer folds shape subgraphs itself.
+  try {
+    onnx::ShapeInferenceOptions inference(/*check_type=*/false, /*strict_mode=*/0,
+                                          /*data_prop=*/false);
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), inference);
+  } catch (const onnx::InferenceError &e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ONNX shape inference fails: ", e.what()));
+  } catch (const std::exception &e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the onnx library rejects the model: ", e.what()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace lmc::import

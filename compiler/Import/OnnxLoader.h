@@ -28,8 +28,8 @@ struct LoadOptions {
 // Parses "name=1x128" into a binding; error text names what is wrong.
 absl::Status parseInputShape(const std::string &text, LoadOptions &options);
 
-// Returns a checked, opset >= 13, shape-inferred model whose graph inputs
-// all have static shapes. Errors name the file and say what to do.
+// Returns a checked, opset >= 13 model whose graph inputs all have static
+// shapes. Errors name the file and say what to do.
 absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
                                                const LoadOptions &options);
 
@@ -38,6 +38,17 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
 absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes,
                                                         const std::string &path,
                                                         const LoadOptions &options);
+
+// What shape inference needs of a model, taken before the importer moves
+// the weights out: the graph and the small initializers (shape-like
+// tensors); large ones become graph inputs of the same type.
+onnx::ModelProto modelForInference(onnx::ModelProto &model);
+
+// Runs the onnx library's shape inference on modelForInference()'s result,
+// as a check of the model. Called after lmc's importer accepted the model:
+// onnx 1.12's inference functions crash on some attribute values that the
+// importer rejects with a clear error (e.g. LayerNormalization axis -642).
+absl::Status inferShapes(const std::string &path, onnx::ModelProto &inferenceModel);
 
 // The default-domain opset the model imports (0 if none).
 int64_t defaultOpset(const onnx::ModelProto &model);

@@ -89,6 +89,37 @@ std::pair<std::string, std::string> nodeOf(Location loc) {
   return {"", ""};
 }
 
+// Protobuf string fields must hold UTF-8, and ONNX names need not: invalid
+// bytes become '?', so that the .bin stays readable.
+std::string utf8(const std::string &text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    // Reject overlong forms, surrogates and code points past U+10FFFF.
+    if (ok && len > 1) {
+      uint32_t cp = c & (0x7F >> len);
+      for (size_t k = 1; k < len; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+      static const uint32_t minimum[5] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= minimum[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok) {
+      out.append(text, i, len);
+      i += len;
+    } else {
+      out.push_back('?');
+      ++i;
+    }
+  }
+  return out;
+}
+
 struct BufferInfo {
   fmt::Space space;
   uint64_t base;    // byte offset of the buffer in its space
@@ -109,15 +140,15 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
   meta.set_compiler_version(options.compilerVersion);
   if (auto s = module->getAttrOfType<StringAttr>("lmc.source")) {
     std::string source = s.str();
-    meta.set_source(source.substr(source.rfind('/') + 1));
+    meta.set_source(utf8(source.substr(source.rfind('/') + 1)));
   }
   if (auto s = module->getAttrOfType<StringAttr>("lmc.graph_name"))
-    meta.set_graph_name(s.str());
+    meta.set_graph_name(utf8(s.str()));
   if (auto s = module->getAttrOfType<StringAttr>("lmc.producer"))
-    meta.set_producer(s.str());
+    meta.set_producer(utf8(s.str()));
   *meta.mutable_target() = options.target;
   for (const std::string &o : options.options)
-    meta.add_options(o);
+    meta.add_options(utf8(o));
   auto spaceBytes = [&](StringRef name) -> uint64_t {
     auto a = module->getAttrOfType<IntegerAttr>(("lmc." + name + "_bytes").str());
     return a ? a.getInt() : 0;
@@ -138,7 +169,7 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
     auto dtype = dtypeOf(type.getElementType());
     if (!dtype)
       return io.emitOpError("element type ") << type.getElementType() << " has no .bin dtype";
-    info->set_name(io.getName().str());
+    info->set_name(utf8(io.getName().str()));
     info->set_dtype(static_cast<uint32_t>(*dtype));
     for (int64_t d : type.getShape())
       info->add_shape(d);
@@ -243,7 +274,7 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
     if (!node.first.empty()) {
       auto [it, inserted] = locationIndex.try_emplace(node, 0);
       if (inserted)
-        it->second = writer.addLocation(node.first, node.second);
+        it->second = writer.addLocation(utf8(node.first), utf8(node.second));
       location = it->second;
     }
     writer.addInstruction(*opcode, *unit, static_cast<uint64_t>(inst.getCycle()), location,

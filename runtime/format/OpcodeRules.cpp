@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/format/PackedMatMul.h"
 
 namespace lmc::format {
 namespace {
@@ -126,6 +127,36 @@ std::string checkMatMul(const Region *ops) {
   if (o.shape[r - 2] != a.shape[r - 2] || o.shape[r - 1] != b.shape[r - 1])
     return absl::StrCat("o is ", describeRegionType(o), " but a @ b is [..., ", a.shape[r - 2],
                         ", ", b.shape[r - 1], "]");
+  return "";
+}
+
+// matmul_packed: a and o as for matmul; b is the packed K x N matrix as a
+// contiguous f32 vector (FORMAT.md "Packed B"), K from a, N from o.
+std::string checkMatMulPacked(const Region *ops) {
+  for (unsigned i = 0; i < 3; ++i)
+    if (dt(ops[i]) != DType::F32)
+      return badType(ops, i, "f32");
+  const Region &o = ops[0], &a = ops[1], &b = ops[2];
+  if (a.rank < 2)
+    return badType(ops, 1, "rank >= 2");
+  if (a.rank != o.rank)
+    return mismatch(ops, 0, 1, "ranks differ");
+  unsigned r = a.rank;
+  for (unsigned k = 0; k + 2 < r; ++k)
+    if (a.shape[k] != o.shape[k])
+      return mismatch(ops, 0, 1, "batch dims differ");
+  if (o.shape[r - 2] != a.shape[r - 2])
+    return mismatch(ops, 0, 1, "M differs");
+  if (b.rank != 1 || (b.shape[0] > 1 && b.strides[0] != 1))
+    return absl::StrCat("b is ", describeRegionType(b), " with stride ", b.strides[0],
+                        "; expected the packed matrix as a contiguous vector (rank 1, stride 1)");
+  const int64_t K = a.shape[r - 1], N = o.shape[r - 1];
+  const int64_t expected = packedElements(K, N);
+  if (expected < 0)
+    return absl::StrCat("the packed size of K = ", K, ", N = ", N, " overflows");
+  if (b.shape[0] != expected)
+    return absl::StrCat("b has ", b.shape[0], " elements but a packed K x N = ", K, " x ", N,
+                        " matrix has K * ceil(N / ", kPackedNr, ") * ", kPackedNr, " = ", expected);
   return "";
 }
 
@@ -262,6 +293,8 @@ std::string checkOperands(Opcode opcode, const Region *ops, unsigned n, const in
     return imms[1] == 0 || imms[1] == 1 ? "" : absl::StrCat("upper is ", imms[1], "; expected 0 or 1");
   case Opcode::MatMul:
     return checkMatMul(ops);
+  case Opcode::MatMulPacked:
+    return checkMatMulPacked(ops);
   case Opcode::Where:
     if (dt(ops[1]) != DType::Bool)
       return badType(ops, 1, "bool");

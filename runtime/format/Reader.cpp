@@ -116,9 +116,10 @@ absl::Status BinFile::verify() {
   if (h.headerSize != sizeof(FileHeader))
     return invalid("F1", absl::StrCat("header size is ", h.headerSize, ", expected ",
                                       sizeof(FileHeader)));
-  if (h.formatVersion != kFormatVersion)
+  if (h.formatVersion < kMinFormatVersion || h.formatVersion > kFormatVersion)
     return invalid("F1", absl::StrCat("format version ", h.formatVersion,
-                                      ", this reader reads version ", kFormatVersion));
+                                      ", this reader reads versions ", kMinFormatVersion, " to ",
+                                      kFormatVersion));
   if (std::memchr(h.compilerVersion, 0, sizeof(h.compilerVersion)) == nullptr)
     return invalid("F1", "compiler version at byte 48 is not NUL-terminated");
 
@@ -319,6 +320,10 @@ absl::Status BinFile::verify() {
     const OpcodeInfo &info = opcodeInfo(v.opcode());
     std::string inst =
         absl::StrCat("instruction ", index, " '", info.mnemonic, "' at byte ", v.fileOffset);
+    if (opcodeFormatVersion(v.opcode()) > header().formatVersion)
+      return invalid("F11", absl::StrCat(inst, " needs format version ",
+                                         opcodeFormatVersion(v.opcode()), " but the file has version ",
+                                         header().formatVersion));
     int inputs = int(ih.numOperands) - info.numOutputs;
     if (inputs < info.minInputs || inputs > info.maxInputs) {
       std::string range = info.minInputs == info.maxInputs

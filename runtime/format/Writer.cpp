@@ -79,6 +79,9 @@ void Writer::addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t l
   for (int64_t imm : imms)
     appendPod(instructions_, imm);
   ++instructionCount_;
+  // The lowest version with every opcode used, so that files which need
+  // nothing new stay readable by older runtimes (F1, F11).
+  formatVersion_ = std::max(formatVersion_, opcodeFormatVersion(opcode));
 }
 
 template <typename Sink>
@@ -112,7 +115,7 @@ uint64_t Writer::stream(const std::string &compilerVersion, Sink &&sink) {
   FileHeader header;
   std::memset(&header, 0, sizeof(header));
   std::memcpy(header.magic, kMagic, sizeof(kMagic));
-  header.formatVersion = kFormatVersion;
+  header.formatVersion = formatVersion_;
   header.headerSize = sizeof(FileHeader);
   header.fileSize = fileSize;
   header.sectionCount = kNumSectionKinds;
@@ -124,6 +127,8 @@ uint64_t Writer::stream(const std::string &compilerVersion, Sink &&sink) {
   uint64_t written = 0;
   static const uint8_t zeros[kFileAlign] = {0};
   auto put = [&](const void *data, size_t size) {
+    if (!size)
+      return;  // an empty part may have no storage at all
     sum.update(static_cast<const uint8_t *>(data), size);
     sink(static_cast<const uint8_t *>(data), size);
     written += size;

@@ -35,6 +35,8 @@ public:
                       const std::vector<Region> &operands, const std::vector<int64_t> &imms);
 
   size_t instructionCount() const { return instructionCount_; }
+  // The version the header will carry: the newest any added opcode needs.
+  uint32_t formatVersion() const { return formatVersion_; }
   // Bytes of constants added so far (where the next one would start, before
   // alignment).
   uint64_t constantsSize() const { return constantsSize_; }
@@ -63,6 +65,7 @@ private:
   template <typename Sink> uint64_t stream(const std::string &compilerVersion, Sink &&sink);
   std::vector<uint8_t> instructions_;
   size_t instructionCount_ = 0;
+  uint32_t formatVersion_ = kMinFormatVersion;
 };
 
 // Helpers to build a contiguous region of `shape` at `offset` in `space`.

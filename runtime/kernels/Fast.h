@@ -11,7 +11,8 @@
 namespace lmc::kernels {
 
 // The register tile of the SGEMM micro-kernel; packing (FastMatMul.cpp)
-// lays panels out for it, so every SIMD level uses the same tile.
+// lays panels out for it, so every SIMD level uses the same tile. B's
+// panels are those of matmul_packed's layout (format::kPackedNr wide).
 inline constexpr int kGemmMr = 6;
 inline constexpr int kGemmNr = 16;
 
@@ -28,6 +29,11 @@ struct SimdOps {
   // (accumulate: add to c, else overwrite).
   void (*gemmMicro)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
                     bool accumulate);
+  // y[p*NR + j] (+)= sum_k x[k] * bp[p*kc*NR + k*NR + j] for p < panels,
+  // j < NR: a row times `panels` packed panels of kc rows (matmul_packed);
+  // accumulating continues each column's sum from y, like gemvRows' chain.
+  void (*gemvPanels)(int64_t kc, int64_t panels, const float *x, const float *bp, float *y,
+                     bool accumulate);
   // y[j] = sum_k x[k] * b[k*ldb + j] for j < n (B rows contiguous).
   void (*gemvRows)(int64_t k, int64_t n, const float *x, const float *b, int64_t ldb, float *y);
   // y[j] = sum_k x[k] * b[j*ldb + k] for j < n (B columns contiguous).
@@ -59,6 +65,10 @@ void parallelFor(const ExecOptions &options, int64_t count, int64_t grain,
 // layouts it supports), false to let the reference kernel run.
 bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
                 const ExecOptions &options);
+// matmul_packed: b is the packed matrix (FORMAT.md "Packed B"), read in
+// place: no packing of B at run time.
+bool fastMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b,
+                      const ExecOptions &options);
 bool fastUnary(format::Opcode op, const TensorRef &o, const TensorRef &a,
                const ExecOptions &options);
 bool fastBinary(format::Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b,

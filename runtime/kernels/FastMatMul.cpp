@@ -7,14 +7,22 @@
 #include <cstring>
 #include <vector>
 
+#include "runtime/format/PackedMatMul.h"
 #include "runtime/kernels/Fast.h"
 
 namespace lmc::kernels {
 namespace {
 
 constexpr int64_t kMr = kGemmMr, kNr = kGemmNr;
-// A's MC x KC block stays in L2, B's KC x NR micro-panel in L1.
-constexpr int64_t kMc = 120, kKc = 256, kNc = 2048;
+// A's MC x KC block stays in L2, B's KC x NR micro-panel in L1. Each MC
+// block re-reads B's KC x NC block; with B pre-packed (matmul_packed) that
+// comes from the mapped constants, not from a packing buffer in cache, so
+// MC = 132 keeps a 128-token prefill in one block (132 x 256 floats of A
+// are 135 KB) and reads each weight once.
+constexpr int64_t kMc = 132, kKc = 256, kNc = 2048;
+// matmul_packed's B is these very panels, read where the .bin maps it.
+static_assert(kKc == format::kPackedKc && kNr == format::kPackedNr,
+              "the packed layout must be the GEMM's blocking");
 
 // Element (r, c) of a 2-D operand at p[r * rs + c * cs].
 struct Matrix {
@@ -71,29 +79,45 @@ void packB(const Matrix &b, int64_t kc, int64_t nc, float *dst) {
   }
 }
 
-// C[0:M, 0:N] = A[0:M, 0:K] @ B[0:K, 0:N] on one thread.
+// B already packed (matmul_packed): the whole K x npad matrix at `base`,
+// of which this product uses the columns from `col` (a multiple of NR).
+struct Prepacked {
+  const float *base;
+  int64_t npad, col;
+};
+
+// C[0:M, 0:N] = A[0:M, 0:K] @ B[0:K, 0:N] on one thread; B from `b`,
+// packed here, or from `pre` when it is not null.
 void gemm(const SimdOps &ops, int64_t M, int64_t N, int64_t K, const Matrix &a, const Matrix &b,
-          const Matrix &c) {
+          const Matrix &c, const Prepacked *pre = nullptr) {
   if (K == 0) {
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j)
         c.p[i * c.rs + j * c.cs] = 0;
     return;
   }
-  float *packedB = scratch(tlsPackB, size_t(kKc) * ((std::min(N, kNc) + kNr - 1) / kNr) * kNr);
+  float *packedB =
+      pre ? nullptr : scratch(tlsPackB, size_t(kKc) * ((std::min(N, kNc) + kNr - 1) / kNr) * kNr);
   float *packedA = scratch(tlsPackA, size_t(kKc) * ((std::min(M, kMc) + kMr - 1) / kMr) * kMr);
   for (int64_t jc = 0; jc < N; jc += kNc) {
     const int64_t nc = std::min(kNc, N - jc);
     for (int64_t pc = 0; pc < K; pc += kKc) {
       const int64_t kc = std::min(kKc, K - pc);
       const bool accumulate = pc > 0;
-      packB({b.p + pc * b.rs + jc * b.cs, b.rs, b.cs}, kc, nc, packedB);
+      const float *blockB;
+      if (pre) {
+        // K block pc of the packed matrix, from its panel of column jc.
+        blockB = pre->base + pc * pre->npad + (pre->col + jc) / kNr * kc * kNr;
+      } else {
+        packB({b.p + pc * b.rs + jc * b.cs, b.rs, b.cs}, kc, nc, packedB);
+        blockB = packedB;
+      }
       for (int64_t ic = 0; ic < M; ic += kMc) {
         const int64_t mc = std::min(kMc, M - ic);
         packA({a.p + ic * a.rs + pc * a.cs, a.rs, a.cs}, mc, kc, packedA);
         for (int64_t jr = 0; jr < nc; jr += kNr) {
           const int64_t nr = std::min(kNr, nc - jr);
-          const float *bp = packedB + (jr / kNr) * kc * kNr;
+          const float *bp = blockB + (jr / kNr) * kc * kNr;
           for (int64_t ir = 0; ir < mc; ir += kMr) {
             const int64_t mr = std::min(kMr, mc - ir);
             const float *ap = packedA + (ir / kMr) * kc * kMr;
@@ -135,6 +159,42 @@ void gemv(const SimdOps &ops, int64_t N, int64_t K, const float *x, const Matrix
 }
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// How a GEMM's batches x M x N is cut into work items: N first, then M,
+// into MR/NR-aligned chunks; one item when not splitting.
+struct GemmSplit {
+  int64_t nParts, mParts, nChunk, mChunk;
+};
+
+GemmSplit gemmSplit(bool split, int threads, int64_t batches, int64_t M, int64_t N) {
+  int64_t nParts = 1, mParts = 1;
+  if (split && batches < 2 * threads) {
+    const int64_t want = (2 * threads + batches - 1) / batches;
+    nParts = std::min<int64_t>(want, (N + 63) / 64);
+    mParts = std::min<int64_t>((want + nParts - 1) / nParts, (M + 23) / 24);
+  }
+  GemmSplit s;
+  s.nChunk = roundUp((N + nParts - 1) / nParts, kNr);
+  s.mChunk = roundUp((M + mParts - 1) / mParts, kMr);
+  s.nParts = (N + s.nChunk - 1) / s.nChunk;
+  s.mParts = (M + s.mChunk - 1) / s.mChunk;
+  return s;
+}
+
+// y[0:n] = x[0:K] @ B[:, col:col+n] for one contiguous row x and packed B
+// (col a multiple of NR), K block by K block into whole panels.
+void gemvPacked(const SimdOps &ops, int64_t K, int64_t n, const float *x, const Prepacked &b,
+                float *y, int64_t ys) {
+  const int64_t panels = (n + kNr - 1) / kNr;
+  float *acc = scratch(tlsPackB, size_t(panels * kNr));
+  for (int64_t k0 = 0; k0 < K; k0 += kKc) {
+    const int64_t kc = std::min(kKc, K - k0);
+    ops.gemvPanels(kc, panels, x + k0, b.base + k0 * b.npad + b.col / kNr * kc * kNr, acc,
+                   k0 > 0);
+  }
+  for (int64_t j = 0; j < n; ++j)
+    y[j * ys] = acc[j];
+}
 
 } // namespace
 
@@ -210,16 +270,8 @@ bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
 
   // GEMM: split N (B is usually the larger, weight operand, so each thread
   // packs a disjoint part of it), then M, into NR/MR-aligned blocks.
-  int64_t nParts = 1, mParts = 1;
-  if (split && batches < 2 * threads) {
-    const int64_t want = (2 * threads + batches - 1) / batches;
-    nParts = std::min<int64_t>(want, (N + 63) / 64);
-    mParts = std::min<int64_t>((want + nParts - 1) / nParts, (M + 23) / 24);
-  }
-  const int64_t nChunk = roundUp((N + nParts - 1) / nParts, kNr);
-  const int64_t mChunk = roundUp((M + mParts - 1) / mParts, kMr);
-  nParts = (N + nChunk - 1) / nChunk;
-  mParts = (M + mChunk - 1) / mChunk;
+  const GemmSplit sp = gemmSplit(split, threads, batches, M, N);
+  const int64_t nParts = sp.nParts, mParts = sp.mParts, nChunk = sp.nChunk, mChunk = sp.mChunk;
   const int64_t perBatch = nParts * mParts;
   parallelFor(
       split ? options : ExecOptions{}, batches * perBatch, 1, [&](int64_t begin, int64_t end) {
@@ -234,6 +286,75 @@ bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
           const Matrix cm{po + base[0] + i0 * o.strides[r - 2] + j0 * o.strides[r - 1],
                           o.strides[r - 2], o.strides[r - 1]};
           gemm(ops, m, n, K, am, bm, cm);
+        }
+      });
+  return true;
+}
+
+bool fastMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b,
+                      const ExecOptions &options) {
+  using format::DType;
+  if (o.dtype != DType::F32 || a.dtype != DType::F32 || b.dtype != DType::F32)
+    return false;
+  const SimdOps &ops = simdOps(options);
+  const int r = o.rank;
+  const int64_t M = a.shape[r - 2], K = a.shape[r - 1], N = o.shape[r - 1];
+  int64_t batches = 1;
+  for (int k = 0; k < r - 2; ++k)
+    batches *= o.shape[k];
+  if (M == 0 || N == 0 || batches == 0)
+    return true;
+  // Element offsets of batch `t` in o and a; B is shared by all batches.
+  auto batchBase = [&](int64_t t, int64_t base[2]) {
+    base[0] = base[1] = 0;
+    for (int k = r - 3; k >= 0; --k) {
+      const int64_t i = t % o.shape[k];
+      t /= o.shape[k];
+      base[0] += i * o.strides[k];
+      base[1] += i * a.strides[k];
+    }
+  };
+  float *po = typed<float>(o);
+  float *pa = typed<float>(a);
+  const float *pb = typed<float>(b);
+  const int64_t npad = format::packedColumns(N);
+  const int threads = options.parallel ? options.parallel->numThreads() : 1;
+  const bool split = threads > 1 && M * N * K >= (int64_t(1) << 16);
+  const GemmSplit sp = gemmSplit(split, threads, batches, M, N);
+  const int64_t perBatch = sp.nParts * sp.mParts;
+  parallelFor(
+      split ? options : ExecOptions{}, batches * perBatch, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t item = begin; item < end; ++item) {
+          int64_t base[2];
+          batchBase(item / perBatch, base);
+          const int64_t part = item % perBatch;
+          const int64_t i0 = (part / sp.nParts) * sp.mChunk, j0 = (part % sp.nParts) * sp.nChunk;
+          const int64_t m = std::min(sp.mChunk, M - i0), n = std::min(sp.nChunk, N - j0);
+          const Prepacked pre{pb, npad, j0};
+          const Matrix cm{po + base[0] + i0 * o.strides[r - 2] + j0 * o.strides[r - 1],
+                          o.strides[r - 2], o.strides[r - 1]};
+          if (K == 0) {
+            for (int64_t i = 0; i < m; ++i)
+              for (int64_t j = 0; j < n; ++j)
+                cm.p[i * cm.rs + j * cm.cs] = 0;
+            continue;
+          }
+          if (M == 1) {
+            // One row: a GEMV over the panels (A's row made contiguous).
+            // Only for M == 1, never an edge row, so that no output
+            // element's arithmetic depends on the split.
+            const float *x = pa + base[1] + i0 * a.strides[r - 2];
+            if (a.strides[r - 1] != 1) {
+              float *row = scratch(tlsRow, size_t(K));
+              for (int64_t k = 0; k < K; ++k)
+                row[k] = x[k * a.strides[r - 1]];
+              x = row;
+            }
+            gemvPacked(ops, K, n, x, pre, cm.p, cm.cs);
+            continue;
+          }
+          const Matrix am{pa + base[1] + i0 * a.strides[r - 2], a.strides[r - 2], a.strides[r - 1]};
+          gemm(ops, m, n, K, am, Matrix{nullptr, 0, 0}, cm, &pre);
         }
       });
   return true;

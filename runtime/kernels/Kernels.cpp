@@ -53,6 +53,8 @@ bool runFast(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imm
              const ExecOptions &options) {
   switch (format::opcodeInfo(opcode).family) {
   case format::OpFamily::Matrix:
+    if (opcode == Opcode::MatMulPacked)
+      return fastMatMulPacked(ops[0], ops[1], ops[2], options);
     return fastMatMul(ops[0], ops[1], ops[2], options);
   case format::OpFamily::Unary:
     return fastUnary(opcode, ops[0], ops[1], options);
@@ -86,6 +88,8 @@ absl::Status runKernel(Opcode opcode, const TensorRef *ops, unsigned n, const in
   case format::OpFamily::Move:
     return runMove(opcode, ops, n, imms);
   case format::OpFamily::Matrix:
+    if (opcode == Opcode::MatMulPacked)
+      return runMatMulPacked(ops[0], ops[1], ops[2]);
     return runMatMul(ops[0], ops[1], ops[2]);
   case format::OpFamily::Unary:
     return opcode == Opcode::Cast ? runCast(ops[0], ops[1]) : runUnary(opcode, ops[0], ops[1]);

@@ -1,7 +1,10 @@
 // matmul: o[..., M, N] = a[..., M, K] @ b[..., K, N] in f32, batch dims
-// broadcast by zero strides.
+// broadcast by zero strides; matmul_packed: the same with B read from its
+// packed layout (FORMAT.md "Packed B").
+#include <algorithm>
 #include <vector>
 
+#include "runtime/format/PackedMatMul.h"
 #include "runtime/kernels/Tensor.h"
 
 namespace lmc::kernels {
@@ -47,6 +50,50 @@ absl::Status runMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &
                           for (int64_t j = 0; j < N; ++j)
                             acc[j] += aik * brow[j * sbn];
                         }
+                      }
+                      for (int64_t j = 0; j < N; ++j)
+                        po[i * som + j * son] = acc[j];
+                    }
+                  }
+                });
+  return absl::OkStatus();
+}
+
+absl::Status runMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b) {
+  if (o.dtype != format::DType::F32 || a.dtype != format::DType::F32 ||
+      b.dtype != format::DType::F32)
+    return unsupported("matmul_packed", a.dtype == format::DType::F32 ? b.dtype : a.dtype);
+  using format::kPackedKc;
+  using format::kPackedNr;
+  const int r = o.rank;
+  const int64_t M = a.shape[r - 2], K = a.shape[r - 1], N = o.shape[r - 1];
+  const int64_t npad = format::packedColumns(N);
+  const int64_t sam = a.strides[r - 2], sak = a.strides[r - 1];
+  const int64_t som = o.strides[r - 2], son = o.strides[r - 1];
+  if (M == 0 || N == 0)
+    return absl::OkStatus();
+  TensorRef batch = o;
+  batch.rank = r - 2;
+  std::vector<float> acc(static_cast<size_t>(N));
+  const float *pa0 = typed<float>(a);
+  const float *pb = typed<float>(b);  // the same packed matrix for every batch
+  float *po0 = typed<float>(o);
+  forEachRow<2>(batch.rank, batch.shape, {o.strides, a.strides},
+                [&](const int64_t *, const int64_t *base, int64_t len, const int64_t *inner) {
+                  for (int64_t t = 0; t < len; ++t) {
+                    const float *pa = pa0 + base[1] + t * inner[1];
+                    float *po = po0 + base[0] + t * inner[0];
+                    for (int64_t i = 0; i < M; ++i) {
+                      // As runMatMul: each (i, j) sums over k in increasing
+                      // order; row k of B is unpacked on the fly.
+                      std::fill(acc.begin(), acc.end(), 0.0f);
+                      for (int64_t k = 0; k < K; ++k) {
+                        const float aik = pa[i * sam + k * sak];
+                        const int64_t k0 = k / kPackedKc * kPackedKc;
+                        const int64_t kc = std::min(kPackedKc, K - k0);
+                        const float *row = pb + k0 * npad + (k - k0) * kPackedNr;
+                        for (int64_t j = 0; j < N; ++j)
+                          acc[j] += aik * row[(j / kPackedNr) * kc * kPackedNr + j % kPackedNr];
                       }
                       for (int64_t j = 0; j < N; ++j)
                         po[i * som + j * son] = acc[j];

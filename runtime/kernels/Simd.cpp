@@ -21,6 +21,21 @@ void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, int64_t l
       c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
 
+void gemvPanels(int64_t kc, int64_t panels, const float *x, const float *bp, float *y,
+                bool accumulate) {
+  // The sums continue from y, as one chain over k per column (gemvRows').
+  for (int64_t p = 0; p < panels; ++p, bp += kc * kGemmNr, y += kGemmNr) {
+    float acc[kGemmNr];
+    for (int j = 0; j < kGemmNr; ++j)
+      acc[j] = accumulate ? y[j] : 0.0f;
+    for (int64_t k = 0; k < kc; ++k)
+      for (int j = 0; j < kGemmNr; ++j)
+        acc[j] += x[k] * bp[k * kGemmNr + j];
+    for (int j = 0; j < kGemmNr; ++j)
+      y[j] = acc[j];
+  }
+}
+
 void gemvRows(int64_t K, int64_t n, const float *x, const float *b, int64_t ldb, float *y) {
   std::fill(y, y + n, 0.0f);
   for (int64_t k = 0; k < K; ++k) {
@@ -87,7 +102,7 @@ void binary(BinaryFn fn, const float *a, int64_t sa, const float *b, int64_t sb,
 
 // Transcendentals and normalizations have no portable fast version: the
 // reference kernels (f64 where it matters) run instead.
-const SimdOps kPortableOps = {"portable", gemmMicro, gemvRows, gemvCols, binary,
+const SimdOps kPortableOps = {"portable", gemmMicro, gemvPanels, gemvRows, gemvCols, binary,
                               nullptr,    nullptr,   nullptr,  nullptr,  nullptr};
 
 }  // namespace

@@ -90,6 +90,47 @@ LMC_AVX2 void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, 
 #undef LMC_STORE_ROW
 }
 
+// y = x @ B over packed panels (matmul_packed, M = 1): four panels at a
+// time in 8 accumulators (independent FMA chains), then one at a time.
+// With `accumulate` the chains continue from y, so that K blocks add up to
+// one FMA chain per column over k in order: gemvRows' arithmetic, whichever
+// group a column falls in.
+LMC_AVX2 void gemvPanels(int64_t kc, int64_t panels, const float *x, const float *bp, float *y,
+                         bool accumulate) {
+  const int64_t stride = kc * kGemmNr;  // floats per panel
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p + 4 <= panels; p += 4) {
+    __m256 acc[8];
+    float *out = y + p * kGemmNr;
+    for (int v = 0; v < 8; ++v)
+      acc[v] = accumulate ? _mm256_loadu_ps(out + 8 * v) : zero;
+    const float *b = bp + p * stride;
+    for (int64_t k = 0; k < kc; ++k, b += kGemmNr) {
+      const __m256 xv = _mm256_broadcast_ss(x + k);
+      for (int q = 0; q < 4; ++q) {
+        acc[2 * q] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b + q * stride), acc[2 * q]);
+        acc[2 * q + 1] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b + q * stride + 8), acc[2 * q + 1]);
+      }
+    }
+    for (int v = 0; v < 8; ++v)
+      _mm256_storeu_ps(out + 8 * v, acc[v]);
+  }
+  for (; p < panels; ++p) {
+    float *out = y + p * kGemmNr;
+    __m256 lo = accumulate ? _mm256_loadu_ps(out) : zero;
+    __m256 hi = accumulate ? _mm256_loadu_ps(out + 8) : zero;
+    const float *b = bp + p * stride;
+    for (int64_t k = 0; k < kc; ++k, b += kGemmNr) {
+      const __m256 xv = _mm256_broadcast_ss(x + k);
+      lo = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b), lo);
+      hi = _mm256_fmadd_ps(xv, _mm256_loadu_ps(b + 8), hi);
+    }
+    _mm256_storeu_ps(out, lo);
+    _mm256_storeu_ps(out + 8, hi);
+  }
+}
+
 // y = x @ B for contiguous rows of B: 64 columns at a time in 8
 // accumulators, then 8 and a masked remainder. Every column is the same
 // FMA chain over k in order, whichever block it falls in.
@@ -448,7 +489,7 @@ LMC_AVX2 void layerNormRow(const float *x, const float *scale, const float *bias
   }
 }
 
-const SimdOps kAvx2Ops = {"avx2+fma", gemmMicro, gemvRows, gemvCols, binary,
+const SimdOps kAvx2Ops = {"avx2+fma", gemmMicro, gemvPanels, gemvRows, gemvCols, binary,
                           expArray,   tanhArray, erfArray, softmaxRow, layerNormRow};
 
 }  // namespace

@@ -128,6 +128,7 @@ template <typename F> absl::Status dispatchBySize(format::DType t, F &&f) {
 // Family entry points (one file each), called by runKernel.
 absl::Status runMove(format::Opcode op, const TensorRef *ops, unsigned n, const int64_t *imms);
 absl::Status runMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b);
+absl::Status runMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b);
 absl::Status runUnary(format::Opcode op, const TensorRef &o, const TensorRef &a);
 absl::Status runCast(const TensorRef &o, const TensorRef &a);
 absl::Status runBinary(format::Opcode op, const TensorRef &o, const TensorRef &a,

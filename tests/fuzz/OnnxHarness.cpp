@@ -57,9 +57,12 @@ std::string runOnnx(const uint8_t *data, size_t size) {
       firstError = d.str();
     return mlir::success();
   });
+  onnx::ModelProto forInference = import::modelForInference(*model);
   mlir::OwningOpRef<mlir::ModuleOp> module = import::importOnnxGraph(context, *model, kModelPath);
   if (!module || mlir::failed(mlir::verify(*module)))
     return "rejected by the importer: " + firstError;
+  if (absl::Status s = import::inferShapes(kModelPath, forInference); !s.ok())
+    return "rejected by onnx shape inference: " + std::string(s.message());
   setModuleTarget(*module, cpu);
   mlir::PassManager pm(&context);
   buildPipeline(pm, /*tiled=*/false, /*reportMemory=*/false);

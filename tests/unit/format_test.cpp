@@ -220,9 +220,12 @@ TEST(ReaderRules, F1Header) {
   magic[0] = 'X';
   expectRule(magic, "F1", "bad magic");
   std::vector<uint8_t> version = b;
-  headerOf(version).formatVersion = 2;
+  headerOf(version).formatVersion = kFormatVersion + 1;
   fixChecksum(version);
-  expectRule(version, "F1", "format version 2");
+  expectRule(version, "F1", "format version 3, this reader reads versions 1 to 2");
+  headerOf(version).formatVersion = 0;
+  fixChecksum(version);
+  expectRule(version, "F1", "format version 0");
   std::vector<uint8_t> headerSize = b;
   headerOf(headerSize).headerSize = 64;
   fixChecksum(headerSize);
@@ -377,6 +380,32 @@ TEST(ReaderRules, F11Opcode) {
                w.addInstruction(Opcode::Relu, static_cast<Unit>(9), 0, 0, {r, r}, {});
              }),
              "F11", "invalid unit 9");
+  // An opcode of version 2 in a file that says version 1.
+  std::vector<uint8_t> old = withInstruction([&](Writer &w) {
+    w.addInstruction(Opcode::MatMulPacked, Unit::Cpu, 0, 0,
+                     {dram(DType::F32, {1, 2}), dram(DType::F32, {1, 1}), dram(DType::F32, {16})},
+                     {});
+  });
+  ASSERT_TRUE(verifyBytes(old).ok()) << verifyBytes(old);
+  headerOf(old).formatVersion = 1;
+  fixChecksum(old);
+  expectRule(old, "F11", "instruction 3 'matmul_packed' at byte");
+  expectRule(old, "F11", "needs format version 2 but the file has version 1");
+}
+
+TEST(Writer, StampsTheLowestVersionItsOpcodesNeed) {
+  // Version-1 opcodes only: readable by version-1 runtimes.
+  std::vector<uint8_t> tiny = tinyModelBytes();
+  EXPECT_EQ(headerOf(tiny).formatVersion, 1u);
+  std::vector<uint8_t> b = withInstruction([&](Writer &w) {
+    EXPECT_EQ(w.formatVersion(), 1u);
+    w.addInstruction(Opcode::MatMulPacked, Unit::Cpu, 0, 0,
+                     {dram(DType::F32, {1, 2}), dram(DType::F32, {1, 1}), dram(DType::F32, {16})},
+                     {});
+    EXPECT_EQ(w.formatVersion(), 2u);
+  });
+  EXPECT_EQ(headerOf(b).formatVersion, 2u);
+  EXPECT_TRUE(verifyBytes(b).ok());
 }
 
 TEST(ReaderRules, F12Region) {
@@ -482,6 +511,16 @@ TEST(ReaderRules, F16OperandShapes) {
   expectBad(Opcode::MatMul,
             {dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1})}, {},
             "expected f32");
+  // matmul_packed: K = 1, N = 2 packs into one 16-column panel of one row.
+  expectBad(Opcode::MatMulPacked,
+            {dram(DType::F32, {1, 2}), dram(DType::F32, {1, 1}), dram(DType::F32, {12})}, {},
+            "b has 12 elements but a packed K x N = 1 x 2 matrix has K * ceil(N / 16) * 16 = 16");
+  expectBad(Opcode::MatMulPacked,
+            {dram(DType::F32, {1, 2}), dram(DType::F32, {1, 1}), dram(DType::F32, {1, 2})}, {},
+            "expected the packed matrix as a contiguous vector");
+  expectBad(Opcode::MatMulPacked,
+            {dram(DType::F32, {2, 2}), dram(DType::F32, {1, 1}), dram(DType::F32, {16})}, {},
+            "M differs");
   expectBad(Opcode::Add,
             {dram(DType::F32, {2}), dram(DType::F32, {2}), dram(DType::I32, {2}, 32)}, {},
             "dtypes differ");
@@ -517,6 +556,9 @@ TEST(OpcodeRules, AcceptsValidInstructions) {
          b = dram(DType::F32, {2, 3, 5});
   Region ops[3] = {o, a, b};
   EXPECT_EQ(checkOperands(Opcode::MatMul, ops, 3, nullptr), "");
+  // [2, 4, 3] @ packed [3 x 5] (3 * 16 elements) -> [2, 4, 5].
+  Region packed[3] = {o, a, dram(DType::F32, {48})};
+  EXPECT_EQ(checkOperands(Opcode::MatMulPacked, packed, 3, nullptr), "");
   Region g[3] = {dram(DType::F32, {2, 3, 7}), dram(DType::F32, {2, 10, 7}),
                  dram(DType::I64, {3})};
   int64_t axis = 1;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "runtime/format/PackedMatMul.h"
 #include "runtime/src/ThreadPool.h"
 #include "tests/unit/KernelTestUtil.h"
 
@@ -117,12 +118,16 @@ void checkMatMul(const MatMulCase &c) {
                          double(b[k * bv.strides[1] + j * bv.strides[2]]));
         scale[size_t((t * M + i) * N + j)] = s;
       }
+  // matmul_packed reads the same B packed by the compiler's function.
+  std::vector<float> packed(size_t(format::packedElements(K, N)), NAN);
+  format::packMatMulB(b.data(), bv.strides[1], bv.strides[2], K, N, packed.data());
+  TensorRef pv = view(packed, DType::F32, {int64_t(packed.size())});
   // Outputs are compared in logical [B, M, N] order.
-  auto runOne = [&](const ExecOptions &options) {
+  auto runOne = [&](const ExecOptions &options, Opcode op = Opcode::MatMul) {
     std::vector<float> o(size_t(B * M * N), NAN), logical(o.size());
     TensorRef ov =
         c.transO ? view(o, DType::F32, {B, M, N}, {M * N, 1, M}) : view(o, DType::F32, {B, M, N});
-    absl::Status s = runWith(options, Opcode::MatMul, {ov, av, bv});
+    absl::Status s = runWith(options, op, {ov, av, op == Opcode::MatMul ? bv : pv});
     EXPECT_TRUE(s.ok()) << s;
     for (int64_t t = 0; t < B; ++t)
       for (int64_t i = 0; i < M; ++i)
@@ -135,15 +140,31 @@ void checkMatMul(const MatMulCase &c) {
       absl::StrCat("matmul B", B, " M", M, " K", K, " N", N, c.transA ? " A^T" : "",
                    c.transB ? " B^T" : "", c.transO ? " O^T" : "");
   std::vector<float> ref = runOne(referenceOptions());
-  std::vector<float> first;
-  for (const Config &config : kConfigs) {
-    Runner runner(config);
-    std::vector<float> fast = runOne(runner.options());
-    expectClose(fast, ref, scale, what + " " + config.name);
-    if (config.threads == 1)
-      first = fast;
-    else
-      expectIdentical(fast, first, what + " " + config.name + " vs 1 thread");
+  // The reference matmul_packed unpacks on the fly: the reference matmul's
+  // arithmetic.
+  expectClose(runOne(referenceOptions(), Opcode::MatMulPacked), ref, scale,
+              what + " packed reference");
+  std::vector<std::vector<float>> plain;
+  for (Opcode op : {Opcode::MatMul, Opcode::MatMulPacked}) {
+    std::vector<float> first;
+    for (size_t i = 0; i < std::size(kConfigs); ++i) {
+      const Config &config = kConfigs[i];
+      Runner runner(config);
+      std::vector<float> fast = runOne(runner.options(), op);
+      const std::string name =
+          what + (op == Opcode::MatMul ? " " : " packed ") + config.name;
+      expectClose(fast, ref, scale, name);
+      if (config.threads == 1)
+        first = fast;
+      else
+        expectIdentical(fast, first, name + " vs 1 thread");
+      // A GEMV over packed panels is the plain GEMV's FMA chain (rows of B
+      // contiguous), so the cpu and the accelerator targets agree bit for bit.
+      if (op == Opcode::MatMul)
+        plain.push_back(fast);
+      else if (M == 1 && !c.transB)
+        expectIdentical(fast, plain[i], name + " vs matmul");
+    }
   }
 }
 
@@ -177,6 +198,41 @@ TEST(FastMatMul, EmptyKGivesZeros) {
                        view(e, DType::F32, {0, 3})})
                   .ok());
   EXPECT_EQ(o, std::vector<float>(6, 0.0f));
+  for (const ExecOptions &options : {runner.options(), referenceOptions()}) {
+    std::vector<float> p(6, 3.0f);
+    ASSERT_TRUE(runWith(options, Opcode::MatMulPacked,
+                        {view(p, DType::F32, {2, 3}), view(e, DType::F32, {2, 0}),
+                         view(e, DType::F32, {0})})
+                    .ok());
+    EXPECT_EQ(p, std::vector<float>(6, 0.0f));
+  }
+}
+
+TEST(PackedMatMul, LayoutMatchesIndexAndPadsWithZeros) {
+  // K = 300 is a full K block and a partial one; N = 37 two full panels and
+  // a partial one; B read transposed (stored [N, K]).
+  const int64_t K = 300, N = 37;
+  ASSERT_EQ(format::packedElements(K, N), K * 48);
+  EXPECT_EQ(format::packedElements(-1, 4), -1);
+  EXPECT_EQ(format::packedElements(int64_t(1) << 40, int64_t(1) << 40), -1);
+  std::vector<float> b = randomFloats(size_t(K * N), 1.0f, 5);
+  std::vector<float> packed(size_t(K * 48), NAN);
+  format::packMatMulB(b.data(), 1, K, K, N, packed.data());
+  std::vector<bool> seen(packed.size());
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t j = 0; j < N; ++j) {
+      int64_t at = format::packedIndex(k, j, K, N);
+      ASSERT_TRUE(at >= 0 && at < int64_t(packed.size()));
+      EXPECT_FALSE(seen[size_t(at)]);
+      seen[size_t(at)] = true;
+      EXPECT_EQ(packed[size_t(at)], b[size_t(j * K + k)]);
+    }
+  // Row 3 of the second K block, column 33: block at 256 * 48, panel 2 of
+  // 44-row panels, lane 1.
+  EXPECT_EQ(format::packedIndex(259, 33, K, N), 256 * 48 + 2 * 44 * 16 + 3 * 16 + 1);
+  for (size_t i = 0; i < packed.size(); ++i)
+    if (!seen[i])
+      EXPECT_EQ(packed[i], 0.0f) << i;
 }
 
 // ----------------------------------------------------------- elementwise

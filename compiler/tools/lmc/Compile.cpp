@@ -145,9 +145,12 @@ int compileMain(int argc, char **argv) {
     return fail(errors.empty() ? fallback : errors.front());
   };
 
+  onnx::ModelProto forInference = import::modelForInference(*model);
   mlir::OwningOpRef<mlir::ModuleOp> module = import::importOnnxGraph(context, *model, input);
   if (!module || mlir::failed(mlir::verify(*module)))
     return failWithDiagnostics(input + ": import failed");
+  if (absl::Status s = import::inferShapes(input, forInference); !s.ok())
+    return fail(std::string(s.message()));
   setModuleTarget(*module, *machine);
 
   mlir::PassManager pm(&context);
