@@ -51,7 +51,8 @@ SUPPORTED_OPS = frozenset("""
     MatMul Gemm Add Sub Mul Div Pow Sqrt Reciprocal Neg Erf Tanh Sigmoid Relu
     ReduceMean ReduceSum ReduceMax LayerNormalization Softmax Gather Reshape
     Transpose Concat Split Slice Squeeze Unsqueeze Expand Where Equal Less Cast
-    Trilu Range ConstantOfShape Constant Identity""".split())
+    Trilu Range ConstantOfShape Constant Identity
+    Abs And Exp Flatten Greater Log Max Min Not Or ReduceMin Shape Dropout""".split())
 
 # Inputs (by position) whose values decide output shapes; lmc needs them as constants.
 SHAPE_INPUTS = {
