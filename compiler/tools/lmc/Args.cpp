@@ -1,6 +1,8 @@
 // Parsing and help text for `lmc` subcommand arguments.
 #include "compiler/tools/lmc/Args.h"
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -84,6 +86,25 @@ std::string formatHelp(const CommandSpec &spec) {
   }
   absl::StrAppendFormat(&text, "  %-28s %s\n", "--help", "show this help");
   return text;
+}
+
+int usageError(const std::string &message) {
+  std::fprintf(stderr, "%s\n", message.c_str());
+  return 2;
+}
+
+int commandError(const std::string &command, const std::string &message) {
+  std::fprintf(stderr, "lmc %s: error: %s\n", command.c_str(), message.c_str());
+  return 1;
+}
+
+std::string outputFileName(const std::string &tensorName) {
+  std::string out;
+  for (char c : tensorName)
+    out.push_back(c == '/' || c == '\\' || c == '\0' ? '_' : c);
+  if (out.empty() || out == "." || out == "..")
+    out = "_" + out;
+  return out;
 }
 
 }  // namespace lmc::cli

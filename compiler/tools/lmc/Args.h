@@ -48,6 +48,13 @@ private:
 
 std::string formatHelp(const CommandSpec &spec);
 
+// Prints a usage problem on stderr; returns the usage exit code, 2.
+int usageError(const std::string &message);
+// Prints "lmc <command>: error: <message>" on stderr; returns 1.
+int commandError(const std::string &command, const std::string &message);
+// A file name for a tensor's name: '/', '\' and NUL become '_'.
+std::string outputFileName(const std::string &tensorName);
+
 }  // namespace lmc::cli
 
 #endif  // LMC_TOOLS_ARGS_H

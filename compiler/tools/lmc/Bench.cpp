@@ -44,15 +44,7 @@ CommandSpec benchSpec() {
   return spec;
 }
 
-int usageError(const std::string &message) {
-  std::cerr << message << "\n";
-  return 2;
-}
-
-int error(const std::string &message) {
-  std::cerr << "lmc bench: error: " << message << "\n";
-  return 1;
-}
+int error(const std::string &message) { return commandError("bench", message); }
 
 // Deterministic data of `dtype` for `count` elements: a fixed LCG, so two
 // runs of lmc bench (and two machines) time the same inputs.

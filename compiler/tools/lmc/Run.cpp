@@ -118,24 +118,7 @@ std::string summarize(const std::string &name, DType dtype, const std::vector<in
   return text;
 }
 
-std::string sanitizeFileName(const std::string &name) {
-  std::string out;
-  for (char c : name)
-    out.push_back(c == '/' || c == '\\' || c == '\0' ? '_' : c);
-  if (out.empty() || out == "." || out == "..")
-    out = "_" + out;
-  return out;
-}
-
-int usageError(const std::string &message) {
-  std::cerr << message << "\n";
-  return 2;
-}
-
-int error(const std::string &message) {
-  std::cerr << "lmc run: error: " << message << "\n";
-  return 1;
-}
+int error(const std::string &message) { return commandError("run", message); }
 
 }  // namespace
 
@@ -223,7 +206,7 @@ int runMain(int argc, char **argv) {
     std::cout << summarize(info.name(), dtype, shape, s.outputData(i), s.outputBytes(i));
     if (outDir.empty())
       continue;
-    std::string fileName = sanitizeFileName(info.name());
+    std::string fileName = outputFileName(info.name());
     // Two names may sanitize alike ("a/b" and "a_b"): keep both files.
     while (!written.insert(fileName).second)
       fileName += "_";

@@ -66,24 +66,7 @@ CommandSpec simulateSpec() {
   return spec;
 }
 
-int usageError(const std::string &message) {
-  std::cerr << message << "\n";
-  return 2;
-}
-
-int error(const std::string &message) {
-  std::cerr << "lmc simulate: error: " << message << "\n";
-  return 1;
-}
-
-std::string sanitizeFileName(const std::string &name) {
-  std::string out;
-  for (char c : name)
-    out.push_back(c == '/' || c == '\\' || c == '\0' ? '_' : c);
-  if (out.empty() || out == "." || out == "..")
-    out = "_" + out;
-  return out;
-}
+int error(const std::string &message) { return commandError("simulate", message); }
 
 absl::Status writeText(const std::string &path, const std::string &text) {
   std::string tmp = path + ".tmp";
@@ -272,7 +255,7 @@ int simulateMain(int argc, char **argv) {
       std::vector<int64_t> shape(info.shape().begin(), info.shape().end());
       absl::StrAppend(&functionalText, "  output '", info.name(), "' ", describeType(dtype, shape));
       if (!outDir.empty()) {
-        std::string name = sanitizeFileName(info.name());
+        std::string name = outputFileName(info.name());
         while (!written.insert(name).second)
           name += "_";
         std::string out = absl::StrCat(outDir, "/", name, ".npy");
