@@ -1,7 +1,8 @@
 // Simulation speed: Google Benchmark of sim::simulate (timing model plus
-// schedule verification, no functional mode) on the .bin files named in
-// LMC_SIM_BENCH_BINS (colon-separated); bench/sim_bench.sh builds them.
-// items_per_second is simulated instructions per second of host time.
+// schedule verification, or timing alone; no functional mode) and of
+// sim::verifySchedule alone on the .bin files named in LMC_SIM_BENCH_BINS
+// (colon-separated); bench/sim_bench.sh builds them. items_per_second is
+// simulated instructions per second of host time.
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -29,6 +30,15 @@ void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool
   state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(file->instructions().size()));
 }
 
+void verifyBin(benchmark::State &state, const lmc::format::BinFile *file) {
+  for (auto _ : state) {
+    uint64_t total = 0;
+    std::vector<lmc::sim::Violation> v = lmc::sim::verifySchedule(*file, 100, &total);
+    benchmark::DoNotOptimize(total);
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(file->instructions().size()));
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -46,6 +56,8 @@ int main(int argc, char **argv) {
     benchmark::RegisterBenchmark((name + "/timing+verify").c_str(), simulateBin, file, true)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((name + "/timing").c_str(), simulateBin, file, false)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((name + "/verify").c_str(), verifyBin, file)
         ->Unit(benchmark::kMillisecond);
   }
   if (files.empty())

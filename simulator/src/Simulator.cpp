@@ -10,12 +10,14 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/format/CostModel.h"
 #include "runtime/format/TargetLoader.h"
 #include "runtime/kernels/Half.h"
 #include "runtime/kernels/Kernels.h"
+#include "simulator/src/Memory.h"
 
 namespace lmc::sim {
 namespace {
@@ -27,205 +29,7 @@ using format::Region;
 using format::Space;
 using format::Target;
 
-constexpr size_t kMaxRuns = 8192;   // strided regions with more runs use their span
 constexpr int kNumUnitKinds = 8;    // format::UnitKind values 0..6
-
-struct Run {
-  uint64_t begin, end;  // bytes [begin, end) of the region's space
-};
-
-// The byte runs a region touches, sorted and merged. Exact for regions
-// whose non-contiguous part has at most kMaxRuns rows (column tiles of a
-// row-major matrix, broadcasts, transposed views of contiguous data);
-// otherwise the region's byte span (conservative).
-void regionRuns(const Region &r, std::vector<Run> &out) {
-  out.clear();
-  const uint64_t es = format::dtypeSize(static_cast<DType>(r.dtype));
-  struct Dim {
-    int64_t shape, stride;
-  };
-  Dim dims[format::kMaxRank];
-  int n = 0;
-  bool negative = false;
-  int64_t lo = 0, hi = 0;
-  for (unsigned d = 0; d < r.rank; ++d) {
-    if (r.shape[d] == 0)
-      return;
-    int64_t ext = (r.shape[d] - 1) * r.strides[d];
-    (ext < 0 ? lo : hi) += ext;
-    if (r.strides[d] < 0)
-      negative = true;
-    if (r.shape[d] != 1 && r.strides[d] != 0)
-      dims[n++] = {r.shape[d], r.strides[d]};
-  }
-  auto span = [&] {
-    out.push_back({r.offset + es * lo, r.offset + es * (hi + 1)});
-  };
-  if (negative) {
-    span();
-    return;
-  }
-  for (int a = 1; a < n; ++a)  // insertion sort by stride (n <= 6)
-    for (int b = a; b > 0 && dims[b].stride < dims[b - 1].stride; --b)
-      std::swap(dims[b], dims[b - 1]);
-  int64_t len = 1;  // elements of one contiguous run
-  int k = 0;
-  for (; k < n && dims[k].stride == len; ++k)
-    len *= dims[k].shape;
-  uint64_t runs = 1;
-  for (int j = k; j < n; ++j) {
-    if (dims[j].stride < len)  // rows overlap: keep it simple
-      return span();
-    runs *= static_cast<uint64_t>(dims[j].shape);
-    if (runs > kMaxRuns)
-      return span();
-  }
-  int64_t idx[format::kMaxRank] = {0, 0, 0, 0, 0, 0};
-  for (uint64_t i = 0; i < runs; ++i) {
-    int64_t off = 0;
-    for (int j = k; j < n; ++j)
-      off += idx[j] * dims[j].stride;
-    out.push_back({r.offset + es * off, r.offset + es * (off + len)});
-    for (int j = k; j < n; ++j) {
-      if (++idx[j] < dims[j].shape)
-        break;
-      idx[j] = 0;
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const Run &a, const Run &b) { return a.begin < b.begin; });
-  size_t w = 0;
-  for (size_t i = 1; i < out.size(); ++i) {
-    if (out[i].begin <= out[w].end)
-      out[w].end = std::max(out[w].end, out[i].end);
-    else
-      out[++w] = out[i];
-  }
-  out.resize(w + 1);
-}
-
-// Who wrote and read each byte range of one memory space, and when.
-struct Seg {
-  uint64_t end;
-  int64_t writer = -1;  // instruction index; -1: never written (initial zeros)
-  uint64_t writeIssue = 0, writeEnd = 0;
-  uint64_t readEnd = 0;
-  int64_t reader = -1;  // the reader with the latest readEnd
-};
-
-class MemoryMap {
-public:
-  // Calls fn(begin, end, seg) for every segment overlapping [b, e).
-  template <typename Fn> void forOverlapping(uint64_t b, uint64_t e, Fn fn) const {
-    auto it = segs_.upper_bound(b);
-    if (it != segs_.begin()) {
-      auto prev = std::prev(it);
-      if (prev->second.end > b)
-        it = prev;
-    }
-    for (; it != segs_.end() && it->first < e; ++it)
-      fn(it->first, it->second);
-  }
-
-  void read(uint64_t b, uint64_t e, uint64_t end, int64_t reader) {
-    split(b);
-    split(e);
-    uint64_t pos = b;
-    auto it = segs_.lower_bound(b);
-    while (pos < e) {
-      if (it == segs_.end() || it->first > pos) {
-        uint64_t gapEnd = it == segs_.end() ? e : std::min(e, it->first);
-        Seg s;
-        s.end = gapEnd;
-        s.readEnd = end;
-        s.reader = reader;
-        it = segs_.emplace_hint(it, pos, s);
-      } else if (end >= it->second.readEnd) {
-        it->second.readEnd = end;
-        it->second.reader = reader;
-      }
-      pos = it->second.end;
-      ++it;
-    }
-  }
-
-  // Replaces [b, e) by one segment written by `writer`; `dead` sees the
-  // segments it replaces.
-  template <typename Dead>
-  void write(uint64_t b, uint64_t e, int64_t writer, uint64_t issue, uint64_t end, Dead dead) {
-    split(b);
-    split(e);
-    auto it = segs_.lower_bound(b);
-    while (it != segs_.end() && it->first < e) {
-      dead(it->first, it->second);
-      it = segs_.erase(it);
-    }
-    Seg s;
-    s.end = e;
-    s.writer = writer;
-    s.writeIssue = issue;
-    s.writeEnd = end;
-    segs_.emplace_hint(it, b, s);
-  }
-
-  template <typename Dead> void flush(Dead dead) {
-    for (auto &[b, s] : segs_)
-      dead(b, s);
-    segs_.clear();
-  }
-
-private:
-  void split(uint64_t pos) {
-    auto it = segs_.upper_bound(pos);
-    if (it == segs_.begin())
-      return;
-    --it;
-    if (it->first < pos && it->second.end > pos) {
-      Seg right = it->second;
-      it->second.end = pos;
-      segs_.emplace_hint(std::next(it), pos, right);
-    }
-  }
-  std::map<uint64_t, Seg> segs_;
-};
-
-struct Access {
-  unsigned space;  // index into the memory maps
-  bool write;
-  std::vector<Run> runs;
-};
-
-// Memory-map index of a region; -1 for read-only constants (no dependences).
-int spaceIndex(const Region &r) {
-  switch (static_cast<Space>(r.space)) {
-  case Space::Const:
-    return -1;
-  case Space::Sram:
-    return 0;
-  case Space::Dram:
-    return 1;
-  case Space::State:
-    return 2;
-  case Space::Io:
-    return 3 + static_cast<int>(r.buffer);
-  }
-  return -1;
-}
-
-void collectAccesses(const InstructionView &inst, std::vector<Access> &accesses) {
-  unsigned outs = format::opcodeInfo(inst.opcode()).numOutputs;
-  accesses.resize(inst.header->numOperands);
-  size_t n = 0;
-  for (unsigned k = 0; k < inst.header->numOperands; ++k) {
-    int s = spaceIndex(inst.operands[k]);
-    if (s < 0)
-      continue;
-    Access &a = accesses[n++];
-    a.space = static_cast<unsigned>(s);
-    a.write = k < outs;
-    regionRuns(inst.operands[k], a.runs);
-  }
-  accesses.resize(n);
-}
 
 bool unitKindOf(format::Unit unit, format::UnitKind &kind) {
   switch (unit) {
@@ -278,6 +82,61 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
   return c;
 }
 
+// Costs of instructions by what the cost model reads: the opcode, the unit
+// kind and each operand's space, dtype and shape (not its offset or
+// strides). Streams repeat a few shapes many times.
+class CostCache {
+public:
+  explicit CostCache(const Target &target) : target_(target), table_(1024) {}
+  format::InstructionCost get(const InstructionView &inst, format::UnitKind kind) {
+    uint64_t key[1 + 255 * (1 + format::kMaxRank)];
+    size_t len = 0;
+    const unsigned n = inst.header->numOperands;
+    key[len++] = uint64_t(inst.header->opcode) | uint64_t(kind) << 16 | uint64_t(n) << 24;
+    for (unsigned k = 0; k < n; ++k) {
+      const Region &r = inst.operands[k];
+      key[len++] = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
+      for (unsigned d = 0; d < r.rank; ++d)
+        key[len++] = uint64_t(r.shape[d]);
+    }
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < len; ++i) {
+      h = (h ^ key[i]) * 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 29;
+    }
+    const size_t mask = table_.size() - 1;
+    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+      Entry &e = table_[slot];
+      if (e.length == 0) {
+        format::InstructionCost c = costOf(target_, inst, kind);
+        if (2 * (entries_ + 1) > table_.size())
+          return c;  // full enough: do not cache more
+        e.hash = h;
+        e.offset = pool_.size();
+        e.length = len;
+        e.cost = c;
+        pool_.insert(pool_.end(), key, key + len);
+        ++entries_;
+        return c;
+      }
+      if (e.hash == h && e.length == len &&
+          std::equal(key, key + len, pool_.begin() + ptrdiff_t(e.offset)))
+        return e.cost;
+    }
+  }
+
+private:
+  struct Entry {
+    uint64_t hash = 0;
+    size_t offset = 0, length = 0;  // length 0: empty
+    format::InstructionCost cost;
+  };
+  const Target &target_;
+  std::vector<Entry> table_;
+  std::vector<uint64_t> pool_;
+  size_t entries_ = 0;
+};
+
 // DRAM bandwidth shared by overlapping transfers, first come first served:
 // time is cut into buckets of `bucket_` cycles, each holding
 // bytes_per_cycle x bucket bytes; a transfer asks for its uncontended rate
@@ -288,6 +147,8 @@ public:
     bucket_ = 64;
     while (horizon / bucket_ > (1u << 20))
       bucket_ *= 2;
+    if (bw_ > 0)
+      grow(horizon / bucket_);
   }
   // Cycles a transfer of `bytes` at most `rate` bytes/cycle takes from `start`.
   double transfer(uint64_t start, double bytes, double rate) {
@@ -296,31 +157,96 @@ public:
     rate = std::min(rate, bw_);
     double pos = static_cast<double>(start), remaining = bytes;
     const double cap = bw_ * static_cast<double>(bucket_);
+    // bucket_ is a power of two: dividing by a whole bucket is exactly a
+    // multiplication by its inverse.
+    const double whole = static_cast<double>(bucket_), inverse = 1.0 / whole;
+    uint64_t k = static_cast<uint64_t>(pos) / bucket_;
     for (;;) {
-      uint64_t k = static_cast<uint64_t>(pos) / bucket_;
-      if (k >= used_.size())
-        used_.resize(std::max<size_t>(k + 1, used_.size() * 2), 0.0);
+      if (k >= size_)
+        grow(k);
+      double avail = std::max(0.0, cap - used_[k]);
+      if (avail == 0.0) {
+        // A full bucket gives nothing: jump over the run of full ones.
+        if (uint64_t f = firstNotFull(k); f != k) {
+          k = f;
+          pos = static_cast<double>(k * bucket_);
+          continue;
+        }
+      }
       double bucketEnd = static_cast<double>((k + 1) * bucket_);
       double span = bucketEnd - pos;
-      double avail = std::max(0.0, cap - used_[k]);
-      double eff = std::min(rate, span > 0 ? avail / span : 0.0);
+      if (span == whole && used_[k] == 0.0) {
+        // A stretch of untouched whole buckets: each takes the same bytes
+        // (the same operations as below, without the general case).
+        const double eff = std::min(rate, avail * inverse), take = eff * whole;
+        if (eff > 0 && take < remaining - 1e-9) {
+          const bool fills = cap - take <= 0;
+          const size_t size = size_;
+          do {
+            used_[k] = take;
+            remaining -= take;
+            if (fills)
+              next_[k] = uint32_t(k + 1);
+            ++k;
+          } while (k < size && used_[k] == 0.0 && take < remaining - 1e-9);
+          pos = static_cast<double>(k * bucket_);
+          continue;
+        }
+      }
+      double eff = std::min(rate, span == whole ? avail * inverse : span > 0 ? avail / span : 0.0);
       if (eff > 0 && eff * span >= remaining - 1e-9) {
         used_[k] += remaining;
+        if (cap - used_[k] <= 0)
+          next_[k] = uint32_t(k + 1);
         return pos + remaining / eff - static_cast<double>(start);
       }
       used_[k] += eff * span;
       remaining -= eff * span;
+      if (cap - used_[k] <= 0)
+        next_[k] = uint32_t(k + 1);
       pos = bucketEnd;
+      ++k;
     }
   }
-  // Bytes per cycle used in [from, to), for the trace.
   uint64_t bucket() const { return bucket_; }
-  const std::vector<double> &used() const { return used_; }
 
 private:
+  struct Free {
+    void operator()(void *p) const { std::free(p); }
+  };
+  // Zero-filled by the allocator (pages untouched until used).
+  void grow(uint64_t k) {
+    const size_t size = std::max<size_t>(k + 1, size_ * 2);
+    std::unique_ptr<double[], Free> used(static_cast<double *>(std::calloc(size, sizeof(double))));
+    std::unique_ptr<uint32_t[], Free> next(
+        static_cast<uint32_t *>(std::calloc(size, sizeof(uint32_t))));
+    if (!used || !next)
+      throw std::bad_alloc();
+    if (size_) {
+      std::memcpy(used.get(), used_.get(), size_ * sizeof(double));
+      std::memcpy(next.get(), next_.get(), size_ * sizeof(uint32_t));
+    }
+    used_ = std::move(used);
+    next_ = std::move(next);
+    size_ = size;
+  }
+  // The first bucket from k on that is not full (path halving over the
+  // forward links of full buckets).
+  uint64_t firstNotFull(uint64_t k) {
+    while (k < size_ && next_[k] != 0) {
+      uint64_t n = next_[k];
+      if (n < size_ && next_[n] != 0)
+        next_[k] = next_[n];
+      k = n;
+    }
+    return k;
+  }
+
   double bw_;
   uint64_t bucket_;
-  std::vector<double> used_;
+  size_t size_ = 0;
+  std::unique_ptr<double[], Free> used_;    // bytes taken in each bucket
+  std::unique_ptr<uint32_t[], Free> next_;  // 0: not full; else a later bucket
 };
 
 double rateFor(const google::protobuf::RepeatedPtrField<format::Rate> &rates, DType dtype) {
@@ -454,44 +380,42 @@ std::vector<uint8_t> randomTensor(DType dtype, uint64_t count, uint32_t seed) {
   return bytes;
 }
 
-std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
-                                      uint64_t *total) {
-  std::vector<Violation> out;
-  uint64_t count = 0;
-  auto report = [&](Violation::Kind kind, size_t index, size_t other, uint64_t cycle,
-                    std::string message) {
-    ++count;
-    if (out.size() < maxViolations)
-      out.push_back({kind, index, other, cycle, std::move(message)});
-  };
-  const Target &target = file.metadata().target();
-  if (target.granularity() != Target::TILE) {
-    if (total)
-      *total = 0;
-    return out;
+namespace {
+
+// Collects violations in order, keeping the first `max` (messages are built
+// only for those).
+class Reporter {
+public:
+  explicit Reporter(size_t max) : max_(max) {}
+  template <typename Message>
+  void add(Violation::Kind kind, size_t index, size_t other, uint64_t cycle, Message message) {
+    ++count_;
+    if (list_.size() < max_)
+      list_.push_back({kind, index, other, cycle, message()});
   }
-  const format::UnitSpec *specs[kNumUnitKinds];
-  std::vector<uint8_t> kinds;
-  if (!unitSpecs(file, target, specs, kinds).ok()) {
-    if (total)
-      *total = 0;
-    return out;  // simulate() reports the missing unit
-  }
+  uint64_t count() const { return count_; }
+  std::vector<Violation> take() { return std::move(list_); }
+
+private:
+  size_t max_;
+  uint64_t count_ = 0;
+  std::vector<Violation> list_;
+};
+
+// Unit instances: greedy interval partitioning in static-cycle order finds
+// an instance whenever one exists, so a miss means more instructions in
+// flight than instances.
+void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNumUnitKinds],
+                const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &dur,
+                Reporter &report) {
   const auto &insts = file.instructions();
   const size_t n = insts.size();
-  std::vector<uint64_t> dur(n);
-  for (size_t i = 0; i < n; ++i)
-    dur[i] = costOf(target, insts[i], static_cast<format::UnitKind>(kinds[i])).cycles;
-
-  // Unit instances: greedy interval partitioning in static-cycle order finds
-  // an instance whenever one exists, so a miss means more instructions in
-  // flight than instances.
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i)
     order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return insts[a].header->cycle < insts[b].header->cycle;
-  });
+  auto byCycle = [&](size_t a, size_t b) { return insts[a].header->cycle < insts[b].header->cycle; };
+  if (!std::is_sorted(order.begin(), order.end(), byCycle))
+    std::stable_sort(order.begin(), order.end(), byCycle);
   std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds);
   for (int k = 0; k < kNumUnitKinds; ++k)
     if (specs[k])
@@ -503,60 +427,135 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
     for (size_t j = 1; j < inst.size(); ++j)
       if (inst[j].first < inst[best].first)
         best = j;
-    if (inst[best].first > c)
-      report(Violation::DoubleBooked, i, inst[best].second, c,
-             absl::StrCat(describe(file, i), " at cycle ", c, ": every ",
-                          format::UnitKind_Name(static_cast<format::UnitKind>(kinds[i])),
-                          " instance is busy (e.g. with ", describe(file, inst[best].second),
-                          " until cycle ", inst[best].first, ")"));
+    if (inst[best].first > c) {
+      const std::pair<uint64_t, size_t> holder = inst[best];
+      report.add(Violation::DoubleBooked, i, holder.second, c, [&] {
+        return absl::StrCat(describe(file, i), " at cycle ", c, ": every ",
+                            format::UnitKind_Name(static_cast<format::UnitKind>(kinds[i])),
+                            " instance is busy (e.g. with ", describe(file, holder.second),
+                            " until cycle ", holder.first, ")");
+      });
+    }
     inst[best] = {std::max(inst[best].first, c) + dur[i], i};
   }
+}
 
-  // Memory: in file order (the semantics), each access against the bytes'
-  // last writer and readers since.
-  std::vector<MemoryMap> maps(3 + file.io().inputs_size() + file.io().outputs_size());
-  std::vector<Access> accesses;
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t c = insts[i].header->cycle, end = c + dur[i];
-    collectAccesses(insts[i], accesses);
-    bool reported[3] = {false, false, false};
-    for (const Access &a : accesses)
-      for (const Run &r : a.runs)
-        maps[a.space].forOverlapping(r.begin, r.end, [&](uint64_t, const Seg &s) {
-          if (!a.write && s.writer >= 0 && s.writeEnd > c && !reported[1]) {
-            reported[1] = true;
-            report(Violation::ReadBeforeWritten, i, size_t(s.writer), c,
-                   absl::StrCat(describe(file, i), " at cycle ", c,
-                                " reads bytes that ", describe(file, size_t(s.writer)),
-                                " writes until cycle ", s.writeEnd));
-          } else if (a.write && !reported[2]) {
-            if (s.reader >= 0 && s.readEnd > c) {
-              reported[2] = true;
-              report(Violation::OverwrittenWhileLive, i, size_t(s.reader), c,
-                     absl::StrCat(describe(file, i), " at cycle ", c,
-                                  " overwrites bytes that ", describe(file, size_t(s.reader)),
-                                  " reads until cycle ", s.readEnd));
-            } else if (s.writer >= 0 && s.writeEnd > c) {
-              reported[2] = true;
-              report(Violation::OverwrittenWhileLive, i, size_t(s.writer), c,
-                     absl::StrCat(describe(file, i), " at cycle ", c,
-                                  " overwrites bytes that ", describe(file, size_t(s.writer)),
-                                  " is still writing until cycle ", s.writeEnd));
-            }
-          }
-        });
-    for (const Access &a : accesses)
-      if (!a.write)
-        for (const Run &r : a.runs)
-          maps[a.space].read(r.begin, r.end, end, int64_t(i));
-    for (const Access &a : accesses)
-      if (a.write)
-        for (const Run &r : a.runs)
-          maps[a.space].write(r.begin, r.end, int64_t(i), c, end, [](uint64_t, const Seg &) {});
+// Memory rules of the static schedule for instruction `i` (before its
+// accesses are applied): no operand read before its last writer finished,
+// no bytes overwritten while an earlier reader or writer still uses them.
+void checkMemory(const BinFile &file, size_t i, uint64_t c, mem::Tracker &tracker,
+                 const mem::AccessList &accesses, Reporter &report) {
+  bool reportedRead = false, reportedWrite = false;
+  for (const mem::Access &a : accesses) {
+    if (a.write ? reportedWrite : reportedRead)
+      continue;
+    mem::Violation v = tracker.firstViolation(a, c);
+    if (!v.found)
+      continue;
+    const size_t other = size_t(v.other);
+    if (!a.write) {
+      reportedRead = true;
+      report.add(Violation::ReadBeforeWritten, i, other, c, [&] {
+        return absl::StrCat(describe(file, i), " at cycle ", c, " reads bytes that ",
+                            describe(file, other), " writes until cycle ", v.until);
+      });
+    } else {
+      reportedWrite = true;
+      report.add(Violation::OverwrittenWhileLive, i, other, c, [&] {
+        return v.byReader
+                   ? absl::StrCat(describe(file, i), " at cycle ", c, " overwrites bytes that ",
+                                  describe(file, other), " reads until cycle ", v.until)
+                   : absl::StrCat(describe(file, i), " at cycle ", c, " overwrites bytes that ",
+                                  describe(file, other), " is still writing until cycle ",
+                                  v.until);
+      });
+    }
+  }
+}
+
+// Sorts (cycle, delta) events by cycle (LSD radix sort, 16 bits at a time,
+// skipping digits that are equal throughout). Events of one cycle are summed
+// together, so their order among themselves does not matter.
+void sortByCycle(std::vector<std::pair<uint64_t, int64_t>> &events) {
+  if (events.size() < 64) {
+    std::sort(events.begin(), events.end());
+    return;
+  }
+  uint64_t someSet = 0, allSet = ~uint64_t(0);
+  for (const auto &e : events) {
+    someSet |= e.first;
+    allSet &= e.first;
+  }
+  std::vector<std::pair<uint64_t, int64_t>> tmp(events.size());
+  std::vector<uint32_t> count(1 << 16);
+  for (int shift = 0; shift < 64; shift += 16) {
+    const uint64_t digitMask = uint64_t(0xFFFF) << shift;
+    if (((someSet ^ allSet) & digitMask) == 0)
+      continue;  // this digit is the same in every key
+    std::fill(count.begin(), count.end(), 0);
+    for (const auto &e : events)
+      ++count[(e.first >> shift) & 0xFFFF];
+    uint32_t sum = 0;
+    for (uint32_t &c : count) {
+      uint32_t v = c;
+      c = sum;
+      sum += v;
+    }
+    for (const auto &e : events)
+      tmp[count[(e.first >> shift) & 0xFFFF]++] = e;
+    events.swap(tmp);
+  }
+}
+
+size_t numSpaces(const BinFile &file) {
+  return 3 + size_t(file.io().inputs_size()) + size_t(file.io().outputs_size());
+}
+
+// Static durations on the file's own target; false when it has no machine
+// model or lacks a unit the instructions use (nothing to verify).
+bool staticDurations(const BinFile &file, const format::UnitSpec *(&specs)[kNumUnitKinds],
+                     std::vector<uint8_t> &kinds, std::vector<uint64_t> &dur) {
+  const Target &target = file.metadata().target();
+  if (target.granularity() != Target::TILE || !unitSpecs(file, target, specs, kinds).ok())
+    return false;
+  const auto &insts = file.instructions();
+  dur.resize(insts.size());
+  CostCache cache(target);
+  for (size_t i = 0; i < insts.size(); ++i)
+    dur[i] = cache.get(insts[i], static_cast<format::UnitKind>(kinds[i])).cycles;
+  return true;
+}
+
+}  // namespace
+
+std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
+                                      uint64_t *total) {
+  Reporter report(maxViolations);
+  const format::UnitSpec *specs[kNumUnitKinds];
+  std::vector<uint8_t> kinds;
+  std::vector<uint64_t> dur;
+  if (staticDurations(file, specs, kinds, dur)) {
+    checkUnits(file, specs, kinds, dur, report);
+    // Memory: in file order (the semantics), each access against the bytes'
+    // last writer and readers since.
+    const auto &insts = file.instructions();
+    mem::Tracker tracker(numSpaces(file), false);
+    mem::AccessList accesses;
+    for (size_t i = 0; i < insts.size(); ++i) {
+      const uint64_t c = insts[i].header->cycle, end = c + dur[i];
+      mem::collectAccesses(insts[i], accesses);
+      checkMemory(file, i, c, tracker, accesses, report);
+      for (const mem::Access &a : accesses)
+        if (!a.write)
+          tracker.read(a, int32_t(i), 0, end);
+      for (const mem::Access &a : accesses)
+        if (a.write)
+          tracker.write(a, int32_t(i), 0, 0, end);
+    }
   }
   if (total)
-    *total = count;
-  return out;
+    *total = report.count();
+  return report.take();
 }
 
 absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
@@ -587,60 +586,79 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     std::vector<uint8_t> kinds;
     if (absl::Status s = unitSpecs(file, target, specs, kinds); !s.ok())
       return s;
+    // Verification (static schedule, embedded target) runs in the same pass
+    // over the memory pieces as the timing model; its unit check after it
+    // (its violations are listed first). With the embedded target unchanged
+    // the static durations are the simulated costs, taken in the pass.
+    const format::UnitSpec *staticSpecs[kNumUnitKinds];
+    std::vector<uint8_t> staticKinds;
+    std::vector<uint64_t> staticDur;
+    const Target &embedded = meta.target();
+    const bool sameTarget = target.SerializeAsString() == embedded.SerializeAsString();
+    bool verify = false;
     if (options.verify) {
-      result.violations = verifySchedule(file, options.maxViolations, &result.violationCount);
+      if (sameTarget)
+        verify = target.granularity() == Target::TILE;
+      else
+        verify = staticDurations(file, staticSpecs, staticKinds, staticDur);
     }
+    if (verify && sameTarget)
+      staticDur.resize(n);
+    Reporter memoryReport(options.maxViolations);
+    CostCache costCache(target);
+
     std::vector<std::vector<uint64_t>> freeAt(kNumUnitKinds);
-    std::map<int, size_t> unitIndex;
-    for (int k = 0; k < kNumUnitKinds; ++k)
+    int unitIndex[kNumUnitKinds];
+    for (int k = 0; k < kNumUnitKinds; ++k) {
+      unitIndex[k] = -1;
       if (specs[k]) {
         freeAt[k].assign(specs[k]->count(), 0);
-        unitIndex[k] = result.units.size();
+        unitIndex[k] = int(result.units.size());
         UnitStats u;
         u.name = format::UnitKind_Name(static_cast<format::UnitKind>(k));
         u.count = specs[k]->count();
         u.instanceBusy.assign(u.count, 0);
         result.units.push_back(u);
       }
+    }
     DramModel dram(target.dram().bytes_per_cycle(),
                    std::max<uint64_t>(meta.schedule_cycles(), 1) * 2);
-    std::vector<MemoryMap> maps(3 + file.io().inputs_size() + file.io().outputs_size());
-    std::vector<std::pair<uint64_t, int64_t>> sramEvents;  // (cycle, +-bytes)
-    auto dead = [&](uint64_t b, const Seg &s) {
-      if (s.writer < 0)
-        return;
-      uint64_t len = s.end - b;
-      sramEvents.push_back({s.writeIssue, int64_t(len)});
-      sramEvents.push_back({std::max(s.writeEnd, s.readEnd), -int64_t(len)});
-    };
-    auto noDead = [](uint64_t, const Seg &) {};
-    std::map<uint32_t, NodeTime> nodes;
-    result.timings.resize(n);
-    std::vector<Access> accesses;
+    mem::Tracker tracker(numSpaces(file), true);
+    std::vector<NodeTime> nodes;
+    const bool keepTimings = options.keepTimeline || options.functional;
+    if (keepTimings)
+      result.timings.resize(n);
+    InstructionTiming scratchTiming;
+    tracker.sramEvents.reserve(4 * n);
+    mem::AccessList accesses;
     const double sramPj = target.energy().pj_per_sram_byte();
     const double dramPj = target.energy().pj_per_dram_byte();
     const double linkPj = target.energy().pj_per_link_byte();
+    double macPj[format::kMaxDType + 1], opPj[format::kMaxDType + 1];
+    uint64_t macs[format::kMaxDType + 1] = {};
+    for (int d = 0; d <= format::kMaxDType; ++d) {
+      macPj[d] = rateFor(target.energy().pj_per_mac(), static_cast<DType>(d));
+      opPj[d] = rateFor(target.energy().pj_per_op(), static_cast<DType>(d));
+    }
     uint64_t total = 0;
     for (size_t i = 0; i < n; ++i) {
       const InstructionView &inst = insts[i];
       const format::UnitKind kind = static_cast<format::UnitKind>(kinds[i]);
-      format::InstructionCost cost = costOf(target, inst, kind);
-      collectAccesses(inst, accesses);
+      const format::InstructionCost cost = costCache.get(inst, kind);
+      if (verify && sameTarget)
+        staticDur[i] = cost.cycles;
+      mem::collectAccesses(inst, accesses);
       uint64_t ready = 0;
-      for (const Access &a : accesses)
-        for (const Run &r : a.runs)
-          maps[a.space].forOverlapping(r.begin, r.end, [&](uint64_t, const Seg &s) {
-            if (s.writer >= 0)
-              ready = std::max(ready, s.writeEnd);
-            if (a.write)
-              ready = std::max(ready, s.readEnd);
-          });
+      for (const mem::Access &a : accesses)
+        ready = tracker.ready(a, ready);
+      if (verify)
+        checkMemory(file, i, inst.header->cycle, tracker, accesses, memoryReport);
       std::vector<uint64_t> &fa = freeAt[kind];
       size_t instance = 0;
       for (size_t j = 1; j < fa.size(); ++j)
         if (fa[j] < fa[instance])
           instance = j;
-      InstructionTiming &t = result.timings[i];
+      InstructionTiming &t = keepTimings ? result.timings[i] : (scratchTiming = {});
       t.staticCycle = inst.header->cycle;
       t.unitKind = static_cast<uint8_t>(kind);
       t.instance = static_cast<uint32_t>(instance);
@@ -668,44 +686,61 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       t.dramBytes = cost.dramBytes;
       fa[instance] = t.finish;
       total = std::max(total, t.finish);
-      for (const Access &a : accesses)
+      const uint64_t staticEnd = verify ? t.staticCycle + staticDur[i] : 0;
+      for (const mem::Access &a : accesses)
         if (!a.write)
-          for (const Run &r : a.runs)
-            maps[a.space].read(r.begin, r.end, t.finish, int64_t(i));
-      for (const Access &a : accesses)
+          tracker.read(a, int32_t(i), t.finish, staticEnd);
+      for (const mem::Access &a : accesses)
         if (a.write)
-          for (const Run &r : a.runs) {
-            if (a.space == 0)
-              maps[0].write(r.begin, r.end, int64_t(i), t.issue, t.finish, dead);
-            else
-              maps[a.space].write(r.begin, r.end, int64_t(i), t.issue, t.finish, noDead);
-          }
+          tracker.write(a, int32_t(i), t.issue, t.finish, staticEnd);
       // Statistics and energy.
-      UnitStats &u = result.units[unitIndex[kind]];
+      UnitStats &u = result.units[size_t(unitIndex[kind])];
       ++u.instructions;
       u.busyCycles += duration;
       u.instanceBusy[instance] += duration;
-      NodeTime &node = nodes[inst.header->location];
+      const uint32_t loc = inst.header->location;
+      if (loc >= nodes.size())
+        nodes.resize(loc + 1);
+      NodeTime &node = nodes[loc];
       ++node.instructions;
       node.cycles += duration;
       result.sramBytes += cost.sramBytes;
       result.dramBytes += cost.dramBytes;
       result.vectorOps += cost.vectorOps;
-      const DType rateType = static_cast<DType>(inst.operands[inst.header->numOperands > 1 ? 1 : 0].dtype);
+      uint8_t rateType = inst.operands[inst.header->numOperands > 1 ? 1 : 0].dtype;
+      if (rateType > format::kMaxDType)
+        rateType = 0;  // invalid: "?", like dtypeName
       if (cost.macs) {
-        result.macsByDtype[format::dtypeName(rateType)] += cost.macs;
-        result.energy.macPj += double(cost.macs) * rateFor(target.energy().pj_per_mac(), rateType);
+        macs[rateType] += cost.macs;
+        result.energy.macPj += double(cost.macs) * macPj[rateType];
       }
       if (cost.vectorOps)
-        result.energy.vectorPj +=
-            double(cost.vectorOps) * rateFor(target.energy().pj_per_op(), rateType);
+        result.energy.vectorPj += double(cost.vectorOps) * opPj[rateType];
       if (kind == format::C2C) {
         uint64_t b = regionBytes(inst.operands[0]);
         result.linkBytes += b;
         result.energy.linkPj += double(b) * linkPj;
       }
     }
-    maps[0].flush(dead);
+    tracker.flush();
+    if (verify) {
+      Reporter report(options.maxViolations);
+      if (sameTarget) {
+        for (int k = 0; k < kNumUnitKinds; ++k)
+          staticSpecs[k] = specs[k];
+        checkUnits(file, staticSpecs, kinds, staticDur, report);
+      } else {
+        checkUnits(file, staticSpecs, staticKinds, staticDur, report);
+      }
+      result.violationCount = report.count() + memoryReport.count();
+      result.violations = report.take();
+      for (Violation &v : memoryReport.take())
+        if (result.violations.size() < options.maxViolations)
+          result.violations.push_back(std::move(v));
+    }
+    for (int d = 0; d <= format::kMaxDType; ++d)
+      if (macs[d])
+        result.macsByDtype[format::dtypeName(static_cast<DType>(d))] += macs[d];
     result.energy.sramPj = double(result.sramBytes) * sramPj;
     result.energy.dramPj = double(result.dramBytes) * dramPj;
     result.totalCycles = total;
@@ -718,7 +753,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     e.averageWatts = result.latencySeconds > 0 ? e.totalJ / result.latencySeconds : 0;
 
     // SRAM occupancy: sweep the live intervals.
-    std::sort(sramEvents.begin(), sramEvents.end());
+    std::vector<std::pair<uint64_t, int64_t>> &sramEvents = tracker.sramEvents;
+    sortByCycle(sramEvents);
     int64_t live = 0;
     for (size_t k = 0; k < sramEvents.size();) {
       uint64_t c = sramEvents[k].first;
@@ -748,9 +784,12 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     else
       result.bound = result.computeCycles >= result.memoryCycles ? "compute" : "memory";
 
-    for (auto &[loc, node] : nodes) {
-      node.location = loc;
-      if (loc < uint32_t(file.locations().locations_size())) {
+    for (size_t loc = 0; loc < nodes.size(); ++loc) {
+      NodeTime &node = nodes[loc];
+      if (node.instructions == 0)
+        continue;
+      node.location = uint32_t(loc);
+      if (loc < size_t(file.locations().locations_size())) {
         node.name = file.locations().locations(int(loc)).node_name();
         node.opType = file.locations().locations(int(loc)).op_type();
       }
@@ -761,9 +800,10 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     if (result.topNodes.size() > 10)
       result.topNodes.resize(10);
 
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return result.timings[a].issue < result.timings[b].issue;
-    });
+    if (options.functional)
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return result.timings[a].issue < result.timings[b].issue;
+      });
     if (!options.keepTimeline) {
       result.timings.clear();
       result.timings.shrink_to_fit();

@@ -1,18 +1,27 @@
 // The simulator (simulator/): single operations against closed forms
 // computed here from the target files, DRAM sharing, schedule verification
-// on deliberately broken streams, functional mode, --set overrides, report.
+// on deliberately broken streams, functional mode, --set overrides, report;
+// the memory tracking (strided boxes, exact splits) against element
+// enumeration and against a per-byte model on random instruction streams.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "runtime/format/CostModel.h"
 #include "runtime/format/Reader.h"
 #include "runtime/format/TargetLoader.h"
 #include "runtime/format/Writer.h"
 #include "simulator/Simulator.h"
+#include "simulator/src/Geometry.h"
 
 namespace lmc {
 namespace {
@@ -335,6 +344,512 @@ TEST(SimulatorVerify, DisjointColumnTilesAreIndependent) {
   EXPECT_TRUE(sim::verifySchedule(*f, 10).empty());
   sim::Result r = simulate(*f, t);
   EXPECT_EQ(r.timings[1].issue, 0u);
+}
+
+// ---------------------------------------------------------------- exact memory tracking
+
+// The bytes of a region, by enumerating its elements.
+std::vector<uint64_t> elementBytes(const Region &r) {
+  std::vector<uint64_t> out;
+  const int64_t es = int64_t(format::dtypeSize(static_cast<DType>(r.dtype)));
+  for (unsigned d = 0; d < r.rank; ++d)
+    if (r.shape[d] == 0)
+      return out;
+  int64_t idx[format::kMaxRank] = {};
+  for (;;) {
+    int64_t off = int64_t(r.offset);
+    for (unsigned d = 0; d < r.rank; ++d)
+      off += idx[d] * r.strides[d] * es;
+    for (int64_t b = 0; b < es; ++b)
+      out.push_back(uint64_t(off + b));
+    int d = int(r.rank) - 1;
+    while (d >= 0 && ++idx[d] == r.shape[d])
+      idx[d--] = 0;
+    if (d < 0)
+      break;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The bytes of boxes, checking that they are regular and disjoint.
+std::vector<uint64_t> boxBytes(const sim::geom::Boxes &boxes) {
+  std::vector<uint64_t> out;
+  for (const sim::geom::Box &b : boxes) {
+    sim::geom::Box c = b;
+    EXPECT_TRUE(sim::geom::canonicalize(c) && c == b) << "box not canonical";
+    std::vector<std::pair<uint64_t, uint64_t>> runs;
+    sim::geom::runsOf(b, runs);
+    for (const auto &[begin, end] : runs)
+      for (uint64_t x = begin; x < end; ++x)
+        out.push_back(x);
+  }
+  std::sort(out.begin(), out.end());
+  EXPECT_TRUE(std::adjacent_find(out.begin(), out.end()) == out.end()) << "boxes overlap";
+  return out;
+}
+
+std::vector<uint64_t> boxBytes(const sim::geom::Box &b) { return boxBytes(sim::geom::Boxes{b}); }
+
+Region regionOf(Space space, DType dtype, std::vector<int64_t> shape, std::vector<int64_t> strides,
+                uint64_t offset, uint32_t buffer = 0) {
+  Region r = makeRegion(space, dtype, shape, offset, buffer);
+  for (size_t d = 0; d < strides.size(); ++d)
+    r.strides[d] = strides[d];
+  return r;
+}
+
+// A random region of `bytes` bytes at most: random strides (negative, zero,
+// overlapping rows), or a column tile of a row-major matrix, or a head view
+// of a [rows, heads, dim] tensor, or contiguous data.
+Region randomRegion(std::mt19937 &rng, Space space, uint64_t bytes, DType dtype,
+                    uint32_t buffer = 0) {
+  auto uniform = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const int64_t es = int64_t(format::dtypeSize(dtype));
+  for (;;) {
+    std::vector<int64_t> shape, strides;
+    switch (uniform(0, 3)) {
+    case 0: {  // anything
+      int rank = int(uniform(1, 4));
+      for (int d = 0; d < rank; ++d) {
+        shape.push_back(uniform(0, 10) == 0 ? 0 : uniform(1, 5));
+        strides.push_back(uniform(0, 4) == 0 ? 0 : uniform(-9, 9));
+      }
+      break;
+    }
+    case 1: {  // column tile [rows, cols] of a matrix with row pitch `pitch`
+      int64_t pitch = uniform(2, 24), cols = uniform(1, pitch);
+      shape = {uniform(1, 8), cols};
+      strides = {pitch, 1};
+      break;
+    }
+    case 2: {  // head view [rows, heads, dim] of rows of heads x headDim
+      int64_t headDim = uniform(2, 6), heads = uniform(1, 4), dim = uniform(1, headDim);
+      shape = {uniform(1, 5), heads, dim};
+      strides = {heads * headDim * uniform(1, 2), headDim, 1};
+      if (uniform(0, 1))
+        std::swap(shape[0], shape[1]), std::swap(strides[0], strides[1]);
+      break;
+    }
+    default: {  // contiguous
+      int64_t n = uniform(1, 64);
+      shape = {n};
+      strides = {1};
+      break;
+    }
+    }
+    int64_t lo = 0, hi = 0;
+    bool empty = false;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      empty |= shape[d] == 0;
+      int64_t ext = (std::max<int64_t>(shape[d], 1) - 1) * strides[d] * es;
+      (ext < 0 ? lo : hi) += ext;
+    }
+    if (hi - lo + es > int64_t(bytes))
+      continue;
+    int64_t first = (-lo + es - 1) / es, last = (int64_t(bytes) - es - hi) / es;
+    if (empty)
+      first = last = 0;
+    if (first > last)
+      continue;
+    return regionOf(space, dtype, shape, strides, uint64_t(uniform(first, last) * es), buffer);
+  }
+}
+
+DType randomDtype(std::mt19937 &rng) {
+  const DType types[] = {DType::U8, DType::F16, DType::F32, DType::F64};
+  return types[std::uniform_int_distribution<int>(0, 3)(rng)];
+}
+
+// `shape` laid out at random in a space of `bytes` bytes: row-major,
+// row-major with a row pitch (a column tile), transposed, or any strides
+// (negative, zero); false when it does not fit.
+bool layoutRegion(std::mt19937 &rng, Space space, uint64_t bytes, DType dtype,
+                  const std::vector<int64_t> &shape, uint32_t buffer, Region &out) {
+  auto uniform = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const int64_t es = int64_t(format::dtypeSize(dtype));
+  const size_t rank = shape.size();
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::vector<int64_t> strides(rank);
+    int layout = attempt == 7 ? 0 : int(uniform(0, 3));
+    std::vector<size_t> order(rank);
+    for (size_t d = 0; d < rank; ++d)
+      order[d] = d;
+    if (layout == 2)
+      std::shuffle(order.begin(), order.end(), rng);
+    int64_t stride = 1;
+    for (size_t k = rank; k-- > 0;) {
+      const size_t d = order[k];
+      strides[d] = stride;
+      stride *= shape[d];
+      if (layout == 1 && k == rank - 1)
+        stride += uniform(0, 6);  // row pitch beyond the row
+    }
+    if (layout == 3)
+      for (int64_t &x : strides)
+        x = uniform(0, 3) == 0 ? 0 : uniform(-7, 7);
+    int64_t lo = 0, hi = 0;
+    bool empty = false;
+    for (size_t d = 0; d < rank; ++d) {
+      empty |= shape[d] == 0;
+      int64_t ext = (std::max<int64_t>(shape[d], 1) - 1) * strides[d] * es;
+      (ext < 0 ? lo : hi) += ext;
+    }
+    if (hi - lo + es > int64_t(bytes))
+      continue;
+    int64_t first = (-lo + es - 1) / es, last = (int64_t(bytes) - es - hi) / es;
+    if (empty)
+      first = last = 0;
+    if (first > last)
+      continue;
+    out = regionOf(space, dtype, shape, strides, uint64_t(uniform(first, last) * es), buffer);
+    return true;
+  }
+  return false;
+}
+
+TEST(SimulatorGeometry, RegionBoxesAreTheRegionsBytes) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 5000; ++trial) {
+    Region r = randomRegion(rng, Space::Sram, 512, randomDtype(rng));
+    sim::geom::Boxes boxes;
+    sim::geom::regionBoxes(r, boxes);
+    ASSERT_EQ(boxBytes(boxes), elementBytes(r)) << "trial " << trial;
+  }
+}
+
+// The overlap test and the intersection and difference of two boxes are
+// exact (so never "no overlap" when elements coincide), on random strided
+// regions, column tiles of matrices of equal or different pitches and head
+// views.
+TEST(SimulatorGeometry, RelateMatchesElementEnumeration) {
+  std::mt19937 rng(11);
+  uint64_t pairs = 0, overlapping = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    Region r1 = randomRegion(rng, Space::Sram, 256, randomDtype(rng));
+    Region r2 = randomRegion(rng, Space::Sram, 256, randomDtype(rng));
+    sim::geom::Boxes b1, b2;
+    sim::geom::regionBoxes(r1, b1);
+    sim::geom::regionBoxes(r2, b2);
+    for (const sim::geom::Box &p : b1)
+      for (const sim::geom::Box &a : b2) {
+        ++pairs;
+        const std::vector<uint64_t> pb = boxBytes(p), ab = boxBytes(a);
+        std::vector<uint64_t> common, rest;
+        std::set_intersection(pb.begin(), pb.end(), ab.begin(), ab.end(),
+                              std::back_inserter(common));
+        std::set_difference(pb.begin(), pb.end(), ab.begin(), ab.end(), std::back_inserter(rest));
+        ASSERT_EQ(sim::geom::overlaps(p, a), !common.empty()) << "trial " << trial;
+        ASSERT_EQ(sim::geom::overlaps(a, p), !common.empty()) << "trial " << trial;
+        sim::geom::Boxes inter, diff;
+        sim::geom::Relation rel = sim::geom::relate(p, a, &inter, &diff);
+        if (common.empty()) {
+          ASSERT_EQ(rel, sim::geom::Relation::Disjoint) << "trial " << trial;
+          continue;
+        }
+        ++overlapping;
+        ASSERT_EQ(sim::geom::firstCommonByte(p, a), common.front()) << "trial " << trial;
+        if (rest.empty()) {
+          ASSERT_EQ(rel, sim::geom::Relation::Covered) << "trial " << trial;
+          continue;
+        }
+        ASSERT_EQ(rel, sim::geom::Relation::Partial) << "trial " << trial;
+        ASSERT_EQ(boxBytes(inter), common) << "trial " << trial;
+        ASSERT_EQ(boxBytes(diff), rest) << "trial " << trial;
+      }
+  }
+  EXPECT_GT(overlapping, pairs / 4);  // the test exercises overlaps, not just disjoint spans
+}
+
+// Column tiles of one row-major matrix: disjoint exactly when their column
+// ranges are (the scheduler's rule), at any offset of the matrix.
+TEST(SimulatorGeometry, ColumnTilesOfOneMatrix) {
+  for (int64_t pitch : {64, 80, 4096})
+    for (uint64_t base : {uint64_t(0), uint64_t(4), uint64_t(1000)})
+      for (int64_t c1 : {0, 8, 16, 60})
+        for (int64_t c2 : {0, 8, 12, 48}) {
+          const int64_t w1 = std::min<int64_t>(8, pitch - c1), w2 = std::min<int64_t>(16, pitch - c2);
+          Region t1 = regionOf(Space::Sram, DType::F32, {16, w1}, {pitch, 1}, base + 4 * c1);
+          Region t2 = regionOf(Space::Sram, DType::F32, {16, w2}, {pitch, 1}, base + 4 * c2);
+          sim::geom::Boxes b1, b2;
+          sim::geom::regionBoxes(t1, b1);
+          sim::geom::regionBoxes(t2, b2);
+          ASSERT_EQ(b1.size(), 1u);
+          ASSERT_EQ(b2.size(), 1u);
+          EXPECT_EQ(sim::geom::overlaps(b1[0], b2[0]), c1 < c2 + w2 && c2 < c1 + w1)
+              << "pitch " << pitch << " columns " << c1 << "+" << w1 << ", " << c2 << "+" << w2;
+        }
+}
+
+// A per-byte model of the memory rules (the definition the tracker must
+// match): each byte's last writer and the readers since, in file order.
+struct ReferenceRun {
+  std::vector<std::tuple<int, size_t, size_t, uint64_t, uint64_t>> violations;  // memory only
+  std::vector<sim::InstructionTiming> timings;
+  uint64_t stalls[3] = {0, 0, 0};
+  uint64_t sramPeak = 0, sramPeakCycle = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> sramTimeline;
+};
+
+ReferenceRun referenceRun(const format::BinFile &f) {
+  struct Byte {
+    int64_t writer = -1, reader = -1, vreader = -1;
+    uint64_t wIssue = 0, wEnd = 0, rEnd = 0, vwEnd = 0, vrEnd = 0;
+  };
+  const format::Target &t = f.metadata().target();
+  const format::Metadata &m = f.metadata();
+  std::vector<std::vector<Byte>> spaces = {std::vector<Byte>(m.sram_bytes()),
+                                           std::vector<Byte>(m.dram_bytes()),
+                                           std::vector<Byte>(m.state_bytes())};
+  auto ioBytes = [](const format::TensorInfo &info) {
+    uint64_t n = format::dtypeSize(static_cast<DType>(info.dtype()));
+    for (int64_t d : info.shape())
+      n *= uint64_t(d);
+    return n;
+  };
+  for (const format::TensorInfo &info : f.io().inputs())
+    spaces.emplace_back(ioBytes(info));
+  for (const format::TensorInfo &info : f.io().outputs())
+    spaces.emplace_back(ioBytes(info));
+  std::map<uint64_t, int64_t> events;
+  auto dies = [&](const Byte &b) {
+    if (b.writer < 0)
+      return;
+    events[b.wIssue] += 1;
+    events[std::max(b.wEnd, b.rEnd)] -= 1;
+  };
+  std::map<int, std::vector<uint64_t>> freeAt;
+  for (const format::UnitSpec &u : t.units())
+    freeAt[u.kind()].assign(u.count(), 0);
+  ReferenceRun out;
+  const auto &insts = f.instructions();
+  for (size_t i = 0; i < insts.size(); ++i) {
+    const format::InstructionView &inst = insts[i];
+    format::UnitKind kind;
+    switch (static_cast<Unit>(inst.header->unit)) {
+    case Unit::Dma: kind = format::DMA; break;
+    case Unit::Mxm: kind = format::MXM; break;
+    case Unit::Vxm: kind = format::VXM; break;
+    default: kind = format::SXM; break;
+    }
+    const uint64_t cycles = std::max<uint64_t>(
+        format::instructionCost(t, inst.opcode(), inst.operands, inst.header->numOperands, kind)
+            .cycles,
+        1);
+    const uint64_t c = inst.header->cycle, e = c + cycles;
+    struct Acc {
+      std::vector<Byte> *space;
+      bool write, sram;
+      std::vector<uint64_t> bytes;
+    };
+    std::vector<Acc> accs;
+    for (unsigned k = 0; k < inst.header->numOperands; ++k) {
+      const Region &r = inst.operands[k];
+      int s;
+      switch (static_cast<Space>(r.space)) {
+      case Space::Const: continue;
+      case Space::Sram: s = 0; break;
+      case Space::Dram: s = 1; break;
+      case Space::State: s = 2; break;
+      default: s = 3 + int(r.buffer); break;
+      }
+      accs.push_back({&spaces[size_t(s)], k < format::opcodeInfo(inst.opcode()).numOutputs,
+                      s == 0, elementBytes(r)});
+    }
+    // Verification (static times).
+    bool reportedRead = false, reportedWrite = false;
+    for (const Acc &a : accs) {
+      if (a.write ? reportedWrite : reportedRead)
+        continue;
+      for (uint64_t x : a.bytes) {
+        const Byte &b = (*a.space)[x];
+        const bool byReader = a.write && b.vreader >= 0 && b.vrEnd > c;
+        const bool byWriter = b.writer >= 0 && b.vwEnd > c;
+        if (!byReader && !byWriter)
+          continue;
+        (a.write ? reportedWrite : reportedRead) = true;
+        out.violations.emplace_back(a.write ? int(sim::Violation::OverwrittenWhileLive)
+                                            : int(sim::Violation::ReadBeforeWritten),
+                                    i, size_t(byReader ? b.vreader : b.writer), c,
+                                    byReader ? b.vrEnd : b.vwEnd);
+        break;
+      }
+    }
+    // Timing.
+    uint64_t ready = 0;
+    for (const Acc &a : accs)
+      for (uint64_t x : a.bytes) {
+        const Byte &b = (*a.space)[x];
+        if (b.writer >= 0)
+          ready = std::max(ready, b.wEnd);
+        if (a.write)
+          ready = std::max(ready, b.rEnd);
+      }
+    std::vector<uint64_t> &fa = freeAt[kind];
+    size_t instance = 0;
+    for (size_t j = 1; j < fa.size(); ++j)
+      if (fa[j] < fa[instance])
+        instance = j;
+    sim::InstructionTiming tm;
+    tm.staticCycle = c;
+    tm.instance = uint32_t(instance);
+    tm.issue = std::max({c, ready, fa[instance]});
+    if (tm.issue > c) {
+      tm.stall = ready >= fa[instance] ? sim::StallCause::Dependence : sim::StallCause::UnitBusy;
+      ++out.stalls[int(tm.stall)];
+    }
+    tm.finish = tm.issue + cycles;
+    fa[instance] = tm.finish;
+    out.timings.push_back(tm);
+    for (const Acc &a : accs)
+      if (!a.write)
+        for (uint64_t x : a.bytes) {
+          Byte &b = (*a.space)[x];
+          if (tm.finish >= b.rEnd)
+            b.rEnd = tm.finish, b.reader = int64_t(i);
+          if (e >= b.vrEnd)
+            b.vrEnd = e, b.vreader = int64_t(i);
+        }
+    for (const Acc &a : accs)
+      if (a.write)
+        for (uint64_t x : a.bytes) {
+          Byte &b = (*a.space)[x];
+          if (a.sram)
+            dies(b);
+          b = Byte();
+          b.writer = int64_t(i);
+          b.wIssue = tm.issue;
+          b.wEnd = tm.finish;
+          b.vwEnd = e;
+        }
+  }
+  for (const Byte &b : spaces[0])
+    dies(b);
+  int64_t live = 0;
+  for (const auto &[cycle, delta] : events) {
+    live += delta;
+    if (uint64_t(live) > out.sramPeak) {
+      out.sramPeak = uint64_t(live);
+      out.sramPeakCycle = cycle;
+    }
+    out.sramTimeline.push_back({cycle, uint64_t(live)});
+  }
+  return out;
+}
+
+uint64_t untilCycle(const std::string &message) {
+  size_t at = message.find_last_of(' ');
+  return std::stoull(message.substr(at + 1));
+}
+
+// Random streams over small SRAM, state and IO buffers, with static cycles
+// that often overlap: the tracker (pieces, boxes, exact splits) gives every
+// violation, issue cycle, stall and the SRAM occupancy of the per-byte model.
+TEST(SimulatorVerify, MatchesPerByteModelOnRandomStreams) {
+  std::mt19937 rng(3);
+  format::Target t = target("ara2");
+  const Opcode ops[] = {Opcode::Copy, Opcode::Add, Opcode::Exp, Opcode::MatMul};
+  const Unit units[] = {Unit::Sxm, Unit::Vxm, Unit::Vxm, Unit::Mxm};
+  uint64_t violations = 0, stalls = 0;
+  for (int stream = 0; stream < 300; ++stream) {
+    format::Writer w = writerFor(t, 256);
+    w.metadata().set_state_bytes(128);
+    w.io().add_inputs()->set_name("x");
+    w.io().mutable_inputs(0)->set_dtype(uint32_t(DType::F32));
+    w.io().mutable_inputs(0)->add_shape(64);
+    w.io().add_outputs()->set_name("y");
+    w.io().mutable_outputs(0)->set_dtype(uint32_t(DType::F32));
+    w.io().mutable_outputs(0)->add_shape(32);
+    // An operand of `shape` in SRAM, state or an IO buffer (f32 only).
+    auto operand = [&](bool output, DType dtype, const std::vector<int64_t> &shape) {
+      Region r;
+      for (;;) {
+        int where = std::uniform_int_distribution<int>(0, 9)(rng);
+        bool ok;
+        if (where < 6)
+          ok = layoutRegion(rng, Space::Sram, 256, dtype, shape, 0, r);
+        else if (where < 8)
+          ok = layoutRegion(rng, Space::State, 128, dtype, shape, 0, r);
+        else if (dtype != DType::F32)
+          ok = false;
+        else if (output || where == 8)
+          ok = layoutRegion(rng, Space::Io, 128, dtype, shape, 1, r);
+        else
+          ok = layoutRegion(rng, Space::Io, 256, dtype, shape, 0, r);
+        if (ok)
+          return r;
+      }
+    };
+    auto dim = [&] { return std::uniform_int_distribution<int64_t>(1, 4)(rng); };
+    const uint32_t loc = w.addLocation("random", "Random");
+    uint64_t cycle = 0;
+    const int n = std::uniform_int_distribution<int>(5, 60)(rng);
+    for (int i = 0; i < n; ++i) {
+      const int op = std::uniform_int_distribution<int>(0, 3)(rng);
+      std::vector<Region> operands;
+      if (ops[op] == Opcode::MatMul) {
+        const int64_t m = dim(), k = dim(), nn = dim();
+        operands = {operand(true, DType::F32, {m, nn}), operand(false, DType::F32, {m, k}),
+                    operand(false, DType::F32, {k, nn})};
+      } else {
+        const DType floats[] = {DType::F16, DType::F32, DType::F64};
+        const DType dtype = floats[std::uniform_int_distribution<int>(0, 2)(rng)];
+        std::vector<int64_t> shape(size_t(std::uniform_int_distribution<int>(1, 3)(rng)));
+        int64_t elements = 1;
+        for (int64_t &d : shape) {
+          d = std::min<int64_t>(dim(), 24 / elements);
+          elements *= d;
+        }
+        operands.push_back(operand(true, dtype, shape));
+        for (unsigned k = 0; k < format::opcodeInfo(ops[op]).minInputs; ++k)
+          operands.push_back(operand(false, dtype, shape));
+      }
+      cycle += std::uniform_int_distribution<uint64_t>(0, 120)(rng);
+      if (std::uniform_int_distribution<int>(0, 15)(rng) == 0)
+        cycle -= std::min<uint64_t>(cycle, 200);  // out of static order
+      w.addInstruction(ops[op], units[op], cycle, loc, operands, {});
+    }
+    auto f = finish(w);
+    ASSERT_TRUE(f);
+    ReferenceRun ref = referenceRun(*f);
+    uint64_t total = 0;
+    std::vector<sim::Violation> v = sim::verifySchedule(*f, 1u << 20, &total);
+    ASSERT_EQ(total, v.size());
+    std::vector<std::tuple<int, size_t, size_t, uint64_t, uint64_t>> memory;
+    for (const sim::Violation &x : v)
+      if (x.kind != sim::Violation::DoubleBooked)
+        memory.emplace_back(int(x.kind), x.index, x.other, x.cycle, untilCycle(x.message));
+    ASSERT_EQ(memory, ref.violations) << "stream " << stream;
+    violations += memory.size();
+
+    sim::Options o;
+    o.maxViolations = 1u << 20;
+    absl::StatusOr<sim::Result> r = sim::simulate(*f, t, o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->violations.size(), v.size());
+    for (size_t k = 0; k < v.size(); ++k)
+      ASSERT_EQ(r->violations[k].message, v[k].message);
+    ASSERT_EQ(r->timings.size(), ref.timings.size());
+    for (size_t k = 0; k < ref.timings.size(); ++k) {
+      ASSERT_EQ(r->timings[k].issue, ref.timings[k].issue) << "stream " << stream << " instr " << k;
+      ASSERT_EQ(r->timings[k].finish, ref.timings[k].finish) << "stream " << stream;
+      ASSERT_EQ(r->timings[k].instance, ref.timings[k].instance) << "stream " << stream;
+      ASSERT_EQ(r->timings[k].stall, ref.timings[k].stall) << "stream " << stream;
+    }
+    for (int k = 0; k < 3; ++k)
+      ASSERT_EQ(r->stalls[k], ref.stalls[k]);
+    stalls += ref.stalls[int(sim::StallCause::Dependence)];
+    ASSERT_EQ(r->sramPeak, ref.sramPeak) << "stream " << stream;
+    ASSERT_EQ(r->sramPeakCycle, ref.sramPeakCycle) << "stream " << stream;
+    ASSERT_EQ(r->sramTimeline, ref.sramTimeline) << "stream " << stream;
+  }
+  EXPECT_GT(violations, 300u);  // the streams do break the rules
+  EXPECT_GT(stalls, 300u);
 }
 
 // ---------------------------------------------------------------- what-if and report

@@ -1,0 +1,464 @@
+// Memory dependences over disjoint strided pieces (see Memory.h).
+#include "simulator/src/Memory.h"
+
+#include <algorithm>
+
+namespace lmc::sim::mem {
+
+using geom::Box;
+using geom::Relation;
+
+namespace {
+
+constexpr uint32_t kTomb = UINT32_MAX;
+constexpr int32_t kContiguous = -1, kFree = -2;
+
+inline uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 31);
+}
+
+uint64_t boxKey(const Box &b) {
+  uint64_t h = mix(b.base, b.len);
+  for (int j = 0; j < b.k; ++j)
+    h = mix(mix(h, b.n[j]), b.s[j]);
+  return h;
+}
+
+// Finest stride when every stride is a multiple of it (the bytes of the box
+// then lie within `len` bytes after base, modulo it); 0 otherwise.
+uint64_t residueStride(const Box &b) {
+  if (b.k == 0)
+    return 0;
+  for (int j = 1; j < b.k; ++j)
+    if (b.s[j] % b.s[0] != 0)
+      return 0;
+  return b.s[0];
+}
+
+}  // namespace
+
+int spaceIndex(const format::Region &r) {
+  switch (static_cast<format::Space>(r.space)) {
+  case format::Space::Const:
+    return -1;
+  case format::Space::Sram:
+    return 0;
+  case format::Space::Dram:
+    return 1;
+  case format::Space::State:
+    return 2;
+  case format::Space::Io:
+    return 3 + static_cast<int>(r.buffer);
+  }
+  return -1;
+}
+
+void collectAccesses(const format::InstructionView &inst, AccessList &out) {
+  const unsigned outs = format::opcodeInfo(inst.opcode()).numOutputs;
+  if (out.items.size() < inst.header->numOperands)
+    out.items.resize(inst.header->numOperands);
+  size_t n = 0;
+  for (unsigned k = 0; k < inst.header->numOperands; ++k) {
+    int s = spaceIndex(inst.operands[k]);
+    if (s < 0)
+      continue;
+    Access &a = out.items[n];
+    geom::regionBoxes(inst.operands[k], a.boxes);
+    if (a.boxes.empty())
+      continue;
+    a.space = static_cast<unsigned>(s);
+    a.write = k < outs;
+    a.version = ~uint64_t(0);
+    ++n;
+  }
+  out.count = n;
+}
+
+Tracker::Tracker(size_t numSpaces, bool sramEvents) : spaces_(numSpaces), sram_(sramEvents) {}
+
+// Rebuilds the table (dropping removed entries), doubling it while live
+// pieces would fill more than a quarter.
+void Tracker::rehash(Store &s) {
+  size_t cap = std::max<size_t>(64, s.table.size());
+  while (4 * (s.live + 1) > cap)
+    cap *= 2;
+  s.table.assign(cap, 0);
+  s.used = 0;
+  const size_t mask = cap - 1;
+  for (size_t slot = 0; slot < s.box.size(); ++slot) {
+    if (s.where[slot] == kFree)
+      continue;
+    size_t h = s.key[slot] & mask;
+    while (s.table[h] != 0)
+      h = (h + 1) & mask;
+    s.table[h] = uint32_t(slot + 1);
+    ++s.used;
+  }
+}
+
+void Tracker::index(Store &s, uint32_t slot) {
+  if (2 * (s.used + 1) > s.table.size()) {
+    rehash(s);  // indexes every placed slot, this one included
+    return;
+  }
+  const size_t mask = s.table.size() - 1;
+  size_t h = s.key[slot] & mask;
+  while (s.table[h] != 0 && s.table[h] != kTomb)
+    h = (h + 1) & mask;
+  if (s.table[h] == 0)
+    ++s.used;
+  s.table[h] = slot + 1;
+}
+
+void Tracker::unindex(Store &s, uint32_t slot) {
+  const size_t mask = s.table.size() - 1;
+  size_t h = s.key[slot] & mask;
+  while (s.table[h] != slot + 1)
+    h = (h + 1) & mask;
+  s.table[h] = kTomb;
+}
+
+int64_t Tracker::find(const Store &s, const Box &b) const {
+  if (s.table.empty())
+    return -1;
+  const uint64_t key = boxKey(b);
+  const size_t mask = s.table.size() - 1;
+  for (size_t h = key & mask;; h = (h + 1) & mask) {
+    const uint32_t e = s.table[h];
+    if (e == 0)
+      return -1;
+    if (e != kTomb && s.key[e - 1] == key && s.box[e - 1] == b)
+      return int64_t(e - 1);
+  }
+}
+
+// Puts a slot's box in the ordered map or the packed arrays, and the hash.
+void Tracker::place(Store &s, uint32_t slot) {
+  ++s.version;
+  const Box &b = s.box[slot];
+  s.key[slot] = boxKey(b);
+  if (b.k == 0) {
+    s.where[slot] = kContiguous;
+    s.runs.emplace(b.base, std::make_pair(b.base + b.len, slot));
+  } else {
+    s.where[slot] = int32_t(s.slotOf.size());
+    s.slotOf.push_back(slot);
+    s.lo.push_back(b.lo());
+    s.hi.push_back(b.hi());
+    const uint64_t s1 = residueStride(b);
+    s.s1.push_back(s1);
+    s.r1.push_back(s1 ? b.base % s1 : 0);
+    s.len.push_back(b.len);
+  }
+  index(s, slot);
+}
+
+void Tracker::unplace(Store &s, uint32_t slot) {
+  ++s.version;
+  unindex(s, slot);
+  const int32_t w = s.where[slot];
+  if (w == kContiguous) {
+    s.runs.erase(s.box[slot].base);
+  } else {
+    const size_t last = s.slotOf.size() - 1;
+    if (size_t(w) != last) {
+      s.slotOf[w] = s.slotOf[last];
+      s.lo[w] = s.lo[last];
+      s.hi[w] = s.hi[last];
+      s.s1[w] = s.s1[last];
+      s.r1[w] = s.r1[last];
+      s.len[w] = s.len[last];
+      s.where[s.slotOf[w]] = w;
+    }
+    s.slotOf.pop_back();
+    s.lo.pop_back();
+    s.hi.pop_back();
+    s.s1.pop_back();
+    s.r1.pop_back();
+    s.len.pop_back();
+  }
+  s.where[slot] = kFree;
+}
+
+uint32_t Tracker::add(Store &s, const Box &b, const PieceState &st) {
+  uint32_t slot;
+  if (!s.freeSlots.empty()) {
+    slot = s.freeSlots.back();
+    s.freeSlots.pop_back();
+    s.box[slot] = b;
+    s.st[slot] = st;
+  } else {
+    slot = uint32_t(s.box.size());
+    s.box.push_back(b);
+    s.st.push_back(st);
+    s.key.push_back(0);
+    s.where.push_back(kFree);
+  }
+  ++s.live;
+  place(s, slot);
+  return slot;
+}
+
+void Tracker::remove(Store &s, uint32_t slot) {
+  unplace(s, slot);
+  s.freeSlots.push_back(slot);
+  --s.live;
+}
+
+void Tracker::reshape(Store &s, uint32_t slot, const Box &b) {
+  unplace(s, slot);
+  s.box[slot] = b;
+  place(s, slot);
+}
+
+// Appends the contiguous pieces meeting [lo, hi) to cand_ (skipping one
+// equal to the last appended); false when more than `limit` were appended.
+bool Tracker::contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit) {
+  auto it = s.runs.upper_bound(lo);
+  if (it != s.runs.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.first > lo)
+      it = prev;
+  }
+  size_t added = 0;
+  for (; it != s.runs.end() && it->first < hi; ++it) {
+    const uint32_t slot = it->second.second;
+    if (!cand_.empty() && cand_.back() == slot)
+      continue;
+    cand_.push_back(slot);
+    if (++added > limit)
+      return false;
+  }
+  return true;
+}
+
+void Tracker::candidates(const Store &s, const Access &a, const Box &b) {
+  if (a.boxes.size() != 1) {
+    candidates(s, b);
+    return;
+  }
+  if (a.version == s.version) {
+    cand_ = a.cand;
+    exact_ = a.exact;
+    return;
+  }
+  candidates(s, b);
+  a.version = s.version;
+  a.cand = cand_;
+  a.exact = exact_;
+}
+
+void Tracker::candidates(const Store &s, const Box &b) {
+  cand_.clear();
+  if (int64_t e = find(s, b); e >= 0) {
+    cand_.push_back(uint32_t(e));
+    exact_ = true;
+    return;
+  }
+  exact_ = false;
+  const uint64_t blo = b.lo(), bhi = b.hi();
+  if (!s.runs.empty()) {
+    // Contiguous pieces: those in b's span, or, when b is sparse and there
+    // are more of them than b has runs, those meeting each run of b.
+    const uint64_t runs = b.runs();
+    if (!contiguousIn(s, blo, bhi, b.k == 0 ? SIZE_MAX : 2 * runs + 8)) {
+      cand_.clear();
+      runScratch_.clear();
+      geom::runsOf(b, runScratch_);
+      for (const auto &[rb, re] : runScratch_)
+        contiguousIn(s, rb, re, SIZE_MAX);
+    }
+  }
+  const size_t n = s.slotOf.size();
+  if (n) {
+    const uint64_t sa = residueStride(b);
+    const uint64_t ra = sa ? b.base % sa : 0, la = b.len;
+    const uint64_t *los = s.lo.data(), *his = s.hi.data(), *s1 = s.s1.data(),
+                   *r1 = s.r1.data(), *len = s.len.data();
+    for (size_t i = 0; i < n; ++i) {
+      if (los[i] >= bhi || his[i] <= blo)
+        continue;
+      if (sa != 0 && s1[i] == sa) {
+        // Both boxes sit in arcs of the circle of residues modulo sa: from
+        // the piece's arc start to b's, d.
+        uint64_t d = ra >= r1[i] ? ra - r1[i] : ra + sa - r1[i];
+        if (d >= len[i] && sa - d >= la && d != 0)
+          continue;
+      }
+      cand_.push_back(s.slotOf[i]);
+    }
+  }
+
+}
+
+void Tracker::dead(const PieceState &st, uint64_t bytes) {
+  if (st.writer < 0 || bytes == 0)
+    return;
+  sramEvents.push_back({st.wIssue, int64_t(bytes)});
+  sramEvents.push_back({std::max(st.wEnd, st.rEnd), -int64_t(bytes)});
+}
+
+uint64_t Tracker::ready(const Access &a, uint64_t floor) {
+  Store &s = spaces_[a.space];
+  for (const Box &b : a.boxes) {
+    candidates(s, a, b);
+    for (uint32_t i : cand_) {
+      const PieceState &st = s.st[i];
+      uint64_t need = st.writer >= 0 ? st.wEnd : 0;
+      if (a.write)
+        need = std::max(need, st.rEnd);
+      if (need > floor && (exact_ || geom::overlaps(s.box[i], b)))
+        floor = need;
+    }
+  }
+  return floor;
+}
+
+Violation Tracker::firstViolation(const Access &a, uint64_t c) {
+  Store &s = spaces_[a.space];
+  Violation v;
+  uint64_t best = UINT64_MAX;
+  for (const Box &b : a.boxes) {
+    candidates(s, a, b);
+    for (uint32_t i : cand_) {
+      const PieceState &st = s.st[i];
+      const bool byReader = a.write && st.vreader >= 0 && st.vrEnd > c;
+      const bool byWriter = st.writer >= 0 && st.vwEnd > c;
+      if (!byReader && !byWriter)
+        continue;
+      uint64_t first;
+      if (exact_)
+        first = b.base;
+      else if (geom::overlaps(s.box[i], b))
+        first = geom::firstCommonByte(s.box[i], b);
+      else
+        continue;
+      if (first < best) {
+        best = first;
+        v.found = true;
+        v.byReader = byReader;
+        v.other = byReader ? st.vreader : st.writer;
+        v.until = byReader ? st.vrEnd : st.vwEnd;
+      }
+    }
+  }
+  return v;
+}
+
+void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd) {
+  Store &s = spaces_[a.space];
+  auto apply = [&](PieceState &st) {
+    st.rEnd = std::max(st.rEnd, simEnd);
+    if (staticEnd >= st.vrEnd) {
+      st.vrEnd = staticEnd;
+      st.vreader = index;
+    }
+  };
+  for (const Box &b : a.boxes) {
+    candidates(s, a, b);
+    if (exact_) {
+      apply(s.st[cand_[0]]);
+      continue;
+    }
+    // The pieces within b after the split: its bytes that were accessed before.
+    uint64_t covered = 0;
+    inside_.clear();
+    for (uint32_t i : cand_) {
+      Relation r = geom::relate(s.box[i], b, &inter_, &diff_);
+      if (r == Relation::Disjoint)
+        continue;
+      if (r == Relation::Covered) {
+        covered += s.box[i].bytes();
+        inside_.push_back(i);
+        apply(s.st[i]);
+        continue;
+      }
+      const PieceState old = s.st[i];
+      PieceState upd = old;
+      apply(upd);
+      reshape(s, i, diff_[0]);
+      for (size_t k = 1; k < diff_.size(); ++k)
+        add(s, diff_[k], old);
+      for (const Box &x : inter_) {
+        covered += x.bytes();
+        inside_.push_back(add(s, x, upd));
+      }
+    }
+    if (covered == b.bytes())
+      continue;
+    // Bytes never accessed before: new pieces.
+    gaps_.clear();
+    gaps_.push_back(b);
+    for (uint32_t i : inside_) {
+      next_.clear();
+      for (const Box &x : gaps_) {
+        Relation r = geom::relate(x, s.box[i], nullptr, &diff_);
+        if (r == Relation::Disjoint)
+          next_.push_back(x);
+        else if (r == Relation::Partial)
+          next_.insert(next_.end(), diff_.begin(), diff_.end());
+      }
+      gaps_.swap(next_);
+    }
+    for (const Box &x : gaps_) {
+      PieceState st;
+      apply(st);
+      add(s, x, st);
+    }
+  }
+}
+
+void Tracker::write(const Access &a, int32_t index, uint64_t simIssue, uint64_t simEnd,
+                    uint64_t staticEnd) {
+  Store &s = spaces_[a.space];
+  const bool sram = sram_ && a.space == 0;
+  PieceState fresh;
+  fresh.writer = index;
+  fresh.wIssue = simIssue;
+  fresh.wEnd = simEnd;
+  fresh.vwEnd = staticEnd;
+  for (const Box &b : a.boxes) {
+    candidates(s, a, b);
+    if (exact_) {
+      const uint32_t i = cand_[0];
+      if (sram)
+        dead(s.st[i], s.box[i].bytes());
+      s.st[i] = fresh;
+      continue;
+    }
+    for (uint32_t i : cand_) {
+      Relation r = geom::relate(s.box[i], b, nullptr, &diff_);
+      if (r == Relation::Disjoint)
+        continue;
+      if (r == Relation::Covered) {
+        if (sram)
+          dead(s.st[i], s.box[i].bytes());
+        remove(s, i);
+        continue;
+      }
+      uint64_t kept = 0;
+      for (const Box &x : diff_)
+        kept += x.bytes();
+      if (sram)
+        dead(s.st[i], s.box[i].bytes() - kept);
+      const PieceState old = s.st[i];
+      reshape(s, i, diff_[0]);
+      for (size_t k = 1; k < diff_.size(); ++k)
+        add(s, diff_[k], old);
+    }
+    add(s, b, fresh);
+  }
+}
+
+void Tracker::flush() {
+  if (!sram_ || spaces_.empty())
+    return;
+  Store &s = spaces_[0];
+  for (size_t i = 0; i < s.box.size(); ++i)
+    if (s.where[i] != kFree)
+      dead(s.st[i], s.box[i].bytes());
+}
+
+}  // namespace lmc::sim::mem

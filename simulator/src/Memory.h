@@ -1,0 +1,136 @@
+// Memory dependences of the simulator: who wrote and read each byte of each
+// memory space, and when. The bytes are kept as disjoint pieces, each a
+// strided box (Geometry.h) whose bytes share one history: the last writer
+// and the readers since. An access splits the pieces it partly overlaps,
+// exactly, so every byte has the state a per-byte map would give it. One
+// tracker serves both the timing model (simulated times) and schedule
+// verification (static times): the pieces depend only on the file order of
+// the accesses, not on their times. Internal to the simulator.
+#ifndef LMC_SIMULATOR_SRC_MEMORY_H
+#define LMC_SIMULATOR_SRC_MEMORY_H
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "runtime/format/Reader.h"
+#include "simulator/src/Geometry.h"
+
+namespace lmc::sim::mem {
+
+// The history of the bytes of one piece.
+struct PieceState {
+  int32_t writer = -1;   // instruction; -1: never written (initial zeros)
+  int32_t vreader = -1;  // the reader since the write with the latest static end
+  uint64_t wIssue = 0, wEnd = 0, rEnd = 0;  // simulated: write issue and finish, last read finish
+  uint64_t vwEnd = 0, vrEnd = 0;            // static: write end, last read end
+};
+
+struct Access {
+  unsigned space;  // memory-map index
+  bool write;
+  geom::Boxes boxes;
+  // The tracker's candidates for a one-box access, while its space is
+  // unchanged.
+  mutable uint64_t version = ~uint64_t(0);
+  mutable bool exact = false;
+  mutable std::vector<uint32_t> cand;
+};
+
+// Memory-map index of a region: sram 0, dram 1, state 2, IO buffer b at
+// 3 + b; -1 for read-only constants (no dependences).
+int spaceIndex(const format::Region &r);
+
+// The accesses of one instruction (the vectors are kept across instructions).
+struct AccessList {
+  std::vector<Access> items;
+  size_t count = 0;
+  const Access *begin() const { return items.data(); }
+  const Access *end() const { return items.data() + count; }
+};
+
+// The accesses of an instruction's operands outside `const`, outputs first.
+void collectAccesses(const format::InstructionView &inst, AccessList &out);
+
+struct Violation {
+  bool found = false;
+  bool byReader = false;  // write access: a reader (else the writer) still uses the bytes
+  int32_t other = -1;
+  uint64_t until = 0;  // static cycle
+};
+
+class Tracker {
+public:
+  // `sramEvents`: record SRAM occupancy events (timing).
+  Tracker(size_t numSpaces, bool sramEvents);
+
+  // The latest simulated finish among the pieces `a` depends on (the last
+  // writer of its bytes and, for a write, the readers since), at least `floor`.
+  uint64_t ready(const Access &a, uint64_t floor);
+
+  // Verification at static cycle `c`: the piece holding the lowest byte of
+  // `a` whose writer (or, for a write, readers since) end after `c`.
+  Violation firstViolation(const Access &a, uint64_t c);
+
+  void read(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd);
+  void write(const Access &a, int32_t index, uint64_t simIssue, uint64_t simEnd,
+             uint64_t staticEnd);
+  // Ends the run: the SRAM bytes still held die.
+  void flush();
+
+  // (cycle, +-bytes): a written SRAM byte is live from its writer's issue to
+  // the finish of its last reader before it is overwritten (or the write's
+  // finish when never read).
+  std::vector<std::pair<uint64_t, int64_t>> sramEvents;
+
+private:
+  // The pieces of one memory space, in reusable slots. An exact-box hash
+  // finds the piece equal to an access (then the only one it can meet: the
+  // pieces are disjoint). Contiguous pieces, disjoint intervals, sit in an
+  // ordered map; strided ones in packed arrays scanned by span and by
+  // residue (a box whose strides are multiples of its finest stride s1 has
+  // all its bytes within `len` bytes after base, modulo s1).
+  struct Store {
+    std::vector<geom::Box> box;
+    std::vector<PieceState> st;
+    std::vector<uint64_t> key;   // hash of the box
+    std::vector<int32_t> where;  // packed position; kContiguous; kFree
+    std::vector<uint32_t> freeSlots;
+    size_t live = 0;
+    absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: base -> end, slot
+    std::vector<uint32_t> slotOf;              // packed strided pieces
+    std::vector<uint64_t> lo, hi, s1, r1, len;
+    // Open addressing: box hash -> slot + 1 (0 empty, kTomb removed).
+    std::vector<uint32_t> table;
+    size_t used = 0;  // occupied or removed entries
+    uint64_t version = 0;  // changes whenever a piece is placed or unplaced
+  };
+  uint32_t add(Store &s, const geom::Box &b, const PieceState &st);
+  void remove(Store &s, uint32_t slot);
+  void reshape(Store &s, uint32_t slot, const geom::Box &b);
+  void place(Store &s, uint32_t slot);
+  void unplace(Store &s, uint32_t slot);
+  int64_t find(const Store &s, const geom::Box &b) const;
+  void index(Store &s, uint32_t slot);
+  void unindex(Store &s, uint32_t slot);
+  void rehash(Store &s);
+  // The slots whose pieces may meet `b` (a superset of those that do), or
+  // the one equal to b (exact_).
+  void candidates(const Store &s, const geom::Box &b);
+  void candidates(const Store &s, const Access &a, const geom::Box &b);
+  bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
+  void dead(const PieceState &st, uint64_t bytes);
+
+  std::vector<Store> spaces_;
+  bool sram_;
+  std::vector<uint32_t> cand_;
+  bool exact_ = false;
+  geom::Boxes inter_, diff_, gaps_, next_;
+  std::vector<uint32_t> inside_;
+  std::vector<std::pair<uint64_t, uint64_t>> runScratch_;
+};
+
+}  // namespace lmc::sim::mem
+
+#endif  // LMC_SIMULATOR_SRC_MEMORY_H
