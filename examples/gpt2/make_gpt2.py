@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 import onnx
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from common.graph import NodeNamer  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper
 
 LN_EPS = 1e-5
@@ -36,36 +38,14 @@ MASK_VALUE = -1e9
 INLINE_LIMIT_BYTES = 1800 * 1024 * 1024
 
 
-class GraphBuilder:
+class GraphBuilder(NodeNamer):
     """Accumulates nodes, initializers and Constant nodes with unique names."""
 
     def __init__(self, weights):
+        super().__init__()
         self.weights = weights  # name -> numpy array, from make_weights
-        self.nodes = []
         self.initializers = []
         self.used = {}
-        self._counts = {}
-
-    def _unique(self, base):
-        n = self._counts.get(base, 0)
-        self._counts[base] = n + 1
-        return base if n == 0 else f"{base}_{n}"
-
-    def op(self, op_type, inputs, scope="", num_outputs=1, **attrs):
-        """Adds a node named like torch does ("/h.0/attn/MatMul"); returns its output name(s)."""
-        name = self._unique(f"{scope}/{op_type}")
-        outputs = [f"{name}_output_{i}" for i in range(num_outputs)]
-        self.nodes.append(helper.make_node(op_type, list(inputs), outputs, name=name, **attrs))
-        return outputs[0] if num_outputs == 1 else outputs
-
-    def const(self, value, scope="", dtype=None):
-        """A Constant node holding `value` (python scalar or list -> numpy array)."""
-        array = np.asarray(value, dtype=dtype)
-        name = self._unique(f"{scope}/Constant")
-        out = f"{name}_output_0"
-        tensor = numpy_helper.from_array(array, name=f"{name}_value")
-        self.nodes.append(helper.make_node("Constant", [], [out], name=name, value=tensor))
-        return out
 
     def weight(self, name, array=None):
         """The initializer `name` (from the weights unless `array` is given); added once."""

@@ -12,11 +12,14 @@ Usage:
   reference.py weights.npz --tokens tokens.npy -o logits.npy
 """
 
-import argparse
 import json
+import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from common.reference_cli import reference_main  # noqa: E402
 
 
 def load_onnx(path):
@@ -101,16 +104,7 @@ def forward(weights, config, tokens):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("model", help="model.onnx from make_gpt2.py, or its --weights-only-npz file")
-    p.add_argument("--tokens", required=True, help="int64 .npy of shape [1, S]")
-    p.add_argument("-o", "--output", required=True, help="where to write logits .npy")
-    args = p.parse_args(argv)
-    weights, config = load_npz(args.model) if args.model.endswith(".npz") else load_onnx(args.model)
-    logits = forward(weights, config, np.load(args.tokens))
-    np.save(args.output, logits)
-    print(f"wrote {args.output}: shape {list(logits.shape)}, max|logit| {np.abs(logits).max():.4f}")
-    return 0
+    return reference_main(__doc__.split("\n\n")[0], "make_gpt2.py", load_onnx, load_npz, forward, argv)
 
 
 if __name__ == "__main__":

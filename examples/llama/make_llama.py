@@ -45,6 +45,8 @@ import time
 
 import numpy as np
 import onnx
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from common.graph import NodeNamer  # noqa: E402
 from onnx import TensorProto, helper, mapping, numpy_helper
 
 # protobuf cannot serialize a message of 2 GiB or more; stay well below.
@@ -156,36 +158,14 @@ def absent_initializers(specs, location):
 
 # ---------------------------------------------------------------- graph
 
-class GraphBuilder:
+class GraphBuilder(NodeNamer):
     """Accumulates nodes, initializers and Constant nodes with unique names."""
 
     def __init__(self, tensors):
+        super().__init__()
         self.tensors = tensors  # name -> numpy array or TensorProto
-        self.nodes = []
         self.initializers = []
         self.used = set()
-        self._counts = {}
-
-    def _unique(self, base):
-        n = self._counts.get(base, 0)
-        self._counts[base] = n + 1
-        return base if n == 0 else f"{base}_{n}"
-
-    def op(self, op_type, inputs, scope="", num_outputs=1, **attrs):
-        """Adds a node named like torch does ("/layers.0/self_attn/MatMul"); returns its output name(s)."""
-        name = self._unique(f"{scope}/{op_type}")
-        outputs = [f"{name}_output_{i}" for i in range(num_outputs)]
-        self.nodes.append(helper.make_node(op_type, list(inputs), outputs, name=name, **attrs))
-        return outputs[0] if num_outputs == 1 else outputs
-
-    def const(self, value, scope="", dtype=None):
-        """A Constant node holding `value` (python scalar or list -> numpy array)."""
-        array = np.asarray(value, dtype=dtype)
-        name = self._unique(f"{scope}/Constant")
-        out = f"{name}_output_0"
-        tensor = numpy_helper.from_array(array, name=f"{name}_value")
-        self.nodes.append(helper.make_node("Constant", [], [out], name=name, value=tensor))
-        return out
 
     def i64(self, value, scope=""):
         return self.const(value, scope, np.int64)

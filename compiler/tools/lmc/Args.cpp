@@ -65,6 +65,17 @@ absl::Status Args::parse(const CommandSpec &spec, int argc, char **argv, Args &o
   return absl::OkStatus();
 }
 
+std::optional<int> Args::parseCommand(const CommandSpec &spec, int argc, char **argv,
+                                      Args &out) {
+  if (absl::Status s = parse(spec, argc - 1, argv + 1, out); !s.ok())
+    return usageError(std::string(s.message()));
+  if (out.helpRequested()) {
+    std::fputs(formatHelp(spec).c_str(), stdout);
+    return 0;
+  }
+  return std::nullopt;
+}
+
 std::string Args::get(const std::string &name, const std::string &fallback) const {
   auto it = values_.find(name);
   return it == values_.end() ? fallback : it->second.back();

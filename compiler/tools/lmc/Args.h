@@ -5,6 +5,7 @@
 #define LMC_TOOLS_ARGS_H
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ class Args {
 public:
   // Parses argv (after the subcommand name). `--help` sets helpRequested().
   static absl::Status parse(const CommandSpec &spec, int argc, char **argv, Args &out);
+
+  // What every subcommand does first: parse argv (argv[0] is the
+  // subcommand), print a usage error (exit code 2) or the help (exit code
+  // 0). Returns the exit code when the command is done, nullopt otherwise.
+  static std::optional<int> parseCommand(const CommandSpec &spec, int argc, char **argv,
+                                         Args &out);
 
   bool helpRequested() const { return help_; }
   bool has(const std::string &name) const { return values_.count(name) != 0; }

@@ -130,12 +130,8 @@ std::string jsonString(const std::string &s) {
 int benchMain(int argc, char **argv) {
   CommandSpec spec = benchSpec();
   Args args;
-  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok())
-    return usageError(std::string(s.message()));
-  if (args.helpRequested()) {
-    std::cout << formatHelp(spec);
-    return 0;
-  }
+  if (std::optional<int> done = Args::parseCommand(spec, argc, argv, args))
+    return *done;
   int runs = 0, warmup = 0, threads = 0;
   if (!parseCount(args, "--runs", 10, 1, runs))
     return usageError(

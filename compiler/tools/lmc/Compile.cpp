@@ -92,14 +92,8 @@ bool printIr(mlir::ModuleOp module, const std::string &path) {
 int compileMain(int argc, char **argv) {
   CommandSpec spec = compileSpec();
   Args args;
-  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-  if (args.helpRequested()) {
-    std::fputs(formatHelp(spec).c_str(), stdout);
-    return 0;
-  }
+  if (std::optional<int> done = Args::parseCommand(spec, argc, argv, args))
+    return *done;
   const std::string input = args.positional()[0];
   const std::string output = args.get("-o");
   const std::string emit = args.get("--emit", "bin");

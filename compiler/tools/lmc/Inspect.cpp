@@ -159,14 +159,8 @@ void print(const format::BinFile &f, std::ostream &os) {
 int inspectMain(int argc, char **argv) {
   CommandSpec spec = inspectSpec();
   Args args;
-  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok()) {
-    std::cerr << s.message() << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    std::cout << formatHelp(spec);
-    return 0;
-  }
+  if (std::optional<int> done = Args::parseCommand(spec, argc, argv, args))
+    return *done;
   absl::StatusOr<std::unique_ptr<format::BinFile>> file =
       format::BinFile::open(args.positional()[0]);
   if (!file.ok()) {

@@ -125,12 +125,8 @@ int error(const std::string &message) { return commandError("run", message); }
 int runMain(int argc, char **argv) {
   CommandSpec spec = runSpec();
   Args args;
-  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok())
-    return usageError(std::string(s.message()));
-  if (args.helpRequested()) {
-    std::cout << formatHelp(spec);
-    return 0;
-  }
+  if (std::optional<int> done = Args::parseCommand(spec, argc, argv, args))
+    return *done;
   int threads = 0;  // 0: one per hardware thread
   if (args.has("--threads") &&
       (!absl::SimpleAtoi(args.get("--threads"), &threads) || threads < 1))

@@ -93,12 +93,8 @@ std::string describeType(DType dtype, const std::vector<int64_t> &shape) {
 int simulateMain(int argc, char **argv) {
   CommandSpec spec = simulateSpec();
   Args args;
-  if (absl::Status s = Args::parse(spec, argc - 1, argv + 1, args); !s.ok())
-    return usageError(std::string(s.message()));
-  if (args.helpRequested()) {
-    std::cout << formatHelp(spec);
-    return 0;
-  }
+  if (std::optional<int> done = Args::parseCommand(spec, argc, argv, args))
+    return *done;
   if (args.has("--functional") && args.has("--no-functional"))
     return usageError("lmc simulate: --functional and --no-functional exclude each other");
   std::vector<std::pair<std::string, std::string>> bindings;

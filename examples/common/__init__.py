@@ -1,0 +1,1 @@
+"""Helpers shared by the example model generators and numpy references."""

@@ -1,0 +1,35 @@
+"""Building ONNX graphs with torch-export-like node names (used by make_*.py)."""
+
+import numpy as np
+from onnx import helper, numpy_helper
+
+
+class NodeNamer:
+    """Accumulates nodes and Constant nodes with unique, torch-style names.
+
+    Subclasses add the model-specific parts (weights, initializers)."""
+
+    def __init__(self):
+        self.nodes = []
+        self._counts = {}
+
+    def _unique(self, base):
+        n = self._counts.get(base, 0)
+        self._counts[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
+
+    def op(self, op_type, inputs, scope="", num_outputs=1, **attrs):
+        """Adds a node named like torch does ("/h.0/attn/MatMul"); returns its output name(s)."""
+        name = self._unique(f"{scope}/{op_type}")
+        outputs = [f"{name}_output_{i}" for i in range(num_outputs)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), outputs, name=name, **attrs))
+        return outputs[0] if num_outputs == 1 else outputs
+
+    def const(self, value, scope="", dtype=None):
+        """A Constant node holding `value` (python scalar or list -> numpy array)."""
+        array = np.asarray(value, dtype=dtype)
+        name = self._unique(f"{scope}/Constant")
+        out = f"{name}_output_0"
+        tensor = numpy_helper.from_array(array, name=f"{name}_value")
+        self.nodes.append(helper.make_node("Constant", [], [out], name=name, value=tensor))
+        return out
