@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "runtime/format/PackedMatMul.h"
+#include "runtime/format/QuantMatMul.h"
 
 namespace lmc::format {
 namespace {
@@ -127,6 +128,50 @@ std::string checkMatMul(const Region *ops) {
   if (o.shape[r - 2] != a.shape[r - 2] || o.shape[r - 1] != b.shape[r - 1])
     return absl::StrCat("o is ", describeRegionType(o), " but a @ b is [..., ", a.shape[r - 2],
                         ", ", b.shape[r - 1], "]");
+  return "";
+}
+
+// matmul_q: a and o f32 as for matmul; b the packed quantized K x N matrix
+// as contiguous bytes (FORMAT.md "Quantized B"); c the f32 scales
+// [groups, N] with contiguous rows.
+std::string checkMatMulQ(const Region *ops, const int64_t *imms) {
+  for (unsigned i : {0u, 1u, 3u})
+    if (dt(ops[i]) != DType::F32)
+      return badType(ops, i, "f32");
+  if (dt(ops[2]) != DType::U8)
+    return badType(ops, 2, "u8");
+  const Region &o = ops[0], &a = ops[1], &b = ops[2], &c = ops[3];
+  if (a.rank < 2)
+    return badType(ops, 1, "rank >= 2");
+  if (a.rank != o.rank)
+    return mismatch(ops, 0, 1, "ranks differ");
+  unsigned r = a.rank;
+  for (unsigned k = 0; k + 2 < r; ++k)
+    if (a.shape[k] != o.shape[k])
+      return mismatch(ops, 0, 1, "batch dims differ");
+  if (o.shape[r - 2] != a.shape[r - 2])
+    return mismatch(ops, 0, 1, "M differs");
+  const int64_t K = a.shape[r - 1], N = o.shape[r - 1];
+  std::string bad = checkQuantParams(imms[0], K, N, imms[1]);
+  if (!bad.empty())
+    return bad;
+  const auto scheme = static_cast<QuantScheme>(imms[0]);
+  if (b.rank != 1 || (b.shape[0] > 1 && b.strides[0] != 1))
+    return absl::StrCat("b is ", describeRegionType(b), " with stride ", b.strides[0],
+                        "; expected the packed matrix as a contiguous byte vector (rank 1, "
+                        "stride 1)");
+  const int64_t expected = quantPackedBytes(scheme, K, N);
+  if (expected < 0)
+    return absl::StrCat("the packed size of K = ", K, ", N = ", N, " overflows");
+  if (b.shape[0] != expected)
+    return absl::StrCat("b has ", b.shape[0], " bytes but a packed ", quantSchemeName(imms[0]),
+                        " K x N = ", K, " x ", N, " matrix has ", expected);
+  const int64_t groups = quantGroups(K, imms[1]);
+  if (c.rank != 2 || c.shape[0] != groups || c.shape[1] != N)
+    return absl::StrCat("c (the scales) is ", describeRegionType(c), "; expected [", groups, ", ",
+                        N, "] (ceil(K / G) groups x N)");
+  if (N > 1 && c.strides[1] != 1)
+    return absl::StrCat("c (the scales) has column stride ", c.strides[1], "; expected 1");
   return "";
 }
 
@@ -295,6 +340,8 @@ std::string checkOperands(Opcode opcode, const Region *ops, unsigned n, const in
     return checkMatMul(ops);
   case Opcode::MatMulPacked:
     return checkMatMulPacked(ops);
+  case Opcode::MatMulQ:
+    return checkMatMulQ(ops, imms);
   case Opcode::Where:
     if (dt(ops[1]) != DType::Bool)
       return badType(ops, 1, "bool");

@@ -55,6 +55,8 @@ bool runFast(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imm
   case format::OpFamily::Matrix:
     if (opcode == Opcode::MatMulPacked)
       return fastMatMulPacked(ops[0], ops[1], ops[2], options);
+    if (opcode == Opcode::MatMulQ)
+      return false;
     return fastMatMul(ops[0], ops[1], ops[2], options);
   case format::OpFamily::Unary:
     return fastUnary(opcode, ops[0], ops[1], options);
@@ -90,6 +92,8 @@ absl::Status runKernel(Opcode opcode, const TensorRef *ops, unsigned n, const in
   case format::OpFamily::Matrix:
     if (opcode == Opcode::MatMulPacked)
       return runMatMulPacked(ops[0], ops[1], ops[2]);
+    if (opcode == Opcode::MatMulQ)
+      return runMatMulQ(ops[0], ops[1], ops[2], ops[3], imms);
     return runMatMul(ops[0], ops[1], ops[2]);
   case format::OpFamily::Unary:
     return opcode == Opcode::Cast ? runCast(ops[0], ops[1]) : runUnary(opcode, ops[0], ops[1]);

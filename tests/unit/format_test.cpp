@@ -222,7 +222,9 @@ TEST(ReaderRules, F1Header) {
   std::vector<uint8_t> version = b;
   headerOf(version).formatVersion = kFormatVersion + 1;
   fixChecksum(version);
-  expectRule(version, "F1", "format version 3, this reader reads versions 1 to 2");
+  expectRule(version, "F1",
+             absl::StrCat("format version ", kFormatVersion + 1, ", this reader reads versions 1 to ",
+                          kFormatVersion));
   headerOf(version).formatVersion = 0;
   fixChecksum(version);
   expectRule(version, "F1", "format version 0");
