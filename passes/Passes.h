@@ -3,6 +3,8 @@
 #define LMC_PASSES_PASSES_H
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -16,10 +18,20 @@ namespace lmc {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
+// How buildPipeline runs.
+struct PipelineOptions {
+  bool tiled = false;         // a TILE target: tile and schedule (else pack weights)
+  bool reportMemory = false;  // print the memory plan (lmc-plan-buffers --report)
+  std::string quantScheme = "none";  // lmc-quantize's options
+  int64_t quantGroup = 0;
+  std::vector<std::string> quantOverrides;
+};
+
 // The pipeline from lmc_graph to a planned lmc_isa module: canonicalize
-// (folding), lower to isa, then for `tiled` (TILE) targets tile and schedule,
-// for OPERATOR targets pack constant matmul weights, then plan buffers. The target is the module's `lmc.target` attribute.
-void buildPipeline(mlir::OpPassManager &pm, bool tiled, bool reportMemory);
+// (folding), quantize weights, lower to isa, then for TILE targets tile and
+// schedule, for OPERATOR targets pack constant matmul weights, then plan
+// buffers. The target is the module's `lmc.target` attribute.
+void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 }  // namespace lmc
 

@@ -27,6 +27,45 @@ def LowerGraphToIsa : Pass<"lmc-lower-graph-to-isa", "mlir::ModuleOp"> {
   let dependentDialects = ["::lmc::isa::IsaDialect"];
 }
 
+def Quantize : Pass<"lmc-quantize", "mlir::ModuleOp"> {
+  let summary = "quantize constant matmul weights (int8, int4 group-wise, ternary)";
+  let description = [{
+    Rewrites every `lmc_graph.matmul` whose right-hand side is an f32 K x N
+    constant or absent weight (directly or through a 2-D transpose) into
+    `lmc_graph.qmatmul` with integer weights and f32 scales, quantized at
+    compile time by `format::quantizeWeights` (FORMAT.md "Quantized B"):
+    `int8` symmetric per output channel (`i8`, group K), `int4` symmetric
+    per group of `group` rows (`i4`, default 32), `ternary` {-1, 0, +1}
+    with one absmean scale (`i2`, BitNet b1.58). Activations stay f32 in
+    the graph; `qmatmul` quantizes each row to int8 when it runs.
+    `overrides` are `NODE-GLOB=SCHEME` entries matched against the ONNX
+    node name of each matmul, the last match winning (e.g.
+    `/lm_head*=int8` keeps the LM head at int8, `*=none` after a scheme
+    restores f32 everywhere). A weight shared by several matmuls is
+    quantized once per scheme; the f32 constant is removed when nothing
+    else reads it.
+
+    ```mlir
+    // before
+    %w = lmc_graph.constant {value = dense<...> : tensor<64x32xf32>} : tensor<64x32xf32>
+    %y = lmc_graph.matmul %x, %w : (tensor<4x64xf32>, tensor<64x32xf32>) -> tensor<4x32xf32>
+    // after (scheme=int4 group=32)
+    %q = lmc_graph.constant {value = dense<...> : tensor<64x32xi4>} : tensor<64x32xi4>
+    %s = lmc_graph.constant {value = dense<...> : tensor<2x32xf32>} : tensor<2x32xf32>
+    %y = lmc_graph.qmatmul %x, %q, %s {group = 32 : i64} : ...
+    ```
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"none\"",
+           "none, int8, int4 or ternary">,
+    Option<"group", "group", "int64_t", /*default=*/"0",
+           "int4 group size along K (a multiple of 8; 0: 32)">,
+    ListOption<"overrides", "overrides", "std::string",
+               "NODE-GLOB=SCHEME entries, the last match winning">
+  ];
+  let dependentDialects = ["::lmc::graph::GraphDialect"];
+}
+
 def PackWeights : Pass<"lmc-pack-weights", "mlir::ModuleOp"> {
   let summary = "store constant matmul weights pre-packed for the cpu GEMM (OPERATOR targets)";
   let description = [{

@@ -5,19 +5,26 @@
 
 namespace lmc {
 
-void buildPipeline(mlir::OpPassManager &pm, bool tiled, bool reportMemory) {
+void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  if (options.quantScheme != "none" || !options.quantOverrides.empty()) {
+    QuantizeOptions quant;
+    quant.scheme = options.quantScheme;
+    quant.group = options.quantGroup;
+    quant.overrides = options.quantOverrides;
+    pm.addPass(createQuantize(quant));
+  }
   pm.addPass(createLowerGraphToIsa());
-  if (tiled) {
+  if (options.tiled) {
     pm.addPass(createTileForTarget());
     pm.addPass(createScheduleInstructions());
   } else {
     pm.addPass(createPackWeights());
   }
-  PlanBuffersOptions options;
-  options.report = reportMemory;
-  pm.addPass(createPlanBuffers(options));
+  PlanBuffersOptions plan;
+  plan.report = options.reportMemory;
+  pm.addPass(createPlanBuffers(plan));
 }
 
 }  // namespace lmc

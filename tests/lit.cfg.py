@@ -15,4 +15,4 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "e
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 tool_dirs = [config.lmc_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["lmc-opt", "lmc"], tool_dirs)
+llvm_config.add_tool_substitutions(["lmc-opt", "lmc", "not"], tool_dirs)

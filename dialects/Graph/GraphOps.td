@@ -163,6 +163,32 @@ def Graph_MatMulOp : Graph_Op<"matmul"> {
   let hasVerifier = 1;
 }
 
+def Graph_QMatMulOp : Graph_Op<"qmatmul"> {
+  let summary = "matrix product with a quantized constant right-hand side";
+  let description = [{
+    `[..., M, K] x B -> [..., M, N]` where B is a K x N matrix of small
+    integers `weights` with f32 `scales` of shape `[ceil(K / group), N]`:
+    `B[k][n] = weights[k][n] * scales[k / group][n]`. The element type of
+    `weights` names the scheme: `i8` (int8, per output channel when
+    `group` is K), `i4` (int4, group-wise along K) or `i2` (ternary, values
+    -1, 0, +1, one absmean scale repeated). Each row of the left-hand side
+    is quantized to int8 on the fly (dynamic, per token), so the products
+    are integer; FORMAT.md's `matmul_q` gives the exact arithmetic.
+    `lmc-quantize` makes it from a `matmul` with constant weights;
+    `weights` and `scales` are constants (or absent weights).
+
+    ```mlir
+    %y = lmc_graph.qmatmul %x, %w, %s {group = 32 : i64}
+        : (tensor<1x16x64xf32>, tensor<64x256xi4>, tensor<2x256xf32>) -> tensor<1x16x256xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$weights,
+                       AnyStaticShapeTensor:$scales, I64Attr:$group);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$lhs `,` $weights `,` $scales attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Graph_SoftmaxOp : Graph_Op<"softmax", [SameOperandsAndResultType]> {
   let summary = "softmax along one axis";
   let description = [{

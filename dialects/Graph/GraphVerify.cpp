@@ -121,6 +121,30 @@ LogicalResult MatMulOp::verify() {
   return success();
 }
 
+LogicalResult QMatMulOp::verify() {
+  ArrayRef<int64_t> a = getLhs().getType().getShape(), w = getWeights().getType().getShape();
+  if (a.size() < 2 || !getLhs().getType().getElementType().isF32())
+    return emitOpError("lhs must be f32 of rank >= 2");
+  Type elem = getWeights().getType().getElementType();
+  if (w.size() != 2 || !(elem.isSignlessInteger(8) || elem.isSignlessInteger(4) ||
+                         elem.isSignlessInteger(2)))
+    return emitOpError("weights must be a K x N matrix of i8, i4 or i2");
+  if (a.back() != w[0])
+    return emitOpError("contraction dimensions differ: ") << a.back() << " vs " << w[0];
+  int64_t k = w[0], n = w[1], group = getGroup();
+  if (group < 1 || group > k || (group != k && group % 8 != 0))
+    return emitOpError("group ") << group << " must be K (" << k
+                                 << ") or a multiple of 8 in [8, K]";
+  SmallVector<int64_t> scales{(k + group - 1) / group, n};
+  if (getScales().getType() != RankedTensorType::get(scales, Float32Type::get(getContext())))
+    return emitOpError("scales must be ") << RankedTensorType::get(scales, Float32Type::get(getContext()));
+  SmallVector<int64_t> result(a.drop_back());
+  result.push_back(n);
+  if (getType() != RankedTensorType::get(result, getLhs().getType().getElementType()))
+    return emitOpError("result type must be ") << RankedTensorType::get(result, getLhs().getType().getElementType());
+  return success();
+}
+
 static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
   if (axis < 0 || axis >= rank)
     return op->emitOpError("axis ") << axis << " is out of range for rank " << rank;

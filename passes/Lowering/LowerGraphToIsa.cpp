@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
+#include "runtime/format/QuantMatMul.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -85,13 +86,35 @@ private:
     return v;
   }
   View materialize(const View &v, Location loc);
+  // The buffer holding a qmatmul's weights in matmul_q's packed layout.
+  Value packedWeights(Value weights);
   LogicalResult lowerOp(Operation *op);
 
   func::FuncOp func;
   OpBuilder builder;
   llvm::DenseMap<Value, View> views;
   llvm::DenseMap<Value, Value> directOutputs;  // graph value -> io output buffer
+  llvm::DenseMap<Value, Value> packed;         // qmatmul weights -> packed buffer
 };
+
+format::QuantScheme schemeOf(Type weightsElement) {
+  switch (weightsElement.getIntOrFloatBitWidth()) {
+  case 8:
+    return format::QuantScheme::Int8;
+  case 4:
+    return format::QuantScheme::Int4;
+  default:
+    return format::QuantScheme::Ternary;
+  }
+}
+
+// Whether every use of `v` is as a qmatmul's weights: then only the packed
+// form is needed (the i4/i2 element types have no .bin dtype).
+bool onlyQuantWeights(Value v) {
+  return llvm::all_of(v.getUses(), [](OpOperand &use) {
+    return llvm::isa<g::QMatMulOp>(use.getOwner()) && use.getOperandNumber() == 1;
+  });
+}
 
 Value Lowering::allocFor(Value result, Location loc) {
   if (Value io = directOutputs.lookup(result))
@@ -130,6 +153,44 @@ View Lowering::materialize(const View &v, Location loc) {
   return out;
 }
 
+Value Lowering::packedWeights(Value weights) {
+  if (Value done = packed.lookup(weights))
+    return done;
+  auto type = cast<RankedTensorType>(weights.getType());
+  const int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  const unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  const format::QuantScheme scheme = schemeOf(type.getElementType());
+  const int64_t bytes = format::quantPackedBytes(scheme, k, n);
+  auto packedType = RankedTensorType::get({bytes}, builder.getIntegerType(8, /*isSigned=*/false));
+  auto bufferType = lisa::BufferType::get(builder.getContext());
+  Operation *def = weights.getDefiningOp();
+  Value result;
+  if (auto w = dyn_cast<g::WeightOp>(def)) {
+    result = builder.create<lisa::WeightOp>(def->getLoc(), bufferType, w.getNameAttr(),
+                                            TypeAttr::get(packedType));
+  } else {
+    auto dense = cast<DenseElementsAttr>(cast<g::ConstantOp>(def).getValue());
+    // One byte per element in the attribute; the value is its low `bits`
+    // bits, sign-extended (an i4 attribute parsed from text keeps only those).
+    std::vector<int8_t> q(size_t(k * n));
+    if (dense.isSplat()) {
+      std::fill(q.begin(), q.end(), int8_t(dense.getSplatValue<APInt>().getSExtValue()));
+    } else {
+      ArrayRef<char> raw = dense.getRawData();
+      const unsigned shift = 8 - bits;
+      for (size_t i = 0; i < q.size(); ++i)
+        q[i] = int8_t(uint8_t(raw[i]) << shift) >> shift;
+    }
+    std::vector<uint8_t> out(static_cast<size_t>(bytes));
+    format::packQuantWeights(scheme, q.data(), k, n, out.data());
+    ArrayRef<char> raw(reinterpret_cast<const char *>(out.data()), out.size());
+    result = builder.create<lisa::ConstOp>(def->getLoc(), bufferType,
+                                           DenseElementsAttr::getFromRawBuffer(packedType, raw));
+  }
+  packed[weights] = result;
+  return result;
+}
+
 static int64_t doubleBits(double d) {
   int64_t bits;
   std::memcpy(&bits, &d, sizeof bits);
@@ -142,6 +203,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
   auto resultShape = [&]() { return cast<RankedTensorType>(op->getResult(0).getType()).getShape(); };
 
   // Views: no instruction, only a new region of the same buffer.
+  if (llvm::isa<g::ConstantOp, g::WeightOp>(op) && !op->use_empty() && onlyQuantWeights(op->getResult(0)))
+    return success();  // packed where a qmatmul reads it
   if (auto c = dyn_cast<g::ConstantOp>(op)) {
     Value buffer = builder.create<lisa::ConstOp>(loc, lisa::BufferType::get(builder.getContext()),
                                                 c.getValue());
@@ -239,6 +302,17 @@ LogicalResult Lowering::lowerOp(Operation *op) {
          {out, operandView(a, shape[rank - 2], a.shape.back()),
           operandView(b, b.shape[b.shape.size() - 2], shape[rank - 1])},
          {}, loc);
+    return success();
+  }
+  if (auto q = dyn_cast<g::QMatMulOp>(op)) {
+    auto wType = q.getWeights().getType();
+    format::QuantScheme scheme = schemeOf(wType.getElementType());
+    Value b = packedWeights(q.getWeights());
+    int64_t bytes = format::quantPackedBytes(scheme, wType.getDimSize(0), wType.getDimSize(1));
+    View bView{b, builder.getIntegerType(8, /*isSigned=*/false), {bytes}, {1}, 0};
+    View a = in(0), scales = in(2);
+    emit("matmul_q", {define(q.getResult(), loc), a, bView, scales},
+         {int64_t(scheme), q.getGroup()}, loc);
     return success();
   }
   auto lowerReduce = [&](StringRef opcode, ArrayRef<int64_t> axes) {

@@ -1,10 +1,13 @@
 // lmc-tile: split instructions into unit-sized tiles for a TILE target,
 // stage DRAM-resident constants in SRAM by DMA, and assign units.
+#include <array>
+
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
 #include "passes/TargetInfo.h"
+#include "runtime/format/QuantMatMul.h"
 #include "runtime/format/TargetLoader.h"
 
 namespace lmc {
@@ -113,10 +116,15 @@ Tiler::Operand Tiler::stage(Location loc, Operand op, Value into) {
 // tiles staged from DRAM alternate between two SRAM buffers: tile t+2 may
 // only be copied once the matmul of tile t has read its buffer, which bounds
 // the SRAM a matmul needs to two tiles while copy and compute overlap.
+// matmul_q tiles whole 16-column panels: its B tile is a byte range of the
+// packed matrix and its scales tile a column range (FORMAT.md "Quantized B").
 void Tiler::tileMatMul(lisa::InstOp inst, SmallVector<Operand> ops) {
+  const bool quantized = inst.getOpcode() == "matmul_q";
   const fmt::UnitSpec *mxm = fmt::findUnit(target, fmt::MXM);
   int64_t n = ops[0].region.getShape().back();
   int64_t width = mxm->tile_cols();
+  if (quantized)
+    width = std::max<int64_t>(width / fmt::kQuantPanel, 1) * fmt::kQuantPanel;
   int64_t tiles = std::max<int64_t>((n + width - 1) / width, 1);
   auto column = [&](const Operand &o, int64_t n0, int64_t count) {
     SmallVector<int64_t> shape(o.region.getShape());
@@ -126,35 +134,65 @@ void Tiler::tileMatMul(lisa::InstOp inst, SmallVector<Operand> ops) {
                                                     shape, o.region.getStrides(),
                                                     o.region.getOffset() + n0 * stride)};
   };
+  // matmul_q's B for columns [n0, n0 + count): whole panels, contiguous.
+  auto quant = static_cast<fmt::QuantScheme>(quantized ? inst.getImms()[0] : 0);
+  int64_t k = ops[1].region.getShape().back();
+  auto packedColumns = [&](const Operand &o, int64_t n0, int64_t count) {
+    int64_t panel = fmt::quantPanelBytes(quant, k);
+    int64_t bytes = fmt::quantPackedBytes(quant, k, count);
+    return Operand{o.buffer,
+                   lisa::RegionAttr::get(b.getContext(), o.region.getElementType(), {bytes}, {1},
+                                         o.region.getOffset() + n0 / fmt::kQuantPanel * panel)};
+  };
   Location loc = inst.getLoc();
-  bool stageWeights = bufferSpace(ops[2].buffer) == fmt::Space::Const && weightsInDram();
-  Value ring[2];
-  if (stageWeights) {
-    ArrayRef<int64_t> shape = ops[2].region.getShape();
-    int64_t tileBytes = elemBytes(ops[2].region.getElementType()) * std::min(width, n);
-    for (size_t d = 0; d + 1 < shape.size(); ++d)
-      if (ops[2].region.getStrides()[d] != 0)
+  auto inDram = [&](const Operand &o) {
+    return bufferSpace(o.buffer) == fmt::Space::Const && weightsInDram();
+  };
+  // The per-tile constant operands: B (and matmul_q's scales).
+  SmallVector<unsigned> tiled{2};
+  if (quantized)
+    tiled.push_back(3);
+  auto tileOf = [&](unsigned i, int64_t n0, int64_t count) {
+    return quantized && i == 2 ? packedColumns(ops[i], n0, count) : column(ops[i], n0, count);
+  };
+  // Two SRAM buffers per staged operand, sized for the widest tile.
+  SmallVector<std::array<Value, 2>> ring(ops.size());
+  for (unsigned i : tiled) {
+    if (!inDram(ops[i]))
+      continue;
+    Operand widest = tileOf(i, 0, std::min(width, n));
+    int64_t tileBytes = elemBytes(widest.region.getElementType());
+    ArrayRef<int64_t> shape = widest.region.getShape();
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (widest.region.getStrides()[d] != 0 || d + 1 == shape.size())
         tileBytes *= shape[d];
-    ring[0] = allocSram(loc, tileBytes);
+    ring[i][0] = allocSram(loc, tileBytes);
     if (tiles > 1)
-      ring[1] = allocSram(loc, tileBytes);
+      ring[i][1] = allocSram(loc, tileBytes);
   }
-  auto weightTile = [&](int64_t t) {
-    int64_t n0 = t * width;
-    Operand w = column(ops[2], n0, std::min(width, n - n0));
-    return stageWeights ? stage(loc, w, ring[t % 2]) : w;
+  auto tileOperands = [&](int64_t t) {
+    int64_t n0 = t * width, count = std::min(width, n - n0);
+    SmallVector<Operand> staged;
+    for (unsigned i : tiled) {
+      Operand o = tileOf(i, n0, count);
+      staged.push_back(inDram(ops[i]) ? stage(loc, o, ring[i][t % 2]) : o);
+    }
+    return staged;
   };
   Operand a = ops[1];
-  if (bufferSpace(a.buffer) == fmt::Space::Const && weightsInDram())
+  if (inDram(a))
     a = stage(loc, a);
-  // Weight tile t+1 is staged before tile t's matmul: double buffering.
-  Operand next = weightTile(0);
+  // The weights of tile t+1 are staged before tile t's matmul: double
+  // buffering.
+  SmallVector<Operand> next = tileOperands(0);
   for (int64_t t = 0; t < tiles; ++t) {
-    Operand w = next;
+    SmallVector<Operand> w = next;
     if (t + 1 < tiles)
-      next = weightTile(t + 1);
+      next = tileOperands(t + 1);
     int64_t n0 = t * width;
-    create(loc, "matmul", {column(ops[0], n0, std::min(width, n - n0)), a, w}, {}, "mxm");
+    SmallVector<Operand> operands{column(ops[0], n0, std::min(width, n - n0)), a};
+    operands.append(w.begin(), w.end());
+    create(loc, inst.getOpcode(), operands, inst.getImms(), "mxm");
   }
   inst.erase();
 }
@@ -164,7 +202,7 @@ void Tiler::run(lisa::InstOp inst) {
   SmallVector<Operand> ops;
   for (auto [buffer, attr] : llvm::zip(inst.getBuffers(), inst.getRegions()))
     ops.push_back({buffer, cast<lisa::RegionAttr>(attr)});
-  if (inst.getOpcode() == "matmul")
+  if (inst.getOpcode() == "matmul" || inst.getOpcode() == "matmul_q")
     return tileMatMul(inst, ops);
   // Constant operands of vector and on-chip move work come from DRAM
   // through SRAM; a gather reads only the rows it picks, straight from DRAM.

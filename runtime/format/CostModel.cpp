@@ -43,6 +43,12 @@ UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *ops, uns
   }
 }
 
+DType computeDType(Opcode opcode, const Region *ops, unsigned n) {
+  if (opcode == Opcode::MatMulQ)
+    return DType::I8;
+  return static_cast<DType>(ops[n > 1 ? 1 : 0].dtype);
+}
+
 unsigned vectorOpsPerElement(Opcode opcode) {
   switch (opcode) {
   case Opcode::Exp:
@@ -79,7 +85,7 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
     cost.cycles = 1;
     return cost;
   }
-  DType dtype = static_cast<DType>(ops[n > 1 ? 1 : 0].dtype);
+  DType dtype = computeDType(opcode, ops, n);
   double rate = std::max(unitRate(*spec, dtype), 1e-9);
   uint64_t work = 0;
   switch (unit) {

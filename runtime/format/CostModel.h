@@ -30,6 +30,11 @@ UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *operands
 InstructionCost instructionCost(const Target &target, Opcode opcode, const Region *operands,
                                 unsigned numOperands, UnitKind unit);
 
+// The dtype whose unit rate and energy an instruction is costed at: its
+// first input's, except matmul_q, which multiplies int8 activations by
+// small-integer weights on the int8 datapath ("i8").
+DType computeDType(Opcode opcode, const Region *operands, unsigned numOperands);
+
 // Element operations per element for a vector opcode (an assumption shared by
 // all targets: transcendental functions cost a short polynomial).
 unsigned vectorOpsPerElement(Opcode opcode);

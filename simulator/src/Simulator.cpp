@@ -707,7 +707,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       result.sramBytes += cost.sramBytes;
       result.dramBytes += cost.dramBytes;
       result.vectorOps += cost.vectorOps;
-      uint8_t rateType = inst.operands[inst.header->numOperands > 1 ? 1 : 0].dtype;
+      uint8_t rateType = static_cast<uint8_t>(
+          format::computeDType(inst.opcode(), inst.operands, inst.header->numOperands));
       if (rateType > format::kMaxDType)
         rateType = 0;  // invalid: "?", like dtypeName
       if (cost.macs) {

@@ -65,7 +65,7 @@ std::string runOnnx(const uint8_t *data, size_t size) {
     return "rejected by onnx shape inference: " + std::string(s.message());
   setModuleTarget(*module, cpu);
   mlir::PassManager pm(&context);
-  buildPipeline(pm, /*tiled=*/false, /*reportMemory=*/false);
+  buildPipeline(pm, lmc::PipelineOptions());
   if (mlir::failed(pm.run(*module)))
     return "rejected by the pipeline: " + firstError;
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -20,6 +21,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "passes/Quantization/Quantize.h"
 #include "passes/TargetInfo.h"
 #include "runtime/format/TargetLoader.h"
 #include "llvm/Support/raw_ostream.h"
@@ -45,7 +47,18 @@ CommandSpec compileSpec() {
       {"--target", "NAME|FILE", "machine: cpu (default), lpu, ara2, or a .textproto file"},
       {"--input-shape", "NAME=DIMS", "bind an input's shape, e.g. tokens=1x128", true},
       {"--emit", "WHAT", "bin (default), graph (lmc_graph IR) or isa (planned lmc_isa IR)"},
-      {"--report", "", "print the memory plan"},
+      {"--report", "", "print the memory plan and the weight footprint per precision"},
+      {"--quant", "SCHEME", "weights of constant matmuls: none (default), int8 (per channel), "
+                            "int4 (group-wise), ternary (absmean); activations int8 per token"},
+      {"--quant-group", "G", "int4 group size along K: 32 (default), 64, 128 (a multiple of 8)"},
+      {"--quant-override", "GLOB=SCHEME",
+       "scheme for matmuls whose ONNX node name matches GLOB, e.g. '/lm_head*=int8' "
+       "(the last match wins)",
+       true},
+      {"--quant-report", "", "print per-layer SQNR and cosine vs f32 and end-to-end logits "
+                             "agreement on calibration inputs"},
+      {"--calibration", "NAME=FILE.npy",
+       "calibration input for --quant-report (default: seeded random)", true},
       {"--no-weights", "", "leave weights stored as external data unread (they may be absent): "
                            "the .bin can be inspected and simulated, not run"},
       {"--mlir-print-ir-after-all", "", "print the IR after every pass to stderr"},
@@ -103,7 +116,24 @@ int compileMain(int argc, char **argv) {
   absl::StatusOr<format::Target> machine = format::loadTarget(target);
   if (!machine.ok())
     return fail(std::string(machine.status().message()));
-  bool tiled = machine->granularity() == format::Target::TILE;
+  PipelineOptions pipeline;
+  pipeline.tiled = machine->granularity() == format::Target::TILE;
+  pipeline.reportMemory = args.has("--report");
+  pipeline.quantScheme = args.get("--quant", "none");
+  pipeline.quantOverrides = args.getAll("--quant-override");
+  QuantConfig quant;
+  if (!parseQuantScheme(pipeline.quantScheme, quant.scheme))
+    return fail("--quant must be none, int8, int4 or ternary, not '" + pipeline.quantScheme + "'");
+  if (args.has("--quant-group")) {
+    const std::string text = args.get("--quant-group");
+    if (!absl::SimpleAtoi(text, &pipeline.quantGroup) || pipeline.quantGroup <= 0)
+      return fail("--quant-group must be a positive integer, not '" + text + "'");
+  }
+  quant.group = pipeline.quantGroup;
+  quant.overrides = pipeline.quantOverrides;
+  if (std::string bad = checkQuantConfig(quant); !bad.empty())
+    return fail(bad);
+  const bool tiled = pipeline.tiled;
   if (emit == "bin" && output.empty())
     return fail("missing -o FILE for the .bin");
 
@@ -117,6 +147,12 @@ int compileMain(int argc, char **argv) {
   }
   if (loadOptions.noWeights)
     recorded.push_back("--no-weights");
+  if (quant.scheme)
+    recorded.push_back("--quant " + pipeline.quantScheme);
+  if (args.has("--quant-group"))
+    recorded.push_back("--quant-group " + std::to_string(pipeline.quantGroup));
+  for (const std::string &o : pipeline.quantOverrides)
+    recorded.push_back("--quant-override " + o);
   absl::StatusOr<onnx::ModelProto> model = import::loadOnnxModel(input, loadOptions);
   if (!model.ok())
     return fail(std::string(model.status().message()));
@@ -158,7 +194,7 @@ int compileMain(int argc, char **argv) {
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(mlir::createCSEPass());
   } else {
-    buildPipeline(pm, tiled, args.has("--report"));
+    buildPipeline(pm, pipeline);
   }
   if (mlir::failed(pm.run(*module)))
     return failWithDiagnostics(input + ": compilation failed");

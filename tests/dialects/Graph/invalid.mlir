@@ -326,3 +326,27 @@ func.func @trilu_rank(%x: tensor<4xf32>) {
   %0 = lmc_graph.trilu %x {k = 0 : i64, upper = true} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @qmatmul_weights_f32(%x: tensor<2x4xf32>, %w: tensor<4x8xf32>, %s: tensor<1x8xf32>) {
+  // expected-error @+1 {{weights must be a K x N matrix of i8, i4 or i2}}
+  %0 = lmc_graph.qmatmul %x, %w, %s {group = 4 : i64} : (tensor<2x4xf32>, tensor<4x8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_group(%x: tensor<2x64xf32>, %w: tensor<64x8xi4>, %s: tensor<3x8xf32>) {
+  // expected-error @+1 {{group 30 must be K (64) or a multiple of 8 in [8, K]}}
+  %0 = lmc_graph.qmatmul %x, %w, %s {group = 30 : i64} : (tensor<2x64xf32>, tensor<64x8xi4>, tensor<3x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_scales(%x: tensor<2x64xf32>, %w: tensor<64x8xi4>, %s: tensor<1x8xf32>) {
+  // expected-error @+1 {{scales must be 'tensor<2x8xf32>'}}
+  %0 = lmc_graph.qmatmul %x, %w, %s {group = 32 : i64} : (tensor<2x64xf32>, tensor<64x8xi4>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  return
+}

@@ -22,6 +22,10 @@ func.func @matrix_and_norms(%x: tensor<1x16x64xf32>, %w: tensor<64x32xf32>, %g: 
   %0 = lmc_graph.layer_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-05 : f64} : (tensor<1x16x64xf32>, tensor<64xf32>) -> tensor<1x16x64xf32>
   // CHECK: lmc_graph.matmul
   %1 = lmc_graph.matmul %0, %w : (tensor<1x16x64xf32>, tensor<64x32xf32>) -> tensor<1x16x32xf32>
+  // CHECK: lmc_graph.qmatmul %{{.*}}, %{{.*}}, %{{.*}} {group = 32 : i64} : (tensor<1x16x64xf32>, tensor<64x32xi4>, tensor<2x32xf32>) -> tensor<1x16x32xf32>
+  %q = lmc_graph.constant {value = dense<3> : tensor<64x32xi4>} : tensor<64x32xi4>
+  %s = lmc_graph.constant {value = dense<0.5> : tensor<2x32xf32>} : tensor<2x32xf32>
+  %qy = lmc_graph.qmatmul %0, %q, %s {group = 32 : i64} : (tensor<1x16x64xf32>, tensor<64x32xi4>, tensor<2x32xf32>) -> tensor<1x16x32xf32>
   // CHECK: lmc_graph.softmax %{{.*}} {axis = 2 : i64} : tensor<1x16x32xf32>
   %2 = lmc_graph.softmax %1 {axis = 2 : i64} : tensor<1x16x32xf32>
   // CHECK: lmc_graph.reduce_mean %{{.*}} {axes = array<i64: 2>, keepdims = true}

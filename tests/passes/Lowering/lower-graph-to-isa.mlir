@@ -49,3 +49,28 @@ func.func @main(%x: tensor<2x3xf32>) -> (tensor<f32>, tensor<6xf32>) {
   %s = lmc_graph.reduce_sum %f {axes = array<i64: 0>, keepdims = false} : (tensor<6xf32>) -> tensor<f32>
   return %s, %f : tensor<f32>, tensor<6xf32>
 }
+
+// -----
+
+// qmatmul -> matmul_q: the i8 weights (K = 4, N = 2) are packed into one
+// 16-column panel of 4 rows (64 bytes, FORMAT.md "Quantized B"): column 0's
+// four rows are bytes 0-3 holding q + 128 (32, -64, 16, 127 -> 160, 64, 144,
+// 255), every other byte is a zero weight (128). The unpacked i8 constant is
+// not emitted; absent int4 weights keep their packed size (64 rows * 2
+// panels * 8 bytes = 1024).
+// CHECK-LABEL: func @main()
+// CHECK-NOT: xi8>
+// CHECK: %[[S:.*]] = lmc_isa.const {value = dense<{{\[}}[0.0314960629, 0.000000e+00]]> : tensor<1x2xf32>}
+// CHECK: %[[P:.*]] = lmc_isa.const {value = dense<[160, 64, 144, 255, 128, 128, {{.*}}]> : tensor<64xui8>}
+// CHECK: lmc_isa.inst "matmul_q"(%{{.*}}, %{{.*}}, %[[P]], %[[S]]) regions [#lmc_isa.region<f32, [3, 2], [2, 1], 0>, #lmc_isa.region<f32, [3, 4], [4, 1], 0>, #lmc_isa.region<ui8, [64], [1], 0>, #lmc_isa.region<f32, [1, 2], [2, 1], 0>] imms [1, 4]
+// CHECK: lmc_isa.weight {name = "w", type = tensor<1024xui8>}
+// CHECK: lmc_isa.inst "matmul_q"({{.*}}) regions [{{.*}}, #lmc_isa.region<ui8, [1024], [1], 0>, #lmc_isa.region<f32, [2, 32], [32, 1], 0>] imms [2, 32]
+func.func @main(%x: tensor<3x4xf32>, %x2: tensor<1x64xf32>) -> (tensor<3x2xf32>, tensor<1x32xf32>) {
+  %q = lmc_graph.constant {value = dense<[[32, 0], [-64, 0], [16, 0], [127, 0]]> : tensor<4x2xi8>} : tensor<4x2xi8>
+  %s = lmc_graph.constant {value = dense<[[0.0314960629, 0.0]]> : tensor<1x2xf32>} : tensor<1x2xf32>
+  %y = lmc_graph.qmatmul %x, %q, %s {group = 4 : i64} : (tensor<3x4xf32>, tensor<4x2xi8>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  %w = lmc_graph.weight {name = "w"} : tensor<64x32xi4>
+  %ws = lmc_graph.weight {name = "w.scales"} : tensor<2x32xf32>
+  %y2 = lmc_graph.qmatmul %x2, %w, %ws {group = 32 : i64} : (tensor<1x64xf32>, tensor<64x32xi4>, tensor<2x32xf32>) -> tensor<1x32xf32>
+  return %y, %y2 : tensor<3x2xf32>, tensor<1x32xf32>
+}
