@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from common.quant import qmatmul  # noqa: E402
 from common.reference_cli import reference_main  # noqa: E402
 
 
@@ -60,11 +61,11 @@ def gelu(x, form):
     return 0.5 * x * (1.0 + np.vectorize(erf, otypes=[np.float64])(x / np.sqrt(2.0)))
 
 
-def attention(x, w, prefix, n_head):
+def attention(x, w, prefix, n_head, mm):
     """Causal multi-head self-attention over x [S, E]."""
     seq, width = x.shape
     hd = width // n_head
-    qkv = x @ w[f"{prefix}.c_attn.weight"] + w[f"{prefix}.c_attn.bias"]
+    qkv = mm(x, w[f"{prefix}.c_attn.weight"]) + w[f"{prefix}.c_attn.bias"]
     q, k, v = (qkv[:, i * width:(i + 1) * width].reshape(seq, n_head, hd).transpose(1, 0, 2)
                for i in range(3))
     scores = q @ k.transpose(0, 2, 1) / np.sqrt(hd)           # [H, S, S]
@@ -74,11 +75,15 @@ def attention(x, w, prefix, n_head):
     probs = np.exp(scores)
     probs /= probs.sum(axis=-1, keepdims=True)
     out = (probs @ v).transpose(1, 0, 2).reshape(seq, width)
-    return out @ w[f"{prefix}.c_proj.weight"] + w[f"{prefix}.c_proj.bias"]
+    return mm(out, w[f"{prefix}.c_proj.weight"]) + w[f"{prefix}.c_proj.bias"]
 
 
-def forward(weights, config, tokens):
-    """Logits [1, S, vocab] (float32) for int tokens [1, S]."""
+def forward(weights, config, tokens, quant="none", group=32):
+    """Logits [1, S, vocab] (float32) for int tokens [1, S]; `quant` models
+    lmc's quantized matmuls (examples/common/quant.py) for every weight."""
+    def mm(x, weight):
+        return qmatmul(x, weight, quant, group)
+
     w = {k: v.astype(np.float64) for k, v in weights.items()}
     eps, n_head = config["layer_norm_epsilon"], config["n_head"]
     tokens = np.asarray(tokens)
@@ -95,12 +100,12 @@ def forward(weights, config, tokens):
     for i in range(n_layer):
         p = f"transformer.h.{i}"
         h = layer_norm(x, w[f"{p}.ln_1.weight"], w[f"{p}.ln_1.bias"], eps)
-        x = x + attention(h, w, f"{p}.attn", n_head)
+        x = x + attention(h, w, f"{p}.attn", n_head, mm)
         h = layer_norm(x, w[f"{p}.ln_2.weight"], w[f"{p}.ln_2.bias"], eps)
-        h = gelu(h @ w[f"{p}.mlp.c_fc.weight"] + w[f"{p}.mlp.c_fc.bias"], config["gelu"])
-        x = x + h @ w[f"{p}.mlp.c_proj.weight"] + w[f"{p}.mlp.c_proj.bias"]
+        h = gelu(mm(h, w[f"{p}.mlp.c_fc.weight"]) + w[f"{p}.mlp.c_fc.bias"], config["gelu"])
+        x = x + mm(h, w[f"{p}.mlp.c_proj.weight"]) + w[f"{p}.mlp.c_proj.bias"]
     x = layer_norm(x, w["transformer.ln_f.weight"], w["transformer.ln_f.bias"], eps)
-    return (x @ wte.T)[None].astype(np.float32)
+    return mm(x, wte.T)[None].astype(np.float32)
 
 
 def main(argv=None):

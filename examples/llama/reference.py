@@ -22,6 +22,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from common.quant import qmatmul  # noqa: E402
 from common.reference_cli import reference_main  # noqa: E402
 
 LEARNED = ("model.embed_tokens.", "model.layers.", "model.norm.", "lm_head.")
@@ -75,15 +76,15 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def attention(x, w, prefix, config):
+def attention(x, w, prefix, config, mm):
     """Causal grouped-query self-attention over x [S, E]; query head h reads kv head h // (H / KV)."""
     seq = x.shape[0]
     n_head, n_kv = config["num_attention_heads"], config["num_key_value_heads"]
-    q = x @ w[f"{prefix}.q_proj.weight"]
+    q = mm(x, w[f"{prefix}.q_proj.weight"])
     hd = q.shape[1] // n_head
     q = q.reshape(seq, n_head, hd).transpose(1, 0, 2)
-    k = (x @ w[f"{prefix}.k_proj.weight"]).reshape(seq, n_kv, hd).transpose(1, 0, 2)
-    v = (x @ w[f"{prefix}.v_proj.weight"]).reshape(seq, n_kv, hd).transpose(1, 0, 2)
+    k = mm(x, w[f"{prefix}.k_proj.weight"]).reshape(seq, n_kv, hd).transpose(1, 0, 2)
+    v = mm(x, w[f"{prefix}.v_proj.weight"]).reshape(seq, n_kv, hd).transpose(1, 0, 2)
     q, k = rope(q, config["rope_theta"]), rope(k, config["rope_theta"])
     group = n_head // n_kv
     future = np.triu(np.ones((seq, seq), dtype=bool), k=1)  # key j > query i
@@ -92,17 +93,21 @@ def attention(x, w, prefix, config):
         kv = h // group
         scores = np.where(future, -np.inf, q[h] @ k[kv].T / np.sqrt(hd))
         out[:, h, :] = softmax(scores) @ v[kv]
-    return out.reshape(seq, n_head * hd) @ w[f"{prefix}.o_proj.weight"]
+    return mm(out.reshape(seq, n_head * hd), w[f"{prefix}.o_proj.weight"])
 
 
-def mlp(x, w, prefix):
-    gate = x @ w[f"{prefix}.gate_proj.weight"]
+def mlp(x, w, prefix, mm):
+    gate = mm(x, w[f"{prefix}.gate_proj.weight"])
     silu = gate / (1.0 + np.exp(-gate))
-    return (silu * (x @ w[f"{prefix}.up_proj.weight"])) @ w[f"{prefix}.down_proj.weight"]
+    return mm(silu * mm(x, w[f"{prefix}.up_proj.weight"]), w[f"{prefix}.down_proj.weight"])
 
 
-def forward(weights, config, tokens):
-    """Logits [1, S, vocab] (float32) for int tokens [1, S]."""
+def forward(weights, config, tokens, quant="none", group=32):
+    """Logits [1, S, vocab] (float32) for int tokens [1, S]; `quant` models
+    lmc's quantized matmuls (examples/common/quant.py) for every weight."""
+    def mm(x, weight):
+        return qmatmul(x, weight, quant, group)
+
     w = {k: v.astype(np.float64) for k, v in weights.items()}
     eps = config["rms_norm_eps"]
     tokens = np.asarray(tokens)
@@ -116,10 +121,10 @@ def forward(weights, config, tokens):
     n_layer = sum(1 for k in w if k.endswith(".input_layernorm.weight"))
     for i in range(n_layer):
         p = f"model.layers.{i}"
-        x = x + attention(rms_norm(x, w[f"{p}.input_layernorm.weight"], eps), w, f"{p}.self_attn", config)
-        x = x + mlp(rms_norm(x, w[f"{p}.post_attention_layernorm.weight"], eps), w, f"{p}.mlp")
+        x = x + attention(rms_norm(x, w[f"{p}.input_layernorm.weight"], eps), w, f"{p}.self_attn", config, mm)
+        x = x + mlp(rms_norm(x, w[f"{p}.post_attention_layernorm.weight"], eps), w, f"{p}.mlp", mm)
     x = rms_norm(x, w["model.norm.weight"], eps)
-    return (x @ w["lm_head.weight"])[None].astype(np.float32)
+    return mm(x, w["lm_head.weight"])[None].astype(np.float32)
 
 
 def main(argv=None):

@@ -12,6 +12,7 @@
 #include "compiler/Target/EmitBin.h"
 #include "compiler/tools/lmc/Args.h"
 #include "compiler/tools/lmc/Commands.h"
+#include "compiler/tools/lmc/QuantReport.h"
 #include "dialects/Graph/Graph.h"
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -190,14 +191,36 @@ int compileMain(int argc, char **argv) {
                         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
                         /*printAfterOnlyOnFailure=*/false, llvm::errs(),
                         mlir::OpPrintingFlags().elideLargeElementsAttrs(16));
-  if (emit == "graph") {
-    pm.addPass(mlir::createCanonicalizerPass());
-    pm.addPass(mlir::createCSEPass());
-  } else {
-    buildPipeline(pm, pipeline);
-  }
+  // Canonicalize first on its own: the graph --emit graph prints, and the
+  // one the reports below read (folded weights, as lmc-quantize sees them).
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
   if (mlir::failed(pm.run(*module)))
     return failWithDiagnostics(input + ": compilation failed");
+  const bool quantReport = args.has("--quant-report");
+  if (quantReport && emit != "bin")
+    return fail("--quant-report needs a .bin output (--emit bin)");
+  if (quantReport && loadOptions.noWeights)
+    return fail("--quant-report needs the weights; it cannot run with --no-weights");
+  std::string footprint;
+  if (args.has("--report"))
+    footprint = weightFootprint(*module, quant);
+  mlir::OwningOpRef<mlir::ModuleOp> reference;
+  if (quantReport)
+    reference = module->clone();
+  if (emit != "graph") {
+    mlir::PassManager rest(&context);
+    if (args.has("--mlir-print-ir-after-all"))
+      rest.enableIRPrinting(
+          /*shouldPrintBeforePass=*/nullptr,
+          /*shouldPrintAfterPass=*/[](mlir::Pass *, mlir::Operation *) { return true; },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+          /*printAfterOnlyOnFailure=*/false, llvm::errs(),
+          mlir::OpPrintingFlags().elideLargeElementsAttrs(16));
+    buildPipeline(rest, pipeline);
+    if (mlir::failed(rest.run(*module)))
+      return failWithDiagnostics(input + ": compilation failed");
+  }
   if (emit != "bin")
     return printIr(*module, output) ? 0 : fail("cannot write " + output);
 
@@ -208,6 +231,7 @@ int compileMain(int argc, char **argv) {
   target::EmitSummary summary;
   if (mlir::failed(target::emitBin(*module, output, emitOptions, &summary)))
     return failWithDiagnostics("cannot write " + output);
+  std::fputs(footprint.c_str(), stdout);
   std::printf("%s -> %s: %zu instructions, %.2f MB constants, %.2f MB working memory (target %s)\n",
               input.c_str(), output.c_str(), summary.instructions, summary.constantBytes / 1e6,
               summary.workingBytes / 1e6, machine->name().c_str());
@@ -219,6 +243,13 @@ int compileMain(int argc, char **argv) {
     std::printf("schedule: %llu cycles = %.2f us at %g MHz\n",
                 static_cast<unsigned long long>(summary.scheduleCycles),
                 summary.scheduleCycles / machine->clock_mhz(), machine->clock_mhz());
+  if (quantReport) {
+    QuantReportRequest request{*reference, quant, output, args.getAll("--calibration"), input};
+    absl::StatusOr<std::string> text = cli::quantReport(request);
+    if (!text.ok())
+      return fail(std::string(text.status().message()));
+    std::fputs(text->c_str(), stdout);
+  }
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/tools/lmc/Args.h"
 #include "compiler/tools/lmc/Commands.h"
+#include "runtime/format/QuantMatMul.h"
 #include "runtime/format/Reader.h"
 
 namespace lmc::cli {
@@ -83,6 +84,8 @@ std::string formatImms(Opcode op, const int64_t *imms) {
     std::memcpy(&eps, &imms[1], sizeof(eps));
     return absl::StrFormat("axis=%d epsilon=%g", imms[0], eps);
   }
+  case Opcode::MatMulQ:
+    return absl::StrCat(format::quantSchemeName(imms[0]), " group=", imms[1]);
   default: {
     std::vector<int64_t> values(imms, imms + format::opcodeInfo(op).numImms);
     return values.empty() ? "" : absl::StrCat("imms=", absl::StrJoin(values, ","));
