@@ -27,6 +27,29 @@ def LowerGraphToIsa : Pass<"lmc-lower-graph-to-isa", "mlir::ModuleOp"> {
   let dependentDialects = ["::lmc::isa::IsaDialect"];
 }
 
+def Fuse : Pass<"lmc-fuse", "mlir::ModuleOp"> {
+  let summary = "fuse decomposed LayerNorm and GELU into lmc_graph ops";
+  let description = [{
+    Exporters below opset 17 (and many others) write LayerNorm as
+    `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) * gamma + beta` and
+    GELU as `0.5 * x * (1 + erf(x / sqrt(2)))` or GPT-2's tanh form. This
+    pass finds them (operand orders, `pow(c, 2)` or `c * c`, division or
+    multiplication by a constant, with or without gamma and beta) and
+    replaces them by one `lmc_graph.layer_norm` (over the last axis) or
+    `lmc_graph.gelu`, so that each runs as one instruction instead of seven
+    to ten, and erases the ops only they used.
+
+    ```mlir
+    // before: 0.5 * x * (1 + erf(x * 0.7071))
+    %e = lmc_graph.erf %a ...
+    %y = lmc_graph.mul %h, %p ...
+    // after
+    %y = lmc_graph.gelu %x {tanh_approximation = false} : tensor<2x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::lmc::graph::GraphDialect"];
+}
+
 def Quantize : Pass<"lmc-quantize", "mlir::ModuleOp"> {
   let summary = "quantize constant matmul weights (int8, int4 group-wise, ternary)";
   let description = [{

@@ -8,6 +8,7 @@ namespace lmc {
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  pm.addPass(createFuse());
   if (options.quantScheme != "none" || !options.quantOverrides.empty()) {
     QuantizeOptions quant;
     quant.scheme = options.quantScheme;

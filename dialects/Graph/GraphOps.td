@@ -204,6 +204,24 @@ def Graph_SoftmaxOp : Graph_Op<"softmax", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def Graph_GeluOp : Graph_Op<"gelu", [SameOperandsAndResultType]> {
+  let summary = "Gaussian error linear unit";
+  let description = [{
+    `0.5 * x * (1 + erf(x / sqrt(2)))`, or with `tanh_approximation`
+    `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))` (GPT-2's
+    "gelu_new"). `lmc-fuse` makes it from the decomposed forms exporters
+    write.
+
+    ```mlir
+    %y = lmc_graph.gelu %x {tanh_approximation = true} : tensor<1x16x256xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, BoolAttr:$tanh_approximation);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Graph_LayerNormOp : Graph_Op<"layer_norm"> {
   let summary = "layer normalization over the trailing axes";
   let description = [{

@@ -155,6 +155,12 @@ LogicalResult SoftmaxOp::verify() {
   return verifyAxis(*this, getAxisAttr().getInt(), getType().getRank());
 }
 
+LogicalResult GeluOp::verify() {
+  if (!isa<FloatType>(getType().getElementType()))
+    return emitOpError("needs a float tensor");
+  return success();
+}
+
 LogicalResult LayerNormOp::verify() {
   int64_t rank = getInput().getType().getRank();
   int64_t axis = getAxisAttr().getInt();

@@ -336,6 +336,11 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerReduce("reduce_max", r.getAxes());
   if (auto r = dyn_cast<g::ReduceMinOp>(op))
     return lowerReduce("reduce_min", r.getAxes());
+  if (auto gelu = dyn_cast<g::GeluOp>(op)) {
+    View x = in(0);
+    emit("gelu", {define(gelu.getResult(), loc), x}, {gelu.getTanhApproximation() ? 1 : 0}, loc);
+    return success();
+  }
   if (auto s = dyn_cast<g::SoftmaxOp>(op)) {
     View x = in(0);
     emit("softmax", {define(s.getResult(), loc), x}, {s.getAxisAttr().getInt()}, loc);

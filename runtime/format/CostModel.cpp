@@ -64,6 +64,8 @@ unsigned vectorOpsPerElement(Opcode opcode) {
     return 4;
   case Opcode::Softmax:
     return 12;  // max, subtract, exp, sum, scale
+  case Opcode::Gelu:
+    return 12;  // cube, polynomial, tanh or erf, scale
   case Opcode::LayerNorm:
     return 8;   // mean, variance, normalize, scale, shift
   default:

@@ -342,6 +342,10 @@ std::string checkOperands(Opcode opcode, const Region *ops, unsigned n, const in
     return checkMatMulPacked(ops);
   case Opcode::MatMulQ:
     return checkMatMulQ(ops, imms);
+  case Opcode::Gelu:
+    if (imms[0] != 0 && imms[0] != 1)
+      return absl::StrCat("imm0 (tanh approximation) is ", imms[0], "; expected 0 or 1");
+    return checkUnary(opcode, ops);
   case Opcode::Where:
     if (dt(ops[1]) != DType::Bool)
       return badType(ops, 1, "bool");

@@ -71,6 +71,8 @@ bool fastMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b
                       const ExecOptions &options);
 bool fastUnary(format::Opcode op, const TensorRef &o, const TensorRef &a,
                const ExecOptions &options);
+// gelu over erf or tanh routines of the SIMD level.
+bool fastGelu(const TensorRef &o, const TensorRef &a, bool tanhForm, const ExecOptions &options);
 bool fastBinary(format::Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b,
                 const ExecOptions &options);
 bool fastSoftmax(const TensorRef &o, const TensorRef &a, int64_t axis, const ExecOptions &options);

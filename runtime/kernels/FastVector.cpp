@@ -3,6 +3,7 @@
 // contiguous axis and layer_norm over a contiguous trailing block. Rows are
 // split between threads; each element's value is independent of the split.
 #include <algorithm>
+#include <cmath>
 #include <array>
 
 #include "runtime/kernels/Fast.h"
@@ -161,6 +162,37 @@ bool fastBinary(Opcode op, const TensorRef &o, const TensorRef &a, const TensorR
   forRows<3>(options, c, [&](const int64_t *base, int64_t from, int64_t to) {
     ops.binary(fn, pa + base[1] + from * sa, sa, pb + base[2] + from * sb, sb, po + base[0] + from,
                to - from);
+  });
+  return true;
+}
+
+bool fastGelu(const TensorRef &o, const TensorRef &a, bool tanhForm, const ExecOptions &options) {
+  if (!allF32({&o, &a}))
+    return false;
+  const SimdOps &ops = simdOps(options);
+  void (*fn)(const float *, float *, int64_t) = tanhForm ? ops.tanh : ops.erf;
+  if (!fn)
+    return false;
+  const Collapsed<2> c = collapse<2>({&o, &a});
+  if (c.shape[c.rank - 1] > 1 && (c.strides[0][c.rank - 1] != 1 || c.strides[1][c.rank - 1] != 1))
+    return false;
+  float *po = typed<float>(o);
+  const float *pa = typed<float>(a);
+  const float k = tanhForm ? float(std::sqrt(2.0 / M_PI)) : float(1.0 / std::sqrt(2.0));
+  forRows<2>(options, c, [&](const int64_t *base, int64_t from, int64_t to) {
+    // Blocks of the argument of erf/tanh, transformed in place, then scaled.
+    constexpr int64_t kBlock = 256;
+    float t[kBlock];
+    for (int64_t i = from; i < to; i += kBlock) {
+      const int64_t n = std::min(kBlock, to - i);
+      const float *x = pa + base[1] + i;
+      for (int64_t j = 0; j < n; ++j)
+        t[j] = tanhForm ? k * (x[j] + 0.044715f * x[j] * x[j] * x[j]) : x[j] * k;
+      fn(t, t, n);
+      float *y = po + base[0] + i;
+      for (int64_t j = 0; j < n; ++j)
+        y[j] = 0.5f * x[j] * (1.0f + t[j]);
+    }
   });
   return true;
 }

@@ -59,6 +59,8 @@ bool runFast(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imm
       return false;
     return fastMatMul(ops[0], ops[1], ops[2], options);
   case format::OpFamily::Unary:
+    if (opcode == Opcode::Gelu)
+      return fastGelu(ops[0], ops[1], imms[0] != 0, options);
     return fastUnary(opcode, ops[0], ops[1], options);
   case format::OpFamily::Binary:
     return fastBinary(opcode, ops[0], ops[1], ops[2], options);
@@ -96,6 +98,8 @@ absl::Status runKernel(Opcode opcode, const TensorRef *ops, unsigned n, const in
       return runMatMulQ(ops[0], ops[1], ops[2], ops[3], imms);
     return runMatMul(ops[0], ops[1], ops[2]);
   case format::OpFamily::Unary:
+    if (opcode == Opcode::Gelu)
+      return runGelu(ops[0], ops[1], imms[0] != 0);
     return opcode == Opcode::Cast ? runCast(ops[0], ops[1]) : runUnary(opcode, ops[0], ops[1]);
   case format::OpFamily::Binary:
     return runBinary(opcode, ops[0], ops[1], ops[2]);

@@ -129,6 +129,8 @@ template <typename F> absl::Status dispatchBySize(format::DType t, F &&f) {
 absl::Status runMove(format::Opcode op, const TensorRef *ops, unsigned n, const int64_t *imms);
 absl::Status runMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b);
 absl::Status runMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b);
+// gelu (imm: tanh approximation).
+absl::Status runGelu(const TensorRef &o, const TensorRef &a, bool tanhForm);
 // matmul_q (imms: scheme, G).
 absl::Status runMatMulQ(const TensorRef &o, const TensorRef &a, const TensorRef &b,
                         const TensorRef &c, const int64_t *imms);

@@ -1,5 +1,5 @@
 // Elementwise unary kernels: neg sqrt reciprocal erf tanh sigmoid relu exp
-// log abs (floats, f16/bf16 computed in f32; neg, relu also signed integers,
+// log abs gelu (floats, f16/bf16 computed in f32; neg, relu also signed integers,
 // abs every integer) and not (bool).
 #include <cmath>
 #include <type_traits>
@@ -74,7 +74,28 @@ template <typename S> absl::Status unaryTyped(Opcode op, const TensorRef &o, con
   return absl::OkStatus();
 }
 
+template <typename S> absl::Status geluTyped(const TensorRef &o, const TensorRef &a, bool tanhForm) {
+  using T = ComputeType<S>;
+  if constexpr (std::is_integral_v<T>) {
+    return unsupported("gelu", a.dtype);
+  } else {
+    if (tanhForm) {
+      const T k = T(std::sqrt(2.0 / M_PI));
+      unaryLoop<S>(o, a, [k](T x) { return T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x))); });
+    } else {
+      const T k = T(1.0 / std::sqrt(2.0));
+      unaryLoop<S>(o, a, [k](T x) { return T(0.5) * x * (T(1) + std::erf(x * k)); });
+    }
+    return absl::OkStatus();
+  }
+}
+
 }  // namespace
+
+absl::Status runGelu(const TensorRef &o, const TensorRef &a, bool tanhForm) {
+  return dispatchNumeric(a.dtype, "gelu",
+                         [&](auto tag) { return geluTyped<decltype(tag)>(o, a, tanhForm); });
+}
 
 absl::Status runUnary(Opcode op, const TensorRef &o, const TensorRef &a) {
   if (op == Opcode::Not) {

@@ -100,6 +100,32 @@ TEST(UnaryKernels, FloatOpsOnStridedInput) {
   }
 }
 
+// gelu in both forms, computed here in double from its definition; the
+// fast path (a contiguous 1000-element run, several SIMD blocks) and the
+// reference kernel (a transposed view) agree with it.
+TEST(UnaryKernels, Gelu) {
+  std::vector<float> in = randomFloats(1000, 6, 11);
+  for (int64_t tanhForm : {0, 1}) {
+    auto gelu = [&](double x) {
+      if (tanhForm)
+        return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+      return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    };
+    std::vector<float> fast(1000), ref(1000);
+    runOk(Opcode::Gelu, {view(fast, DType::F32, {1000}), view(in, DType::F32, {1000})}, {tanhForm});
+    runOk(Opcode::Gelu, {view(ref, DType::F32, {10, 100}), view(in, DType::F32, {10, 100}, {1, 10})},
+          {tanhForm});
+    for (int i = 0; i < 1000; ++i) {
+      EXPECT_NEAR(fast[i], gelu(in[i]), 2e-6 * std::max(1.0, std::fabs(gelu(in[i])))) << i;
+      EXPECT_NEAR(ref[(i % 10) * 100 + i / 10], gelu(in[i]), 2e-6 * std::max(1.0, std::fabs(gelu(in[i]))));
+    }
+  }
+  std::vector<float> o(4), a = {1, 2, 3, 4};
+  format::Region r[2] = {regionOf(view(o, DType::F32, {4})), regionOf(view(a, DType::F32, {4}))};
+  const int64_t bad = 2;
+  EXPECT_NE(format::checkOperands(Opcode::Gelu, r, 2, &bad), "");
+}
+
 TEST(UnaryKernels, F64AndInPlace) {
   std::vector<double> a = {0.25, 1.5, -2.0};
   runOk(Opcode::Exp, {view(a, DType::F64, {3}), view(a, DType::F64, {3})});
