@@ -158,6 +158,9 @@ CASES = [
     ("not a .npy file", ["run", "good.bin", "--input", "x=notnpy.npy"]),
     ("missing .npy file", ["run", "good.bin", "--input", "x=missing.npy"]),
     ("malformed --input", ["run", "good.bin", "--input", "x.npy"]),
+    ("generate: vocabulary directory without GPT-2's files", ["generate", "good.bin", "--vocab", "novocab"]),
+    ("generate: a model that does not map tokens to logits", ["generate", "good.bin", "--prompt", "Hi"]),
+    ("generate: a sampling option without --temperature", ["generate", "good.bin", "--top-k", "40"]),
     ("unknown command", ["frobnicate", "good.bin"]),
 ]
 

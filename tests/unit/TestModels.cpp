@@ -101,6 +101,25 @@ void buildTokenModel(format::Writer &w) {
                    {0});
 }
 
+void buildCountingModel(format::Writer &w, int64_t seq, int64_t vocab) {
+  w.metadata().set_source("counting.onnx");
+  addTensor(w.io().mutable_inputs(), "tokens", DType::I64, {1, seq});
+  addTensor(w.io().mutable_outputs(), "logits", DType::F32, {1, seq, vocab});
+  // Row i: 1 at (i + 1) % vocab, -1 at i, 0 elsewhere.
+  std::vector<float> table(size_t(vocab * vocab), 0.0f);
+  for (int64_t i = 0; i < vocab; ++i) {
+    table[size_t(i * vocab + (i + 1) % vocab)] = 1.0f;
+    table[size_t(i * vocab + i)] = -1.0f;
+  }
+  uint64_t tOff = w.addConstant(table.data(), table.size() * sizeof(float));
+  uint32_t loc = w.addLocation("wte", "Gather");
+  w.addInstruction(Opcode::Gather, Unit::Cpu, 0, loc,
+                   {makeRegion(Space::Io, DType::F32, {1, seq, vocab}, 0, 1),
+                    makeRegion(Space::Const, DType::F32, {vocab, vocab}, tOff),
+                    makeRegion(Space::Io, DType::I64, {1, seq}, 0, 0)},
+                   {0});
+}
+
 std::string makeTempDir() {
   const char *base = std::getenv("TMPDIR");
   std::string pattern = std::string(base && *base ? base : "/tmp") + "/lmc_test_XXXXXX";

@@ -29,6 +29,11 @@ void buildGatherModel(format::Writer &w);
 // a prefill-shaped model whose every token id in [0, 100) is valid.
 void buildTokenModel(format::Writer &w);
 
+// logits f32[1,seq,vocab] = gather(table f32[vocab,vocab], tokens i64[1,seq]):
+// the logits after token i peak at (i + 1) % vocab, so greedy generation
+// counts up from the last prompt token.
+void buildCountingModel(format::Writer &w, int64_t seq, int64_t vocab);
+
 // A fresh temporary directory for one test, removed by the caller if needed.
 std::string makeTempDir();
 

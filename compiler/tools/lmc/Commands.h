@@ -11,6 +11,7 @@ int runMain(int argc, char **argv);
 int inspectMain(int argc, char **argv);
 int benchMain(int argc, char **argv);
 int simulateMain(int argc, char **argv);
+int generateMain(int argc, char **argv);
 
 }  // namespace lmc::cli
 

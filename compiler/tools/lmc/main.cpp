@@ -14,6 +14,7 @@ usage: lmc <command> [options]
 commands:
   compile   compile an ONNX model into a .bin    lmc compile model.onnx -o model.bin
   run       run a .bin on this CPU               lmc run model.bin --input NAME=x.npy
+  generate  GPT-2 text generation on this CPU    lmc generate model.bin --prompt "Hello" -n 32
   inspect   show a .bin's header, IO, code      lmc inspect model.bin
   bench     time a .bin on this CPU              lmc bench model.bin --runs 20
   simulate  cycle-approximate simulation         lmc simulate model.bin [--set dram.bytes_per_cycle=68]
@@ -45,6 +46,8 @@ int main(int argc, char **argv) {
     return lmc::cli::benchMain(argc - 1, argv + 1);
   if (command == "simulate")
     return lmc::cli::simulateMain(argc - 1, argv + 1);
+  if (command == "generate")
+    return lmc::cli::generateMain(argc - 1, argv + 1);
   std::fprintf(stderr, "lmc: unknown command '%s'; see 'lmc --help'\n", command.c_str());
   return 2;
 }

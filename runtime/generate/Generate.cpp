@@ -1,0 +1,154 @@
+// The generation loop and the full-window decoder (see Generate.h).
+#include "runtime/generate/Generate.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/src/Session.h"
+
+namespace lmc::generate {
+namespace {
+
+using format::DType;
+
+std::string describe(const format::TensorInfo &t) {
+  return absl::StrCat("'", t.name(), "' ", format::dtypeName(static_cast<DType>(t.dtype())), " [",
+                      absl::StrJoin(t.shape(), ", "), "]");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WindowDecoder>> WindowDecoder::create(runtime::Session &session,
+                                                                     const std::string &modelName) {
+  std::vector<std::string> inputs, outputs;
+  for (size_t i = 0; i < session.numInputs(); ++i)
+    inputs.push_back(describe(session.inputInfo(i)));
+  for (size_t i = 0; i < session.numOutputs(); ++i)
+    outputs.push_back(describe(session.outputInfo(i)));
+  const auto unsupported = [&](const std::string &problem) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        modelName, " is not a token-to-logits model: ", problem,
+        "; generation needs one input of token ids [1, S] (i64 or i32) and one output of f32 "
+        "logits [1, S, V] (this model: inputs ",
+        inputs.empty() ? "none" : absl::StrJoin(inputs, ", "), "; outputs ",
+        outputs.empty() ? "none" : absl::StrJoin(outputs, ", "), ")"));
+  };
+  if (session.numInputs() != 1)
+    return unsupported(absl::StrCat("it has ", session.numInputs(), " inputs"));
+  if (session.numOutputs() != 1)
+    return unsupported(absl::StrCat("it has ", session.numOutputs(), " outputs"));
+  const format::TensorInfo &in = session.inputInfo(0);
+  const format::TensorInfo &out = session.outputInfo(0);
+  const DType inType = static_cast<DType>(in.dtype());
+  if (inType != DType::I64 && inType != DType::I32)
+    return unsupported(absl::StrCat("input '", in.name(), "' is ", format::dtypeName(inType)));
+  if (in.shape_size() != 2 || in.shape(0) != 1 || in.shape(1) < 1)
+    return unsupported(absl::StrCat("input '", in.name(), "' is not [1, S]"));
+  if (static_cast<DType>(out.dtype()) != DType::F32)
+    return unsupported(absl::StrCat("output '", out.name(), "' is ",
+                                    format::dtypeName(static_cast<DType>(out.dtype()))));
+  if (out.shape_size() != 3 || out.shape(0) != 1 || out.shape(1) != in.shape(1) ||
+      out.shape(2) < 1)
+    return unsupported(absl::StrCat("output '", out.name(), "' is not [1, ", in.shape(1), ", V]"));
+
+  std::unique_ptr<WindowDecoder> d(new WindowDecoder(session, modelName));
+  d->inputType_ = inType;
+  d->seq_ = in.shape(1);
+  d->vocab_ = out.shape(2);
+  d->input_.resize(size_t(session.inputBytes(0)));
+  d->logits_.resize(size_t(d->vocab_));
+  return d;
+}
+
+absl::StatusOr<absl::Span<const float>> WindowDecoder::feed(absl::Span<const int64_t> tokens,
+                                                            int64_t position) {
+  if (tokens.empty() || position < 0 || position > int64_t(tokens_.size()))
+    return absl::InvalidArgumentError(absl::StrCat("cannot feed ", tokens.size(),
+                                                   " tokens at position ", position, " after ",
+                                                   tokens_.size(), " tokens"));
+  if (position + int64_t(tokens.size()) > seq_)
+    return absl::OutOfRangeError(absl::StrCat(
+        modelName_, " holds ", seq_, " tokens (its input is [1, ", seq_, "]); cannot feed ",
+        tokens.size(), " at position ", position));
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= vocab_)
+      return absl::InvalidArgumentError(absl::StrCat("token id ", tokens[i], " at position ",
+                                                     position + int64_t(i), " is outside ",
+                                                     modelName_, "'s vocabulary [0, ", vocab_, ")"));
+  tokens_.resize(size_t(position));
+  tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
+
+  // Known tokens, then token 0 up to S.
+  std::memset(input_.data(), 0, input_.size());
+  for (size_t i = 0; i < tokens_.size(); ++i) {
+    if (inputType_ == DType::I64) {
+      std::memcpy(input_.data() + i * 8, &tokens_[i], 8);
+    } else {
+      const int32_t v = int32_t(tokens_[i]);
+      std::memcpy(input_.data() + i * 4, &v, 4);
+    }
+  }
+  if (absl::Status st = session_.bindInput(0, input_.data(), input_.size()); !st.ok())
+    return st;
+  if (absl::Status st = session_.run(); !st.ok())
+    return st;
+  const size_t row = (tokens_.size() - 1) * size_t(vocab_);
+  std::memcpy(logits_.data(), session_.outputData(0) + row * sizeof(float),
+              logits_.size() * sizeof(float));
+  return absl::Span<const float>(logits_);
+}
+
+absl::StatusOr<GenerateResult> generate(Decoder &decoder, absl::Span<const int64_t> prompt,
+                                        const GenerateOptions &options,
+                                        const std::function<absl::Status(int64_t)> &onToken) {
+  using Clock = std::chrono::steady_clock;
+  const int64_t context = decoder.contextLength();
+  if (prompt.empty())
+    return absl::InvalidArgumentError("the prompt has no tokens");
+  if (int64_t(prompt.size()) >= context)
+    return absl::OutOfRangeError(
+        absl::StrCat("the prompt is ", prompt.size(), " tokens, and the model holds ", context,
+                     ": no room to generate"));
+  GenerateResult result;
+  Sampler sampler(options.sampling);
+  const Clock::time_point start = Clock::now();
+  const auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+
+  absl::StatusOr<absl::Span<const float>> logits = decoder.feed(prompt, 0);
+  int64_t length = int64_t(prompt.size());
+  while (logits.ok()) {
+    if (int64_t(result.tokens.size()) >= options.maxNewTokens)
+      break;
+    if (length >= context) {
+      result.stop = StopReason::ContextFull;
+      break;
+    }
+    absl::Span<const float> row = *logits;
+    if (options.sampleBelow > 0 && int64_t(row.size()) > options.sampleBelow)
+      row = row.subspan(0, size_t(options.sampleBelow));
+    absl::StatusOr<int64_t> token = sampler.sample(row);
+    if (!token.ok())
+      return absl::InvalidArgumentError(absl::StrCat("at position ", length, ": ",
+                                                     token.status().message()));
+    if (result.tokens.empty())
+      result.firstTokenSeconds = seconds();
+    if (*token == options.stopToken) {
+      result.stop = StopReason::StopToken;
+      break;
+    }
+    result.tokens.push_back(*token);
+    if (absl::Status st = onToken(*token); !st.ok())
+      return st;
+    ++length;
+    if (int64_t(result.tokens.size()) < options.maxNewTokens && length < context)
+      logits = decoder.feed(absl::MakeConstSpan(&*token, 1), length - 1);
+  }
+  if (!logits.ok())
+    return logits.status();
+  result.totalSeconds = seconds();
+  return result;
+}
+
+}  // namespace lmc::generate
