@@ -202,6 +202,41 @@ onnx::ModelProto withoutExternalData(const onnx::ModelProto &model) {
   return copy;
 }
 
+// Bytes of the initializers (and tensor attributes): inline data as
+// stored, external data by its declared length or what its file holds.
+uint64_t weightBytes(const std::string &path, const onnx::GraphProto &graph) {
+  uint64_t total = 0;
+  auto add = [&](const onnx::TensorProto &t) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) {
+      total += t.ByteSizeLong();
+      return;
+    }
+    int64_t length = -1;
+    std::string location;
+    for (const auto &kv : t.external_data()) {
+      if (kv.key() == "length" && !absl::SimpleAtoi(kv.value(), &length))
+        length = -1;
+      if (kv.key() == "location")
+        location = kv.value();
+    }
+    if (length < 0 && !location.empty()) {
+      std::ifstream in(dirName(path) + "/" + location, std::ios::binary | std::ios::ate);
+      length = in ? int64_t(in.tellg()) : 0;
+    }
+    total += uint64_t(std::max<int64_t>(length, 0));
+  };
+  for (const auto &t : graph.initializer())
+    add(t);
+  for (const auto &node : graph.node())
+    for (const auto &attr : node.attribute()) {
+      if (attr.has_t())
+        add(attr.t());
+      if (attr.has_g())
+        total += weightBytes(path, attr.g());
+    }
+  return total;
+}
+
 }  // namespace
 
 absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
@@ -230,6 +265,14 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes
     return absl::InvalidArgumentError(absl::StrCat(path, ": the ONNX model has no graph"));
   if (absl::Status s = checkSupportedOps(path, model); !s.ok())
     return s;
+  if (options.maxWeightBytes && !options.noWeights) {
+    const uint64_t weights = weightBytes(path, model.graph());
+    if (weights > options.maxWeightBytes)
+      return absl::ResourceExhaustedError(absl::StrCat(
+          path, ": its weights take ", weights, " bytes; ", options.memoryNote,
+          ". Compile with --no-weights to inspect and simulate it, or on a machine with more "
+          "memory"));
+  }
   try {
     if (options.noWeights)
       onnx::checker::check_model(withoutExternalData(model));

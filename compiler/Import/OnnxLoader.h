@@ -23,6 +23,10 @@ struct LoadOptions {
   // Leave tensors stored as external data unread (they may not exist): the
   // .bin can then be inspected and simulated but not run.
   bool noWeights = false;
+  // Refuse, before reading any weight, a model whose weights exceed this
+  // many bytes (0: no limit); `memoryNote` says why in the error.
+  uint64_t maxWeightBytes = 0;
+  std::string memoryNote;
 };
 
 // Parses "name=1x128" into a binding; error text names what is wrong.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/kernels/Kernels.h"
+#include "runtime/src/HostMemory.h"
 #include "runtime/src/ThreadPool.h"
 
 namespace lmc::runtime {
@@ -69,7 +70,7 @@ void Session::setNumThreads(int n) {
 }
 
 absl::StatusOr<std::unique_ptr<Session>> Session::create(
-    std::shared_ptr<const format::BinFile> file) {
+    std::shared_ptr<const format::BinFile> file, uint64_t memoryLimit) {
   std::unique_ptr<Session> s(new Session());
   s->file_ = std::move(file);
   const format::BinFile &f = *s->file_;
@@ -81,6 +82,20 @@ absl::StatusOr<std::unique_ptr<Session>> Session::create(
     return absl::FailedPreconditionError(absl::StrCat(
         f.path(), ": compiled with --no-weights, so it holds no weights to run with; inspect or "
                   "simulate it, or compile the model with its weights to run it"));
+  // The constants are mapped from the file; everything else is allocated.
+  uint64_t io = 0;
+  for (const format::TensorInfo &t : f.io().inputs())
+    io += 2 * tensorBytes(t);  // the bound copy and the working copy
+  for (const format::TensorInfo &t : f.io().outputs())
+    io += tensorBytes(t);
+  const uint64_t needed = m.sram_bytes() + m.dram_bytes() + m.state_bytes() + io;
+  if (std::optional<uint64_t> budget = memoryBudget(memoryLimit); budget && needed > *budget)
+    return absl::ResourceExhaustedError(absl::StrCat(
+        f.path(), ": running it needs ", formatBytes(needed), " of working memory (sram ",
+        formatBytes(m.sram_bytes()), ", dram ", formatBytes(m.dram_bytes()), ", state ",
+        formatBytes(m.state_bytes()), ", inputs and outputs ", formatBytes(io), "), more than the ",
+        formatBytes(*budget), memoryLimit ? " that --max-memory allows" : " this machine has available",
+        "; use a machine with more memory"));
   if (absl::Status st = s->sram_.allocate(m.sram_bytes(), "sram"); !st.ok())
     return fail(st);
   if (absl::Status st = s->dram_.allocate(m.dram_bytes(), "dram"); !st.ok())
@@ -183,11 +198,12 @@ absl::Status Session::run() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Session>> openSession(const std::string &path) {
+absl::StatusOr<std::unique_ptr<Session>> openSession(const std::string &path,
+                                                     uint64_t memoryLimit) {
   absl::StatusOr<std::unique_ptr<format::BinFile>> file = format::BinFile::open(path);
   if (!file.ok())
     return file.status();
-  return Session::create(std::shared_ptr<const format::BinFile>(std::move(*file)));
+  return Session::create(std::shared_ptr<const format::BinFile>(std::move(*file)), memoryLimit);
 }
 
 }  // namespace lmc::runtime

@@ -39,7 +39,10 @@ class Session {
 public:
   // Allocates the working spaces of `file` (F8); state starts zeroed and
   // persists across runs.
-  static absl::StatusOr<std::unique_ptr<Session>> create(std::shared_ptr<const format::BinFile> file);
+  // Fails first, allocating nothing, when the working memory exceeds
+  // `memoryLimit` bytes (0: the memory this machine has available).
+  static absl::StatusOr<std::unique_ptr<Session>> create(std::shared_ptr<const format::BinFile> file,
+                                                         uint64_t memoryLimit = 0);
 
   const format::BinFile &file() const { return *file_; }
   size_t numInputs() const { return inputs_.size(); }
@@ -92,7 +95,8 @@ private:
 };
 
 // Reads `path` and creates a session for it.
-absl::StatusOr<std::unique_ptr<Session>> openSession(const std::string &path);
+absl::StatusOr<std::unique_ptr<Session>> openSession(const std::string &path,
+                                                     uint64_t memoryLimit = 0);
 
 }  // namespace lmc::runtime
 

@@ -9,6 +9,7 @@
 
 #include "compiler/tools/lmc/Commands.h"
 #include "gtest/gtest.h"
+#include "runtime/src/HostMemory.h"
 #include "runtime/src/Npy.h"
 #include "tests/unit/TestModels.h"
 
@@ -52,6 +53,21 @@ protected:
   }
   std::string dir_, model_, x_;
 };
+
+// --max-memory sizes: decimal units, an optional B, nothing else.
+TEST(HostMemory, ParseByteSize) {
+  uint64_t b = 0;
+  EXPECT_TRUE(runtime::parseByteSize("512M", b));
+  EXPECT_EQ(b, 512000000u);
+  EXPECT_TRUE(runtime::parseByteSize("2.5GB", b));
+  EXPECT_EQ(b, 2500000000u);
+  EXPECT_TRUE(runtime::parseByteSize("1000", b));
+  EXPECT_EQ(b, 1000u);
+  for (const char *bad : {"", "G", "1x", "-5M", "0", "1.2.3K", "8GiB"})
+    EXPECT_FALSE(runtime::parseByteSize(bad, b)) << bad;
+  EXPECT_TRUE(runtime::memoryBudget(123).has_value());
+  EXPECT_EQ(*runtime::memoryBudget(123), 123u);
+}
 
 TEST_F(CliTest, RunPrintsAndWritesOutputs) {
   std::string out = dir_ + "/out";

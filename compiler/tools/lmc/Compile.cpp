@@ -25,6 +25,7 @@
 #include "passes/Quantization/Quantize.h"
 #include "passes/TargetInfo.h"
 #include "runtime/format/TargetLoader.h"
+#include "runtime/src/HostMemory.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace lmc::cli {
@@ -62,6 +63,9 @@ CommandSpec compileSpec() {
        "calibration input for --quant-report (default: seeded random)", true},
       {"--no-weights", "", "leave weights stored as external data unread (they may be absent): "
                            "the .bin can be inspected and simulated, not run"},
+      {"--max-memory", "SIZE",
+       "refuse, before reading the weights, a model that would need more memory to compile "
+       "(e.g. 8G; default: the memory this machine has available)"},
       {"--mlir-print-ir-after-all", "", "print the IR after every pass to stderr"},
   };
   spec.minPositional = 1;
@@ -148,6 +152,20 @@ int compileMain(int argc, char **argv) {
   }
   if (loadOptions.noWeights)
     recorded.push_back("--no-weights");
+  uint64_t maxMemory = 0;
+  if (args.has("--max-memory") && !runtime::parseByteSize(args.get("--max-memory"), maxMemory))
+    return fail("--max-memory takes a size such as 512M or 8G, not '" + args.get("--max-memory") +
+                "'");
+  if (std::optional<uint64_t> budget = runtime::memoryBudget(maxMemory)) {
+    // Measured peak RSS per weight byte (docs/targets.md): the cpu target
+    // holds the weights and their packed copy, TILE targets about 1.75x.
+    const int factor = pipeline.tiled ? 2 : 3;
+    loadOptions.maxWeightBytes = *budget / factor;
+    loadOptions.memoryNote = absl::StrCat(
+        "compiling for ", machine->name(), " takes about ", factor, "x that, more than the ",
+        runtime::formatBytes(*budget),
+        maxMemory ? " that --max-memory allows" : " this machine has available");
+  }
   if (quant.scheme)
     recorded.push_back("--quant " + pipeline.quantScheme);
   if (args.has("--quant-group"))

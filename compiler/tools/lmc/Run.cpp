@@ -18,6 +18,7 @@
 #include "compiler/tools/lmc/Args.h"
 #include "compiler/tools/lmc/Commands.h"
 #include "runtime/kernels/Half.h"
+#include "runtime/src/HostMemory.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Session.h"
 
@@ -43,6 +44,9 @@ CommandSpec runSpec() {
       {"--threads", "N",
        "threads to run on (default: one per hardware thread); f32 results agree within "
        "1e-5 for every N, other dtypes exactly"},
+      {"--max-memory", "SIZE",
+       "fail before allocating if the working memory exceeds SIZE (e.g. 512M, 8G; default: "
+       "the memory this machine has available)"},
   };
   spec.minPositional = 1;
   spec.maxPositional = 1;
@@ -143,7 +147,12 @@ int runMain(int argc, char **argv) {
     bindings.emplace_back(binding.substr(0, eq), binding.substr(eq + 1));
   }
 
-  absl::StatusOr<std::unique_ptr<runtime::Session>> session = runtime::openSession(modelPath);
+  uint64_t maxMemory = 0;
+  if (args.has("--max-memory") && !runtime::parseByteSize(args.get("--max-memory"), maxMemory))
+    return usageError("lmc run: --max-memory takes a size such as 512M or 8G, got '" +
+                      args.get("--max-memory") + "'");
+  absl::StatusOr<std::unique_ptr<runtime::Session>> session =
+      runtime::openSession(modelPath, maxMemory);
   if (!session.ok())
     return error(std::string(session.status().message()));
   runtime::Session &s = **session;
