@@ -40,8 +40,8 @@ LMC_AVX2_INLINE double horizontalSum(__m256d v) {
 // ------------------------------------------------------------------ SGEMM
 
 // The 6x16 register tile: 12 accumulators, two B vectors, one broadcast A.
-LMC_AVX2 void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
-                        bool accumulate) {
+LMC_AVX2_INLINE void gemmTile(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
+                              bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -88,6 +88,13 @@ LMC_AVX2 void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, 
   LMC_STORE_ROW(4, c40, c41);
   LMC_STORE_ROW(5, c50, c51);
 #undef LMC_STORE_ROW
+}
+
+// One panel per tile (gemmPanels = 1).
+LMC_AVX2 void gemmMicro(int64_t kc, int64_t panels, const float *ap, const float *bp, float *c,
+                        int64_t ldc, bool accumulate) {
+  for (int64_t p = 0; p < panels; ++p)
+    gemmTile(kc, ap, bp + p * kc * kGemmNr, c + p * kGemmNr, ldc, accumulate);
 }
 
 // y = x @ B over packed panels (matmul_packed, M = 1): four panels at a
@@ -489,8 +496,9 @@ LMC_AVX2 void layerNormRow(const float *x, const float *scale, const float *bias
   }
 }
 
-const SimdOps kAvx2Ops = {"avx2+fma", gemmMicro, gemvPanels, gemvRows, gemvCols, binary,
-                          expArray,   tanhArray, erfArray, softmaxRow, layerNormRow};
+const SimdOps kAvx2Ops = {"avx2+fma", kGemmMr,  1,        gemmMicro,  gemvPanels,  gemvRows,
+                          gemvCols,   binary,   expArray, tanhArray,  erfArray,    softmaxRow,
+                          layerNormRow};
 
 }  // namespace
 
