@@ -316,16 +316,19 @@ LMC_AVX2_INLINE __m256 expCore(__m256 x) {
   return _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(n, 23)));
 }
 
-// Lanes of x outside [kExpLow, kExpHigh], NaN included.
-LMC_AVX2_INLINE int expOutOfRange(__m256 x) {
-  __m256 in = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_set1_ps(kExpLow), _CMP_GE_OQ),
-                            _mm256_cmp_ps(x, _mm256_set1_ps(kExpHigh), _CMP_LE_OQ));
-  return ~_mm256_movemask_ps(in) & 0xFF;
-}
+// At or below kExpZero, exp(x) is below half the smallest subnormal and
+// rounds to +0, as std::exp gives: softmax's masked scores (-inf, -1e9)
+// need no call.
+constexpr float kExpZero = -104.0f;
 
+// exp with the lanes outside [kExpLow, kExpHigh] (NaN included) and above
+// kExpZero from std::exp.
 LMC_AVX2_INLINE __m256 expFull(__m256 x) {
-  __m256 y = expCore(x);
-  if (int bad = expOutOfRange(x)) {
+  const __m256 in = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_set1_ps(kExpLow), _CMP_GE_OQ),
+                                  _mm256_cmp_ps(x, _mm256_set1_ps(kExpHigh), _CMP_LE_OQ));
+  const __m256 zero = _mm256_cmp_ps(x, _mm256_set1_ps(kExpZero), _CMP_LE_OQ);
+  __m256 y = _mm256_andnot_ps(zero, expCore(x));
+  if (int bad = ~_mm256_movemask_ps(_mm256_or_ps(in, zero)) & 0xFF) {
     alignas(32) float xs[8], ys[8];
     _mm256_store_ps(xs, x);
     _mm256_store_ps(ys, y);

@@ -278,7 +278,7 @@ LMC_AVX512 void binary(BinaryFn fn, const float *a, int64_t sa, const float *b, 
 
 // The polynomials of SimdAvx2.cpp (Cephes expf, tanhf, erff and the erfc
 // fit), 16 lanes at a time.
-constexpr float kExpLow = -87.0f, kExpHigh = 88.0f;
+constexpr float kExpLow = -87.0f, kExpHigh = 88.0f, kExpZero = -104.0f;
 
 LMC_AVX512_INLINE __m512 expCore(__m512 x) {
   x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(kExpHigh)), _mm512_set1_ps(kExpLow));
@@ -298,12 +298,16 @@ LMC_AVX512_INLINE __m512 expCore(__m512 x) {
   return _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(n, 23)));
 }
 
-// exp with the lanes outside [kExpLow, kExpHigh] (NaN included) from std::exp.
+// exp with the lanes outside [kExpLow, kExpHigh] from std::exp, except
+// those at or below kExpZero, where exp is below half the smallest
+// subnormal and rounds to +0 (softmax's masked scores are -inf or -1e9:
+// no call for them).
 LMC_AVX512_INLINE __m512 expFull(__m512 x) {
-  __m512 y = expCore(x);
   const __mmask16 in = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpLow), _CMP_GE_OQ) &
                        _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpHigh), _CMP_LE_OQ);
-  if (const unsigned bad = ~static_cast<unsigned>(in) & 0xFFFFu) {
+  const __mmask16 zero = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpZero), _CMP_LE_OQ);
+  __m512 y = _mm512_maskz_mov_ps(static_cast<__mmask16>(~zero), expCore(x));
+  if (const unsigned bad = ~static_cast<unsigned>(in | zero) & 0xFFFFu) {
     alignas(64) float xs[16], ys[16];
     _mm512_store_ps(xs, x);
     _mm512_store_ps(ys, y);

@@ -292,7 +292,8 @@ std::vector<float> withSpecials(size_t n, float range, uint32_t seed) {
   const float specials[] = {0.0f,    -0.0f,   INFINITY, -INFINITY, NAN,    1e-30f,
                             -1e-30f, 0.6249f, 0.625f,   -0.63f,    0.999f, 1.0f,
                             -1.001f, 3.99f,   4.5f,     -9.5f,     20.0f,  -87.5f,
-                            88.5f,   -100.0f, 100.0f,   -0.00123f, 1e-4f,  -3e-3f};
+                            88.5f,   -100.0f, 100.0f,   -0.00123f, 1e-4f,  -3e-3f,
+                            -103.9f, -104.0f, -110.0f,  -1e9f};
   for (size_t i = 0; i < sizeof(specials) / sizeof(float) && i * 7 < n; ++i)
     v[i * 7] = specials[i];
   return v;
