@@ -123,7 +123,18 @@ void gemm(const SimdOps &ops, int64_t M, int64_t N, int64_t K, const Matrix &a, 
           // Only the panels this tile covers: the next may not exist.
           const int64_t np = (nr + kNr - 1) / kNr;
           const float *bp = blockB + (jr / kNr) * kc * kNr;
+          // Pre-packed B comes from memory, and the first row tile of each
+          // column would wait for it: every row tile asks for a slice of the
+          // next column's panels (into L2) first. (A prefetch in the
+          // micro-kernel's loop cost more than it saved.)
+          const int64_t tiles = (mc + MR - 1) / MR;
+          const float *nextB = bp + np * kc * kNr;
+          const int64_t nextLines =
+              jr + tileN < nc ? (std::min(tileN, nc - jr - tileN) + kNr - 1) / kNr * kc : 0;
+          const int64_t slice = (nextLines + tiles - 1) / tiles;
           for (int64_t ir = 0; ir < mc; ir += MR) {
+            for (int64_t l = ir / MR * slice, end = std::min(nextLines, l + slice); l < end; ++l)
+              __builtin_prefetch(nextB + l * kNr, 0, 2);
             const int64_t mr = std::min(MR, mc - ir);
             const float *ap = packedA + (ir / MR) * kc * MR;
             float *cp = c.p + (ic + ir) * c.rs + (jc + jr) * c.cs;
