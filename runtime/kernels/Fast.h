@@ -28,7 +28,7 @@ enum class BinaryFn : uint8_t { Add, Sub, Mul, Div, Max, Min, Square, Cube };
 // array starts or ends, so splitting work between threads changes nothing.
 struct SimdOps {
   const char *name;
-  int gemmMr, gemmPanels;
+  int gemmMr, gemmPanels;  // the SGEMM register tile (above)
   // c[i*ldc + j] (+)= sum_k ap[k*MR + i] * B[k][j] for i < MR = gemmMr and
   // j < panels * NR (panels <= gemmPanels), B[k][j] = bp[(j / NR) * kc * NR
   // + k*NR + j % NR]: `panels` adjacent packed panels (accumulate: add to c,
