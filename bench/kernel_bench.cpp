@@ -1,8 +1,13 @@
 // Microbenchmarks of the matmul, softmax and layer_norm kernels at GPT-2
 // small shapes: the reference kernels against the fast paths on 1 and 2
-// threads. Counters: GFLOP/s for matmul (2*M*K*N per run), elements/s else.
+// threads, and the SIMD levels (portable, AVX2, AVX-512) side by side.
+// Counters: GFLOP/s for matmul (2*M*K*N per run), GB/s of weights read for
+// the M = 1 products, elements/s else.
+#include <array>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -15,18 +20,32 @@ namespace {
 using lmc::format::DType;
 using lmc::format::Opcode;
 using lmc::kernels::ExecOptions;
+using lmc::kernels::SimdLevel;
 using lmc::kernels::TensorRef;
 
-// Arg "mode": 0 reference, 1 fast on 1 thread, 2 fast on 2 threads.
+// Arg "mode": 0 reference, 1 fast on 1 thread, 2 fast on 2 threads; arg
+// "simd" (where there is one): the SIMD level, 0 portable, 1 AVX2, 2
+// AVX-512 (skipped when the CPU lacks it).
 struct Mode {
   std::unique_ptr<lmc::runtime::ThreadPool> pool;
   ExecOptions options;
-  explicit Mode(int64_t mode) {
+  explicit Mode(int64_t mode, int64_t simd = 2) {
     options.referenceOnly = mode == 0;
+    options.maxSimd = static_cast<SimdLevel>(simd);
     if (mode >= 2) {
       pool = std::make_unique<lmc::runtime::ThreadPool>(int(mode));
       options.parallel = pool.get();
     }
+  }
+  // False (and the benchmark skipped) when the level asked for would fall
+  // back to a lower one.
+  bool available(benchmark::State &state, int64_t simd) const {
+    static const char *const names[] = {"portable", "avx2+fma", "avx512"};
+    if (options.referenceOnly ||
+        std::strcmp(lmc::kernels::simdLevelName(options), names[simd]) == 0)
+      return true;
+    state.SkipWithError("SIMD level not available on this CPU (or capped by LMC_SIMD)");
+    return false;
   }
 };
 
@@ -114,19 +133,107 @@ void packedArgs(benchmark::internal::Benchmark *b) {
 }
 BENCHMARK(BM_MatMulPacked)->Apply(packedArgs);
 
+// The SIMD levels on one thread at GPT-2 small's projection shapes (K, N):
+// attention QKV (768, 2304), attention output (768, 768), MLP up (768,
+// 3072) and down (3072, 768). matmul_packed, as the compiler emits them:
+// M = 128 is a prefill (the SGEMM), M = 1 a decode step (the GEMV over the
+// panels, bound by reading the weights: GB/s counts K x Npad floats).
+// Args: M, K, N, simd.
+void BM_LevelMatMulPacked(benchmark::State &state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2), simd = state.range(3);
+  Mode mode(1, simd);
+  if (!mode.available(state, simd))
+    return;
+  std::vector<float> a = randomFloats(size_t(M * K), 1), b = randomFloats(size_t(K * N), 2);
+  const int64_t elements = lmc::format::packedElements(K, N);
+  std::vector<float> o(size_t(M * N)), packed(static_cast<size_t>(elements));
+  lmc::format::packMatMulB(b.data(), N, 1, K, N, packed.data());
+  run(state, Opcode::MatMulPacked,
+      {ref(o, {M, N}), ref(a, {M, K}), ref(packed, {int64_t(packed.size())})}, mode.options);
+  const double runs = double(state.iterations());
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * double(M * K * N) * runs / 1e9, benchmark::Counter::kIsRate);
+  if (M == 1)
+    state.counters["GB/s"] =
+        benchmark::Counter(4.0 * double(elements) * runs / 1e9, benchmark::Counter::kIsRate);
+}
+
+// matmul with B packed at run time (activations times activations in
+// attention: [12, 128, 64] x [12, 64, 128] and [12, 128, 128] x [12, 128, 64]
+// are batch 12 of these). Args: M, K, N, simd; batch 12 when M = 128 and K or
+// N is 64, else 1.
+void BM_LevelMatMul(benchmark::State &state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2), simd = state.range(3);
+  const int64_t B = K == 64 || N == 64 ? 12 : 1;
+  Mode mode(1, simd);
+  if (!mode.available(state, simd))
+    return;
+  std::vector<float> a = randomFloats(size_t(B * M * K), 1), b = randomFloats(size_t(B * K * N), 2);
+  std::vector<float> o(size_t(B * M * N));
+  run(state, Opcode::MatMul, {ref(o, {B, M, N}), ref(a, {B, M, K}), ref(b, {B, K, N})},
+      mode.options);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * double(B * M * K * N) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+}
+
+// Args of the level benchmarks: each {M, K, N} at every level, best first.
+void levelArgs(benchmark::internal::Benchmark *b,
+               std::initializer_list<std::array<int64_t, 3>> shapes) {
+  for (const auto &shape : shapes)
+    for (int64_t simd : {2, 1, 0})
+      b->Args({shape[0], shape[1], shape[2], simd});
+  b->ArgNames({"M", "K", "N", "simd"});
+  b->Unit(benchmark::kMillisecond);
+  b->UseRealTime();
+}
+BENCHMARK(BM_LevelMatMulPacked)->Apply([](benchmark::internal::Benchmark *b) {
+  levelArgs(b, {{128, 768, 768},
+                {128, 768, 2304},
+                {128, 768, 3072},
+                {128, 3072, 768},
+                {1, 768, 768},
+                {1, 768, 2304},
+                {1, 768, 3072},
+                {1, 3072, 768}});
+});
+BENCHMARK(BM_LevelMatMul)->Apply([](benchmark::internal::Benchmark *b) {
+  levelArgs(b, {{128, 64, 128}, {128, 128, 64}});
+});
+
+// {mode, simd} of the vector benchmarks: the reference, the best level on 1
+// and 2 threads, the lower levels on 1 thread.
+const std::pair<int64_t, int64_t> kVectorModes[] = {{0, 2}, {1, 2}, {2, 2}, {1, 1}, {1, 0}};
+
+void vectorArgs(benchmark::internal::Benchmark *b) {
+  for (const auto &[mode, simd] : kVectorModes)
+    b->Args({mode, simd});
+  b->ArgNames({"mode", "simd"});
+  b->UseRealTime();
+}
+
 // Attention scores' softmax: [heads, seq, seq] = [12, 128, 128] on the last axis.
 void BM_Softmax(benchmark::State &state) {
-  Mode mode(state.range(0));
+  Mode mode(state.range(0), state.range(2));
+  if (!mode.available(state, state.range(2)))
+    return;
   const int64_t H = 12, S = state.range(1);
   std::vector<float> a = randomFloats(size_t(H * S * S), 3), o(a.size());
   run(state, Opcode::Softmax, {ref(o, {H, S, S}), ref(a, {H, S, S})}, mode.options, {2});
   state.SetItemsProcessed(state.iterations() * H * S * S);
 }
-BENCHMARK(BM_Softmax)->ArgsProduct({{0, 1, 2}, {128}})->ArgNames({"mode", "seq"})->UseRealTime();
+BENCHMARK(BM_Softmax)
+    ->Apply([](benchmark::internal::Benchmark *b) {
+      for (const auto &[mode, simd] : kVectorModes)
+        b->Args({mode, 128, simd});
+    })
+    ->ArgNames({"mode", "seq", "simd"})
+    ->UseRealTime();
 
 // layer_norm of [128, 768] activations over the last axis, scale and bias.
 void BM_LayerNorm(benchmark::State &state) {
-  Mode mode(state.range(0));
+  Mode mode(state.range(0), state.range(1));
+  if (!mode.available(state, state.range(1)))
+    return;
   const int64_t R = 128, C = 768;
   std::vector<float> a = randomFloats(size_t(R * C), 4), o(a.size());
   std::vector<float> scale = randomFloats(size_t(C), 5), bias = randomFloats(size_t(C), 6);
@@ -138,27 +245,31 @@ void BM_LayerNorm(benchmark::State &state) {
       mode.options, {1, bits});
   state.SetItemsProcessed(state.iterations() * R * C);
 }
-BENCHMARK(BM_LayerNorm)->Arg(0)->Arg(1)->Arg(2)->ArgName("mode")->UseRealTime();
+BENCHMARK(BM_LayerNorm)->Apply(vectorArgs);
 
 // GELU's pieces on the MLP activations [128, 3072]: tanh and a bias add.
 void BM_Tanh(benchmark::State &state) {
-  Mode mode(state.range(0));
+  Mode mode(state.range(0), state.range(1));
+  if (!mode.available(state, state.range(1)))
+    return;
   const int64_t R = 128, C = 3072;
   std::vector<float> a = randomFloats(size_t(R * C), 7), o(a.size());
   run(state, Opcode::Tanh, {ref(o, {R, C}), ref(a, {R, C})}, mode.options);
   state.SetItemsProcessed(state.iterations() * R * C);
 }
-BENCHMARK(BM_Tanh)->Arg(0)->Arg(1)->Arg(2)->ArgName("mode")->UseRealTime();
+BENCHMARK(BM_Tanh)->Apply(vectorArgs);
 
 void BM_AddBias(benchmark::State &state) {
-  Mode mode(state.range(0));
+  Mode mode(state.range(0), state.range(1));
+  if (!mode.available(state, state.range(1)))
+    return;
   const int64_t R = 128, C = 3072;
   std::vector<float> a = randomFloats(size_t(R * C), 8), b = randomFloats(size_t(C), 9),
                      o(a.size());
   run(state, Opcode::Add, {ref(o, {R, C}), ref(a, {R, C}), ref(b, {R, C}, {0, 1})}, mode.options);
   state.SetItemsProcessed(state.iterations() * R * C);
 }
-BENCHMARK(BM_AddBias)->Arg(0)->Arg(1)->Arg(2)->ArgName("mode")->UseRealTime();
+BENCHMARK(BM_AddBias)->Apply(vectorArgs);
 
 } // namespace
 

@@ -10,11 +10,14 @@
 
 namespace lmc::kernels {
 
-// The register tile of the SGEMM micro-kernel; packing (FastMatMul.cpp)
-// lays panels out for it, so every SIMD level uses the same tile. B's
-// panels are those of matmul_packed's layout (format::kPackedNr wide).
-inline constexpr int kGemmMr = 6;
+// The SGEMM register tile of a level is gemmMr rows of A by gemmPanels
+// panels of B, each kGemmNr columns: B's panels are those of
+// matmul_packed's layout (format::kPackedNr wide), whatever the level;
+// A is packed (FastMatMul.cpp) gemmMr rows at a time. kGemmMr is the
+// portable and AVX2 tile's height.
 inline constexpr int kGemmNr = 16;
+inline constexpr int kGemmMr = 6;
+inline constexpr int kGemmMaxMr = 16, kGemmMaxPanels = 2;
 
 // Square and Cube are pow with a constant exponent 2 or 3 and read only a.
 enum class BinaryFn : uint8_t { Add, Sub, Mul, Div, Max, Min, Square, Cube };
@@ -25,10 +28,13 @@ enum class BinaryFn : uint8_t { Add, Sub, Mul, Div, Max, Min, Square, Cube };
 // array starts or ends, so splitting work between threads changes nothing.
 struct SimdOps {
   const char *name;
-  // c[i*ldc + j] (+)= sum_k ap[k*MR + i] * bp[k*NR + j] for the MR x NR tile
-  // (accumulate: add to c, else overwrite).
-  void (*gemmMicro)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
-                    bool accumulate);
+  int gemmMr, gemmPanels;  // the SGEMM register tile (above)
+  // c[i*ldc + j] (+)= sum_k ap[k*MR + i] * B[k][j] for i < MR = gemmMr and
+  // j < panels * NR (panels <= gemmPanels), B[k][j] = bp[(j / NR) * kc * NR
+  // + k*NR + j % NR]: `panels` adjacent packed panels (accumulate: add to c,
+  // else overwrite). Each element's sum runs over k in order.
+  void (*gemmMicro)(int64_t kc, int64_t panels, const float *ap, const float *bp, float *c,
+                    int64_t ldc, bool accumulate);
   // y[p*NR + j] (+)= sum_k x[k] * bp[p*kc*NR + k*NR + j] for p < panels,
   // j < NR: a row times `panels` packed panels of kc rows (matmul_packed);
   // accumulating continues each column's sum from y, like gemvRows' chain.
@@ -51,8 +57,10 @@ struct SimdOps {
 };
 
 const SimdOps &portableSimdOps();
-// The AVX2+FMA routines, or null when this build or CPU lacks them.
+// The AVX2+FMA and AVX-512 routines, or null when this build, the CPU or
+// the OS (no zmm state saved) lacks them.
 const SimdOps *avx2SimdOps();
+const SimdOps *avx512SimdOps();
 const SimdOps &simdOps(const ExecOptions &options);
 
 // Splits [0, count) into chunks of at least `grain` items and runs

@@ -13,12 +13,13 @@
 namespace lmc::kernels {
 namespace {
 
-constexpr int64_t kMr = kGemmMr, kNr = kGemmNr;
-// A's MC x KC block stays in L2, B's KC x NR micro-panel in L1. Each MC
+constexpr int64_t kNr = kGemmNr;
+// A's MC x KC block stays in L2, B's KC x NR micro-panels in L1. Each MC
 // block re-reads B's KC x NC block; with B pre-packed (matmul_packed) that
 // comes from the mapped constants, not from a packing buffer in cache, so
 // MC = 132 keeps a 128-token prefill in one block (132 x 256 floats of A
-// are 135 KB) and reads each weight once.
+// are 135 KB) and reads each weight once; it is a multiple of every
+// level's MR (6 and 12).
 constexpr int64_t kMc = 132, kKc = 256, kNc = 2048;
 // matmul_packed's B is these very panels, read where the .bin maps it.
 static_assert(kKc == format::kPackedKc && kNr == format::kPackedNr,
@@ -40,18 +41,18 @@ float *scratch(std::vector<float> &buffer, size_t n) {
 thread_local std::vector<float> tlsPackA, tlsPackB, tlsRow;
 
 // A[0:mc, 0:kc] as ceil(mc/MR) panels of [kc][MR], rows past mc zero.
-void packA(const Matrix &a, int64_t mc, int64_t kc, float *dst) {
-  for (int64_t i0 = 0; i0 < mc; i0 += kMr, dst += kc * kMr) {
-    const int64_t mr = std::min(kMr, mc - i0);
-    for (int64_t i = 0; i < kMr; ++i) {
+void packA(const Matrix &a, int64_t mc, int64_t kc, int64_t MR, float *dst) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += kc * MR) {
+    const int64_t mr = std::min(MR, mc - i0);
+    for (int64_t i = 0; i < MR; ++i) {
       if (i >= mr) {
         for (int64_t k = 0; k < kc; ++k)
-          dst[k * kMr + i] = 0;
+          dst[k * MR + i] = 0;
         continue;
       }
       const float *row = a.p + (i0 + i) * a.rs;
       for (int64_t k = 0; k < kc; ++k)
-        dst[k * kMr + i] = row[k * a.cs];
+        dst[k * MR + i] = row[k * a.cs];
     }
   }
 }
@@ -96,9 +97,11 @@ void gemm(const SimdOps &ops, int64_t M, int64_t N, int64_t K, const Matrix &a, 
         c.p[i * c.rs + j * c.cs] = 0;
     return;
   }
+  // The register tile: MR rows by up to `panels` panels (NC is a multiple).
+  const int64_t MR = ops.gemmMr, panels = ops.gemmPanels, tileN = panels * kNr;
   float *packedB =
       pre ? nullptr : scratch(tlsPackB, size_t(kKc) * ((std::min(N, kNc) + kNr - 1) / kNr) * kNr);
-  float *packedA = scratch(tlsPackA, size_t(kKc) * ((std::min(M, kMc) + kMr - 1) / kMr) * kMr);
+  float *packedA = scratch(tlsPackA, size_t(kKc) * ((std::min(M, kMc) + MR - 1) / MR) * MR);
   for (int64_t jc = 0; jc < N; jc += kNc) {
     const int64_t nc = std::min(kNc, N - jc);
     for (int64_t pc = 0; pc < K; pc += kKc) {
@@ -114,29 +117,42 @@ void gemm(const SimdOps &ops, int64_t M, int64_t N, int64_t K, const Matrix &a, 
       }
       for (int64_t ic = 0; ic < M; ic += kMc) {
         const int64_t mc = std::min(kMc, M - ic);
-        packA({a.p + ic * a.rs + pc * a.cs, a.rs, a.cs}, mc, kc, packedA);
-        for (int64_t jr = 0; jr < nc; jr += kNr) {
-          const int64_t nr = std::min(kNr, nc - jr);
+        packA({a.p + ic * a.rs + pc * a.cs, a.rs, a.cs}, mc, kc, MR, packedA);
+        for (int64_t jr = 0; jr < nc; jr += tileN) {
+          const int64_t nr = std::min(tileN, nc - jr);
+          // Only the panels this tile covers: the next may not exist.
+          const int64_t np = (nr + kNr - 1) / kNr;
           const float *bp = blockB + (jr / kNr) * kc * kNr;
-          for (int64_t ir = 0; ir < mc; ir += kMr) {
-            const int64_t mr = std::min(kMr, mc - ir);
-            const float *ap = packedA + (ir / kMr) * kc * kMr;
+          // Pre-packed B comes from memory, and the first row tile of each
+          // column would wait for it: every row tile asks for a slice of the
+          // next column's panels (into L2) first. (A prefetch in the
+          // micro-kernel's loop cost more than it saved.)
+          const int64_t tiles = (mc + MR - 1) / MR;
+          const float *nextB = bp + np * kc * kNr;
+          const int64_t nextLines =
+              jr + tileN < nc ? (std::min(tileN, nc - jr - tileN) + kNr - 1) / kNr * kc : 0;
+          const int64_t slice = (nextLines + tiles - 1) / tiles;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            for (int64_t l = ir / MR * slice, end = std::min(nextLines, l + slice); l < end; ++l)
+              __builtin_prefetch(nextB + l * kNr, 0, 2);
+            const int64_t mr = std::min(MR, mc - ir);
+            const float *ap = packedA + (ir / MR) * kc * MR;
             float *cp = c.p + (ic + ir) * c.rs + (jc + jr) * c.cs;
-            if (mr == kMr && nr == kNr && c.cs == 1) {
-              ops.gemmMicro(kc, ap, bp, cp, c.rs, accumulate);
+            if (mr == MR && nr == np * kNr && c.cs == 1) {
+              ops.gemmMicro(kc, np, ap, bp, cp, c.rs, accumulate);
               continue;
             }
             // Edge or strided tile: through a buffer, with the same
             // arithmetic as a full tile.
-            float tile[kMr * kNr];
+            float tile[kGemmMaxMr * kGemmMaxPanels * kGemmNr];
             if (accumulate)
               for (int64_t i = 0; i < mr; ++i)
                 for (int64_t j = 0; j < nr; ++j)
-                  tile[i * kNr + j] = cp[i * c.rs + j * c.cs];
-            ops.gemmMicro(kc, ap, bp, tile, kNr, accumulate);
+                  tile[i * tileN + j] = cp[i * c.rs + j * c.cs];
+            ops.gemmMicro(kc, np, ap, bp, tile, tileN, accumulate);
             for (int64_t i = 0; i < mr; ++i)
               for (int64_t j = 0; j < nr; ++j)
-                cp[i * c.rs + j * c.cs] = tile[i * kNr + j];
+                cp[i * c.rs + j * c.cs] = tile[i * tileN + j];
           }
         }
       }
@@ -161,12 +177,15 @@ void gemv(const SimdOps &ops, int64_t N, int64_t K, const float *x, const Matrix
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
 // How a GEMM's batches x M x N is cut into work items: N first, then M,
-// into MR/NR-aligned chunks; one item when not splitting.
+// into chunks aligned to the level's register tile; one item when not
+// splitting. (Any NR-aligned cut gives the same results: it only decides
+// which tiles run where.)
 struct GemmSplit {
   int64_t nParts, mParts, nChunk, mChunk;
 };
 
-GemmSplit gemmSplit(bool split, int threads, int64_t batches, int64_t M, int64_t N) {
+GemmSplit gemmSplit(const SimdOps &ops, bool split, int threads, int64_t batches, int64_t M,
+                    int64_t N) {
   int64_t nParts = 1, mParts = 1;
   if (split && batches < 2 * threads) {
     const int64_t want = (2 * threads + batches - 1) / batches;
@@ -174,8 +193,8 @@ GemmSplit gemmSplit(bool split, int threads, int64_t batches, int64_t M, int64_t
     mParts = std::min<int64_t>((want + nParts - 1) / nParts, (M + 23) / 24);
   }
   GemmSplit s;
-  s.nChunk = roundUp((N + nParts - 1) / nParts, kNr);
-  s.mChunk = roundUp((M + mParts - 1) / mParts, kMr);
+  s.nChunk = roundUp((N + nParts - 1) / nParts, ops.gemmPanels * kNr);
+  s.mChunk = roundUp((M + mParts - 1) / mParts, ops.gemmMr);
   s.nParts = (N + s.nChunk - 1) / s.nChunk;
   s.mParts = (M + s.mChunk - 1) / s.mChunk;
   return s;
@@ -270,7 +289,7 @@ bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
 
   // GEMM: split N (B is usually the larger, weight operand, so each thread
   // packs a disjoint part of it), then M, into NR/MR-aligned blocks.
-  const GemmSplit sp = gemmSplit(split, threads, batches, M, N);
+  const GemmSplit sp = gemmSplit(ops, split, threads, batches, M, N);
   const int64_t nParts = sp.nParts, mParts = sp.mParts, nChunk = sp.nChunk, mChunk = sp.mChunk;
   const int64_t perBatch = nParts * mParts;
   parallelFor(
@@ -320,7 +339,7 @@ bool fastMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b
   const int64_t npad = format::packedColumns(N);
   const int threads = options.parallel ? options.parallel->numThreads() : 1;
   const bool split = threads > 1 && M * N * K >= (int64_t(1) << 16);
-  const GemmSplit sp = gemmSplit(split, threads, batches, M, N);
+  const GemmSplit sp = gemmSplit(ops, split, threads, batches, M, N);
   const int64_t perBatch = sp.nParts * sp.mParts;
   parallelFor(
       split ? options : ExecOptions{}, batches * perBatch, 1, [&](int64_t begin, int64_t end) {

@@ -44,6 +44,9 @@ public:
   virtual void run(int64_t count, const std::function<void(int64_t)> &fn) = 0;
 };
 
+// The SIMD levels of the fast paths, lowest first.
+enum class SimdLevel : uint8_t { Portable, Avx2, Avx512 };
+
 // How runKernel may execute. Every choice gives results within 1e-5
 // (relative) of the reference kernels for f32 and identical ones for every
 // other dtype; for a given SIMD level the results do not depend on the
@@ -52,9 +55,14 @@ struct ExecOptions {
   ParallelRunner *parallel = nullptr;  // null: only the calling thread
   bool referenceOnly = false;          // run the reference kernels only
   bool portableOnly = false;           // fast paths without CPU-specific SIMD
+  // The highest SIMD level the fast paths may use (portableOnly means
+  // Portable); the CPU and the LMC_SIMD environment variable may lower it.
+  SimdLevel maxSimd = SimdLevel::Avx512;
 };
 
-// The SIMD level the fast paths use on this CPU: "avx2+fma" or "portable".
+// The SIMD level the fast paths use on this CPU with these options:
+// "avx512", "avx2+fma", "portable" or, with referenceOnly, "reference".
+// LMC_SIMD=portable|avx2|avx512 in the environment (read once) caps it.
 const char *simdLevelName(const ExecOptions &options = {});
 
 // Runs the kernel of `opcode`. operands[0] is the output, inputs follow;

@@ -2,6 +2,8 @@
 // baseline ISA), the choice of SIMD level, and parallelFor.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "runtime/kernels/Fast.h"
@@ -9,16 +11,19 @@
 namespace lmc::kernels {
 namespace {
 
-void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
-               bool accumulate) {
-  float acc[kGemmMr][kGemmNr] = {};
-  for (int64_t k = 0; k < kc; ++k, ap += kGemmMr, bp += kGemmNr)
+void gemmMicro(int64_t kc, int64_t panels, const float *ap, const float *bp, float *c,
+               int64_t ldc, bool accumulate) {
+  for (int64_t p = 0; p < panels; ++p, bp += kc * kGemmNr, c += kGemmNr) {
+    float acc[kGemmMr][kGemmNr] = {};
+    const float *a = ap, *b = bp;
+    for (int64_t k = 0; k < kc; ++k, a += kGemmMr, b += kGemmNr)
+      for (int i = 0; i < kGemmMr; ++i)
+        for (int j = 0; j < kGemmNr; ++j)
+          acc[i][j] += a[i] * b[j];
     for (int i = 0; i < kGemmMr; ++i)
       for (int j = 0; j < kGemmNr; ++j)
-        acc[i][j] += ap[i] * bp[j];
-  for (int i = 0; i < kGemmMr; ++i)
-    for (int j = 0; j < kGemmNr; ++j)
-      c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+        c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+  }
 }
 
 void gemvPanels(int64_t kc, int64_t panels, const float *x, const float *bp, float *y,
@@ -102,15 +107,35 @@ void binary(BinaryFn fn, const float *a, int64_t sa, const float *b, int64_t sb,
 
 // Transcendentals and normalizations have no portable fast version: the
 // reference kernels (f64 where it matters) run instead.
-const SimdOps kPortableOps = {"portable", gemmMicro, gemvPanels, gemvRows, gemvCols, binary,
-                              nullptr,    nullptr,   nullptr,  nullptr,  nullptr};
+const SimdOps kPortableOps = {"portable", kGemmMr, 1,       gemmMicro, gemvPanels, gemvRows,
+                              gemvCols,   binary,  nullptr, nullptr,   nullptr,    nullptr,
+                              nullptr};
+
+// The highest level LMC_SIMD=portable|avx2|avx512 allows, read once; unset
+// or another value: no limit.
+SimdLevel environmentSimdCap() {
+  static const SimdLevel cap = [] {
+    const char *v = std::getenv("LMC_SIMD");
+    if (v && std::strcmp(v, "portable") == 0)
+      return SimdLevel::Portable;
+    if (v && std::strcmp(v, "avx2") == 0)
+      return SimdLevel::Avx2;
+    return SimdLevel::Avx512;
+  }();
+  return cap;
+}
 
 }  // namespace
 
 const SimdOps &portableSimdOps() { return kPortableOps; }
 
 const SimdOps &simdOps(const ExecOptions &options) {
-  if (!options.portableOnly)
+  const SimdLevel cap = options.portableOnly ? SimdLevel::Portable
+                                             : std::min(options.maxSimd, environmentSimdCap());
+  if (cap >= SimdLevel::Avx512)
+    if (const SimdOps *avx512 = avx512SimdOps())
+      return *avx512;
+  if (cap >= SimdLevel::Avx2)
     if (const SimdOps *avx2 = avx2SimdOps())
       return *avx2;
   return kPortableOps;

@@ -40,8 +40,8 @@ LMC_AVX2_INLINE double horizontalSum(__m256d v) {
 // ------------------------------------------------------------------ SGEMM
 
 // The 6x16 register tile: 12 accumulators, two B vectors, one broadcast A.
-LMC_AVX2 void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
-                        bool accumulate) {
+LMC_AVX2_INLINE void gemmTile(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
+                              bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -88,6 +88,13 @@ LMC_AVX2 void gemmMicro(int64_t kc, const float *ap, const float *bp, float *c, 
   LMC_STORE_ROW(4, c40, c41);
   LMC_STORE_ROW(5, c50, c51);
 #undef LMC_STORE_ROW
+}
+
+// One panel per tile (gemmPanels = 1).
+LMC_AVX2 void gemmMicro(int64_t kc, int64_t panels, const float *ap, const float *bp, float *c,
+                        int64_t ldc, bool accumulate) {
+  for (int64_t p = 0; p < panels; ++p)
+    gemmTile(kc, ap, bp + p * kc * kGemmNr, c + p * kGemmNr, ldc, accumulate);
 }
 
 // y = x @ B over packed panels (matmul_packed, M = 1): four panels at a
@@ -309,16 +316,19 @@ LMC_AVX2_INLINE __m256 expCore(__m256 x) {
   return _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(n, 23)));
 }
 
-// Lanes of x outside [kExpLow, kExpHigh], NaN included.
-LMC_AVX2_INLINE int expOutOfRange(__m256 x) {
-  __m256 in = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_set1_ps(kExpLow), _CMP_GE_OQ),
-                            _mm256_cmp_ps(x, _mm256_set1_ps(kExpHigh), _CMP_LE_OQ));
-  return ~_mm256_movemask_ps(in) & 0xFF;
-}
+// At or below kExpZero, exp(x) is below half the smallest subnormal and
+// rounds to +0, as std::exp gives: softmax's masked scores (-inf, -1e9)
+// need no call.
+constexpr float kExpZero = -104.0f;
 
+// exp with the lanes outside [kExpLow, kExpHigh] (NaN included) and above
+// kExpZero from std::exp.
 LMC_AVX2_INLINE __m256 expFull(__m256 x) {
-  __m256 y = expCore(x);
-  if (int bad = expOutOfRange(x)) {
+  const __m256 in = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_set1_ps(kExpLow), _CMP_GE_OQ),
+                                  _mm256_cmp_ps(x, _mm256_set1_ps(kExpHigh), _CMP_LE_OQ));
+  const __m256 zero = _mm256_cmp_ps(x, _mm256_set1_ps(kExpZero), _CMP_LE_OQ);
+  __m256 y = _mm256_andnot_ps(zero, expCore(x));
+  if (int bad = ~_mm256_movemask_ps(_mm256_or_ps(in, zero)) & 0xFF) {
     alignas(32) float xs[8], ys[8];
     _mm256_store_ps(xs, x);
     _mm256_store_ps(ys, y);
@@ -489,8 +499,9 @@ LMC_AVX2 void layerNormRow(const float *x, const float *scale, const float *bias
   }
 }
 
-const SimdOps kAvx2Ops = {"avx2+fma", gemmMicro, gemvPanels, gemvRows, gemvCols, binary,
-                          expArray,   tanhArray, erfArray, softmaxRow, layerNormRow};
+const SimdOps kAvx2Ops = {"avx2+fma", kGemmMr,  1,        gemmMicro,  gemvPanels,  gemvRows,
+                          gemvCols,   binary,   expArray, tanhArray,  erfArray,    softmaxRow,
+                          layerNormRow};
 
 }  // namespace
 
