@@ -215,11 +215,13 @@ TEST_F(CliTest, BenchReportsTimesAndTokensPerSecond) {
   EXPECT_TRUE(contains(r.out, tokens + ": 3 runs after 1 warm-up, 2 threads, ")) << r.out;
   EXPECT_TRUE(contains(r.out, "  median ")) << r.out;
   EXPECT_TRUE(contains(r.out, " spread ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  cpu ")) << r.out;
   EXPECT_TRUE(contains(r.out, "  prefill: 5 tokens per run, ")) << r.out;
   r = call(benchMain, {"bench", tokens, "--runs", "2", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "\"runs\": 2, \"warmup\": 2, ")) << r.out;
   EXPECT_TRUE(contains(r.out, "\"tokens\": 5, \"tokens_per_second\": ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"cpu_median_ms\": ")) << r.out;
 }
 
 TEST_F(CliTest, BenchJsonWithoutTokens) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <vector>
 
@@ -28,9 +29,10 @@ CommandSpec benchSpec() {
       "Times a compiled model on this CPU. Every input is bound to generated data of its dtype\n"
       "and shape: deterministic pseudo-random values (floats in [-1, 1], integers such as token\n"
       "ids in [0, 100), bools 0/1) or zeros. After the warm-up runs, runs the model N times and\n"
-      "prints the median, min and max time and the spread ((max - min) / median). When the\n"
-      "first input is an int64 [1, seq] token tensor, also prints the prefill rate, seq tokens\n"
-      "per median run.";
+      "prints the median, min and max time, the spread ((max - min) / median) and the median\n"
+      "CPU time of the process per run (all its threads; less sensitive than wall time to other\n"
+      "load on the machine). When the first input is an int64 [1, seq] token tensor, also\n"
+      "prints the prefill rate, seq tokens per median run.";
   spec.options = {
       {"--runs", "N", "timed runs (default 10)"},
       {"--warmup", "N", "untimed runs first (default 2)"},
@@ -45,6 +47,20 @@ CommandSpec benchSpec() {
 }
 
 int error(const std::string &message) { return commandError("bench", message); }
+
+// CPU time of the whole process (every thread) in milliseconds.
+double processCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
+// Sorts `v` and returns its median (v is not empty).
+double medianOf(std::vector<double> &v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 // Deterministic data of `dtype` for `count` elements: a fixed LCG, so two
 // runs of lmc bench (and two machines) time the same inputs.
@@ -165,18 +181,20 @@ int benchMain(int argc, char **argv) {
   }
 
   using Clock = std::chrono::steady_clock;
-  std::vector<double> ms;
+  std::vector<double> ms, cpuMs;
   for (int r = 0; r < warmup + runs; ++r) {
+    const double cpuStart = processCpuMs();
     const Clock::time_point start = Clock::now();
     if (absl::Status st = s.run(); !st.ok())
       return error(std::string(st.message()));
     const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    if (r >= warmup)
+    if (r >= warmup) {
       ms.push_back(elapsed);
+      cpuMs.push_back(processCpuMs() - cpuStart);
+    }
   }
-  std::sort(ms.begin(), ms.end());
-  const size_t n = ms.size();
-  const double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+  const double median = medianOf(ms);
+  const double cpuMedian = medianOf(cpuMs);
   const double lo = ms.front(), hi = ms.back();
   const double spread = median > 0 ? (hi - lo) / median : 0;
 
@@ -197,8 +215,8 @@ int benchMain(int argc, char **argv) {
                      ", \"warmup\": ", warmup, ", \"threads\": ", s.numThreads(),
                      ", \"kernels\": \"", kernels, "\", \"inputs\": \"", inputs, "\"",
                      absl::StrFormat(", \"median_ms\": %.4f, \"min_ms\": %.4f, \"max_ms\": %.4f, "
-                                     "\"spread\": %.4f",
-                                     median, lo, hi, spread));
+                                     "\"spread\": %.4f, \"cpu_median_ms\": %.4f",
+                                     median, lo, hi, spread, cpuMedian));
     if (tokens > 0)
       absl::StrAppend(&json, ", \"tokens\": ", tokens,
                       absl::StrFormat(", \"tokens_per_second\": %.2f", tokensPerSecond));
@@ -208,8 +226,9 @@ int benchMain(int argc, char **argv) {
   std::cout << absl::StrFormat("%s: %d runs after %d warm-up, %d thread%s, %s kernels\n", modelPath,
                                runs, warmup, s.numThreads(), s.numThreads() == 1 ? "" : "s",
                                kernels);
-  std::cout << absl::StrFormat("  median %.3f ms  min %.3f ms  max %.3f ms  spread %.1f%%\n",
-                               median, lo, hi, spread * 100);
+  std::cout << absl::StrFormat(
+      "  median %.3f ms  min %.3f ms  max %.3f ms  spread %.1f%%  cpu %.3f ms per run\n", median,
+      lo, hi, spread * 100, cpuMedian);
   if (tokens > 0)
     std::cout << absl::StrFormat("  prefill: %d tokens per run, %.1f tokens/s\n", tokens,
                                  tokensPerSecond);
