@@ -248,7 +248,8 @@ def measure(args, shape, models, engines):
                       "runs": plan[(cell, e)][0], "warmup": plan[(cell, e)][1]}
         row["ratio"] = row["lmc"]["tokens_per_s"] / row["ort"]["tokens_per_s"]
         # CPU time per run is a latency only on one thread (ORT's pool spins).
-        row["cpu_ratio"] = row["ort"]["cpu_ms"] / row["lmc"]["cpu_ms"] if threads == 1 else None
+        cpu_known = row["lmc"]["cpu_ms"] > 0 and row["ort"]["cpu_ms"] > 0  # an lmc without cpu_median_ms
+        row["cpu_ratio"] = row["ort"]["cpu_ms"] / row["lmc"]["cpu_ms"] if threads == 1 and cpu_known else None
         rows.append(row)
     return rows, loads, info
 
