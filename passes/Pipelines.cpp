@@ -5,9 +5,15 @@
 
 namespace lmc {
 
-void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
+void buildGraphCleanup(mlir::OpPassManager &pm) {
+  pm.addPass(createFoldQuantizedWeights());
+  pm.addPass(createDecomposeQuantOps());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+}
+
+void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
+  buildGraphCleanup(pm);
   if (options.quantScheme != "none" || !options.quantOverrides.empty()) {
     QuantizeOptions quant;
     quant.scheme = options.quantScheme;
