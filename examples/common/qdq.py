@@ -8,7 +8,9 @@ channel by examples/common/quant.py (the same q and scales lmc's own `--quant
 int8` makes, so the numpy reference's `--quant int8` models the result):
 
 - `--style qdq` (static QDQ): `MatMul(x, DequantizeLinear(W_q, scale, 0))`,
-  the DequantizeLinear on axis 1, or on axis 0 before the Transpose;
+  the DequantizeLinear on axis 1, or on axis 0 before the Transpose; a
+  `Gemm(x, W, transB=1)` likewise gets `DequantizeLinear(W_q, scale, 0)` on
+  axis 0 as its B;
 - `--style dynamic` (ONNX Runtime's quantize_dynamic): `DynamicQuantizeLinear(x)
   -> MatMulInteger(x_q, W_q, x_zp, 0) -> Cast(float) -> Mul(., x_scale * w_scale)`.
 
@@ -46,6 +48,18 @@ def weight_of(node, producers, inits):
     return src, True
 
 
+def gemm_weight(node, producers, inits):
+    """The initializer of a Gemm(x, W, transB=1)'s W (possibly through an Identity), or None."""
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    if attrs.get("transB", 0) != 1 or attrs.get("transA", 0) != 0:
+        return None
+    src = node.input[1]
+    ident = producers.get(src)
+    if ident is not None and ident.op_type == "Identity":
+        src = ident.input[0]
+    return src if src in inits else None
+
+
 def rewrite(model, style):
     graph = model.graph
     inits = {t.name: t for t in graph.initializer}
@@ -53,6 +67,8 @@ def rewrite(model, style):
     nodes, new_inits, count = [], [], 0
     for node in graph.node:
         found = weight_of(node, producers, inits) if node.op_type == "MatMul" else None
+        if node.op_type == "Gemm" and style == "qdq" and gemm_weight(node, producers, inits):
+            found = gemm_weight(node, producers, inits), True
         if found is None or inits[found[0]].data_type != TensorProto.FLOAT or len(inits[found[0]].dims) != 2:
             nodes.append(node)
             continue
@@ -72,6 +88,12 @@ def rewrite(model, style):
             nodes.append(helper.make_node("DequantizeLinear", [f"{tag}.w", f"{tag}.scale", f"{tag}.zp"],
                                           [f"{tag}.deq"], name=f"{tag}/DequantizeLinear", axis=axis))
             b = f"{tag}.deq"
+            if node.op_type == "Gemm":
+                gemm = onnx.NodeProto()
+                gemm.CopyFrom(node)
+                gemm.input[1] = b
+                nodes.append(gemm)
+                continue
             if transposed:
                 nodes.append(helper.make_node("Transpose", [b], [f"{tag}.t"], name=f"{tag}/Transpose",
                                               perm=[1, 0]))

@@ -310,27 +310,28 @@ def check_report(text, scheme, layers_expected, bounds):
 # ---------------------------------------------------------------- already-quantized ONNX models
 
 QDQ_SCRIPT = os.path.join(REPO, "examples", "common", "qdq.py")
-# A disassembly line of lmc inspect: index, unit, cycle, opcode.
-INSPECT_OPCODE = re.compile(r"^\s*\d+\s+\w+\s+\d+\s+(\w+)\s", re.M)
+# A disassembly line of lmc inspect: index, unit, cycle, opcode, ..., ONNX node.
+INSPECT_LINE = re.compile(r"^\s*\d+\s+\w+\s+\d+\s+(\w+)\s.*; node '([^']*)'", re.M)
 
 
-def check_qdq_case(ctx, style, flags=()):
+def check_qdq_case(ctx, style, flags=(), gen_flags=()):
     """The tiny GPT-2 with its 9 weight matmuls in int8 as ONNX Runtime
     exports them (examples/common/qdq.py): they must become matmul_q (lmc
     inspect), and the logits must match the reference's model of lmc's int8
     matmul_q (the same q and scales) within 1e-4, while differing from f32
     by more than that (the quantized path is taken, not a float one)."""
-    d = ctx.fresh_dir(f"qdq_{style}" + "".join(f.strip("-") for f in flags))
-    f32 = generate_gpt2(os.path.join(d, "model.onnx"), TINY)
+    d = ctx.fresh_dir(f"qdq_{style}" + "".join(f.strip("-") for f in [*flags, *gen_flags]))
+    f32 = generate_gpt2(os.path.join(d, "model.onnx"), TINY + list(gen_flags))
     model = os.path.join(d, f"{style}.onnx")
     run_ok([PYTHON, QDQ_SCRIPT, f32, "-o", model, "--style", style], 120, "qdq.py")
     tokens = make_tokens(os.path.join(d, "tokens.npy"), 16, 256)
     binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), flags)
     text = run_ok([ctx.lmc, "inspect", binary], RUN_TIMEOUT, "lmc inspect").stdout
-    opcodes = collections.Counter(INSPECT_OPCODE.findall(text))
+    # ONNX nodes per opcode (a tiled target splits one node into several instructions).
+    opcodes = collections.Counter(op for op, _ in set(INSPECT_LINE.findall(text)))
     if opcodes["matmul_q"] != 9 or opcodes["matmul_packed"] or opcodes["matmul"] != 4:
-        raise CheckFailed(f"lmc inspect shows {opcodes['matmul_q']} matmul_q (expected 9), "
-                          f"{opcodes['matmul_packed']} matmul_packed and {opcodes['matmul']} matmul "
+        raise CheckFailed(f"lmc inspect shows matmul_q for {opcodes['matmul_q']} nodes (expected 9), "
+                          f"matmul_packed for {opcodes['matmul_packed']} and matmul for {opcodes['matmul']} "
                           "(expected only the 4 attention products)")
     out_dir = os.path.join(d, "out")
     lmc_run(ctx, binary, {"tokens": tokens}, out_dir)
@@ -979,6 +980,9 @@ def all_cases():
     cases["qdq_int8"] = ("quant", lambda ctx: check_qdq_case(ctx, "qdq"))
     cases["qdq_dynamic"] = ("quant", lambda ctx: check_qdq_case(ctx, "dynamic"))
     cases["qdq_int8_lpu"] = ("quant", lambda ctx: check_qdq_case(ctx, "qdq", ["--target", "lpu"]))
+    # The LM head as Gemm(x, DequantizeLinear(W), transB=1).
+    cases["qdq_int8_gemm_ara2"] = ("quant", lambda ctx: check_qdq_case(
+        ctx, "qdq", ["--target", "ara2"], ["--lm-head", "gemm", "--layernorm", "decomposed"]))
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
     return cases
