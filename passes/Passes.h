@@ -27,10 +27,16 @@ struct PipelineOptions {
   std::vector<std::string> quantOverrides;
 };
 
-// The pipeline from lmc_graph to a planned lmc_isa module: canonicalize
-// (folding), quantize weights, lower to isa, then for TILE targets tile and
-// schedule, for OPERATOR targets pack constant matmul weights, then plan
-// buffers. The target is the module's `lmc.target` attribute.
+// The graph passes every compile starts with: fold an ONNX model's
+// quantized weights into qmatmul, decompose the remaining quantization ops,
+// canonicalize (folding) and CSE.
+void buildGraphCleanup(mlir::OpPassManager &pm);
+
+// The pipeline from lmc_graph to a planned lmc_isa module: the graph
+// cleanup above, quantize weights (--quant), lower to isa, then for TILE
+// targets tile and schedule, for OPERATOR targets pack constant matmul
+// weights, then plan buffers. The target is the module's `lmc.target`
+// attribute.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 }  // namespace lmc

@@ -277,6 +277,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
           .Case([](g::LogOp) { return "log"; })
           .Case([](g::AbsOp) { return "abs"; })
           .Case([](g::NotOp) { return "not"; })
+          .Case([](g::RoundOp) { return "round"; })
           .Case([](g::CastOp) { return "cast"; })
           .Default([](Operation *) { return ""; });
   if (!elementwise.empty()) {

@@ -46,6 +46,11 @@ UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *ops, uns
 DType computeDType(Opcode opcode, const Region *ops, unsigned n) {
   if (opcode == Opcode::MatMulQ)
     return DType::I8;
+  // An i32 matmul multiplies 8-bit ONNX integers (MatMulInteger,
+  // QLinearMatMul) that lmc widens so that zero points subtract exactly; a
+  // chip runs such products on its 8-bit MACs with zero-point corrections.
+  if (opcode == Opcode::MatMul && n > 1 && static_cast<DType>(ops[1].dtype) == DType::I32)
+    return DType::I8;
   return static_cast<DType>(ops[n > 1 ? 1 : 0].dtype);
 }
 

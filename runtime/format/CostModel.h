@@ -32,7 +32,8 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
 
 // The dtype whose unit rate and energy an instruction is costed at: its
 // first input's, except matmul_q, which multiplies int8 activations by
-// small-integer weights on the int8 datapath ("i8").
+// small-integer weights on the int8 datapath ("i8"), and an i32 matmul,
+// whose operands are 8-bit integers widened for their zero points ("i8").
 DType computeDType(Opcode opcode, const Region *operands, unsigned numOperands);
 
 // Element operations per element for a vector opcode (an assumption shared by

@@ -109,10 +109,13 @@ std::string checkBinary(Opcode op, const Region *ops) {
   return isNumericType(t) ? "" : badType(ops, 1, kNumeric);
 }
 
+// matmul: f32, or (version 3) i32 for exact integer products.
 std::string checkMatMul(const Region *ops) {
-  for (unsigned i = 0; i < 3; ++i)
-    if (dt(ops[i]) != DType::F32)
-      return badType(ops, i, "f32");
+  if (dt(ops[1]) != DType::F32 && dt(ops[1]) != DType::I32)
+    return badType(ops, 1, "f32 or i32");
+  for (unsigned i : {0u, 2u})
+    if (ops[i].dtype != ops[1].dtype)
+      return mismatch(ops, i, 1, "dtypes differ");
   const Region &o = ops[0], &a = ops[1], &b = ops[2];
   if (a.rank < 2)
     return badType(ops, 1, "rank >= 2");

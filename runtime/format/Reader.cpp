@@ -320,10 +320,10 @@ absl::Status BinFile::verify() {
     const OpcodeInfo &info = opcodeInfo(v.opcode());
     std::string inst =
         absl::StrCat("instruction ", index, " '", info.mnemonic, "' at byte ", v.fileOffset);
-    if (opcodeFormatVersion(v.opcode()) > header().formatVersion)
-      return invalid("F11", absl::StrCat(inst, " needs format version ",
-                                         opcodeFormatVersion(v.opcode()), " but the file has version ",
-                                         header().formatVersion));
+    const uint32_t needs = instructionFormatVersion(v.opcode(), v.operands, ih.numOperands);
+    if (needs > header().formatVersion)
+      return invalid("F11", absl::StrCat(inst, " needs format version ", needs,
+                                         " but the file has version ", header().formatVersion));
     int inputs = int(ih.numOperands) - info.numOutputs;
     if (inputs < info.minInputs || inputs > info.maxInputs) {
       std::string range = info.minInputs == info.maxInputs

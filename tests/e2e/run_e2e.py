@@ -19,6 +19,7 @@ Cases and groups: `--list`. Without --case, everything except the "slow" group r
 """
 
 import argparse
+import collections
 import os
 import re
 import shutil
@@ -307,6 +308,169 @@ def check_report(text, scheme, layers_expected, bounds):
     if scheme in bounds and cos < bounds[scheme]:
         raise CheckFailed(f"{scheme}: logits cosine {cos} < {bounds[scheme]}")
     return cos, float(np.mean([float(l[4]) for l in layers]))
+
+
+# ---------------------------------------------------------------- already-quantized ONNX models
+
+QDQ_SCRIPT = os.path.join(REPO, "examples", "common", "qdq.py")
+# A disassembly line of lmc inspect: index, unit, cycle, opcode, ..., ONNX node.
+INSPECT_LINE = re.compile(r"^\s*\d+\s+\w+\s+\d+\s+(\w+)\s.*; node '([^']*)'", re.M)
+
+
+def check_qdq_case(ctx, style, flags=(), gen_flags=()):
+    """The tiny GPT-2 with its 9 weight matmuls in int8 as ONNX Runtime
+    exports them (examples/common/qdq.py): they must become matmul_q (lmc
+    inspect), and the logits must match the reference's model of lmc's int8
+    matmul_q (the same q and scales) within 1e-4, while differing from f32
+    by more than that (the quantized path is taken, not a float one)."""
+    d = ctx.fresh_dir(f"qdq_{style}" + "".join(f.strip("-") for f in [*flags, *gen_flags]))
+    f32 = generate_gpt2(os.path.join(d, "model.onnx"), TINY + list(gen_flags))
+    model = os.path.join(d, f"{style}.onnx")
+    run_ok([PYTHON, QDQ_SCRIPT, f32, "-o", model, "--style", style], 120, "qdq.py")
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), 16, 256)
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), flags)
+    text = run_ok([ctx.lmc, "inspect", binary], RUN_TIMEOUT, "lmc inspect").stdout
+    # ONNX nodes per opcode (a tiled target splits one node into several instructions).
+    opcodes = collections.Counter(op for op, _ in set(INSPECT_LINE.findall(text)))
+    if opcodes["matmul_q"] != 9 or opcodes["matmul_packed"] or opcodes["matmul"] != 4:
+        raise CheckFailed(f"lmc inspect shows matmul_q for {opcodes['matmul_q']} nodes (expected 9), "
+                          f"matmul_packed for {opcodes['matmul_packed']} and matmul for {opcodes['matmul']} "
+                          "(expected only the 4 attention products)")
+    out_dir = os.path.join(d, "out")
+    lmc_run(ctx, binary, {"tokens": tokens}, out_dir)
+    got = np.load(os.path.join(out_dir, "logits.npy"))
+    ref_q = np.load(reference_logits("gpt2", f32, tokens, os.path.join(d, "ref_int8.npy"),
+                                     flags=["--quant", "int8"]))
+    ref_f = np.load(reference_logits("gpt2", f32, tokens, os.path.join(d, "ref_f32.npy")))
+    detail = compare_logits(got, ref_q)
+    tol = 1e-4 * max(1.0, float(np.abs(ref_q).max()))
+    f32_err = float(np.abs(got.astype(np.float64) - ref_f).max())
+    if f32_err <= tol:
+        raise CheckFailed(f"the logits match f32 within {f32_err:.3g}: the int8 path was not taken")
+    return f"{detail}, vs f32 {f32_err:.3g}, matmul_q {opcodes['matmul_q']}"
+
+
+def np_quantize(x, scale, zp, dtype):
+    """ONNX QuantizeLinear: saturate(round(x / scale) + zp), half to even, in float32."""
+    info = np.iinfo(dtype)
+    q = np.rint(np.float32(x) / np.float32(scale)) + np.float32(zp)
+    return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def np_dequantize(x, scale, zp):
+    return ((x.astype(np.int32) - np.asarray(zp).astype(np.int32)).astype(np.float32)
+            * np.float32(scale)).astype(np.float32)
+
+
+def np_dynamic_quantize(x):
+    lo = np.minimum(np.float32(0), x.min())
+    hi = np.maximum(np.float32(0), x.max())
+    scale = np.float32((hi - lo) / np.float32(255))
+    zp = np.clip(np.rint(-(lo / scale)), 0, 255).astype(np.uint8)
+    return np_quantize(x, scale, zp, np.uint8), scale, zp
+
+
+def np_matmul_integer(a, b, za, zb):
+    acc = (a.astype(np.int64) - np.asarray(za).astype(np.int64)) @ (b.astype(np.int64) - np.asarray(zb).astype(np.int64))
+    return acc.astype(np.int32)
+
+
+def quant_op_cases():
+    """(name, nodes, {input: array}, {initializer: array}, {output: expected}) per case: every
+    form of the five ONNX quantization operators that the node tests leave out (int8, no
+    zero point, negative axes, int32 inputs, per-row and per-column zero points, halves and
+    saturation), with numpy references written from the ONNX specification."""
+    rng = np.random.default_rng(7)
+    node = helper.make_node
+    cases = []
+    halves = np.array([0.25, 0.75, -0.25, -0.75, 1.25, 63.4, 1000, -1000, 2.5, -2.5, 0, 7.75], np.float32)
+    cases.append(("quantize_int8_halves", [node("QuantizeLinear", ["x", "s", "z"], ["y"])],
+                  {"x": halves}, {"s": np.float32(0.5), "z": np.int8(-3)},
+                  {"y": np_quantize(halves, 0.5, -3, np.int8)}))
+    x = (rng.standard_normal((3, 4)) * 100).astype(np.float32)
+    s3, z3 = np.array([0.5, 2, 0.25], np.float32), np.array([0, 128, 255], np.uint8)
+    cases.append(("quantize_uint8_axis0", [node("QuantizeLinear", ["x", "s", "z"], ["y"], axis=0)],
+                  {"x": x}, {"s": s3, "z": z3}, {"y": np_quantize(x, s3[:, None], z3[:, None], np.uint8)}))
+    cases.append(("quantize_no_zero_point", [node("QuantizeLinear", ["x", "s"], ["y"])],
+                  {"x": x}, {"s": np.float32(0.75)}, {"y": np_quantize(x, 0.75, 0, np.uint8)}))
+    xi = np.array([-300, -3, 0, 5, 7, 1 << 20], np.int32)
+    cases.append(("quantize_int32_input", [node("QuantizeLinear", ["x", "s", "z"], ["y"])],
+                  {"x": xi}, {"s": np.float32(2), "z": np.int8(1)},
+                  {"y": np_quantize(xi.astype(np.float32), 2, 1, np.int8)}))
+    q = rng.integers(-128, 128, (2, 3, 5)).astype(np.int8)
+    s5, z5 = rng.random(5).astype(np.float32), rng.integers(-128, 128, 5).astype(np.int8)
+    cases.append(("dequantize_int8_axis_minus1", [node("DequantizeLinear", ["x", "s", "z"], ["y"], axis=-1)],
+                  {"x": q}, {"s": s5, "z": z5}, {"y": np_dequantize(q, s5, z5)}))
+    big = np.array([(1 << 30) + 1, -(1 << 31), (1 << 31) - 1, 3], np.int32)
+    cases.append(("dequantize_int32", [node("DequantizeLinear", ["x", "s"], ["y"])],
+                  {"x": big}, {"s": np.float32(0.1)}, {"y": np_dequantize(big, 0.1, 0)}))
+    u = rng.integers(0, 256, (4, 6)).astype(np.uint8)
+    cases.append(("dequantize_uint8_run_time_params", [node("DequantizeLinear", ["x", "s", "z"], ["y"])],
+                  {"x": u, "s": np.float32(0.03), "z": np.uint8(77)}, {}, {"y": np_dequantize(u, 0.03, 77)}))
+    for name, data in (("dynamic_random", rng.standard_normal((4, 5)).astype(np.float32)),
+                       ("dynamic_positive", (rng.random((2, 3, 4)) + 1).astype(np.float32))):
+        y, ys, yz = np_dynamic_quantize(data)
+        cases.append((name, [node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"])], {"x": data}, {},
+                      {"y": y, "ys": ys, "yz": yz}))
+    zeros = np.zeros((2, 2), np.float32)
+    cases.append(("dynamic_all_zero", [node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"])],
+                  {"x": zeros}, {}, {"y": np.zeros((2, 2), np.uint8), "ys": np.float32(0), "yz": np.uint8(0)}))
+    a = rng.integers(-128, 128, (2, 4, 3)).astype(np.int8)
+    b = rng.integers(-128, 128, (3, 5)).astype(np.int8)
+    za, zb = rng.integers(-128, 128, 4).astype(np.int8), rng.integers(-128, 128, 5).astype(np.int8)
+    cases.append(("matmul_integer_int8_row_col", [node("MatMulInteger", ["a", "b", "za", "zb"], ["y"])],
+                  {"a": a, "b": b}, {"za": za.reshape(4, 1), "zb": zb},
+                  {"y": np_matmul_integer(a, b, za.reshape(4, 1), zb)}))
+    a2 = rng.integers(0, 256, (3, 7)).astype(np.uint8)
+    b2 = rng.integers(-128, 128, (7, 2)).astype(np.int8)
+    cases.append(("matmul_integer_2d_per_row", [node("MatMulInteger", ["a", "b", "za"], ["y"])],
+                  {"a": a2, "b": b2}, {"za": np.array([1, 200, 255], np.uint8)},
+                  {"y": np_matmul_integer(a2, b2, np.array([[1], [200], [255]]), 0)}))
+    v = rng.integers(0, 256, 7).astype(np.uint8)
+    cases.append(("matmul_integer_vector_no_zero_points", [node("MatMulInteger", ["a", "b"], ["y"])],
+                  {"a": v, "b": b2}, {}, {"y": np_matmul_integer(v, b2, 0, 0)}))
+    sa, sb = np.array([0.02, 0.05, 0.01], np.float32), np.array([0.03, 0.004], np.float32)
+    acc = np_matmul_integer(a2, b2, np.array([[3], [4], [5]]), np.array([1, -2]))
+    want = np_quantize(acc.astype(np.float32) * (sa[:, None] * sb), np.float32(0.05), np.int8(-5), np.int8)
+    cases.append(("qlinearmatmul_int8_per_row_col",
+                  [node("QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"], ["y"])],
+                  {"a": a2, "b": b2},
+                  {"sa": sa, "za": np.array([3, 4, 5], np.uint8), "sb": sb, "zb": np.array([1, -2], np.int8),
+                   "sy": np.float32(0.05), "zy": np.int8(-5)}, {"y": want}))
+    return cases
+
+
+def check_quant_ops(ctx):
+    """Each case of quant_op_cases compiled, run and compared exactly."""
+    d = ctx.fresh_dir("quant_ops")
+    done = []
+    for name, nodes, inputs, inits, expected in quant_op_cases():
+        as_type = lambda arr: onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(arr).dtype]  # noqa: E731
+        graph = helper.make_graph(
+            nodes, name,
+            [helper.make_tensor_value_info(k, as_type(v), np.shape(v)) for k, v in inputs.items()],
+            [helper.make_tensor_value_info(k, as_type(v), np.shape(v)) for k, v in expected.items()],
+            initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        onnx.checker.check_model(model, full_check=True)
+        case_dir = os.path.join(d, name)
+        os.makedirs(case_dir)
+        path = os.path.join(case_dir, "model.onnx")
+        onnx.save(model, path)
+        feeds = {}
+        for k, v in inputs.items():
+            feeds[k] = os.path.join(case_dir, f"{k}.npy")
+            np.save(feeds[k], np.asarray(v))
+        binary = lmc_compile(ctx, path, os.path.join(case_dir, "model.bin"))
+        out_dir = os.path.join(case_dir, "out")
+        lmc_run(ctx, binary, feeds, out_dir)
+        for k, want in expected.items():
+            got, want = np.load(os.path.join(out_dir, f"{k}.npy")), np.asarray(want)
+            if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):
+                raise CheckFailed(f"{name}: output '{k}' is {got.dtype}{list(got.shape)} {got.ravel()[:8]}, "
+                                  f"expected {want.dtype}{list(want.shape)} {want.ravel()[:8]}")
+        done.append(name)
+    return f"{len(done)} models exact"
 
 
 def check_quant_report(ctx, gen_flags=TINY, layers=9, scale=1, name="quant_report", bounds=COSINE_BOUNDS):
@@ -928,6 +1092,13 @@ def all_cases():
     cases["sim_sweep"] = ("simulate", check_simulate_sweep)
     cases["sim_errors"] = ("simulate", check_simulate_errors)
     cases["quant_report"] = ("quant", check_quant_report)
+    cases["quant_onnx_ops"] = ("quant", check_quant_ops)
+    cases["qdq_int8"] = ("quant", lambda ctx: check_qdq_case(ctx, "qdq"))
+    cases["qdq_dynamic"] = ("quant", lambda ctx: check_qdq_case(ctx, "dynamic"))
+    cases["qdq_int8_lpu"] = ("quant", lambda ctx: check_qdq_case(ctx, "qdq", ["--target", "lpu"]))
+    # The LM head as Gemm(x, DequantizeLinear(W), transB=1).
+    cases["qdq_int8_gemm_ara2"] = ("quant", lambda ctx: check_qdq_case(
+        ctx, "qdq", ["--target", "ara2"], ["--lm-head", "gemm", "--layernorm", "decomposed"]))
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
     return cases

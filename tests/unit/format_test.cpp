@@ -393,6 +393,18 @@ TEST(ReaderRules, F11Opcode) {
   fixChecksum(old);
   expectRule(old, "F11", "instruction 3 'matmul_packed' at byte");
   expectRule(old, "F11", "needs format version 2 but the file has version 1");
+  // A matmul on i32 is a version-3 instruction, an f32 one version 1.
+  std::vector<uint8_t> i32 = withInstruction([&](Writer &w) {
+    w.addInstruction(Opcode::MatMul, Unit::Cpu, 0, 0,
+                     {dram(DType::I32, {1, 2}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 2})},
+                     {});
+  });
+  ASSERT_TRUE(verifyBytes(i32).ok()) << verifyBytes(i32);
+  EXPECT_EQ(headerOf(i32).formatVersion, 3u);
+  headerOf(i32).formatVersion = 2;
+  fixChecksum(i32);
+  expectRule(i32, "F11", "'matmul' at byte");
+  expectRule(i32, "F11", "needs format version 3 but the file has version 2");
 }
 
 TEST(Writer, StampsTheLowestVersionItsOpcodesNeed) {
@@ -408,6 +420,13 @@ TEST(Writer, StampsTheLowestVersionItsOpcodesNeed) {
   });
   EXPECT_EQ(headerOf(b).formatVersion, 2u);
   EXPECT_TRUE(verifyBytes(b).ok());
+  std::vector<uint8_t> r = withInstruction([&](Writer &w) {
+    w.addInstruction(Opcode::Round, Unit::Cpu, 0, 0,
+                     {dram(DType::F32, {2}), dram(DType::F32, {2})}, {});
+    EXPECT_EQ(w.formatVersion(), 3u);
+  });
+  EXPECT_EQ(headerOf(r).formatVersion, 3u);
+  EXPECT_TRUE(verifyBytes(r).ok());
 }
 
 TEST(ReaderRules, F12Region) {
@@ -511,8 +530,11 @@ TEST(ReaderRules, F16OperandShapes) {
             {dram(DType::F32, {2, 2}), dram(DType::F32, {2, 3}), dram(DType::F32, {2, 2})}, {},
             "K of a and b differ");
   expectBad(Opcode::MatMul,
-            {dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1})}, {},
-            "expected f32");
+            {dram(DType::I64, {1, 1}), dram(DType::I64, {1, 1}), dram(DType::I64, {1, 1})}, {},
+            "expected f32 or i32");
+  expectBad(Opcode::MatMul,
+            {dram(DType::F32, {1, 1}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1})}, {},
+            "dtypes differ");
   // matmul_packed: K = 1, N = 2 packs into one 16-column panel of one row.
   expectBad(Opcode::MatMulPacked,
             {dram(DType::F32, {1, 2}), dram(DType::F32, {1, 1}), dram(DType::F32, {12})}, {},

@@ -209,10 +209,10 @@ int compileMain(int argc, char **argv) {
                         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
                         /*printAfterOnlyOnFailure=*/false, llvm::errs(),
                         mlir::OpPrintingFlags().elideLargeElementsAttrs(16));
-  // Canonicalize first on its own: the graph --emit graph prints, and the
-  // one the reports below read (folded weights, as lmc-quantize sees them).
-  pm.addPass(mlir::createCanonicalizerPass());
-  pm.addPass(mlir::createCSEPass());
+  // The graph cleanup first on its own: the graph --emit graph prints, and
+  // the one the reports below read (folded weights, as lmc-quantize sees
+  // them, an ONNX model's own quantized weights already in qmatmul).
+  buildGraphCleanup(pm);
   if (mlir::failed(pm.run(*module)))
     return failWithDiagnostics(input + ": compilation failed");
   const bool quantReport = args.has("--quant-report");

@@ -74,3 +74,16 @@ func.func @main(%x: tensor<3x4xf32>, %x2: tensor<1x64xf32>) -> (tensor<3x2xf32>,
   %y2 = lmc_graph.qmatmul %x2, %w, %ws {group = 32 : i64} : (tensor<1x64xf32>, tensor<64x32xi4>, tensor<2x32xf32>) -> tensor<1x32xf32>
   return %y, %y2 : tensor<3x2xf32>, tensor<1x32xf32>
 }
+
+// -----
+
+// round is a unary instruction; an i32 matmul (from matmul_integer) is a
+// matmul on i32 regions.
+// CHECK-LABEL: func @main()
+// CHECK: lmc_isa.inst "round"(%{{.*}}, %{{.*}}) regions [#lmc_isa.region<f32, [2, 2], [2, 1], 0>, #lmc_isa.region<f32, [2, 2], [2, 1], 0>]
+// CHECK: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %{{.*}}) regions [#lmc_isa.region<i32, [2, 2], [2, 1], 0>, #lmc_isa.region<i32, [2, 2], [2, 1], 0>, #lmc_isa.region<i32, [2, 2], [2, 1], 0>]
+func.func @main(%x: tensor<2x2xf32>, %a: tensor<2x2xi32>) -> (tensor<2x2xf32>, tensor<2x2xi32>) {
+  %r = lmc_graph.round %x : tensor<2x2xf32>
+  %m = lmc_graph.matmul %a, %a : (tensor<2x2xi32>, tensor<2x2xi32>) -> tensor<2x2xi32>
+  return %r, %m : tensor<2x2xf32>, tensor<2x2xi32>
+}
