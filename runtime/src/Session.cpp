@@ -103,6 +103,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::create(
       return fail(st);
   }
   s->bound_.assign(s->inputs_.size(), false);
+  if (m.has_kv_cache() && !m.kv_cache().position_input().empty())
+    s->positionInput_ = s->findInput(m.kv_cache().position_input());
   return s;
 }
 
@@ -138,12 +140,43 @@ absl::Status Session::bindInput(size_t index, const void *data, size_t bytes) {
   return absl::OkStatus();
 }
 
+absl::Status Session::checkPosition() const {
+  // FORMAT.md F18: one start position p writes slots [p, p + S); one
+  // position per token writes each of them.
+  const format::KvCache &kv = file_->metadata().kv_cache();
+  const Buffer &in = inputs_[*positionInput_];
+  const bool wide = inputInfo(*positionInput_).dtype() == uint32_t(format::DType::I64);
+  const size_t elem = wide ? 8 : 4, count = in.size() / elem;
+  const int64_t slots = int64_t(kv.max_context());
+  const int64_t span = count == 1 ? int64_t(kv.tokens_per_step()) : 1;
+  for (size_t i = 0; i < count; ++i) {
+    int64_t p;
+    if (wide) {
+      std::memcpy(&p, in.data() + 8 * i, 8);
+    } else {
+      int32_t q;
+      std::memcpy(&q, in.data() + 4 * i, 4);
+      p = q;
+    }
+    if (p < 0 || p > slots - span)
+      return absl::OutOfRangeError(absl::StrCat(
+          file_->path(), ": position ", p, " of input '", kv.position_input(), "' with ",
+          kv.tokens_per_step(), " token(s) per step does not fit the KV cache of ", slots,
+          " positions (0 <= position <= ", slots - span,
+          "); start a new sequence (reset the state) or use a model with a longer cache"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Session::run() {
   const format::BinFile &f = *file_;
   for (size_t i = 0; i < numInputs(); ++i)
     if (!bound_[i])
       return absl::FailedPreconditionError(
           absl::StrCat(f.path(), ": input '", inputInfo(i).name(), "' is not bound"));
+  if (positionInput_)
+    if (absl::Status st = checkPosition(); !st.ok())
+      return st;
   sram_.zero();
   dram_.zero();
   // Instructions may write an input buffer; copying keeps the binding intact

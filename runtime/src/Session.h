@@ -64,7 +64,12 @@ public:
   uint64_t inputBytes(size_t index) const { return inputs_[index].size(); }
 
   // Zeroes the persistent state space (a new sequence for a KV cache).
+  // The state also starts zeroed when the session is created.
   void resetState() { state_.zero(); }
+  // The bytes of the State space (the KV caches, Metadata.state), for tests
+  // and tools.
+  const uint8_t *stateData() const { return state_.data(); }
+  uint64_t stateBytes() const { return state_.size(); }
 
   // Threads that run() may use; n <= 0 means one per hardware thread (the
   // default). Results do not depend on it beyond f32 rounding (FORMAT.md).
@@ -79,6 +84,7 @@ public:
 
 private:
   Session();
+  absl::Status checkPosition() const;
 
   std::shared_ptr<const format::BinFile> file_;
   Buffer sram_, dram_, state_;
@@ -86,6 +92,9 @@ private:
   std::vector<Buffer> working_;  // the inputs as the instructions see them
   std::vector<Buffer> outputs_;
   std::vector<bool> bound_;
+  // A KV-cache decoder's position input (Metadata.kv_cache), checked by
+  // run() so that a step past the cache fails with a clear message.
+  std::optional<size_t> positionInput_;
   int numThreads_ = 1;
   std::unique_ptr<ThreadPool> pool_;  // created by run() when numThreads_ > 1
   kernels::ExecOptions options_;
