@@ -23,6 +23,10 @@ struct LoadOptions {
   // Leave tensors stored as external data unread (they may not exist): the
   // .bin can then be inspected and simulated but not run.
   bool noWeights = false;
+  // --max-context: binds the cache length (dim rank-2) of every KV-cache
+  // input (past.*, past_key_values.*) not bound by inputShapes; a static
+  // length must equal it. 0: unset.
+  int64_t maxContext = 0;
 };
 
 // Parses "name=1x128" into a binding; error text names what is wrong.

@@ -15,7 +15,8 @@ const std::vector<std::string> &supportedOps() {
       "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gemm", "Greater", "Identity",
       "LayerNormalization", "Less", "Log", "MatMul", "Max", "Min", "Mul", "Neg", "Not", "Or",
       "Pow", "Range", "Reciprocal", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "Relu",
-      "Reshape", "Shape", "Sigmoid", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub",
+      "Reshape", "ScatterElements", "Shape", "Sigmoid", "Slice", "Softmax", "Split", "Sqrt",
+      "Squeeze", "Sub",
       "Tanh", "Transpose", "Trilu", "Unsqueeze", "Where"};
   return ops;
 }

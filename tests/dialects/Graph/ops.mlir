@@ -51,3 +51,10 @@ func.func @movement(%x: tensor<1x16x192xf32>, %t: tensor<256x64xf32>, %i: tensor
   %6 = lmc_graph.trilu %2 {k = 0 : i64, upper = false} : tensor<1x4x16x16xf32>
   return %6 : tensor<1x4x16x16xf32>
 }
+
+// CHECK-LABEL: func @scatter
+func.func @scatter(%cache: tensor<1x4x16x16xf32>, %pos: tensor<1x4x1x16xi64>, %k: tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32> {
+  // CHECK: lmc_graph.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 2 : i64}
+  %0 = lmc_graph.scatter_elements %cache, %pos, %k {axis = 2 : i64} : (tensor<1x4x16x16xf32>, tensor<1x4x1x16xi64>, tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32>
+  return %0 : tensor<1x4x16x16xf32>
+}

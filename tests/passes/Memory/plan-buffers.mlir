@@ -75,3 +75,24 @@ module attributes {lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 we
     return
   }
 }
+
+// -----
+
+// State tensors (KV caches) persist across runs: they are placed one after
+// the other, 64-byte aligned, and never share bytes, even when their uses
+// do not overlap in time; working buffers are planned as before.
+// CHECK-LABEL: module attributes {lmc.dram_bytes = 64 : i64, lmc.peak_live_bytes = 64 : i64, lmc.state_bytes = 192 : i64, lmc.weight_bytes = 0 : i64}
+// CHECK: lmc_isa.state {name = "past.0.key", offset = 0 : i64
+// CHECK: lmc_isa.state {name = "past.0.value", offset = 128 : i64
+// REPORT: memory plan (state): 192 bytes (0.2 KiB) of KV cache, persistent, in host memory
+#k = #lmc_isa.region<f32, [20], [1], 0>
+#v = #lmc_isa.region<f32, [4], [1], 0>
+func.func @main() {
+  %k = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<20xf32>}
+  %v = lmc_isa.state {name = "past.0.value", output = "present.0.value", type = tensor<4xf32>}
+  %t = lmc_isa.alloc {bytes = 16 : i64, space = "dram"}
+  lmc_isa.inst "exp" (%t, %v) regions [#v, #v] imms []
+  lmc_isa.inst "relu" (%v, %t) regions [#v, #v] imms []
+  lmc_isa.inst "neg" (%k, %k) regions [#k, #k] imms []
+  return
+}
