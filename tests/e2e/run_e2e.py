@@ -780,6 +780,44 @@ def check_kv_errors(ctx):
     return " | ".join([m1, m2, m3, m4, m5])
 
 
+def check_kv_copy_fallback(ctx):
+    """A cache whose past is also read elsewhere cannot be updated in place:
+    the compile warns and copies the present into the state after the run,
+    and the steps still see the previous steps' writes (and never their own)."""
+    d = ctx.fresh_dir("kv_copy_fallback")
+    f32, i64 = TensorProto.FLOAT, TensorProto.INT64
+    nodes = [
+        helper.make_node("Cast", ["tokens"], ["t"], to=f32, name="cast"),
+        helper.make_node("Reshape", ["t", "one4"], ["rows"], name="rt"),
+        helper.make_node("Reshape", ["position", "one4"], ["index"], name="rp"),
+        helper.make_node("ScatterElements", ["past.0.key", "index", "rows"], ["present.0.key"], axis=2,
+                         name="write"),
+        # Reads the cache before this step's write: y = the sum of the earlier tokens.
+        helper.make_node("ReduceSum", ["past.0.key"], ["y"], keepdims=0, name="sum")]
+    graph = helper.make_graph(
+        nodes, "copy", [helper.make_tensor_value_info("tokens", i64, [1, 1]),
+                        helper.make_tensor_value_info("position", i64, [1]),
+                        helper.make_tensor_value_info("past.0.key", f32, [1, 1, 4, 1])],
+        [helper.make_tensor_value_info("y", f32, []), helper.make_tensor_value_info("present.0.key", f32, [1, 1, 4, 1])],
+        initializer=[numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "one4")])
+    model = save_checked(graph, os.path.join(d, "copy.onnx"))
+    binary = os.path.join(d, "copy.bin")
+    proc = run_ok([ctx.lmc, "compile", model, "-o", binary, "--kv-cache"], COMPILE_TIMEOUT, "lmc compile")
+    if "warning" not in proc.stderr or "copied into the state every step" not in proc.stderr:
+        raise CheckFailed(f"no copy warning: {proc.stderr.strip()}")
+    tokens = np.array([3, 5, 7, 11], np.int64)
+    np.save(os.path.join(d, "t.npy"), tokens.reshape(4, 1, 1))
+    np.save(os.path.join(d, "p.npy"), np.arange(4, dtype=np.int64).reshape(4, 1))
+    run_ok([ctx.lmc, "run", binary, "--steps", "4", "--input", f"tokens={os.path.join(d, 't.npy')}",
+            "--input", f"position={os.path.join(d, 'p.npy')}", "--output-dir", os.path.join(d, "out")],
+           RUN_TIMEOUT, "lmc run --steps")
+    got = np.load(os.path.join(d, "out", "y.npy"))
+    want = np.concatenate([[0], np.cumsum(tokens)[:-1]]).astype(np.float32)
+    if got.tolist() != want.tolist():
+        raise CheckFailed(f"sums of the earlier steps: {got.tolist()}, expected {want.tolist()}")
+    return f"steps see {got.tolist()}"
+
+
 def check_kv_simulate(ctx):
     """A decode step simulated on lpu: the same logits as lmc run's first step,
     decode figures with tokens/s == tokens per step / latency (and no time to
@@ -996,6 +1034,7 @@ def all_cases():
     cases["kv_quant_int8"] = ("kv", check_kv_quant)
     cases["kv_bin"] = ("kv", check_kv_bin)
     cases["kv_errors"] = ("kv", check_kv_errors)
+    cases["kv_copy_fallback"] = ("kv", check_kv_copy_fallback)
     cases["kv_simulate"] = ("kv", check_kv_simulate)
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
