@@ -359,7 +359,8 @@ def parse_args(argv):
     p.add_argument("--layernorm", choices=["op", "decomposed"], default="op")
     p.add_argument("--gelu", choices=["tanh", "erf"], default="tanh")
     p.add_argument("--mask", choices=["where", "trilu"], default="where",
-                   help="causal mask: Slice of a bool tril buffer + Where, or Trilu + Equal + Where")
+                   help="causal mask: Slice of a bool tril buffer + Where, or Trilu + Equal + Where "
+                        "(the --kv-cache form always uses Greater(slots, positions) + Where)")
     p.add_argument("--attn-scale", choices=["div", "mul"], default="div")
     p.add_argument("--lm-head", choices=["matmul", "gemm"], default="matmul")
     p.add_argument("--opset", type=int, default=17)
