@@ -780,6 +780,26 @@ def check_kv_errors(ctx):
     return " | ".join([m1, m2, m3, m4, m5])
 
 
+def check_kv_gpt2_small(ctx):
+    """GPT-2 small: 8 decode steps against a 256-position cache match the
+    whole 8-token sequence's reference rows."""
+    d = ctx.fresh_dir("kv_gpt2_small")
+    shape = ["--layers", "12", "--width", "768", "--heads", "12", "--vocab", "50257", "--ctx", "1024",
+             "--external-data"]
+    full = generate_gpt2(os.path.join(d, "full.onnx"), shape + ["--seq", "8"], 10)
+    kv = generate_gpt2(os.path.join(d, "kv.onnx"), shape + ["--seq", "1", "--kv-cache", "256"], 10)
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), 8, 50257)
+    ref = np.load(reference_logits("gpt2", full, tokens, os.path.join(d, "ref.npy"), 10))
+    binary = lmc_compile(ctx, kv, os.path.join(d, "kv.bin"), ["--kv-cache"], 10)
+    np.save(os.path.join(d, "t.npy"), np.load(tokens).reshape(8, 1, 1))
+    np.save(os.path.join(d, "p.npy"), np.arange(8, dtype=np.int64).reshape(8, 1))
+    run_ok([ctx.lmc, "run", binary, "--steps", "8", "--input", f"tokens={os.path.join(d, 't.npy')}",
+            "--input", f"position={os.path.join(d, 'p.npy')}", "--output-dir", os.path.join(d, "out")],
+           RUN_TIMEOUT * 10, "lmc run --steps")
+    got = np.load(os.path.join(d, "out", "logits.npy")).reshape(ref.shape)
+    return "8 steps: " + compare_logits(got, ref)
+
+
 def check_kv_copy_fallback(ctx):
     """A cache whose past is also read elsewhere cannot be updated in place:
     the compile warns and copies the present into the state after the run,
@@ -1035,6 +1055,7 @@ def all_cases():
     cases["kv_bin"] = ("kv", check_kv_bin)
     cases["kv_errors"] = ("kv", check_kv_errors)
     cases["kv_copy_fallback"] = ("kv", check_kv_copy_fallback)
+    cases["kv_gpt2_small"] = ("slow", check_kv_gpt2_small)
     cases["kv_simulate"] = ("kv", check_kv_simulate)
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
