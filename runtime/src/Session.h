@@ -66,9 +66,7 @@ public:
   // Zeroes the persistent state space (a new sequence for a KV cache).
   // The state also starts zeroed when the session is created.
   void resetState() { state_.zero(); }
-  // The bytes of the State space (the KV caches, Metadata.state), for tests
-  // and tools.
-  const uint8_t *stateData() const { return state_.data(); }
+  // The size of the State space (the KV caches, Metadata.state).
   uint64_t stateBytes() const { return state_.size(); }
 
   // Threads that run() may use; n <= 0 means one per hardware thread (the
