@@ -233,6 +233,12 @@ lmc_status lmc_kv_cache(const lmc_model *model, lmc_kv_cache_info *info) {
   return LMC_OK;
 }
 
+lmc_status lmc_copy_state(lmc_model *dst, const lmc_model *src) {
+  if (!dst || !src)
+    return badModel("lmc_copy_state");
+  return fromStatus(dst->session->copyStateFrom(*src->session), LMC_ERROR_INVALID_ARGUMENT);
+}
+
 lmc_status lmc_set_num_threads(lmc_model *model, int32_t num_threads) {
   if (!model)
     return badModel("lmc_set_num_threads");

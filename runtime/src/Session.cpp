@@ -2,6 +2,7 @@
 #include "runtime/src/Session.h"
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -137,6 +138,39 @@ absl::Status Session::bindInput(size_t index, const void *data, size_t bytes) {
   if (bytes)
     std::memcpy(inputs_[index].data(), data, bytes);
   bound_[index] = true;
+  return absl::OkStatus();
+}
+
+uint64_t Session::stateTensorBytes(size_t i) const {
+  const format::StateTensor &t = file_->metadata().state(int(i));
+  uint64_t n = format::dtypeSize(static_cast<format::DType>(t.dtype()));
+  for (int64_t d : t.shape())
+    n *= static_cast<uint64_t>(d);  // F18: no overflow
+  return n;
+}
+
+absl::Status Session::copyStateFrom(const Session &other) {
+  const format::Metadata &to = file_->metadata(), &from = other.file().metadata();
+  auto fail = [&](const std::string &why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot copy the state of ", other.file().path(), " into ", file_->path(), ": ", why,
+        "; both must be compiled from one model with --kv-cache"));
+  };
+  if (to.state_bytes() != from.state_bytes())
+    return fail(absl::StrCat("the source's state holds ", from.state_bytes(),
+                             " bytes, the destination's ", to.state_bytes()));
+  if (to.state_size() != from.state_size())
+    return fail(absl::StrCat("the source has ", from.state_size(),
+                             " state tensors, the destination ", to.state_size()));
+  for (int i = 0; i < to.state_size(); ++i) {
+    const format::StateTensor &a = from.state(i), &b = to.state(i);
+    if (a.name() != b.name() || a.dtype() != b.dtype() || a.offset() != b.offset() ||
+        !std::equal(a.shape().begin(), a.shape().end(), b.shape().begin(), b.shape().end()))
+      return fail(absl::StrCat("state tensor ", i, " is '", a.name(), "' in one and '", b.name(),
+                               "' in the other, or differs in type or place"));
+  }
+  if (state_.size())
+    std::memcpy(state_.data(), other.state_.data(), state_.size());
   return absl::OkStatus();
 }
 

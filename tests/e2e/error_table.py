@@ -119,6 +119,8 @@ def prepare(work):
                      helper.make_tensor_value_info("k", F, [1, 1, 1, 2])],
                     [helper.make_tensor_value_info("present.0.key", F, [1, 1, 5, 2])]),
          os.path.join(work, "grown.onnx"))
+    os.makedirs(os.path.join(work, "badstate"))
+    np.save(os.path.join(work, "badstate", "past.0.key.npy"), np.zeros((1, 1, 8, 2), np.float32))
     np.save(os.path.join(work, "tok.npy"), np.ones((1, 1), np.int64))
     np.save(os.path.join(work, "pos4.npy"), np.array([4], np.int64))
     np.save(os.path.join(work, "x.npy"), np.ones((2, 3), np.float32))
@@ -196,6 +198,9 @@ CASES = [
     ("--max-context without --kv-cache", ["compile", "kv.onnx", "-o", "out.bin", "--max-context", "4"]),
     ("decode step past the end of the cache",
      ["run", "kv.bin", "--input", "tokens=tok.npy", "--input", "position=pos4.npy"]),
+    ("--state-in of another model's cache",
+     ["run", "kv.bin", "--input", "tokens=tok.npy", "--input", "position=pos4.npy", "--state-in", "badstate"]),
+    ("--state-out of a model without state", ["run", "good.bin", "--input", "x=x.npy", "--state-out", "st"]),
     ("--steps inputs without the steps axis",
      ["run", "kv.bin", "--steps", "2", "--input", "tokens=tok.npy", "--input", "position=pos4.npy"]),
 ]

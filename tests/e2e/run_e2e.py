@@ -704,6 +704,36 @@ def check_kv_case(ctx, name):
     return f"{KV_T // step} steps of {step}: " + compare_logits(got, np.load(ref))
 
 
+def check_kv_handover(ctx):
+    """A prompt prefilled 4 tokens per step by one .bin, its caches saved
+    (--state-out) and loaded (--state-in) by the 1-token .bin of the same
+    model, which decodes the rest: the rows match the reference."""
+    _, tokens, ref = kv_reference(ctx)
+    d = ctx.fresh_dir("kv_handover")
+    os.makedirs(os.path.join(d, "s4"))
+    os.makedirs(os.path.join(d, "s1"))
+    prefill = lmc_compile(ctx, kv_model(os.path.join(d, "s4"), 4), os.path.join(d, "prefill.bin"), ["--kv-cache"])
+    decode = lmc_compile(ctx, kv_model(os.path.join(d, "s1"), 1), os.path.join(d, "decode.bin"), ["--kv-cache"])
+    ids = np.load(tokens)
+    np.save(os.path.join(d, "pt.npy"), ids[:, :8].reshape(2, 1, 4))
+    np.save(os.path.join(d, "pp.npy"), np.array([[0], [4]], np.int64))
+    np.save(os.path.join(d, "dt.npy"), ids[:, 8:].reshape(4, 1, 1))
+    np.save(os.path.join(d, "dp.npy"), np.arange(8, 12, dtype=np.int64).reshape(4, 1))
+    state = os.path.join(d, "state")
+    p = os.path.join
+    run_ok([ctx.lmc, "run", prefill, "--steps", "2", "--input", f"tokens={p(d, 'pt.npy')}", "--input",
+            f"position={p(d, 'pp.npy')}", "--output-dir", p(d, "prefill_out"), "--state-out", state],
+           RUN_TIMEOUT, "lmc run --state-out")
+    if sorted(os.listdir(state)) != sorted(f"past.{l}.{kv}.npy" for l in range(2) for kv in ("key", "value")):
+        raise CheckFailed(f"--state-out wrote {sorted(os.listdir(state))}")
+    run_ok([ctx.lmc, "run", decode, "--steps", "4", "--input", f"tokens={p(d, 'dt.npy')}", "--input",
+            f"position={p(d, 'dp.npy')}", "--output-dir", p(d, "decode_out"), "--state-in", state],
+           RUN_TIMEOUT, "lmc run --state-in")
+    got = np.concatenate([np.load(p(d, "prefill_out", "logits.npy")).reshape(8, 256),
+                          np.load(p(d, "decode_out", "logits.npy")).reshape(4, 256)])
+    return "8 prefill + 4 decode rows: " + compare_logits(got[None], np.load(ref))
+
+
 def check_kv_quant(ctx):
     """--quant int8: the decode steps equal the whole sequence compiled with
     --quant int8 (int8 activations are quantized per row, so the arithmetic is
@@ -1052,6 +1082,7 @@ def all_cases():
     cases["quant_report"] = ("quant", check_quant_report)
     cases.update({name: ("kv", lambda ctx, n=name: check_kv_case(ctx, n)) for name in KV_CASES})
     cases["kv_quant_int8"] = ("kv", check_kv_quant)
+    cases["kv_handover"] = ("kv", check_kv_handover)
     cases["kv_bin"] = ("kv", check_kv_bin)
     cases["kv_errors"] = ("kv", check_kv_errors)
     cases["kv_copy_fallback"] = ("kv", check_kv_copy_fallback)

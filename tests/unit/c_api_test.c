@@ -170,6 +170,22 @@ int lmcCApiKvCache(const char *cachePath, const char *tinyPath, char *err, size_
   CHECK(!cacheStep(model, 3, -1, &y), "position -1 must fail");
   CHECK(cacheStep(model, 3, 3, &y) && y == 5.0f, "step 3: %g (%s)", (double)y, lmc_last_error());
   CHECK(lmc_reset_state(NULL) == LMC_ERROR_INVALID_ARGUMENT, "reset_state(NULL)");
+  /* The state moves to another session of the same layout (a prefill .bin
+   * handing over to a decode .bin): the sum so far is 2 + 3. */
+  {
+    lmc_model *other = NULL, *tiny = NULL;
+    int ok = lmc_open(cachePath, &other) == LMC_OK;
+    ok = ok && lmc_copy_state(other, model) == LMC_OK;
+    ok = ok && cacheStep(other, 0, 1, &y) && y == 5.0f;
+    ok = ok && lmc_open(tinyPath, &tiny) == LMC_OK;
+    ok = ok && lmc_copy_state(tiny, model) == LMC_ERROR_INVALID_ARGUMENT &&
+         strstr(lmc_last_error(), "cannot copy the state of") != NULL &&
+         strstr(lmc_last_error(), "the source's state holds 64 bytes, the destination's 0") != NULL;
+    ok = ok && lmc_copy_state(NULL, model) == LMC_ERROR_INVALID_ARGUMENT;
+    lmc_close(tiny);
+    lmc_close(other);
+    CHECK(ok, "copy_state: y = %g (%s)", (double)y, lmc_last_error());
+  }
   lmc_close(model);
   return 0;
 fail:

@@ -116,6 +116,13 @@ typedef struct lmc_kv_cache_info {
 /* Fills `info`; strings stay valid until lmc_close. */
 lmc_status lmc_kv_cache(const lmc_model *model, lmc_kv_cache_info *info);
 
+/* Copies the state (every KV cache) of `src` into `dst`: e.g. after a
+ * prompt was prefilled by a .bin of S tokens per step, continue with the
+ * 1-token .bin of the same model at position = the prompt's length. Both
+ * must lay out their state alike (compiled from one model with --kv-cache;
+ * LMC_ERROR_INVALID_ARGUMENT otherwise). */
+lmc_status lmc_copy_state(lmc_model *dst, const lmc_model *src);
+
 /* Threads lmc_run may use (the calling thread included); 0 means one per
  * hardware thread, the default. Integer results are identical for every
  * count, f32 results agree within 1e-5 (relative). */
