@@ -9,7 +9,11 @@ def LowerGraphToIsa : Pass<"lmc-lower-graph-to-isa", "mlir::ModuleOp"> {
   let description = [{
     Turns the `main` function of lmc_graph ops into a `main` function with
     no arguments whose body allocates buffers and issues one `lmc_isa.inst`
-    per computing operation. Reshape, transpose, slice and expand become
+    per computing operation. Arguments and results that
+    `lmc-bind-kv-cache` paired (`lmc.state`) become one `lmc_isa.state`
+    buffer per pair instead of IO; an `"in_place"` present is the
+    `scatter` of its rows into that buffer, a `"copy"` one a copy into it
+    at the end. Reshape, transpose, slice and expand become
     strided regions of their operand's buffer rather than copies (a reshape
     of non-contiguous data is copied first). Function arguments become
     `lmc_isa.io` inputs, returned values are computed directly into
@@ -122,6 +126,39 @@ def DecomposeQuantOps : Pass<"lmc-decompose-quant-ops", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::lmc::graph::GraphDialect"];
+}
+
+def BindKvCache : Pass<"lmc-bind-kv-cache", "mlir::ModuleOp"> {
+  let summary = "make each past.*/present.* pair of a decoder one persistent State tensor";
+  let description = [{
+    For `lmc compile --kv-cache`: pairs every `main` argument named
+    `past.<rest>` (or Hugging Face's `past_key_values.<rest>`) with the
+    result named `present.<rest>`; both must have one static type. Each
+    pair becomes one State tensor (FORMAT.md F18): the argument gets
+    `lmc.state` = the result's name, the result `lmc.state` = the
+    argument's name and `lmc.state_update` = `"in_place"` when the present
+    is a `scatter_elements` of the past that is the past's only reader
+    (lowering then writes only the scattered rows into the State tensor),
+    else `"copy"` (the present is computed elsewhere and copied into the
+    State tensor at the end of the run), with a warning. The module gets
+    `lmc.kv_cache`: the cache length (dim rank-2 of the State tensors,
+    which must agree), the tokens input (`tokens` or `input_ids`, else the
+    first integer `[1, S]` argument) and its S, and the position input
+    (`position`, `positions`, `position_ids` or `cache_position`, if any).
+    Errors: no past input, an unpaired past or present, types that differ
+    (a cache grown by Concat instead of updated in place), no tokens input.
+
+    ```mlir
+    // before
+    func.func @main(%t: tensor<1x1xi64> {lmc.name = "tokens"},
+                    %p: tensor<1x4x16x16xf32> {lmc.name = "past.0.key"}, ...)
+        -> (tensor<1x4x16x16xf32> {lmc.name = "present.0.key"}, ...)
+    // after
+    ... %p: tensor<1x4x16x16xf32> {lmc.name = "past.0.key", lmc.state = "present.0.key"}
+    ... -> (tensor<1x4x16x16xf32> {lmc.name = "present.0.key", lmc.state = "past.0.key",
+                                   lmc.state_update = "in_place"}, ...)
+    ```
+  }];
 }
 
 def Quantize : Pass<"lmc-quantize", "mlir::ModuleOp"> {
@@ -258,8 +295,11 @@ def PlanBuffers : Pass<"lmc-plan-buffers", "mlir::ModuleOp"> {
     largest first, at the lowest 64-byte aligned offset that does not
     overlap a buffer whose interval intersects. Sets `offset` on every
     alloc and `lmc.dram_bytes` / `lmc.sram_bytes` / `lmc.state_bytes` and
-    `lmc.peak_live_bytes` on the module. On a TILE target the SRAM plan
-    (plus the weights, where they stay in SRAM) must fit the target's SRAM:
+    `lmc.peak_live_bytes` on the module. State tensors (`lmc_isa.state`,
+    and allocs in "state") persist across runs, so they are placed one
+    after the other in program order and never share bytes. On a TILE target the SRAM plan
+    (plus the weights, where they stay in SRAM, and the State tensors on a
+    target without DRAM, where they stay in SRAM too) must fit the target's SRAM:
     a target with DRAM spills the largest buffers live at the peak to DRAM
     until it fits; otherwise planning fails with the bytes needed, the bytes
     available and the number of chips that would hold the model.

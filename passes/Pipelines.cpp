@@ -22,6 +22,8 @@ void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
     quant.overrides = options.quantOverrides;
     pm.addPass(createQuantize(quant));
   }
+  if (options.kvCache)
+    pm.addPass(createBindKvCache());
   pm.addPass(createLowerGraphToIsa());
   if (options.tiled) {
     pm.addPass(createTileForTarget());

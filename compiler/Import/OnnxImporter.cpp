@@ -1103,6 +1103,35 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
                                             b.getI64IntegerAttr(*axis)));
   }
 
+  if (op == "ScatterElements") {
+    FailureOr<Value> data = input(0), idx = input(1), upd = input(2);
+    if (failed(data) || failed(idx) || failed(upd))
+      return failure();
+    if (const auto *r = attr("reduction"); r && r->s() != "none")
+      return error() << "reduction '" << r->s()
+                     << "' is not supported (only 'none', the default)";
+    auto dt = typeOf(*data), it = typeOf(*idx), ut = typeOf(*upd);
+    if (dt.getRank() == 0)
+      return error() << "data must have rank >= 1";
+    FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 0), dt.getRank());
+    if (failed(axis))
+      return failure();
+    if (!it.getElementType().isInteger(32) && !it.getElementType().isInteger(64))
+      return error() << "indices must be int32 or int64";
+    if (it.getRank() != dt.getRank() || it.getShape() != ut.getShape())
+      return error() << "indices " << shapeText(it.getShape()) << " and updates "
+                     << shapeText(ut.getShape()) << " must have one shape, of data's rank "
+                     << dt.getRank();
+    if (ut.getElementType() != dt.getElementType())
+      return error() << "updates and data differ in element type";
+    for (int64_t d = 0; d < dt.getRank(); ++d)
+      if (d != *axis && it.getDimSize(d) > dt.getDimSize(d))
+        return error() << "indices " << shapeText(it.getShape()) << " exceed data "
+                       << shapeText(dt.getShape()) << " in dimension " << d;
+    return setOutput(0, create<g::ScatterElementsOp>(dt, *data, *idx, *upd,
+                                                     b.getI64IntegerAttr(*axis)));
+  }
+
   if (op == "Reshape") {
     FailureOr<Value> x = input(0), s = input(1);
     if (failed(x) || failed(s))

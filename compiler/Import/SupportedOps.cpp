@@ -56,6 +56,7 @@ const std::vector<std::string> &supportedOps() {
       "Relu",
       "Reshape",
       "Round",
+      "ScatterElements",
       "Shape",
       "Sigmoid",
       "Slice",

@@ -317,6 +317,41 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   return gatherElements(*data, picks, getType()).toAttr();
 }
 
+OpFoldResult ScatterElementsOp::fold(FoldAdaptor adaptor) {
+  auto data = HostTensor::fromAttr(adaptor.getData());
+  auto indices = HostTensor::fromAttr(adaptor.getIndices());
+  auto updates = HostTensor::fromAttr(adaptor.getUpdates());
+  if (!data || !indices || !updates || !fitsFold(getType()))
+    return {};
+  const int64_t axis = getAxisAttr().getInt();
+  ArrayRef<int64_t> dims = getType().getShape();
+  ArrayRef<int64_t> idims = indices->type.getShape();
+  std::vector<int64_t> strides = rowMajorStrides(dims);
+  HostTensor out = *data;
+  const int64_t rank = static_cast<int64_t>(dims.size());
+  std::vector<int64_t> at(rank, 0);
+  for (int64_t e = 0; e < indices->size(); ++e) {
+    // `at` is the row-major index of element e of the indices.
+    for (int64_t d = rank - 1, rest = e; d >= 0; --d) {
+      at[d] = rest % idims[d];
+      rest /= idims[d];
+    }
+    int64_t v = indices->i[e], n = dims[axis];
+    if (v < 0)
+      v += n;
+    if (v < 0 || v >= n)
+      return {};  // reported at run time with the instruction
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += (d == axis ? v : at[d]) * strides[d];
+    if (out.isFloat)
+      out.f[offset] = updates->getF(e);
+    else
+      out.i[offset] = updates->getI(e);
+  }
+  return out.toAttr();
+}
+
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();

@@ -292,6 +292,31 @@ def Graph_GatherOp : Graph_Op<"gather"> {
   let hasFolder = 1;
 }
 
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements"> {
+  let summary = "write updates into a copy of data at indices along an axis";
+  let description = [{
+    ONNX ScatterElements without reduction: the result is `data` with
+    `result[i with i[axis] replaced by indices[i]] = updates[i]` for every
+    index `i` of `indices` (row-major order, so of duplicate targets the
+    later one wins). `indices` and `updates` have one shape, of `data`'s
+    rank and at most `data`'s dims off `axis`; negative indices count from
+    the end. A KV-cache decoder writes its new keys and values into the
+    cache with it (docs/kv-cache.md); `lmc compile --kv-cache` turns that
+    into an in-place update of the State tensor.
+
+    ```mlir
+    %present = lmc_graph.scatter_elements %past, %positions, %k {axis = 2 : i64}
+        : (tensor<1x4x16x16xf32>, tensor<1x4x1x16xi64>, tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$data, AnyStaticShapeTensor:$indices,
+                       AnyStaticShapeTensor:$updates, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Graph_ReshapeOp : Graph_Op<"reshape"> {
   let summary = "reinterpret a tensor with another static shape";
   let description = [{

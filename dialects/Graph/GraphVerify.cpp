@@ -230,6 +230,35 @@ LogicalResult GatherOp::verify() {
   return success();
 }
 
+LogicalResult ScatterElementsOp::verify() {
+  auto data = getData().getType();
+  auto indices = getIndices().getType();
+  int64_t axis = getAxisAttr().getInt();
+  if (data.getRank() == 0)
+    return emitOpError("data must have rank >= 1");
+  if (failed(verifyAxis(*this, axis, data.getRank())))
+    return failure();
+  Type idx = indices.getElementType();
+  if (!idx.isInteger(32) && !idx.isInteger(64))
+    return emitOpError("indices must be i32 or i64");
+  if (getUpdates().getType().getShape() != indices.getShape())
+    return emitOpError("updates shape ")
+           << shapeString(getUpdates().getType().getShape()) << " differs from indices shape "
+           << shapeString(indices.getShape());
+  if (getUpdates().getType().getElementType() != data.getElementType())
+    return emitOpError("updates element type must be ") << data.getElementType();
+  if (indices.getRank() != data.getRank())
+    return emitOpError("indices must have the rank of data (") << data.getRank() << ")";
+  for (int64_t d = 0; d < data.getRank(); ++d)
+    if (d != axis && indices.getDimSize(d) > data.getDimSize(d))
+      return emitOpError("indices dim ")
+             << d << " (" << indices.getDimSize(d) << ") exceeds data's ("
+             << data.getDimSize(d) << ")";
+  if (getType() != data)
+    return emitOpError("result type must be ") << data;
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   if (getInput().getType().getNumElements() != getType().getNumElements())
     return emitOpError("element count changes from ")

@@ -40,6 +40,11 @@ DType computeDType(Opcode opcode, const Region *operands, unsigned numOperands);
 // all targets: transcendental functions cost a short polynomial).
 unsigned vectorOpsPerElement(Opcode opcode);
 
+// Whether the State space (the KV cache) lives in DRAM on this target: on
+// TILE targets that have DRAM; otherwise it stays resident in SRAM (or, for
+// the cpu, in host memory), like the weights of an SRAM-only chip.
+bool stateInDram(const Target &target);
+
 // Whether a region's bytes live in DRAM on this target.
 bool regionInDram(const Target &target, const Region &region);
 

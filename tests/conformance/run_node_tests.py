@@ -59,7 +59,8 @@ SUPPORTED_OPS = frozenset("""
     MatMulInteger
     QLinearMatMul
     QuantizeLinear
-    Round""".split())
+    Round
+    ScatterElements""".split())
 
 # Inputs (by position) whose values decide output shapes; lmc needs them as constants.
 SHAPE_INPUTS = {

@@ -8,6 +8,12 @@ reference.py and requires max|lmc - ref| <= 1e-4 * max(1, max|ref|).
 `generate` checks that greedy `lmc generate` on a model with GPT-2's vocabulary
 equals a numpy greedy loop over the reference logits, and that seeded sampling
 repeats itself (it needs the vocabulary that scripts/setup.sh installs).
+
+The "kv" group compiles the decode form of the same GPT-2 (make_gpt2.py
+--kv-cache) with `lmc compile --kv-cache`, feeds a 12-token sequence through
+one session a step at a time (`lmc run --steps`) and requires every step's
+logits to match the whole-sequence reference's rows, for 1- and 4-token
+steps, the lpu and ara2 targets, int8 weights and a symbolic cache length.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -913,6 +919,267 @@ def check_generate_errors(ctx):
     m2 = expect_error(ctx, [ctx.lmc, "generate", binary, "--vocab", os.path.join(ctx.workdir, "novocab")],
                       ["encoder.json"], ["cannot read", "vocabulary"])
     return f"{m1} | {m2}"
+# ---------------------------------------------------------------- KV-cache decode
+
+KV_SHAPE = ["--layers", "2", "--width", "64", "--heads", "4", "--vocab", "256"]
+KV_T, KV_N = 12, 16  # sequence length of the reference, positions of the cache
+# name -> (tokens per step, generator flags, compile flags)
+KV_CASES = {
+    "kv_decode": (1, [], []),
+    "kv_prefill_chunks": (4, [], []),
+    "kv_decode_lpu": (1, [], ["--target", "lpu"]),
+    "kv_decode_ara2": (1, [], ["--target", "ara2"]),
+    # Symbolic tokens and cache lengths, bound at compile time.
+    "kv_dynamic_max_context": (1, ["--dynamic"], ["--input-shape", "tokens=1x1", "--max-context", str(KV_N)]),
+}
+
+
+def kv_reference(ctx):
+    """(full.onnx, tokens.npy [1, T], numpy reference logits [1, T, V]) of the whole sequence, once."""
+    def make():
+        d = ctx.fresh_dir("kv_base")
+        model = generate_gpt2(os.path.join(d, "full.onnx"), KV_SHAPE + ["--seq", str(KV_T)])
+        tokens = make_tokens(os.path.join(d, "tokens.npy"), KV_T, 256)
+        ref = reference_logits("gpt2", model, tokens, os.path.join(d, "ref.npy"))
+        return model, tokens, ref
+    return ctx.cached("kv_base", make)
+
+
+def kv_model(d, step, gen_flags=()):
+    return generate_gpt2(os.path.join(d, "kv.onnx"),
+                         KV_SHAPE + ["--seq", str(step), "--kv-cache", str(KV_N), *gen_flags])
+
+
+def kv_steps(ctx, d, binary, tokens_path, step, extra=()):
+    """Feeds the T tokens `step` at a time (positions 0, step, ...) through one
+    session with `lmc run --steps`; returns the logits as [1, T, V]."""
+    tokens = np.load(tokens_path)
+    steps = KV_T // step
+    np.save(os.path.join(d, "steps_tokens.npy"), tokens.reshape(steps, 1, step))
+    np.save(os.path.join(d, "steps_position.npy"), (np.arange(steps) * step).reshape(steps, 1).astype(np.int64))
+    out = os.path.join(d, "out")
+    proc = run_ok([ctx.lmc, "run", binary, "--steps", str(steps), "--input",
+                   f"tokens={os.path.join(d, 'steps_tokens.npy')}", "--input",
+                   f"position={os.path.join(d, 'steps_position.npy')}", "--output-dir", out, *extra],
+                  RUN_TIMEOUT, "lmc run --steps")
+    if f"ran {steps} steps in one session" not in proc.stdout:
+        raise CheckFailed(f"lmc run --steps did not report its steps:\n{tail(proc.stdout)}")
+    got = np.load(os.path.join(out, "logits.npy"))
+    if got.shape != (steps, 1, step, 256):
+        raise CheckFailed(f"stacked logits have shape {list(got.shape)}, expected {[steps, 1, step, 256]}")
+    return got.reshape(1, KV_T, 256)
+
+
+def check_kv_case(ctx, name):
+    """Every step's logits equal the whole-sequence reference's rows."""
+    step, gen_flags, compile_flags = KV_CASES[name]
+    _, tokens, ref = kv_reference(ctx)
+    d = ctx.fresh_dir(name)
+    binary = lmc_compile(ctx, kv_model(d, step, gen_flags), os.path.join(d, "kv.bin"),
+                         ["--kv-cache", *compile_flags])
+    got = kv_steps(ctx, d, binary, tokens, step)
+    return f"{KV_T // step} steps of {step}: " + compare_logits(got, np.load(ref))
+
+
+def check_kv_handover(ctx):
+    """A prompt prefilled 4 tokens per step by one .bin, its caches saved
+    (--state-out) and loaded (--state-in) by the 1-token .bin of the same
+    model, which decodes the rest: the rows match the reference."""
+    _, tokens, ref = kv_reference(ctx)
+    d = ctx.fresh_dir("kv_handover")
+    os.makedirs(os.path.join(d, "s4"))
+    os.makedirs(os.path.join(d, "s1"))
+    prefill = lmc_compile(ctx, kv_model(os.path.join(d, "s4"), 4), os.path.join(d, "prefill.bin"), ["--kv-cache"])
+    decode = lmc_compile(ctx, kv_model(os.path.join(d, "s1"), 1), os.path.join(d, "decode.bin"), ["--kv-cache"])
+    ids = np.load(tokens)
+    np.save(os.path.join(d, "pt.npy"), ids[:, :8].reshape(2, 1, 4))
+    np.save(os.path.join(d, "pp.npy"), np.array([[0], [4]], np.int64))
+    np.save(os.path.join(d, "dt.npy"), ids[:, 8:].reshape(4, 1, 1))
+    np.save(os.path.join(d, "dp.npy"), np.arange(8, 12, dtype=np.int64).reshape(4, 1))
+    state = os.path.join(d, "state")
+    p = os.path.join
+    run_ok([ctx.lmc, "run", prefill, "--steps", "2", "--input", f"tokens={p(d, 'pt.npy')}", "--input",
+            f"position={p(d, 'pp.npy')}", "--output-dir", p(d, "prefill_out"), "--state-out", state],
+           RUN_TIMEOUT, "lmc run --state-out")
+    if sorted(os.listdir(state)) != sorted(f"past.{l}.{kv}.npy" for l in range(2) for kv in ("key", "value")):
+        raise CheckFailed(f"--state-out wrote {sorted(os.listdir(state))}")
+    run_ok([ctx.lmc, "run", decode, "--steps", "4", "--input", f"tokens={p(d, 'dt.npy')}", "--input",
+            f"position={p(d, 'dp.npy')}", "--output-dir", p(d, "decode_out"), "--state-in", state],
+           RUN_TIMEOUT, "lmc run --state-in")
+    got = np.concatenate([np.load(p(d, "prefill_out", "logits.npy")).reshape(8, 256),
+                          np.load(p(d, "decode_out", "logits.npy")).reshape(4, 256)])
+    return "8 prefill + 4 decode rows: " + compare_logits(got[None], np.load(ref))
+
+
+def check_kv_quant(ctx):
+    """--quant int8: the decode steps equal the whole sequence compiled with
+    --quant int8 (int8 activations are quantized per row, so the arithmetic is
+    the same), and the reference's model of matmul_q."""
+    full, tokens, _ = kv_reference(ctx)
+    d = ctx.fresh_dir("kv_quant_int8")
+    full_bin = lmc_compile(ctx, full, os.path.join(d, "full.bin"), ["--quant", "int8"])
+    lmc_run(ctx, full_bin, {"tokens": tokens}, os.path.join(d, "full_out"))
+    want = np.load(os.path.join(d, "full_out", "logits.npy"))
+    binary = lmc_compile(ctx, kv_model(d, 1), os.path.join(d, "kv.bin"), ["--kv-cache", "--quant", "int8"])
+    got = kv_steps(ctx, d, binary, tokens, 1)
+    vs_full = compare_logits(got, want)
+    ref = reference_logits("gpt2", full, tokens, os.path.join(d, "ref.npy"), flags=["--quant", "int8"])
+    return f"vs full int8 {vs_full}; vs reference int8 {compare_logits(got, np.load(ref))}"
+
+
+def check_kv_bin(ctx):
+    """The .bin's IO is tokens and position only; the caches are State tensors
+    that lmc inspect lists with the KV-cache metadata; compiling twice gives
+    identical bytes."""
+    d = ctx.fresh_dir("kv_bin")
+    model = kv_model(d, 1)
+    a = lmc_compile(ctx, model, os.path.join(d, "a.bin"), ["--kv-cache"])
+    b = lmc_compile(ctx, model, os.path.join(d, "b.bin"), ["--kv-cache"])
+    with open(a, "rb") as f, open(b, "rb") as g:
+        if f.read() != g.read():
+            raise CheckFailed("two --kv-cache compiles of one model differ")
+    text = run_ok([ctx.lmc, "inspect", a], RUN_TIMEOUT, "lmc inspect").stdout
+    io = text[text.index("inputs:"):text.index("state (")]
+    if "'tokens' i64[1,1]" not in io or "'position' i64[1]" not in io or "past." in io or "present." in io:
+        raise CheckFailed(f"IO signature of a KV .bin:\n{io}")
+    states = re.findall(r"state\[(\d+)\] '(past\.\d\.(?:key|value))' -> '(present\.\d\.(?:key|value))' f32\[1,4,16,16\]", text)
+    if len(states) != 4 or any(p.replace("past", "present") != q for _, p, q in states):
+        raise CheckFailed(f"state tensors listed: {states}")
+    if "kv cache: a decode step per run: 1 token(s) of input 'tokens' at the position in input 'position'; 16 positions" not in text:
+        raise CheckFailed("lmc inspect does not describe the KV cache")
+    if "lmc .bin format 4" not in text or not re.search(r"scatter +state\[0\] 'past\.0\.key'", text):
+        raise CheckFailed("no format-4 in-place scatter into the first cache")
+    return f"{len(states)} state tensors, deterministic"
+
+
+def check_kv_errors(ctx):
+    """Bad KV-cache inputs: one-line errors, no output file."""
+    _, _, _ = kv_reference(ctx)
+    full = os.path.join(ctx.workdir, "kv_base", "full.onnx")
+    d = ctx.fresh_dir("kv_errors")
+    kv = kv_model(d, 1)
+    m1 = expect_error(ctx, [ctx.lmc, "compile", full, "-o", os.path.join(d, "x.bin"), "--kv-cache"],
+                      ["past"], ["--kv-cache", "no input"], leftover_dir=d, preexisting=["kv.onnx"])
+    m2 = expect_error(ctx, [ctx.lmc, "compile", kv, "-o", os.path.join(d, "x.bin"), "--kv-cache",
+                            "--max-context", "32"], ["cache length"], ["32", "16", "past.0.key"],
+                      leftover_dir=d, preexisting=["kv.onnx"])
+    m3 = expect_error(ctx, [ctx.lmc, "compile", kv, "-o", os.path.join(d, "x.bin"), "--max-context", "16"],
+                      ["--kv-cache"], leftover_dir=d, preexisting=["kv.onnx"])
+    # A cache grown by Concat (the Hugging Face export form) instead of updated in place.
+    f32 = TensorProto.FLOAT
+    graph = helper.make_graph(
+        [helper.make_node("Concat", ["past_key_values.0.key", "k"], ["present.0.key"], axis=2, name="/concat")],
+        "grown", [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, 1]),
+                  helper.make_tensor_value_info("past_key_values.0.key", f32, [1, 2, 4, 8]),
+                  helper.make_tensor_value_info("k", f32, [1, 2, 1, 8])],
+        [helper.make_tensor_value_info("present.0.key", f32, [1, 2, 5, 8])])
+    grown = save_checked(graph, os.path.join(d, "grown.onnx"))
+    m4 = expect_error(ctx, [ctx.lmc, "compile", grown, "-o", os.path.join(d, "x.bin"), "--kv-cache"],
+                      ["in place"], ["past_key_values.0.key", "present.0.key", "concat"],
+                      leftover_dir=d, preexisting=["kv.onnx", "grown.onnx"])
+    # A step past the end of the cache is a run-time error naming the position.
+    binary = lmc_compile(ctx, kv, os.path.join(d, "kv.bin"), ["--kv-cache"])
+    np.save(os.path.join(d, "t.npy"), np.zeros((1, 1), np.int64))
+    np.save(os.path.join(d, "p.npy"), np.array([KV_N], np.int64))
+    m5 = expect_error(ctx, [ctx.lmc, "run", binary, "--input", f"tokens={os.path.join(d, 't.npy')}",
+                            "--input", f"position={os.path.join(d, 'p.npy')}"],
+                      ["does not fit"], ["position 16", "16 positions"])
+    return " | ".join([m1, m2, m3, m4, m5])
+
+
+def check_kv_gpt2_small(ctx):
+    """GPT-2 small: 8 decode steps against a 256-position cache match the
+    whole 8-token sequence's reference rows."""
+    d = ctx.fresh_dir("kv_gpt2_small")
+    shape = ["--layers", "12", "--width", "768", "--heads", "12", "--vocab", "50257", "--ctx", "1024",
+             "--external-data"]
+    full = generate_gpt2(os.path.join(d, "full.onnx"), shape + ["--seq", "8"], 10)
+    kv = generate_gpt2(os.path.join(d, "kv.onnx"), shape + ["--seq", "1", "--kv-cache", "256"], 10)
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), 8, 50257)
+    ref = np.load(reference_logits("gpt2", full, tokens, os.path.join(d, "ref.npy"), 10))
+    binary = lmc_compile(ctx, kv, os.path.join(d, "kv.bin"), ["--kv-cache"], 10)
+    np.save(os.path.join(d, "t.npy"), np.load(tokens).reshape(8, 1, 1))
+    np.save(os.path.join(d, "p.npy"), np.arange(8, dtype=np.int64).reshape(8, 1))
+    run_ok([ctx.lmc, "run", binary, "--steps", "8", "--input", f"tokens={os.path.join(d, 't.npy')}",
+            "--input", f"position={os.path.join(d, 'p.npy')}", "--output-dir", os.path.join(d, "out")],
+           RUN_TIMEOUT * 10, "lmc run --steps")
+    got = np.load(os.path.join(d, "out", "logits.npy")).reshape(ref.shape)
+    return "8 steps: " + compare_logits(got, ref)
+
+
+def check_kv_copy_fallback(ctx):
+    """A cache whose past is also read elsewhere cannot be updated in place:
+    the compile warns and copies the present into the state after the run,
+    and the steps still see the previous steps' writes (and never their own)."""
+    d = ctx.fresh_dir("kv_copy_fallback")
+    f32, i64 = TensorProto.FLOAT, TensorProto.INT64
+    nodes = [
+        helper.make_node("Cast", ["tokens"], ["t"], to=f32, name="cast"),
+        helper.make_node("Reshape", ["t", "one4"], ["rows"], name="rt"),
+        helper.make_node("Reshape", ["position", "one4"], ["index"], name="rp"),
+        helper.make_node("ScatterElements", ["past.0.key", "index", "rows"], ["present.0.key"], axis=2,
+                         name="write"),
+        # Reads the cache before this step's write: y = the sum of the earlier tokens.
+        helper.make_node("ReduceSum", ["past.0.key"], ["y"], keepdims=0, name="sum")]
+    graph = helper.make_graph(
+        nodes, "copy", [helper.make_tensor_value_info("tokens", i64, [1, 1]),
+                        helper.make_tensor_value_info("position", i64, [1]),
+                        helper.make_tensor_value_info("past.0.key", f32, [1, 1, 4, 1])],
+        [helper.make_tensor_value_info("y", f32, []), helper.make_tensor_value_info("present.0.key", f32, [1, 1, 4, 1])],
+        initializer=[numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "one4")])
+    model = save_checked(graph, os.path.join(d, "copy.onnx"))
+    binary = os.path.join(d, "copy.bin")
+    proc = run_ok([ctx.lmc, "compile", model, "-o", binary, "--kv-cache"], COMPILE_TIMEOUT, "lmc compile")
+    if "warning" not in proc.stderr or "copied into the state every step" not in proc.stderr:
+        raise CheckFailed(f"no copy warning: {proc.stderr.strip()}")
+    tokens = np.array([3, 5, 7, 11], np.int64)
+    np.save(os.path.join(d, "t.npy"), tokens.reshape(4, 1, 1))
+    np.save(os.path.join(d, "p.npy"), np.arange(4, dtype=np.int64).reshape(4, 1))
+    run_ok([ctx.lmc, "run", binary, "--steps", "4", "--input", f"tokens={os.path.join(d, 't.npy')}",
+            "--input", f"position={os.path.join(d, 'p.npy')}", "--output-dir", os.path.join(d, "out")],
+           RUN_TIMEOUT, "lmc run --steps")
+    got = np.load(os.path.join(d, "out", "y.npy"))
+    want = np.concatenate([[0], np.cumsum(tokens)[:-1]]).astype(np.float32)
+    if got.tolist() != want.tolist():
+        raise CheckFailed(f"sums of the earlier steps: {got.tolist()}, expected {want.tolist()}")
+    return f"steps see {got.tolist()}"
+
+
+def check_kv_simulate(ctx):
+    """A decode step simulated on lpu: the same logits as lmc run's first step,
+    decode figures with tokens/s == tokens per step / latency (and no time to
+    first token); a prefill .bin keeps its time-to-first-token line."""
+    _, tokens, _ = kv_reference(ctx)
+    d = ctx.fresh_dir("kv_simulate")
+    binary = lmc_compile(ctx, kv_model(d, 1), os.path.join(d, "kv.bin"), ["--kv-cache", "--target", "lpu"])
+    np.save(os.path.join(d, "t.npy"), np.load(tokens)[:, :1])
+    np.save(os.path.join(d, "p.npy"), np.zeros(1, np.int64))
+    inputs = {"tokens": os.path.join(d, "t.npy"), "position": os.path.join(d, "p.npy")}
+    lmc_run(ctx, binary, inputs, os.path.join(d, "run"))
+    flags = ["--strict", "--output-dir", os.path.join(d, "sim")]
+    for k, v in inputs.items():
+        flags += ["--input", f"{k}={v}"]
+    rep = lmc_simulate_json(ctx, binary, flags)
+    if np.load(os.path.join(d, "sim", "logits.npy")).tobytes() != np.load(os.path.join(d, "run", "logits.npy")).tobytes():
+        raise CheckFailed("simulated decode step differs from lmc run's")
+    dec = rep.get("decode")
+    if not dec or "prefill" in rep:
+        raise CheckFailed(f"a KV .bin reports {sorted(k for k in rep if k in ('decode', 'prefill'))}")
+    latency = rep["latency_s"]
+    if dec["tokens_per_step"] != 1 or dec["max_context"] != KV_N or dec["state_bytes"] != 4 * 4 * KV_N * 16 * 4:
+        raise CheckFailed(f"decode figures {dec}")
+    if abs(dec["tokens_per_s"] - 1 / latency) > 1e-6 * dec["tokens_per_s"] or dec["step_latency_s"] != latency:
+        raise CheckFailed(f"tokens/s {dec['tokens_per_s']} != 1 / latency {1 / latency}")
+    text = run_ok([ctx.lmc, "simulate", binary], RUN_TIMEOUT, "lmc simulate").stdout
+    if "decode      1 token per step" not in text or "time to first token" in text:
+        raise CheckFailed(f"text report of a decode step:\n{tail(text)}")
+    _, prefill, _ = compiled_tiny(ctx)
+    prefill_lpu = lmc_compile(ctx, os.path.join(ctx.workdir, "base", "model.onnx"),
+                              os.path.join(d, "prefill.bin"), ["--target", "lpu"])
+    text = run_ok([ctx.lmc, "simulate", prefill_lpu], RUN_TIMEOUT, "lmc simulate").stdout
+    if "time to first token" not in text or "decode      " in text:
+        raise CheckFailed(f"text report of a prefill:\n{tail(text)}")
+    return f"{dec['tokens_per_s']:.0f} tokens/s = 1 / {latency * 1e6:.3f} us, outputs identical to lmc run"
 
 
 # ---------------------------------------------------------------- error checks
@@ -1099,6 +1366,14 @@ def all_cases():
     # The LM head as Gemm(x, DequantizeLinear(W), transB=1).
     cases["qdq_int8_gemm_ara2"] = ("quant", lambda ctx: check_qdq_case(
         ctx, "qdq", ["--target", "ara2"], ["--lm-head", "gemm", "--layernorm", "decomposed"]))
+    cases.update({name: ("kv", lambda ctx, n=name: check_kv_case(ctx, n)) for name in KV_CASES})
+    cases["kv_quant_int8"] = ("kv", check_kv_quant)
+    cases["kv_handover"] = ("kv", check_kv_handover)
+    cases["kv_bin"] = ("kv", check_kv_bin)
+    cases["kv_errors"] = ("kv", check_kv_errors)
+    cases["kv_copy_fallback"] = ("kv", check_kv_copy_fallback)
+    cases["kv_gpt2_small"] = ("slow", check_kv_gpt2_small)
+    cases["kv_simulate"] = ("kv", check_kv_simulate)
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
     return cases

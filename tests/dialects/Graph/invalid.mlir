@@ -169,6 +169,70 @@ func.func @reduce_axis(%x: tensor<2x8xf32>) {
 
 // -----
 
+func.func @scatter_indices(%d: tensor<8x4xf32>, %i: tensor<2x4xf32>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{indices must be i32 or i64}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_updates_shape(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x3xf32>) {
+  // expected-error @+1 {{updates shape [2, 3] differs from indices shape [2, 4]}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x3xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_updates_type(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x4xi64>) {
+  // expected-error @+1 {{updates element type must be 'f32'}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x4xi64>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_rank(%d: tensor<8x4xf32>, %i: tensor<2xi64>, %u: tensor<2xf32>) {
+  // expected-error @+1 {{indices must have the rank of data (2)}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2xi64>, tensor<2xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_too_wide(%d: tensor<8x4xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf32>) {
+  // expected-error @+1 {{indices dim 1 (5) exceeds data's (4)}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_axis(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{axis 2 is out of range}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 2 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x4xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_result(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{result type must be 'tensor<8x4xf32>'}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x4xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_rank0(%d: tensor<f32>, %i: tensor<i64>, %u: tensor<f32>) {
+  // expected-error @+1 {{data must have rank >= 1}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<f32>, tensor<i64>, tensor<f32>) -> tensor<f32>
+  return
+}
+
+// -----
+
 func.func @gather_indices(%t: tensor<8x4xf32>, %i: tensor<3xf32>) {
   // expected-error @+1 {{indices must be i32 or i64}}
   %0 = lmc_graph.gather %t, %i {axis = 0 : i64} : (tensor<8x4xf32>, tensor<3xf32>) -> tensor<3x4xf32>

@@ -69,3 +69,10 @@ func.func @quantization(%x: tensor<4x8xf32>, %s: tensor<8xf32>, %zp: tensor<8xi8
   %i = lmc_graph.matmul %m, %c : (tensor<4x2xi32>, tensor<2x2xi32>) -> tensor<4x2xi32>
   return %i : tensor<4x2xi32>
 }
+
+// CHECK-LABEL: func @scatter
+func.func @scatter(%cache: tensor<1x4x16x16xf32>, %pos: tensor<1x4x1x16xi64>, %k: tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32> {
+  // CHECK: lmc_graph.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 2 : i64}
+  %0 = lmc_graph.scatter_elements %cache, %pos, %k {axis = 2 : i64} : (tensor<1x4x16x16xf32>, tensor<1x4x1x16xi64>, tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32>
+  return %0 : tensor<1x4x16x16xf32>
+}

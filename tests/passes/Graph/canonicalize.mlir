@@ -99,3 +99,20 @@ func.func @round_and_saturate() -> (tensor<4xf32>, tensor<3xui8>, tensor<3xi8>) 
   %i = lmc_graph.cast %c : tensor<3xf32> to tensor<3xi8>
   return %r, %u, %i : tensor<4xf32>, tensor<3xui8>, tensor<3xi8>
 }
+
+// -----
+
+// A scatter of constants folds (ONNX's example: rows 1, 0, 2 then 0, 2, 1);
+// one of a run-time value stays.
+// CHECK-LABEL: func @scatter
+// CHECK: %[[C:.*]] = lmc_graph.constant {value = dense<{{\[}}[2.000000e+00, 1.100000e+00, 0.000000e+00], [1.000000e+00, 0.000000e+00, 2.200000e+00], [0.000000e+00, 2.100000e+00, 1.200000e+00]]> : tensor<3x3xf32>}
+// CHECK: %[[S:.*]] = lmc_graph.scatter_elements %arg0
+// CHECK: return %[[C]], %[[S]]
+func.func @scatter(%x: tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3x3xf32>) {
+  %d = lmc_graph.constant {value = dense<0.0> : tensor<3x3xf32>} : tensor<3x3xf32>
+  %i = lmc_graph.constant {value = dense<[[1, 0, 2], [0, 2, 1]]> : tensor<2x3xi64>} : tensor<2x3xi64>
+  %u = lmc_graph.constant {value = dense<[[1.0, 1.1, 1.2], [2.0, 2.1, 2.2]]> : tensor<2x3xf32>} : tensor<2x3xf32>
+  %a = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<3x3xf32>
+  %b = lmc_graph.scatter_elements %x, %i, %u {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<3x3xf32>
+  return %a, %b : tensor<3x3xf32>, tensor<3x3xf32>
+}
