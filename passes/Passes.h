@@ -25,12 +25,19 @@ struct PipelineOptions {
   std::string quantScheme = "none";  // lmc-quantize's options
   int64_t quantGroup = 0;
   std::vector<std::string> quantOverrides;
+  bool kvCache = false;  // lmc-bind-kv-cache: past.*/present.* pairs become State tensors
 };
 
-// The pipeline from lmc_graph to a planned lmc_isa module: canonicalize
-// (folding), quantize weights, lower to isa, then for TILE targets tile and
-// schedule, for OPERATOR targets pack constant matmul weights, then plan
-// buffers. The target is the module's `lmc.target` attribute.
+// The graph passes every compile starts with: fold an ONNX model's
+// quantized weights into qmatmul, decompose the remaining quantization ops,
+// canonicalize (folding), CSE and fuse decomposed LayerNorm/GELU.
+void buildGraphCleanup(mlir::OpPassManager &pm);
+
+// The pipeline from lmc_graph to a planned lmc_isa module: the graph
+// cleanup above, quantize weights (--quant), bind the KV cache (with
+// kvCache), lower to isa, then for TILE targets tile and schedule, for
+// OPERATOR targets pack constant matmul weights, then plan buffers. The
+// target is the module's `lmc.target` attribute.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 }  // namespace lmc

@@ -9,7 +9,11 @@ def LowerGraphToIsa : Pass<"lmc-lower-graph-to-isa", "mlir::ModuleOp"> {
   let description = [{
     Turns the `main` function of lmc_graph ops into a `main` function with
     no arguments whose body allocates buffers and issues one `lmc_isa.inst`
-    per computing operation. Reshape, transpose, slice and expand become
+    per computing operation. Arguments and results that
+    `lmc-bind-kv-cache` paired (`lmc.state`) become one `lmc_isa.state`
+    buffer per pair instead of IO; an `"in_place"` present is the
+    `scatter` of its rows into that buffer, a `"copy"` one a copy into it
+    at the end. Reshape, transpose, slice and expand become
     strided regions of their operand's buffer rather than copies (a reshape
     of non-contiguous data is copied first). Function arguments become
     `lmc_isa.io` inputs, returned values are computed directly into
@@ -48,6 +52,113 @@ def Fuse : Pass<"lmc-fuse", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::lmc::graph::GraphDialect"];
+}
+
+def FoldQuantizedWeights : Pass<"lmc-fold-quantized-weights", "mlir::ModuleOp"> {
+  let summary = "turn an ONNX model's 8-bit matmul weights into qmatmul; dequantize other constants";
+  let description = [{
+    Recognizes the weights of an already-quantized ONNX model and gives
+    them to `lmc_graph.qmatmul` (int8, per output channel, group K), the op
+    `lmc-quantize --scheme int8` makes, so they run as `matmul_q` on int8
+    activations instead of being executed in f32:
+
+    - `matmul(x, dequantize(W, s, zp))`, also through a 2-D transpose (a
+      Gemm with `transB`): W a constant (or absent) 2-D `i8`/`ui8` matrix,
+      `s` and `zp` constants per tensor or per output channel. The weights
+      become `W - zp` when every value fits int8 (an `i8` W with a zero
+      point of 0 always does; a `ui8` W with zero point 128 does), and the
+      scales `s` repeated to `[1, N]`.
+    - ONNX Runtime's dynamic quantization, `mul(cast(matmul_integer(y, W,
+      yzp, wzp)), mul(ys, ws))` with `y, ys, yzp = dynamic_quantize(x)`:
+      becomes `qmatmul(x, W - wzp, ws)`. lmc quantizes `x` symmetrically
+      per row where ONNX Runtime does it asymmetrically per tensor, so the
+      results differ by the activations' rounding (docs/quantization.md).
+
+    Every other `dequantize` whose operands are constants (weights
+    quantized per input channel, `W - zp` beyond int8, a table that a
+    gather reads) is evaluated into an f32 constant, whatever its size:
+    `f32(W - zp) * s`, exactly what the run-time decomposition computes.
+
+    ```mlir
+    // before
+    %w = lmc_graph.constant {value = dense<...> : tensor<64x32xi8>} : tensor<64x32xi8>
+    %d = lmc_graph.dequantize %w, %s, %zp {axis = 1 : i64}
+        : (tensor<64x32xi8>, tensor<32xf32>, tensor<32xi8>) -> tensor<64x32xf32>
+    %y = lmc_graph.matmul %x, %d : (tensor<4x64xf32>, tensor<64x32xf32>) -> tensor<4x32xf32>
+    // after
+    %q = lmc_graph.constant {value = dense<...> : tensor<64x32xi8>} : tensor<64x32xi8>
+    %c = lmc_graph.constant {value = dense<...> : tensor<1x32xf32>} : tensor<1x32xf32>
+    %y = lmc_graph.qmatmul %x, %q, %c {group = 64 : i64} : ...
+    ```
+  }];
+  let dependentDialects = ["::lmc::graph::GraphDialect"];
+}
+
+def DecomposeQuantOps : Pass<"lmc-decompose-quant-ops", "mlir::ModuleOp"> {
+  let summary = "rewrite quantize, dequantize, dynamic_quantize and matmul_integer into basic ops";
+  let description = [{
+    Expands the quantization ops that `lmc-fold-quantized-weights` left
+    into ops that have opcodes, computing exactly what the ONNX operators
+    define (FORMAT.md gives each opcode's arithmetic):
+
+    - `quantize`: `cast(round(x / s) + f32(zp))` to i8/ui8 (`round` is half
+      to even; the cast truncates the integral value and saturates);
+    - `dequantize`: `f32(i32(x) - i32(zp)) * s`;
+    - `dynamic_quantize`: `reduce_min`/`reduce_max` of the whole tensor
+      against 0, `s = (hi - lo) / 255`, `zp = cast(round(-(lo / s)))`, then
+      `quantize`;
+    - `matmul_integer`: an i32 `matmul` of `i32(a) - i32(za)` and
+      `i32(b) - i32(zb)` (exact, modulo 2^32).
+
+    Per-axis parameters `[C]` are reshaped to `[C, 1, ..., 1]` so that they
+    broadcast along their axis. Ops on constants fold as they are made.
+
+    ```mlir
+    // before
+    %q = lmc_graph.quantize %x, %s, %zp {axis = 1 : i64}
+        : (tensor<2x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x3xui8>
+    // after
+    %0 = lmc_graph.div %x, %s : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    %1 = lmc_graph.round %0 : tensor<2x3xf32>
+    %2 = lmc_graph.cast %zp : tensor<ui8> to tensor<f32>
+    %3 = lmc_graph.add %1, %2 : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    %q = lmc_graph.cast %3 : tensor<2x3xf32> to tensor<2x3xui8>
+    ```
+  }];
+  let dependentDialects = ["::lmc::graph::GraphDialect"];
+}
+
+def BindKvCache : Pass<"lmc-bind-kv-cache", "mlir::ModuleOp"> {
+  let summary = "make each past.*/present.* pair of a decoder one persistent State tensor";
+  let description = [{
+    For `lmc compile --kv-cache`: pairs every `main` argument named
+    `past.<rest>` (or Hugging Face's `past_key_values.<rest>`) with the
+    result named `present.<rest>`; both must have one static type. Each
+    pair becomes one State tensor (FORMAT.md F18): the argument gets
+    `lmc.state` = the result's name, the result `lmc.state` = the
+    argument's name and `lmc.state_update` = `"in_place"` when the present
+    is a `scatter_elements` of the past that is the past's only reader
+    (lowering then writes only the scattered rows into the State tensor),
+    else `"copy"` (the present is computed elsewhere and copied into the
+    State tensor at the end of the run), with a warning. The module gets
+    `lmc.kv_cache`: the cache length (dim rank-2 of the State tensors,
+    which must agree), the tokens input (`tokens` or `input_ids`, else the
+    first integer `[1, S]` argument) and its S, and the position input
+    (`position`, `positions`, `position_ids` or `cache_position`, if any).
+    Errors: no past input, an unpaired past or present, types that differ
+    (a cache grown by Concat instead of updated in place), no tokens input.
+
+    ```mlir
+    // before
+    func.func @main(%t: tensor<1x1xi64> {lmc.name = "tokens"},
+                    %p: tensor<1x4x16x16xf32> {lmc.name = "past.0.key"}, ...)
+        -> (tensor<1x4x16x16xf32> {lmc.name = "present.0.key"}, ...)
+    // after
+    ... %p: tensor<1x4x16x16xf32> {lmc.name = "past.0.key", lmc.state = "present.0.key"}
+    ... -> (tensor<1x4x16x16xf32> {lmc.name = "present.0.key", lmc.state = "past.0.key",
+                                   lmc.state_update = "in_place"}, ...)
+    ```
+  }];
 }
 
 def Quantize : Pass<"lmc-quantize", "mlir::ModuleOp"> {
@@ -184,8 +295,11 @@ def PlanBuffers : Pass<"lmc-plan-buffers", "mlir::ModuleOp"> {
     largest first, at the lowest 64-byte aligned offset that does not
     overlap a buffer whose interval intersects. Sets `offset` on every
     alloc and `lmc.dram_bytes` / `lmc.sram_bytes` / `lmc.state_bytes` and
-    `lmc.peak_live_bytes` on the module. On a TILE target the SRAM plan
-    (plus the weights, where they stay in SRAM) must fit the target's SRAM:
+    `lmc.peak_live_bytes` on the module. State tensors (`lmc_isa.state`,
+    and allocs in "state") persist across runs, so they are placed one
+    after the other in program order and never share bytes. On a TILE target the SRAM plan
+    (plus the weights, where they stay in SRAM, and the State tensors on a
+    target without DRAM, where they stay in SRAM too) must fit the target's SRAM:
     a target with DRAM spills the largest buffers live at the peak to DRAM
     until it fits; otherwise planning fails with the bytes needed, the bytes
     available and the number of chips that would hold the model.

@@ -5,10 +5,16 @@
 
 namespace lmc {
 
-void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
+void buildGraphCleanup(mlir::OpPassManager &pm) {
+  pm.addPass(createFoldQuantizedWeights());
+  pm.addPass(createDecomposeQuantOps());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(createFuse());
+}
+
+void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
+  buildGraphCleanup(pm);
   if (options.quantScheme != "none" || !options.quantOverrides.empty()) {
     QuantizeOptions quant;
     quant.scheme = options.quantScheme;
@@ -16,6 +22,8 @@ void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
     quant.overrides = options.quantOverrides;
     pm.addPass(createQuantize(quant));
   }
+  if (options.kvCache)
+    pm.addPass(createBindKvCache());
   pm.addPass(createLowerGraphToIsa());
   if (options.tiled) {
     pm.addPass(createTileForTarget());

@@ -48,6 +48,8 @@ format::Space bufferSpace(Value buffer) {
       return format::Space::State;
     return format::Space::Dram;
   }
+  if (isa_and_nonnull<isa::StateOp>(def))
+    return format::Space::State;
   if (isa_and_nonnull<isa::ConstOp, isa::WeightOp>(def))
     return format::Space::Const;
   return format::Space::Io;

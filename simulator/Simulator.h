@@ -84,9 +84,17 @@ struct Result {
   uint64_t totalCycles = 0;
   uint64_t scheduleCycles = 0;  // the compiler's (Metadata.schedule_cycles)
   double latencySeconds = 0;
-  // Prefill: the first input is an int64 [1, seq] token tensor.
+  // Prefill: the first input is an int64 [1, seq] token tensor; one run
+  // processes the prompt, so latency is the time to the first token.
+  // Decode (a --kv-cache decoder, Metadata.kv_cache): one run is one decode
+  // step of `seq` tokens (tokens_per_step) against the cache in the State
+  // space; tokens/s = seq / latency.
   int64_t seq = 0;
   double tokensPerSecond = 0;
+  bool decode = false;
+  int64_t maxContext = 0;    // decode: positions of the cache
+  uint64_t stateBytes = 0;   // the State space (KV caches)
+  bool stateInDram = false;  // where the target keeps it (else SRAM)
 
   std::vector<UnitStats> units;
   uint64_t stalls[3] = {0, 0, 0};      // count by StallCause
@@ -118,7 +126,8 @@ struct Result {
 struct Options {
   // Execute the instructions with the runtime kernels in simulated order.
   bool functional = false;
-  // Bytes of each input (IO index order); empty: deterministic random data.
+  // Bytes of each input (IO index order); empty: deterministic random data
+  // (a KV-cache decoder's position input: 0). The State space starts zeroed.
   std::vector<std::vector<uint8_t>> inputs;
   // Check the compiler's static schedule (with the embedded target).
   bool verify = true;

@@ -73,6 +73,24 @@ private:
   }
   FailureOr<Value> broadcastBinary(StringRef op, Value lhs, Value rhs);
   FailureOr<Value> matmul(Value a, Value bv);
+  // QuantizeLinear / DequantizeLinear: scale and zero point (a zero of
+  // `zeroType` when absent), each a scalar or 1-D along the returned axis.
+  struct QuantParams {
+    Value scale, zeroPoint;
+    int64_t axis = 0;
+  };
+  FailureOr<QuantParams> quantParams(Value x, Type zeroType);
+  // A scale or zero point of MatMulInteger / QLinearMatMul for `operand`
+  // (rank >= 2): one element gives a scalar, a 1-D per-row parameter of
+  // the left operand [M] becomes [M, 1]; the rest must broadcast.
+  FailureOr<Value> matmulParam(Value param, Value operand, bool lhs, StringRef what);
+  // MatMulInteger's (a - za) @ (b - zb) in i32, with numpy's 1-D rules.
+  // MatMulInteger: (a - za) @ (b - zb) in i32 (a null zero point is 0),
+  // numpy's rules for 1-D operands. With scales (QLinearMatMul), the f32
+  // product of the dequantized operands, f32(acc) * (sa * sb).
+  FailureOr<Value> matmulInteger(Value a, Value bv, Value za, Value zb, Value sa = {},
+                                 Value sb = {});
+  LogicalResult importQuantOp(const onnx::NodeProto &n);
 
   FailureOr<Value> layerNormStats(Value x, int64_t axis, double epsilon, bool invStd);
   LogicalResult importSlice(Value data);
@@ -561,6 +579,237 @@ LogicalResult Importer::importSlice(Value data) {
                                          b.getDenseI64ArrayAttr(st), b.getDenseI64ArrayAttr(sp)));
 }
 
+static bool isByteInteger(Type t) { return t.isSignlessInteger(8) || t.isUnsignedInteger(8); }
+
+FailureOr<Importer::QuantParams> Importer::quantParams(Value x, Type zeroType) {
+  FailureOr<Value> scale = input(1);
+  if (failed(scale))
+    return failure();
+  auto st = typeOf(*scale);
+  if (!st.getElementType().isF32()) {
+    error() << "the scale must be float32, not " << st.getElementType();
+    return failure();
+  }
+  Value zp;
+  if (hasInput(2)) {
+    FailureOr<Value> z = input(2);
+    if (failed(z))
+      return failure();
+    if (typeOf(*z).getShape() != st.getShape()) {
+      error() << "the zero point has shape " << shapeText(typeOf(*z).getShape())
+              << " but the scale " << shapeText(st.getShape());
+      return failure();
+    }
+    zp = *z;
+  }
+  QuantParams p;
+  int64_t rank = typeOf(x).getRank();
+  if (st.getRank() > 1) {
+    error() << "the scale has shape " << shapeText(st.getShape())
+            << ", blocked quantization (opset 21), which lmc does not support: export it "
+               "per tensor (a scalar scale) or per channel (1-D)";
+    return failure();
+  }
+  if (st.getNumElements() == 1 && st.getRank() == 1) {
+    // One scale along an axis is one scale for the tensor.
+    *scale = reshape(*scale, {});
+    if (zp)
+      zp = reshape(zp, {});
+  } else if (st.getRank() == 1) {
+    FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 1), rank);
+    if (failed(axis))
+      return failure();
+    if (typeOf(x).getDimSize(*axis) != st.getDimSize(0)) {
+      error() << "there are " << st.getDimSize(0) << " scales for axis " << *axis
+              << " of size " << typeOf(x).getDimSize(*axis);
+      return failure();
+    }
+    p.axis = *axis;
+  }
+  p.scale = *scale;
+  if (!zp) {
+    auto zt = tensor(typeOf(*scale).getShape(), zeroType);
+    zp = b.create<g::ConstantOp>(loc, zt, g::HostTensor::zeros(zt).toAttr());
+  }
+  p.zeroPoint = zp;
+  return p;
+}
+
+FailureOr<Value> Importer::matmulParam(Value param, Value operand, bool lhs, StringRef what) {
+  auto t = typeOf(param);
+  ArrayRef<int64_t> os = typeOf(operand).getShape();
+  if (t.getNumElements() == 1)
+    return reshape(param, {});
+  if (lhs && t.getRank() == 1 && t.getDimSize(0) == os[os.size() - 2])
+    return reshape(param, {t.getDimSize(0), 1});
+  SmallVector<int64_t> shape;
+  ArrayRef<int64_t> ps = t.getShape();
+  bool alongK = lhs ? ps.back() != 1 : ps.size() >= 2 && ps[ps.size() - 2] != 1;
+  if (!g::broadcastShapes(ps, os, shape) || ArrayRef<int64_t>(shape) != os || alongK) {
+    error() << what << " has shape " << shapeText(ps) << ", which is neither per tensor nor per "
+            << (lhs ? "row" : "column") << " of an operand of shape " << shapeText(os);
+    return failure();
+  }
+  return param;
+}
+
+FailureOr<Value> Importer::matmulInteger(Value a, Value bv, Value za, Value zb, Value sa,
+                                         Value sb) {
+  Type ea = typeOf(a).getElementType(), eb = typeOf(bv).getElementType();
+  if (!isByteInteger(ea) || !isByteInteger(eb)) {
+    error() << "the operands must be int8 or uint8, not " << ea << " and " << eb;
+    return failure();
+  }
+  if ((za && typeOf(za).getElementType() != ea) || (zb && typeOf(zb).getElementType() != eb)) {
+    error() << "a zero point must have its operand's element type";
+    return failure();
+  }
+  ArrayRef<int64_t> as = typeOf(a).getShape(), bs = typeOf(bv).getShape();
+  if (as.empty() || bs.empty()) {
+    error() << "operands must have rank >= 1";
+    return failure();
+  }
+  bool vecA = as.size() == 1, vecB = bs.size() == 1;
+  if (vecA)
+    a = reshape(a, {1, as[0]});
+  if (vecB)
+    bv = reshape(bv, {bs[0], 1});
+  as = typeOf(a).getShape();
+  bs = typeOf(bv).getShape();
+  SmallVector<int64_t> shape;
+  if (as.back() != bs[bs.size() - 2] ||
+      !g::broadcastShapes(as.drop_back(2), bs.drop_back(2), shape)) {
+    error() << "cannot multiply " << shapeText(as) << " by " << shapeText(bs);
+    return failure();
+  }
+  shape.push_back(as[as.size() - 2]);
+  shape.push_back(bs.back());
+  auto param = [&](Value p, Value operand, bool lhs, Type zero, StringRef what) -> FailureOr<Value> {
+    if (!p)
+      return constScalar(zero, 0);
+    return matmulParam(p, operand, lhs, what);
+  };
+  FailureOr<Value> zpa = param(za, a, true, ea, "a_zero_point");
+  FailureOr<Value> zpb = param(zb, bv, false, eb, "b_zero_point");
+  if (failed(zpa) || failed(zpb))
+    return failure();
+  Value r = create<g::MatMulIntegerOp>(tensor(shape, b.getIntegerType(32)), a, bv, *zpa, *zpb);
+  if (sa) {
+    FailureOr<Value> ssa = matmulParam(sa, a, true, "a_scale");
+    FailureOr<Value> ssb = matmulParam(sb, bv, false, "b_scale");
+    if (failed(ssa) || failed(ssb))
+      return failure();
+    if (!typeOf(*ssa).getElementType().isF32() || !typeOf(*ssb).getElementType().isF32()) {
+      error() << "the scales must be float32";
+      return failure();
+    }
+    FailureOr<Value> scale = broadcastBinary("mul", *ssa, *ssb);
+    if (failed(scale))
+      return failure();
+    Value acc = create<g::CastOp>(tensor(shape, b.getF32Type()), r);
+    FailureOr<Value> product = broadcastBinary("mul", acc, *scale);
+    if (failed(product))
+      return failure();
+    if (typeOf(*product).getShape() != ArrayRef<int64_t>(shape)) {
+      error() << "the scales do not broadcast to the product's shape " << shapeText(shape);
+      return failure();
+    }
+    r = *product;
+  }
+  SmallVector<int64_t> finalShape(shape);
+  if (vecB)
+    finalShape.pop_back();
+  if (vecA)
+    finalShape.erase(finalShape.end() - (vecB ? 1 : 2));
+  return finalShape.size() == shape.size() ? r : reshape(r, finalShape);
+}
+
+LogicalResult Importer::importQuantOp(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  FailureOr<Value> x = input(0);
+  if (failed(x))
+    return failure();
+  Type elem = typeOf(*x).getElementType();
+  auto shape = typeOf(*x).getShape();
+  Type u8 = b.getIntegerType(8, /*isSigned=*/false);
+
+  if (op == "QuantizeLinear") {
+    if (elem.isSignlessInteger(32))
+      *x = create<g::CastOp>(tensor(shape, b.getF32Type()), *x);
+    else if (!elem.isF32())
+      return error() << "the input must be float32 or int32, not " << elem;
+    FailureOr<QuantParams> p = quantParams(*x, u8);
+    if (failed(p))
+      return failure();
+    Type to = typeOf(p->zeroPoint).getElementType();
+    if (!isByteInteger(to))
+      return error() << "the zero point must be int8 or uint8, not " << to;
+    return setOutput(0, create<g::QuantizeOp>(tensor(shape, to), *x, p->scale, p->zeroPoint,
+                                              b.getI64IntegerAttr(p->axis)));
+  }
+
+  if (op == "DequantizeLinear") {
+    if (!isByteInteger(elem) && !elem.isSignlessInteger(32))
+      return error() << "the input must be int8, uint8 or int32, not " << elem;
+    FailureOr<QuantParams> p = quantParams(*x, elem);
+    if (failed(p))
+      return failure();
+    if (typeOf(p->zeroPoint).getElementType() != elem)
+      return error() << "the zero point must have the input's element type " << elem;
+    return setOutput(0, create<g::DequantizeOp>(tensor(shape, b.getF32Type()), *x, p->scale,
+                                                p->zeroPoint, b.getI64IntegerAttr(p->axis)));
+  }
+
+  if (op == "DynamicQuantizeLinear") {
+    if (!elem.isF32())
+      return error() << "the input must be float32, not " << elem;
+    if (typeOf(*x).getNumElements() == 0)
+      return error() << "the input is empty, so its range (and the scale) is undefined";
+    auto d = b.create<g::DynamicQuantizeOp>(loc, tensor(shape, u8), tensor({}, b.getF32Type()),
+                                            tensor({}, u8), *x);
+    for (unsigned k = 0; k < 3; ++k)
+      if (failed(setOutput(k, d->getResult(k))))
+        return failure();
+    return success();
+  }
+
+  FailureOr<Value> bv = op == "MatMulInteger" ? input(1) : input(3);
+  if (failed(bv))
+    return failure();
+  auto optional = [&](unsigned i) -> FailureOr<Value> {
+    if (!hasInput(i))
+      return Value();
+    return input(i);
+  };
+  if (op == "MatMulInteger") {
+    FailureOr<Value> za = optional(2), zb = optional(3);
+    if (failed(za) || failed(zb))
+      return failure();
+    FailureOr<Value> r = matmulInteger(*x, *bv, *za, *zb);
+    return failed(r) ? failure() : setOutput(0, *r);
+  }
+
+  // QLinearMatMul: quantize((a - za) sa @ (b - zb) sb, y_scale, y_zero_point),
+  // the product exact in i32 and scaled in f32.
+  FailureOr<Value> sa = input(1), za = input(2), sb = input(4), zb = input(5), sy = input(6),
+                   zy = input(7);
+  if (failed(sa) || failed(za) || failed(sb) || failed(zb) || failed(sy) || failed(zy))
+    return failure();
+  FailureOr<Value> product = matmulInteger(*x, *bv, *za, *zb, *sa, *sb);
+  if (failed(product))
+    return failure();
+  if (typeOf(*sy).getNumElements() != 1 || typeOf(*zy).getNumElements() != 1)
+    return error() << "y_scale and y_zero_point must be scalars (per tensor)";
+  Type to = typeOf(*zy).getElementType();
+  if (!typeOf(*sy).getElementType().isF32() || !isByteInteger(to))
+    return error() << "y_scale must be float32 and y_zero_point int8 or uint8";
+  auto outShape = typeOf(*product).getShape();
+  Value ys = reshape(*sy, {});
+  Value yz = reshape(*zy, {});
+  return setOutput(0, create<g::QuantizeOp>(tensor(outShape, to), *product, ys, yz,
+                                            b.getI64IntegerAttr(0)));
+}
+
 LogicalResult Importer::importOp(const onnx::NodeProto &n) {
   const std::string &op = n.op_type();
   auto in0 = [&]() { return input(0); };
@@ -579,6 +828,35 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
       acc = broadcastBinary(it->second, *acc, *rhs);
     }
     return failed(acc) ? failure() : setOutput(0, *acc);
+  }
+
+  if (op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear" ||
+      op == "MatMulInteger" || op == "QLinearMatMul")
+    return importQuantOp(n);
+
+  if (op == "Clip") {
+    FailureOr<Value> x = in0();
+    if (failed(x))
+      return failure();
+    Value r = *x;
+    Type elem = typeOf(r).getElementType();
+    if (elem.isInteger(1))
+      return error() << "element type " << elem << " is not supported";
+    // max(x, min) then min(., max): a min above max gives max, as in ONNX.
+    for (unsigned i : {1u, 2u}) {
+      if (!hasInput(i))
+        continue;
+      FailureOr<Value> bound = input(i);
+      if (failed(bound))
+        return failure();
+      if (typeOf(*bound).getNumElements() != 1)
+        return error() << (i == 1 ? "min" : "max") << " must be a scalar";
+      FailureOr<Value> next = broadcastBinary(i == 1 ? "max" : "min", r, reshape(*bound, {}));
+      if (failed(next))
+        return failure();
+      r = *next;
+    }
+    return setOutput(0, r);
   }
 
   if (op == "Identity" || op == "Dropout") {
@@ -602,7 +880,7 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
 
   if (op == "Neg" || op == "Sqrt" || op == "Reciprocal" || op == "Erf" || op == "Tanh" ||
       op == "Sigmoid" || op == "Relu" || op == "Exp" || op == "Log" || op == "Abs" ||
-      op == "Not") {
+      op == "Not" || op == "Round") {
     FailureOr<Value> x = in0();
     if (failed(x))
       return failure();
@@ -622,6 +900,7 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     else if (op == "Exp") r = create<g::ExpOp>(t, *x);
     else if (op == "Log") r = create<g::LogOp>(t, *x);
     else if (op == "Abs") r = create<g::AbsOp>(t, *x);
+    else if (op == "Round") r = create<g::RoundOp>(t, *x);
     else r = create<g::NotOp>(t, *x);
     return setOutput(0, r);
   }
@@ -822,6 +1101,35 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     llvm::append_range(shape, dt.getShape().drop_front(*axis + 1));
     return setOutput(0, create<g::GatherOp>(tensor(shape, dt.getElementType()), *data, *idx,
                                             b.getI64IntegerAttr(*axis)));
+  }
+
+  if (op == "ScatterElements") {
+    FailureOr<Value> data = input(0), idx = input(1), upd = input(2);
+    if (failed(data) || failed(idx) || failed(upd))
+      return failure();
+    if (const auto *r = attr("reduction"); r && r->s() != "none")
+      return error() << "reduction '" << r->s()
+                     << "' is not supported (only 'none', the default)";
+    auto dt = typeOf(*data), it = typeOf(*idx), ut = typeOf(*upd);
+    if (dt.getRank() == 0)
+      return error() << "data must have rank >= 1";
+    FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 0), dt.getRank());
+    if (failed(axis))
+      return failure();
+    if (!it.getElementType().isInteger(32) && !it.getElementType().isInteger(64))
+      return error() << "indices must be int32 or int64";
+    if (it.getRank() != dt.getRank() || it.getShape() != ut.getShape())
+      return error() << "indices " << shapeText(it.getShape()) << " and updates "
+                     << shapeText(ut.getShape()) << " must have one shape, of data's rank "
+                     << dt.getRank();
+    if (ut.getElementType() != dt.getElementType())
+      return error() << "updates and data differ in element type";
+    for (int64_t d = 0; d < dt.getRank(); ++d)
+      if (d != *axis && it.getDimSize(d) > dt.getDimSize(d))
+        return error() << "indices " << shapeText(it.getShape()) << " exceed data "
+                       << shapeText(dt.getShape()) << " in dimension " << d;
+    return setOutput(0, create<g::ScatterElementsOp>(dt, *data, *idx, *upd,
+                                                     b.getI64IntegerAttr(*axis)));
   }
 
   if (op == "Reshape") {

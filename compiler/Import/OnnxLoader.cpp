@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "compiler/Import/SupportedOps.h"
+#include "passes/Memory/KvCacheNames.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -153,6 +154,21 @@ absl::Status bindInputShapes(const std::string &path, onnx::ModelProto &model,
       for (int64_t d : it->second)
         shape->add_dim()->set_dim_value(d);
       continue;
+    }
+    if (options.maxContext > 0 && kv::pastKey(input.name())) {
+      auto *shape = tensorType->mutable_shape();
+      if (!tensorType->has_shape() || shape->dim_size() < 2)
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": --max-context: KV-cache input '", input.name(), "' has shape ",
+            tensorType->has_shape() ? shapeText(*shape) : "(unknown rank)",
+            "; expected [..., positions, head_dim]"));
+      auto *dim = shape->mutable_dim(shape->dim_size() - 2);
+      if (dim->has_dim_value() && dim->dim_value() != options.maxContext)
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": --max-context ", options.maxContext, " but KV-cache input '",
+            input.name(), "' ", shapeText(*shape), " fixes the cache length to ",
+            dim->dim_value()));
+      dim->set_dim_value(options.maxContext);
     }
     bool isStatic = tensorType->has_shape();
     for (const auto &d : tensorType->shape().dim())

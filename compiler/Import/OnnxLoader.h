@@ -27,6 +27,10 @@ struct LoadOptions {
   // many bytes (0: no limit); `memoryNote` says why in the error.
   uint64_t maxWeightBytes = 0;
   std::string memoryNote;
+  // --max-context: binds the cache length (dim rank-2) of every KV-cache
+  // input (past.*, past_key_values.*) not bound by inputShapes; a static
+  // length must equal it. 0: unset.
+  int64_t maxContext = 0;
 };
 
 // Parses "name=1x128" into a binding; error text names what is wrong.

@@ -217,6 +217,37 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
     meta.set_weights_absent(true);
     meta.set_const_space_bytes(constSpace);
   }
+  // The State tensors (F18), in program order, and the KV-cache description.
+  WalkResult stateWalk = func.walk([&](lisa::StateOp st) -> WalkResult {
+    if (!st.getOffset())
+      return st.emitOpError("has no offset: run lmc-plan-buffers before emission");
+    auto type = cast<RankedTensorType>(st.getType());
+    auto dtype = dtypeOf(type.getElementType());
+    if (!dtype)
+      return st.emitOpError("element type ") << type.getElementType() << " has no .bin dtype";
+    fmt::StateTensor *t = meta.add_state();
+    t->set_name(utf8(st.getName().str()));
+    t->set_output(utf8(st.getOutput().str()));
+    t->set_dtype(static_cast<uint32_t>(*dtype));
+    for (int64_t d : type.getShape())
+      t->add_shape(d);
+    t->set_offset(static_cast<uint64_t>(*st.getOffset()));
+    buffers[st.getBuffer()] = {fmt::Space::State, static_cast<uint64_t>(*st.getOffset()), 0};
+    return WalkResult::advance();
+  });
+  if (stateWalk.wasInterrupted())
+    return failure();
+  if (auto kv = module->getAttrOfType<DictionaryAttr>("lmc.kv_cache")) {
+    fmt::KvCache *k = meta.mutable_kv_cache();
+    if (auto a = kv.getAs<IntegerAttr>("max_context"))
+      k->set_max_context(a.getInt());
+    if (auto a = kv.getAs<IntegerAttr>("tokens_per_step"))
+      k->set_tokens_per_step(a.getInt());
+    if (auto a = kv.getAs<StringAttr>("tokens_input"))
+      k->set_tokens_input(utf8(a.str()));
+    if (auto a = kv.getAs<StringAttr>("position_input"))
+      k->set_position_input(utf8(a.str()));
+  }
   WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
     if (auto io = dyn_cast<lisa::IoOp>(op)) {
       uint32_t index = static_cast<uint32_t>(io.getIndex()) +
@@ -293,6 +324,8 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
     summary->workingBytes = meta.sram_bytes() + meta.dram_bytes() + meta.state_bytes();
     summary->scheduleCycles = meta.schedule_cycles();
     summary->absentBytes = absentBytes;
+    summary->stateTensors = static_cast<size_t>(meta.state_size());
+    summary->stateBytes = meta.state_bytes();
   }
   return success();
 }

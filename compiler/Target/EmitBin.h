@@ -23,6 +23,8 @@ struct EmitSummary {
   uint64_t workingBytes = 0;  // sram + dram + state
   uint64_t scheduleCycles = 0;
   uint64_t absentBytes = 0;  // weights left out by --no-weights
+  size_t stateTensors = 0;   // KV caches in the State space (--kv-cache)
+  uint64_t stateBytes = 0;
 };
 
 // Writes `module` (planned lmc_isa) to `path` atomically. Reports problems as

@@ -32,6 +32,27 @@ int64_t wrapToWidth(int64_t v, IntegerType type) {
   return static_cast<int64_t>(u);
 }
 
+// Float to integer as the runtime's cast does it (FORMAT.md): truncate
+// toward zero, saturate at the type's range; the bits of the result as the
+// host tensor holds them (a u64 above 2^63 wraps to a negative int64).
+int64_t truncateSaturating(double x, IntegerType type) {
+  double t = std::trunc(x);
+  unsigned w = type.getWidth();
+  if (type.isUnsigned()) {
+    if (t <= 0)
+      return 0;
+    if (t >= std::ldexp(1.0, int(w)))
+      return w >= 64 ? -1 : int64_t((uint64_t(1) << w) - 1);
+    return static_cast<int64_t>(static_cast<uint64_t>(t));
+  }
+  double bound = std::ldexp(1.0, int(w) - 1);
+  if (t < -bound)
+    return w >= 64 ? INT64_MIN : -(int64_t(1) << (w - 1));
+  if (t >= bound)
+    return w >= 64 ? INT64_MAX : (int64_t(1) << (w - 1)) - 1;
+  return static_cast<int64_t>(t);
+}
+
 enum class BinKind { Add, Sub, Mul, Div, Pow, Max, Min, Equal, Less, Greater, And, Or };
 
 Attribute foldBinary(Operation *op, Attribute lhsAttr, Attribute rhsAttr, BinKind kind) {
@@ -91,7 +112,7 @@ Attribute foldBinary(Operation *op, Attribute lhsAttr, Attribute rhsAttr, BinKin
   return out.toAttr();
 }
 
-enum class UnKind { Neg, Sqrt, Reciprocal, Erf, Tanh, Sigmoid, Relu, Exp, Log, Abs, Not };
+enum class UnKind { Neg, Sqrt, Reciprocal, Erf, Tanh, Sigmoid, Relu, Exp, Log, Abs, Not, Round };
 
 Attribute foldUnary(Operation *op, Attribute inAttr, UnKind kind) {
   auto in = HostTensor::fromAttr(inAttr);
@@ -112,6 +133,8 @@ Attribute foldUnary(Operation *op, Attribute inAttr, UnKind kind) {
       case UnKind::Exp: r = std::exp(x); break;
       case UnKind::Log: r = std::log(x); break;
       case UnKind::Abs: r = std::fabs(x); break;
+      // Half to even (the default rounding mode), as the runtime's kernel.
+      case UnKind::Round: r = std::nearbyint(x); break;
       case UnKind::Not: return {};
       }
       out.f[k] = r;
@@ -209,6 +232,7 @@ LMC_UNARY_FOLDER(ExpOp, Exp)
 LMC_UNARY_FOLDER(LogOp, Log)
 LMC_UNARY_FOLDER(AbsOp, Abs)
 LMC_UNARY_FOLDER(NotOp, Not)
+LMC_UNARY_FOLDER(RoundOp, Round)
 #undef LMC_UNARY_FOLDER
 
 #define LMC_REDUCE_FOLDER(Op, kind) \
@@ -233,10 +257,10 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
     } else if (auto it = cast<IntegerType>(elem); it.getWidth() == 1) {
       out.i[k] = in->isFloat ? in->f[k] != 0.0 : in->i[k] != 0;
     } else if (in->isFloat) {
-      double x = std::trunc(in->f[k]);
-      if (!(x >= -9.2e18 && x <= 9.2e18))
-        return {};  // out of range: undefined in ONNX, leave it to run time
-      out.i[k] = wrapToWidth(static_cast<int64_t>(x), it);
+      // NaN gives 0 at run time; left to it.
+      if (std::isnan(in->f[k]))
+        return {};
+      out.i[k] = truncateSaturating(in->f[k], it);
     } else {
       out.i[k] = wrapToWidth(in->i[k], it);
     }
@@ -291,6 +315,41 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
         picks.push_back((o * n + idx) * inner + k);
     }
   return gatherElements(*data, picks, getType()).toAttr();
+}
+
+OpFoldResult ScatterElementsOp::fold(FoldAdaptor adaptor) {
+  auto data = HostTensor::fromAttr(adaptor.getData());
+  auto indices = HostTensor::fromAttr(adaptor.getIndices());
+  auto updates = HostTensor::fromAttr(adaptor.getUpdates());
+  if (!data || !indices || !updates || !fitsFold(getType()))
+    return {};
+  const int64_t axis = getAxisAttr().getInt();
+  ArrayRef<int64_t> dims = getType().getShape();
+  ArrayRef<int64_t> idims = indices->type.getShape();
+  std::vector<int64_t> strides = rowMajorStrides(dims);
+  HostTensor out = *data;
+  const int64_t rank = static_cast<int64_t>(dims.size());
+  std::vector<int64_t> at(rank, 0);
+  for (int64_t e = 0; e < indices->size(); ++e) {
+    // `at` is the row-major index of element e of the indices.
+    for (int64_t d = rank - 1, rest = e; d >= 0; --d) {
+      at[d] = rest % idims[d];
+      rest /= idims[d];
+    }
+    int64_t v = indices->i[e], n = dims[axis];
+    if (v < 0)
+      v += n;
+    if (v < 0 || v >= n)
+      return {};  // reported at run time with the instruction
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += (d == axis ? v : at[d]) * strides[d];
+    if (out.isFloat)
+      out.f[offset] = updates->getF(e);
+    else
+      out.i[offset] = updates->getI(e);
+  }
+  return out.toAttr();
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {

@@ -107,6 +107,7 @@ def Graph_ExpOp : Graph_UnaryOp<"exp", "exponential">;
 def Graph_LogOp : Graph_UnaryOp<"log", "natural logarithm">;
 def Graph_AbsOp : Graph_UnaryOp<"abs", "absolute value">;
 def Graph_NotOp : Graph_UnaryOp<"not", "logical negation">;
+def Graph_RoundOp : Graph_UnaryOp<"round", "rounding to the nearest integer, halves to even">;
 
 def Graph_CastOp : Graph_Op<"cast"> {
   let summary = "elementwise conversion of the element type";
@@ -151,7 +152,8 @@ def Graph_MatMulOp : Graph_Op<"matmul"> {
   let description = [{
     numpy `matmul` on operands of rank >= 2 (the importer reshapes 1-D ONNX
     operands): `[..., M, K] x [..., K, N] -> [..., M, N]`, batch dimensions
-    broadcast.
+    broadcast. f32, or i32 with exact products and sums modulo 2^32 (what
+    `matmul_integer` decomposes into).
 
     ```mlir
     %y = lmc_graph.matmul %x, %w : (tensor<1x16x64xf32>, tensor<64x256xf32>) -> tensor<1x16x256xf32>
@@ -290,6 +292,31 @@ def Graph_GatherOp : Graph_Op<"gather"> {
   let hasFolder = 1;
 }
 
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements"> {
+  let summary = "write updates into a copy of data at indices along an axis";
+  let description = [{
+    ONNX ScatterElements without reduction: the result is `data` with
+    `result[i with i[axis] replaced by indices[i]] = updates[i]` for every
+    index `i` of `indices` (row-major order, so of duplicate targets the
+    later one wins). `indices` and `updates` have one shape, of `data`'s
+    rank and at most `data`'s dims off `axis`; negative indices count from
+    the end. A KV-cache decoder writes its new keys and values into the
+    cache with it (docs/kv-cache.md); `lmc compile --kv-cache` turns that
+    into an in-place update of the State tensor.
+
+    ```mlir
+    %present = lmc_graph.scatter_elements %past, %positions, %k {axis = 2 : i64}
+        : (tensor<1x4x16x16xf32>, tensor<1x4x1x16xi64>, tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$data, AnyStaticShapeTensor:$indices,
+                       AnyStaticShapeTensor:$updates, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Graph_ReshapeOp : Graph_Op<"reshape"> {
   let summary = "reinterpret a tensor with another static shape";
   let description = [{
@@ -391,6 +418,97 @@ def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization (ONNX QuantizeLinear & co.): made by the importer, folded into
+// qmatmul by lmc-fold-quantized-weights where the weights allow it, the rest
+// rewritten into elementwise ops by lmc-decompose-quant-ops.
+//===----------------------------------------------------------------------===//
+
+def Graph_QuantizeOp : Graph_Op<"quantize"> {
+  let summary = "linear quantization to 8-bit integers (ONNX QuantizeLinear)";
+  let description = [{
+    `result = saturate(round(input / scale) + zero_point)`: the division in
+    f32, `round` half to even, the sum saturated to the range of the
+    result's element type (`i8` or `ui8`, that of `zero_point`). `scale`
+    (f32) and `zero_point` have one shape: a scalar (per tensor) or a 1-D
+    tensor of `input.shape[axis]` entries (per axis).
+
+    ```mlir
+    %q = lmc_graph.quantize %x, %s, %zp {axis = 1 : i64}
+        : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xi8>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, AnyStaticShapeTensor:$scale,
+                       AnyStaticShapeTensor:$zero_point, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input `,` $scale `,` $zero_point attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_DequantizeOp : Graph_Op<"dequantize"> {
+  let summary = "linear dequantization of integers to f32 (ONNX DequantizeLinear)";
+  let description = [{
+    `result = f32(input - zero_point) * scale`: the difference exact in i32,
+    converted to f32 (rounding to nearest even), then multiplied in f32.
+    `input` and `zero_point` are `i8`, `ui8` or `i32`; `scale` (f32) and
+    `zero_point` are scalars (per tensor) or 1-D tensors of
+    `input.shape[axis]` entries (per axis).
+
+    ```mlir
+    %w = lmc_graph.dequantize %q, %s, %zp {axis = 1 : i64}
+        : (tensor<64x32xi8>, tensor<32xf32>, tensor<32xi8>) -> tensor<64x32xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, AnyStaticShapeTensor:$scale,
+                       AnyStaticShapeTensor:$zero_point, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input `,` $scale `,` $zero_point attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_DynamicQuantizeOp : Graph_Op<"dynamic_quantize"> {
+  let summary = "quantization to ui8 with a scale and zero point computed from the data";
+  let description = [{
+    ONNX DynamicQuantizeLinear: with `lo = min(0, min(input))` and `hi =
+    max(0, max(input))` (f32), `scale = (hi - lo) / 255`, `zero_point =
+    saturate(round(-lo / scale))` and `result = saturate(round(input /
+    scale) + zero_point)`, rounding half to even and saturating to [0, 255].
+    An all-zero input gives scale 0 and, as every 0 / 0 does in a cast to
+    an integer, zero point 0 and zeros.
+
+    ```mlir
+    %y, %s, %zp = lmc_graph.dynamic_quantize %x
+        : (tensor<4x8xf32>) -> (tensor<4x8xui8>, tensor<f32>, tensor<ui8>)
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$result, AnyStaticShapeTensor:$scale,
+                      AnyStaticShapeTensor:$zero_point);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_MatMulIntegerOp : Graph_Op<"matmul_integer"> {
+  let summary = "integer matrix product with zero points (ONNX MatMulInteger)";
+  let description = [{
+    `(lhs - lhs_zero_point) @ (rhs - rhs_zero_point)` on `i8` or `ui8`
+    operands, exact in i32 (sums wrap modulo 2^32): numpy `matmul` on
+    operands of rank >= 2, batch dimensions broadcast. Each zero point has
+    its operand's element type and broadcasts to its operand's shape
+    (a scalar, `[M, 1]` per row of `lhs`, `[N]` per column of `rhs`).
+
+    ```mlir
+    %y = lmc_graph.matmul_integer %a, %b, %za, %zb
+        : (tensor<4x3xui8>, tensor<3x2xi8>, tensor<ui8>, tensor<2xi8>) -> tensor<4x2xi32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$rhs,
+                       AnyStaticShapeTensor:$lhs_zero_point, AnyStaticShapeTensor:$rhs_zero_point);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs `,` $lhs_zero_point `,` $rhs_zero_point attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 #endif // LMC_GRAPH_OPS_TD

@@ -230,6 +230,35 @@ LogicalResult GatherOp::verify() {
   return success();
 }
 
+LogicalResult ScatterElementsOp::verify() {
+  auto data = getData().getType();
+  auto indices = getIndices().getType();
+  int64_t axis = getAxisAttr().getInt();
+  if (data.getRank() == 0)
+    return emitOpError("data must have rank >= 1");
+  if (failed(verifyAxis(*this, axis, data.getRank())))
+    return failure();
+  Type idx = indices.getElementType();
+  if (!idx.isInteger(32) && !idx.isInteger(64))
+    return emitOpError("indices must be i32 or i64");
+  if (getUpdates().getType().getShape() != indices.getShape())
+    return emitOpError("updates shape ")
+           << shapeString(getUpdates().getType().getShape()) << " differs from indices shape "
+           << shapeString(indices.getShape());
+  if (getUpdates().getType().getElementType() != data.getElementType())
+    return emitOpError("updates element type must be ") << data.getElementType();
+  if (indices.getRank() != data.getRank())
+    return emitOpError("indices must have the rank of data (") << data.getRank() << ")";
+  for (int64_t d = 0; d < data.getRank(); ++d)
+    if (d != axis && indices.getDimSize(d) > data.getDimSize(d))
+      return emitOpError("indices dim ")
+             << d << " (" << indices.getDimSize(d) << ") exceeds data's ("
+             << data.getDimSize(d) << ")";
+  if (getType() != data)
+    return emitOpError("result type must be ") << data;
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   if (getInput().getType().getNumElements() != getType().getNumElements())
     return emitOpError("element count changes from ")
@@ -315,5 +344,106 @@ LogicalResult ExpandOp::verify() {
 LogicalResult TriluOp::verify() {
   if (getType().getRank() < 2)
     return emitOpError("needs rank >= 2");
+  return success();
+}
+
+// An 8-bit integer element type as the importer makes them: i8 (signless)
+// or ui8.
+static bool isByteInteger(Type t) {
+  return t.isSignlessInteger(8) || t.isUnsignedInteger(8);
+}
+
+// The quantization parameters of quantize/dequantize: f32 `scale` and
+// `zeroPoint` of one shape, a scalar or 1-D along `axis` of `input`.
+static LogicalResult verifyQuantParams(Operation *op, Value input, Value scale, Value zeroPoint,
+                                       int64_t axis) {
+  auto in = tensorType(input), s = tensorType(scale), z = tensorType(zeroPoint);
+  if (!s.getElementType().isF32())
+    return op->emitOpError("scale must be f32");
+  if (s.getShape() != z.getShape())
+    return op->emitOpError("scale and zero point shapes differ: ")
+           << shapeString(s.getShape()) << " vs " << shapeString(z.getShape());
+  if (s.getRank() > 1)
+    return op->emitOpError("scale must be a scalar or 1-D (per axis)");
+  if (s.getRank() == 1) {
+    if (failed(verifyAxis(op, axis, in.getRank())))
+      return failure();
+    if (s.getDimSize(0) != in.getDimSize(axis))
+      return op->emitOpError("has ") << s.getDimSize(0) << " scales for axis " << axis
+                                     << " of size " << in.getDimSize(axis);
+  }
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  if (!getInput().getType().getElementType().isF32())
+    return emitOpError("input must be f32");
+  Type elem = getType().getElementType();
+  if (!isByteInteger(elem))
+    return emitOpError("result must be i8 or ui8");
+  if (getZeroPoint().getType().getElementType() != elem)
+    return emitOpError("zero point must have the result's element type");
+  if (getType().getShape() != getInput().getType().getShape())
+    return emitOpError("result shape must equal the input shape");
+  return verifyQuantParams(*this, getInput(), getScale(), getZeroPoint(), getAxis());
+}
+
+LogicalResult DequantizeOp::verify() {
+  Type elem = getInput().getType().getElementType();
+  if (!isByteInteger(elem) && !elem.isSignlessInteger(32))
+    return emitOpError("input must be i8, ui8 or i32");
+  if (getZeroPoint().getType().getElementType() != elem)
+    return emitOpError("zero point must have the input's element type");
+  if (getType() != RankedTensorType::get(getInput().getType().getShape(),
+                                         Float32Type::get(getContext())))
+    return emitOpError("result must be f32 of the input's shape");
+  return verifyQuantParams(*this, getInput(), getScale(), getZeroPoint(), getAxis());
+}
+
+LogicalResult DynamicQuantizeOp::verify() {
+  auto in = getInput().getType();
+  if (!in.getElementType().isF32())
+    return emitOpError("input must be f32");
+  if (in.getNumElements() == 0)
+    return emitOpError("input must not be empty (its range is undefined)");
+  auto u8 = IntegerType::get(getContext(), 8, IntegerType::Unsigned);
+  if (getResult().getType() != RankedTensorType::get(in.getShape(), u8))
+    return emitOpError("result must be ui8 of the input's shape");
+  if (getScale().getType() != RankedTensorType::get({}, Float32Type::get(getContext())) ||
+      getZeroPoint().getType() != RankedTensorType::get({}, u8))
+    return emitOpError("scale and zero point must be scalars: tensor<f32> and tensor<ui8>");
+  return success();
+}
+
+LogicalResult MatMulIntegerOp::verify() {
+  auto lhs = getLhs().getType(), rhs = getRhs().getType();
+  ArrayRef<int64_t> a = lhs.getShape(), b = rhs.getShape();
+  if (!isByteInteger(lhs.getElementType()) || !isByteInteger(rhs.getElementType()))
+    return emitOpError("operands must be i8 or ui8");
+  if (a.size() < 2 || b.size() < 2)
+    return emitOpError("operands must have rank >= 2");
+  if (a.back() != b[b.size() - 2])
+    return emitOpError("contraction dimensions differ: ")
+           << a.back() << " vs " << b[b.size() - 2];
+  for (auto [zp, operand] : {std::pair<Value, Value>(getLhsZeroPoint(), getLhs()),
+                             std::pair<Value, Value>(getRhsZeroPoint(), getRhs())}) {
+    auto z = tensorType(zp), t = tensorType(operand);
+    SmallVector<int64_t> shape;
+    if (z.getElementType() != t.getElementType())
+      return emitOpError("a zero point must have its operand's element type");
+    if (!broadcastShapes(z.getShape(), t.getShape(), shape) ||
+        ArrayRef<int64_t>(shape) != t.getShape())
+      return emitOpError("zero point shape ")
+             << shapeString(z.getShape()) << " does not broadcast to its operand's shape "
+             << shapeString(t.getShape());
+  }
+  SmallVector<int64_t> batch;
+  if (!broadcastShapes(a.drop_back(2), b.drop_back(2), batch))
+    return emitOpError("batch dimensions are not broadcast-compatible");
+  batch.push_back(a[a.size() - 2]);
+  batch.push_back(b.back());
+  auto expected = RankedTensorType::get(batch, IntegerType::get(getContext(), 32));
+  if (getType() != expected)
+    return emitOpError("result type must be ") << expected;
   return success();
 }

@@ -71,6 +71,27 @@ def Isa_IoOp : Isa_Op<"io", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Isa_StateOp : Isa_Op<"state"> {
+  let summary = "a named tensor in the State space, persistent across runs";
+  let description = [{
+    A KV cache: the buffer that `lmc compile --kv-cache` made of the model
+    input `name` (e.g. `past.0.key`) and the output `output` it is written
+    back to (`present.0.key`). Neither stays in the IO signature: the bytes
+    persist in the `.bin`'s State space from run to run and start zeroed
+    (FORMAT.md F18). Buffer planning sets `offset`, the tensor's byte
+    offset in the State space; state bytes are never shared.
+
+    ```mlir
+    %k = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<1x4x16x16xf32>}
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$output, TypeAttr:$type,
+                       OptionalAttr<I64Attr>:$offset);
+  let results = (outs Isa_BufferType:$buffer);
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
 def Isa_InstOp : Isa_Op<"inst"> {
   let summary = "one instruction of the .bin";
   let description = [{

@@ -48,6 +48,17 @@ LogicalResult IoOp::verify() {
   return success();
 }
 
+LogicalResult StateOp::verify() {
+  auto type = dyn_cast<RankedTensorType>(getType());
+  if (!type || !type.hasStaticShape())
+    return emitOpError("type must be a statically shaped tensor");
+  if (getName().empty() || getOutput().empty())
+    return emitOpError("name and output must not be empty");
+  if (getOffset() && static_cast<int64_t>(*getOffset()) < 0)
+    return emitOpError("offset must not be negative");
+  return success();
+}
+
 static const fmt::OpcodeInfo *lookupOpcode(StringRef mnemonic) {
   for (const fmt::OpcodeInfo &info : fmt::kOpcodeInfo)
     if (mnemonic == info.mnemonic)

@@ -13,8 +13,20 @@ reproducible. Initializer names follow the Hugging Face checkpoint
 them; the hyperparameters the weights cannot tell (heads, GELU form, epsilon)
 are stored in the model's metadata_props.
 
+With --kv-cache N the model is the decode form of the same network (the
+same weights for the same seed and shapes; pass the same --ctx to both, or
+leave it at its default): it takes `tokens` [1, S] (S = --seq tokens per
+step), `position` [1] (the index of tokens[0] in the sequence) and per layer
+`past.L.key` / `past.L.value` [1, heads, N, head_dim], writes the step's keys
+and values into the cache with ScatterElements at positions position + [0, S)
+(giving `present.L.key` / `present.L.value`, also outputs), and attends
+over all N slots with the absolute causal mask "slot j is visible to the
+query at position p iff j <= p". `lmc compile --kv-cache` makes each
+past/present pair one persistent State buffer (docs/kv-cache.md).
+
 Usage:
   make_gpt2.py -o tiny.onnx --layers 2 --width 64 --heads 4 --vocab 256 --seq 16
+  make_gpt2.py -o tiny_kv.onnx --layers 2 --width 64 --heads 4 --vocab 256 --seq 1 --kv-cache 16
   make_gpt2.py -o gpt2.onnx --layers 12 --width 768 --heads 12 --vocab 50257 \
       --seq 32 --ctx 1024 --external-data
 """
@@ -169,13 +181,28 @@ def causal_mask_trilu(g, seq_len, scope):
     return g.op("Equal", [tril, g.const(0.0, scope, np.float32)], scope)
 
 
-def attention(g, x, layer, mask, args):
+def cache_update(g, past, new, positions, scope):
+    """The cache with the step's rows [1,H,S,hd] written at `positions` along axis 2."""
+    rows = g.op("Reshape", [positions, g.const([1, 1, -1, 1], scope, np.int64)], scope)
+    index = g.op("Expand", [rows, g.op("Shape", [new], scope)], scope)
+    return g.op("ScatterElements", [past, index, new], scope, axis=2)
+
+
+def attention(g, x, layer, mask, args, positions=None):
     scope = f"/h.{layer}/attn"
     prefix = f"transformer.h.{layer}.attn"
     qkv = linear(g, x, f"{prefix}.c_attn", scope)
     w = args.width
     q, k, v = g.op("Split", [qkv, g.const([w, w, w], scope, np.int64)], scope, num_outputs=3, axis=2)
     q, k, v = (split_heads(g, t, scope, args) for t in (q, k, v))
+    if args.kv_cache:
+        # Decode form: attend over the whole cache, updated with this step's rows.
+        k = cache_update(g, f"past.{layer}.key", k, positions, scope)
+        v = cache_update(g, f"past.{layer}.value", v, positions, scope)
+        g.nodes.append(helper.make_node("Identity", [k], [f"present.{layer}.key"],
+                                        name=f"{scope}/present_key"))
+        g.nodes.append(helper.make_node("Identity", [v], [f"present.{layer}.value"],
+                                        name=f"{scope}/present_value"))
     scores = g.op("MatMul", [q, g.op("Transpose", [k], scope, perm=[0, 1, 3, 2])], scope)
     hd = args.width // args.heads
     if args.attn_scale == "div":
@@ -183,7 +210,7 @@ def attention(g, x, layer, mask, args):
     else:
         scores = g.op("Mul", [scores, g.const(1.0 / math.sqrt(hd), scope, np.float32)], scope)
     neg = g.const(MASK_VALUE, scope, np.float32)
-    if args.mask == "where":
+    if args.mask == "where" and not args.kv_cache:  # True = keep
         scores = g.op("Where", [mask, scores, neg], scope)
     else:
         scores = g.op("Where", [mask, neg, scores], scope)
@@ -192,9 +219,10 @@ def attention(g, x, layer, mask, args):
     return linear(g, ctx, f"{prefix}.c_proj", scope)
 
 
-def block(g, x, layer, mask, args):
+def block(g, x, layer, mask, args, positions=None):
     p = f"transformer.h.{layer}"
-    attn = attention(g, layer_norm(g, x, f"{p}.ln_1", f"/h.{layer}/ln_1", args), layer, mask, args)
+    attn = attention(g, layer_norm(g, x, f"{p}.ln_1", f"/h.{layer}/ln_1", args), layer, mask, args,
+                     positions)
     x = g.op("Add", [attn, x], f"/h.{layer}")
     scope = f"/h.{layer}/mlp"
     h = linear(g, layer_norm(g, x, f"{p}.ln_2", f"/h.{layer}/ln_2", args), f"{p}.mlp.c_fc", scope)
@@ -217,6 +245,29 @@ def embeddings(g, args):
     return g.op("Add", [tok, pos]), seq_len
 
 
+def kv_embeddings(g, args):
+    """Decode form: token + position embeddings at positions position + [0, S).
+    Returns (hidden, positions [S])."""
+    seq_len = g.op("Gather", [g.op("Shape", ["tokens"]), g.const(1, dtype=np.int64)], axis=0)
+    steps = g.op("Range", [g.const(0, dtype=np.int64), seq_len, g.const(1, dtype=np.int64)])
+    positions = g.op("Add", ["position", steps], "/positions")
+    wte, wpe = g.weight("transformer.wte.weight"), g.weight("transformer.wpe.weight")
+    tok = g.op("Gather", [wte, "tokens"], "/wte", axis=0)
+    pos = g.op("Gather", [wpe, g.op("Unsqueeze", [positions, g.const([0], dtype=np.int64)])], "/wpe",
+               axis=0)
+    return g.op("Add", [tok, pos]), positions
+
+
+def kv_mask(g, positions, scope):
+    """[S, N] bool, True = masked out: slot j is hidden from the query at
+    position p when j > p (slots past the sequence hold zeros or stale rows)."""
+    slots_len = g.op("Gather", [g.op("Shape", ["past.0.key"], scope), g.const(2, scope, np.int64)],
+                     scope, axis=0)
+    slots = g.op("Range", [g.const(0, scope, np.int64), slots_len, g.const(1, scope, np.int64)], scope)
+    column = g.op("Unsqueeze", [positions, g.const([1], scope, np.int64)], scope)
+    return g.op("Greater", [slots, column], scope)
+
+
 def lm_head(g, x, args):
     """Logits from the tied token embedding, as MatMul with its transpose or as Gemm(transB=1)."""
     wte = g.op("Identity", ["transformer.wte.weight"], "/lm_head")
@@ -231,13 +282,18 @@ def lm_head(g, x, args):
 
 def build_model(args, weights):
     g = GraphBuilder(weights)
-    hidden, seq_len = embeddings(g, args)
-    if args.mask == "where":
-        mask = causal_mask_where(g, seq_len, "/mask", args)
+    positions = None
+    if args.kv_cache:
+        hidden, positions = kv_embeddings(g, args)
+        mask = kv_mask(g, positions, "/mask")
     else:
-        mask = causal_mask_trilu(g, seq_len, "/mask")
+        hidden, seq_len = embeddings(g, args)
+        if args.mask == "where":
+            mask = causal_mask_where(g, seq_len, "/mask", args)
+        else:
+            mask = causal_mask_trilu(g, seq_len, "/mask")
     for i in range(args.layers):
-        hidden = block(g, hidden, i, mask, args)
+        hidden = block(g, hidden, i, mask, args, positions)
     hidden = layer_norm(g, hidden, "transformer.ln_f", "/ln_f", args)
     logits = lm_head(g, hidden, args)
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"], name="/logits/Identity"))
@@ -245,6 +301,14 @@ def build_model(args, weights):
     seq_dim = "seq" if args.dynamic else args.seq
     inputs = [helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, seq_dim])]
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq_dim, args.vocab])]
+    if args.kv_cache:
+        # --dynamic leaves the cache length symbolic too (lmc compile --max-context binds it).
+        cache = [1, args.heads, "max_context" if args.dynamic else args.kv_cache, args.width // args.heads]
+        inputs.append(helper.make_tensor_value_info("position", TensorProto.INT64, [1]))
+        for i in range(args.layers):
+            for part in ("key", "value"):
+                inputs.append(helper.make_tensor_value_info(f"past.{i}.{part}", TensorProto.FLOAT, cache))
+                outputs.append(helper.make_tensor_value_info(f"present.{i}.{part}", TensorProto.FLOAT, cache))
     graph = helper.make_graph(g.nodes, "gpt2", inputs, outputs, initializer=g.initializers)
     model = helper.make_model(graph, producer_name="lmc make_gpt2.py",
                               opset_imports=[helper.make_opsetid("", args.opset)])
@@ -253,6 +317,7 @@ def build_model(args, weights):
         "gpt2.n_embd": str(args.width), "gpt2.vocab_size": str(args.vocab),
         "gpt2.n_ctx": str(args.ctx), "gpt2.gelu": args.gelu,
         "gpt2.layer_norm_epsilon": repr(LN_EPS), "gpt2.seed": str(args.seed),
+        **({"gpt2.kv_cache": str(args.kv_cache)} if args.kv_cache else {}),
     })
     return model, g.used
 
@@ -294,7 +359,8 @@ def parse_args(argv):
     p.add_argument("--layernorm", choices=["op", "decomposed"], default="op")
     p.add_argument("--gelu", choices=["tanh", "erf"], default="tanh")
     p.add_argument("--mask", choices=["where", "trilu"], default="where",
-                   help="causal mask: Slice of a bool tril buffer + Where, or Trilu + Equal + Where")
+                   help="causal mask: Slice of a bool tril buffer + Where, or Trilu + Equal + Where "
+                        "(the --kv-cache form always uses Greater(slots, positions) + Where)")
     p.add_argument("--attn-scale", choices=["div", "mul"], default="div")
     p.add_argument("--lm-head", choices=["matmul", "gemm"], default="matmul")
     p.add_argument("--opset", type=int, default=17)
@@ -302,8 +368,11 @@ def parse_args(argv):
     p.add_argument("--external-data", action="store_true",
                    help="store weights in <output>.data next to the model")
     p.add_argument("--weights-only-npz", metavar="PATH", help="also save the weights (and config) as .npz")
+    p.add_argument("--kv-cache", type=int, metavar="N", default=0,
+                   help="decode form with a KV cache of N positions: inputs tokens [1, seq], "
+                        "position [1], past.L.key/value; outputs logits and present.L.key/value")
     args = p.parse_args(argv)
-    args.ctx = args.ctx or max(args.seq, 64)
+    args.ctx = args.ctx or max(args.seq, args.kv_cache, 64)
     checks = [
         (args.width % args.heads == 0, "--width must be a multiple of --heads"),
         (min(args.layers, args.width, args.heads, args.vocab, args.seq) > 0, "sizes must be positive"),
@@ -311,6 +380,10 @@ def parse_args(argv):
         (13 <= args.opset <= 17, "--opset must be in 13..17"),
         (args.layernorm != "op" or args.opset >= 17, "--layernorm op needs --opset 17"),
         (args.mask != "trilu" or args.opset >= 14, "--mask trilu needs --opset >= 14"),
+        (args.kv_cache >= 0, "--kv-cache must be positive"),
+        (not args.kv_cache or args.seq <= args.kv_cache, "--seq (tokens per step) must not exceed --kv-cache"),
+        (args.kv_cache <= args.ctx, "--kv-cache must not exceed --ctx (the position-embedding rows)"),
+        (not args.kv_cache or args.opset >= 13, "--kv-cache needs --opset >= 13"),
     ]
     for ok, message in checks:
         if not ok:

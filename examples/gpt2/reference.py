@@ -7,6 +7,10 @@ or the generator's --weights-only-npz file) and the hyperparameters stored
 with them, and computes in float64. A bug in the graph generator or in lmc
 therefore shows up as a mismatch instead of being reproduced here.
 
+A `make_gpt2.py --kv-cache` model has the same weights; its reference is the
+whole sequence's logits (row i is what the decode step at position i must
+give), computed here without a cache.
+
 Usage:
   reference.py model.onnx --tokens tokens.npy -o logits.npy
   reference.py weights.npz --tokens tokens.npy -o logits.npy

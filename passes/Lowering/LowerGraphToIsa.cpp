@@ -9,6 +9,7 @@
 #include "runtime/format/QuantMatMul.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace lmc {
@@ -48,6 +49,11 @@ bool isContiguous(const View &v) {
     expected *= v.shape[d];
   }
   return true;
+}
+
+bool sameView(const View &a, const View &b) {
+  return a.buffer == b.buffer && a.elem == b.elem && a.shape == b.shape &&
+         a.strides == b.strides && a.offset == b.offset;
 }
 
 int64_t elemBytes(Type t) { return t.isInteger(1) ? 1 : (t.getIntOrFloatBitWidth() + 7) / 8; }
@@ -277,6 +283,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
           .Case([](g::LogOp) { return "log"; })
           .Case([](g::AbsOp) { return "abs"; })
           .Case([](g::NotOp) { return "not"; })
+          .Case([](g::RoundOp) { return "round"; })
           .Case([](g::CastOp) { return "cast"; })
           .Default([](Operation *) { return ""; });
   if (!elementwise.empty()) {
@@ -362,6 +369,16 @@ LogicalResult Lowering::lowerOp(Operation *op) {
          loc);
     return success();
   }
+  if (auto sc = dyn_cast<g::ScatterElementsOp>(op)) {
+    // The result starts as a copy of the data (none when it is the data's
+    // own buffer: the in-place KV-cache update), then takes the updates.
+    View data = in(0), indices = in(1), updates = in(2);
+    View out = define(sc.getResult(), loc);
+    if (!sameView(out, data))
+      emit("copy", {out, data}, {}, loc);
+    emit("scatter", {out, indices, updates}, {sc.getAxisAttr().getInt()}, loc);
+    return success();
+  }
   if (auto c = dyn_cast<g::ConcatOp>(op)) {
     SmallVector<View> operands;
     for (unsigned i = 0; i < op->getNumOperands(); ++i)
@@ -392,26 +409,52 @@ LogicalResult Lowering::run() {
     return builder.getStringAttr(fallback);
   };
 
+  // Inputs, and the State tensors of lmc-bind-kv-cache's pairs: the input
+  // and its paired output are one buffer, neither in the IO signature.
+  llvm::StringMap<Value> states;  // input name -> state buffer
+  int64_t inputIndex = 0;
   for (BlockArgument arg : body.getArguments()) {
     std::string fallback = "input" + std::to_string(arg.getArgNumber());
-    Value io = builder.create<lisa::IoOp>(
-        func.getLoc(), bufferType, builder.getI64IntegerAttr(arg.getArgNumber()),
-        nameOf(func.getArgAttrDict(arg.getArgNumber()), fallback),
-        TypeAttr::get(arg.getType()), UnitAttr());
-    views[arg] = contiguous(io, cast<RankedTensorType>(arg.getType()));
+    DictionaryAttr attrs = func.getArgAttrDict(arg.getArgNumber());
+    StringAttr name = nameOf(attrs, fallback);
+    Value buffer;
+    if (auto output = attrs ? attrs.getAs<StringAttr>("lmc.state") : StringAttr()) {
+      buffer = builder.create<lisa::StateOp>(func.getLoc(), bufferType, name, output,
+                                             TypeAttr::get(arg.getType()), IntegerAttr());
+      states[name.getValue()] = buffer;
+    } else {
+      buffer = builder.create<lisa::IoOp>(func.getLoc(), bufferType,
+                                          builder.getI64IntegerAttr(inputIndex++), name,
+                                          TypeAttr::get(arg.getType()), UnitAttr());
+    }
+    views[arg] = contiguous(buffer, cast<RankedTensorType>(arg.getType()));
   }
   // Outputs: a value computed by an instruction and returned once is
-  // written straight into the output buffer.
+  // written straight into the output buffer (or, for an in-place cache
+  // update, into its State tensor).
   SmallVector<Value> outputs;
   llvm::DenseMap<Value, int> returnCount;
   for (Value v : ret.getOperands())
     ++returnCount[v];
+  int64_t outputIndex = 0;
   for (auto [j, v] : llvm::enumerate(ret.getOperands())) {
     std::string fallback = "output" + std::to_string(j);
+    DictionaryAttr attrs = func.getResultAttrDict(j);
+    if (auto past = attrs ? attrs.getAs<StringAttr>("lmc.state") : StringAttr()) {
+      Value state = states.lookup(past.getValue());
+      if (!state)
+        return func.emitError("output '")
+               << nameOf(attrs, fallback).getValue() << "' is paired (lmc.state) with '"
+               << past.getValue() << "', which is not a state input";
+      outputs.push_back(state);
+      auto update = attrs.getAs<StringAttr>("lmc.state_update");
+      if (update && update.getValue() == "in_place" && returnCount[v] == 1)
+        directOutputs[v] = state;
+      continue;
+    }
     Value io = builder.create<lisa::IoOp>(
-        func.getLoc(), bufferType, builder.getI64IntegerAttr(j),
-        nameOf(func.getResultAttrDict(j), fallback), TypeAttr::get(v.getType()),
-        builder.getUnitAttr());
+        func.getLoc(), bufferType, builder.getI64IntegerAttr(outputIndex++),
+        nameOf(attrs, fallback), TypeAttr::get(v.getType()), builder.getUnitAttr());
     outputs.push_back(io);
     Operation *def = v.getDefiningOp();
     bool computed = def && !llvm::isa<g::ConstantOp, g::WeightOp, g::ReshapeOp, g::TransposeOp, g::SliceOp,
@@ -431,10 +474,17 @@ LogicalResult Lowering::run() {
   }
   builder.setInsertionPoint(ret);
   for (auto [j, v] : llvm::enumerate(ret.getOperands())) {
-    if (directOutputs.count(v))
+    if (directOutputs.lookup(v) == outputs[j])
       continue;
     View out = contiguous(outputs[j], cast<RankedTensorType>(v.getType()));
-    emit("copy", {out, views.lookup(v)}, {}, ret.getLoc());
+    View from = views.lookup(v);
+    if (sameView(out, from))
+      continue;  // a cache returned unchanged
+    // A copied cache update may read its own State tensor through another
+    // view: copy through a temporary then (F: no partial aliasing).
+    if (from.buffer == out.buffer)
+      from = materialize(from, ret.getLoc());
+    emit("copy", {out, from}, {}, ret.getLoc());
   }
   builder.create<func::ReturnOp>(ret.getLoc());
   ret.erase();

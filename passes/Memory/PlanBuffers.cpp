@@ -105,7 +105,8 @@ struct PlanBuffersPass : lmc::impl::PlanBuffersBase<PlanBuffersPass> {
   void runOnOperation() override;
   // Spills until the SRAM plan fits; true when anything was spilled.
   FailureOr<bool> fitSram(ModuleOp module, const fmt::Target &target,
-                          std::vector<Interval> &intervals, int64_t weightBytes);
+                          std::vector<Interval> &intervals, int64_t weightBytes,
+                          int64_t stateBytes);
 };
 
 // The live interval of every alloc: in cycles when the instructions are
@@ -150,9 +151,13 @@ std::vector<Interval> collectIntervals(ModuleOp module, const fmt::Target &targe
 }
 
 FailureOr<bool> PlanBuffersPass::fitSram(ModuleOp module, const fmt::Target &target,
-                                         std::vector<Interval> &intervals, int64_t weightBytes) {
+                                         std::vector<Interval> &intervals, int64_t weightBytes,
+                                         int64_t stateBytes) {
   int64_t capacity = static_cast<int64_t>(target.sram().bytes());
-  int64_t resident = target.weights_in_sram() ? weightBytes : 0;
+  int64_t weights = target.weights_in_sram() ? weightBytes : 0;
+  // The State space (KV caches) stays in SRAM where there is no DRAM.
+  int64_t state = fmt::stateInDram(target) ? 0 : stateBytes;
+  int64_t resident = weights + state;
   bool spilled = false;
   for (;;) {
     std::vector<Interval *> sram;
@@ -166,8 +171,9 @@ FailureOr<bool> PlanBuffersPass::fitSram(ModuleOp module, const fmt::Target &tar
       int64_t needed = plan.arena + resident;
       int64_t chips = (needed + capacity - 1) / capacity;
       return module.emitError("the model needs ")
-             << needed << " bytes of SRAM (" << mib(needed) << ": " << mib(resident)
-             << " of weights + " << mib(plan.arena) << " of activations at the peak), target '"
+             << needed << " bytes of SRAM (" << mib(needed) << ": " << mib(weights)
+             << " of weights + " << (state ? mib(state) + " of KV cache + " : std::string())
+             << mib(plan.arena) << " of activations at the peak), target '"
              << target.name() << "' has " << capacity << " (" << mib(capacity)
              << ") per chip and no DRAM; it would take " << chips
              << " chips (multi-chip partitioning is not implemented yet)";
@@ -203,12 +209,26 @@ void PlanBuffersPass::runOnOperation() {
       weightBytes += bytesOf(cast<ShapedType>(c.getValue().getType()));
   });
   module.walk([&](lisa::WeightOp w) { weightBytes += bytesOf(cast<ShapedType>(w.getType())); });
+  // State tensors persist across runs: one after the other, never shared.
+  OpBuilder builder(module.getContext());
+  int64_t stateBytes = 0;
+  module.walk([&](lisa::StateOp state) {
+    auto type = cast<ShapedType>(state.getType());
+    state.setOffsetAttr(builder.getI64IntegerAttr(stateBytes));
+    stateBytes += alignUp(std::max<int64_t>(bytesOf(type), 1), 64);
+  });
+  module.walk([&](lisa::AllocOp alloc) {
+    if (alloc.getSpace() != "state")
+      return;
+    alloc.setOffsetAttr(builder.getI64IntegerAttr(stateBytes));
+    stateBytes += alignUp(static_cast<int64_t>(alloc.getBytes()), 64);
+  });
   std::vector<Interval> intervals = collectIntervals(module, *target);
   // Spilling makes the instructions that touch a spilled buffer slower
   // (DRAM bandwidth), so a scheduled stream is scheduled again with the new
   // costs and its liveness replanned. Spills only grow: this terminates.
   while (target->granularity() == fmt::Target::TILE) {
-    FailureOr<bool> spilled = fitSram(module, *target, intervals, weightBytes);
+    FailureOr<bool> spilled = fitSram(module, *target, intervals, weightBytes, stateBytes);
     if (failed(spilled))
       return signalPassFailure();
     bool scheduled = false;
@@ -221,10 +241,10 @@ void PlanBuffersPass::runOnOperation() {
     intervals = collectIntervals(module, *target);
   }
 
-  OpBuilder builder(module.getContext());
   std::map<std::string, std::vector<Interval *>> spaces;  // ordered: deterministic
   for (Interval &iv : intervals)
-    spaces[iv.alloc.getSpace().str()].push_back(&iv);
+    if (iv.alloc.getSpace() != "state")
+      spaces[iv.alloc.getSpace().str()].push_back(&iv);
   int64_t peakLive = 0;
   for (auto &[space, list] : spaces) {
     SpacePlan plan = place(list);
@@ -239,10 +259,13 @@ void PlanBuffersPass::runOnOperation() {
                  << " bytes planned, peak live " << plan.peakLive << " bytes\n";
     if (space == "sram" && target->sram().bytes()) {
       int64_t resident = target->weights_in_sram() ? weightBytes : 0;
-      llvm::errs() << "  sram use at the peak: " << mib(plan.arena + resident) << " of "
+      int64_t state = fmt::stateInDram(*target) ? 0 : stateBytes;
+      llvm::errs() << "  sram use at the peak: " << mib(plan.arena + resident + state) << " of "
                    << mib(target->sram().bytes()) << " ("
-                   << llvm::format("%.1f", 100.0 * (plan.arena + resident) / target->sram().bytes())
-                   << "%; weights " << mib(resident) << ")\n";
+                   << llvm::format("%.1f", 100.0 * (plan.arena + resident + state) /
+                                               target->sram().bytes())
+                   << "%; weights " << mib(resident)
+                   << (state ? "; KV cache " + mib(state) : std::string()) << ")\n";
     }
     std::vector<Interval *> atPeak;
     for (Interval *iv : list)
@@ -255,6 +278,15 @@ void PlanBuffersPass::runOnOperation() {
       llvm::errs() << "  live at the peak: " << atPeak[k]->bytes << " bytes, from node '"
                    << nameOf(atPeak[k]->alloc) << "'\n";
   }
+  if (stateBytes)
+    module->setAttr("lmc.state_bytes", builder.getI64IntegerAttr(stateBytes));
+  if (report && stateBytes)
+    llvm::errs() << "memory plan (state): " << stateBytes << " bytes (" << mib(stateBytes)
+                 << ") of KV cache, persistent, in "
+                 << (target->granularity() != fmt::Target::TILE ? "host memory"
+                     : fmt::stateInDram(*target)               ? "DRAM"
+                                                               : "SRAM")
+                 << "\n";
   module->setAttr("lmc.peak_live_bytes", builder.getI64IntegerAttr(peakLive));
   module->setAttr("lmc.weight_bytes", builder.getI64IntegerAttr(weightBytes));
   if (report && target->granularity() == fmt::Target::TILE) {

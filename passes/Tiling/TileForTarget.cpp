@@ -233,7 +233,12 @@ struct TileForTargetPass : lmc::impl::TileForTargetBase<TileForTargetPass> {
     if (target->granularity() != fmt::Target::TILE)
       return;
     OpBuilder b(module.getContext());
-    module.walk([&](lisa::AllocOp alloc) { alloc.setSpaceAttr(b.getStringAttr("sram")); });
+    // Working buffers go to SRAM; State buffers (KV caches) stay where they
+    // persist (planning keeps them in SRAM or DRAM as the target has it).
+    module.walk([&](lisa::AllocOp alloc) {
+      if (alloc.getSpace() != "state")
+        alloc.setSpaceAttr(b.getStringAttr("sram"));
+    });
     SmallVector<lisa::InstOp> insts;
     module.walk([&](lisa::InstOp inst) { insts.push_back(inst); });
     Tiler tiler(*target, module.getContext());

@@ -22,10 +22,15 @@ uint64_t ceilDiv(double a, double b) { return static_cast<uint64_t>(std::ceil(a 
 
 }  // namespace
 
+bool stateInDram(const Target &target) {
+  return target.granularity() == Target::TILE && target.dram().bytes() > 0;
+}
+
 bool regionInDram(const Target &target, const Region &r) {
   Space space = static_cast<Space>(r.space);
-  return space == Space::Dram || (space == Space::Const && !target.weights_in_sram() &&
-                                  target.granularity() == Target::TILE);
+  return space == Space::Dram || (space == Space::State && stateInDram(target)) ||
+         (space == Space::Const && !target.weights_in_sram() &&
+          target.granularity() == Target::TILE);
 }
 
 UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *ops, unsigned n) {
@@ -45,6 +50,11 @@ UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *ops, uns
 
 DType computeDType(Opcode opcode, const Region *ops, unsigned n) {
   if (opcode == Opcode::MatMulQ)
+    return DType::I8;
+  // An i32 matmul multiplies 8-bit ONNX integers (MatMulInteger,
+  // QLinearMatMul) that lmc widens so that zero points subtract exactly; a
+  // chip runs such products on its 8-bit MACs with zero-point corrections.
+  if (opcode == Opcode::MatMul && n > 1 && static_cast<DType>(ops[1].dtype) == DType::I32)
     return DType::I8;
   return static_cast<DType>(ops[n > 1 ? 1 : 0].dtype);
 }
@@ -78,8 +88,11 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
   InstructionCost cost;
   cost.unit = unit;
   for (unsigned i = 0; i < n; ++i) {
-    // A gather touches only the rows it picks: as many bytes as it writes.
-    uint64_t touched = opcode == Opcode::Gather && i == 1 ? bytes(ops[0]) : bytes(ops[i]);
+    // A gather touches only the rows it picks: as many bytes as it writes; a
+    // scatter writes only as many bytes of o as its updates hold.
+    uint64_t touched = opcode == Opcode::Gather && i == 1    ? bytes(ops[0])
+                       : opcode == Opcode::Scatter && i == 0 ? bytes(ops[2])
+                                                             : bytes(ops[i]);
     (regionInDram(target, ops[i]) ? cost.dramBytes : cost.sramBytes) += touched;
   }
   const UnitSpec *spec = findUnit(target, unit);
@@ -111,8 +124,8 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
     work = ceilDiv(double(cost.vectorOps), rate);
     break;
   }
-  default:  // SXM, DMA, C2C: bytes moved
-    work = ceilDiv(double(bytes(ops[0])), rate);
+  default:  // SXM, DMA, C2C: bytes moved (a scatter's: its updates)
+    work = ceilDiv(double(bytes(ops[opcode == Opcode::Scatter ? 2 : 0])), rate);
     break;
   }
   // Operands spilled to (or weights streamed from) DRAM by a non-DMA unit

@@ -32,12 +32,18 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
 
 // The dtype whose unit rate and energy an instruction is costed at: its
 // first input's, except matmul_q, which multiplies int8 activations by
-// small-integer weights on the int8 datapath ("i8").
+// small-integer weights on the int8 datapath ("i8"), and an i32 matmul,
+// whose operands are 8-bit integers widened for their zero points ("i8").
 DType computeDType(Opcode opcode, const Region *operands, unsigned numOperands);
 
 // Element operations per element for a vector opcode (an assumption shared by
 // all targets: transcendental functions cost a short polynomial).
 unsigned vectorOpsPerElement(Opcode opcode);
+
+// Whether the State space (the KV cache) lives in DRAM on this target: on
+// TILE targets that have DRAM; otherwise it stays resident in SRAM (or, for
+// the cpu, in host memory), like the weights of an SRAM-only chip.
+bool stateInDram(const Target &target);
 
 // Whether a region's bytes live in DRAM on this target.
 bool regionInDram(const Target &target, const Region &region);

@@ -10,8 +10,9 @@ namespace lmc::format {
 
 inline constexpr char kMagic[8] = {'L', 'M', 'C', 'B', 'I', 'N', '\r', '\n'};
 // The newest version this code reads and writes, and the oldest it reads
-// (F1). Version 2 only added opcodes, so every version-1 file is valid.
-inline constexpr uint32_t kFormatVersion = 3;
+// (F1). Versions 2-4 only added opcodes (and optional metadata), so every
+// older file is valid.
+inline constexpr uint32_t kFormatVersion = 4;
 inline constexpr uint32_t kMinFormatVersion = 1;
 inline constexpr uint32_t kMaxRank = 6;
 inline constexpr uint64_t kConstantAlign = 64;  // F5
@@ -85,9 +86,12 @@ inline const OpcodeInfo &opcodeInfo(Opcode op) {
 }
 
 // The format version that introduced `op` (F11: a file may only use the
-// opcodes of its version).
+// opcodes of its version). Opcodes appended after matmul_q are version 3.
 inline constexpr uint32_t opcodeFormatVersion(Opcode op) {
-  return op >= Opcode::MatMulQ ? 3 : op >= Opcode::MatMulPacked ? 2 : 1;
+  return op >= Opcode::Scatter       ? 4
+         : op >= Opcode::MatMulQ      ? 3
+         : op >= Opcode::MatMulPacked ? 2
+                                      : 1;
 }
 
 // File header at offset 0 (F1-F4). 128 bytes, little-endian.
@@ -142,6 +146,15 @@ static_assert(sizeof(InstructionHeader) == 24, "InstructionHeader layout");
 
 inline constexpr size_t recordSize(unsigned numOperands, unsigned numImms) {
   return sizeof(InstructionHeader) + numOperands * sizeof(Region) + numImms * 8;
+}
+
+// The format version an instruction needs (F11): its opcode's, except
+// that a matmul on i32 operands (added in version 3) needs 3. `operands`
+// are its regions, outputs first.
+inline uint32_t instructionFormatVersion(Opcode op, const Region *operands, unsigned n) {
+  if (op == Opcode::MatMul && n > 1 && operands[1].dtype == static_cast<uint8_t>(DType::I32))
+    return 3;
+  return opcodeFormatVersion(op);
 }
 
 inline size_t dtypeSize(DType t) {

@@ -109,10 +109,13 @@ std::string checkBinary(Opcode op, const Region *ops) {
   return isNumericType(t) ? "" : badType(ops, 1, kNumeric);
 }
 
+// matmul: f32, or (version 3) i32 for exact integer products.
 std::string checkMatMul(const Region *ops) {
-  for (unsigned i = 0; i < 3; ++i)
-    if (dt(ops[i]) != DType::F32)
-      return badType(ops, i, "f32");
+  if (dt(ops[1]) != DType::F32 && dt(ops[1]) != DType::I32)
+    return badType(ops, 1, "f32 or i32");
+  for (unsigned i : {0u, 2u})
+    if (ops[i].dtype != ops[1].dtype)
+      return mismatch(ops, i, 1, "dtypes differ");
   const Region &o = ops[0], &a = ops[1], &b = ops[2];
   if (a.rank < 2)
     return badType(ops, 1, "rank >= 2");
@@ -252,6 +255,30 @@ std::string checkGather(const Region *ops, int64_t axis) {
   return "";
 }
 
+// scatter: o is updated in place at the positions a (indices) gives along
+// `axis` with the values b (updates); a and b share a shape, which fits in
+// o off the axis (ONNX ScatterElements).
+std::string checkScatter(const Region *ops, int64_t axis) {
+  const Region &o = ops[0], &a = ops[1], &b = ops[2];
+  if (dt(a) != DType::I32 && dt(a) != DType::I64)
+    return badType(ops, 1, "i32 or i64 indices");
+  if (o.dtype != b.dtype)
+    return mismatch(ops, 2, 0, "dtypes differ");
+  if (o.rank == 0)
+    return badType(ops, 0, "rank >= 1");
+  if (std::string e = checkAxis(axis, o.rank); !e.empty())
+    return e;
+  if (!sameShape(a, b))
+    return mismatch(ops, 2, 1, "shapes differ");
+  if (a.rank != o.rank)
+    return mismatch(ops, 1, 0, "ranks differ");
+  for (unsigned k = 0; k < o.rank; ++k)
+    if (k != axis && a.shape[k] > o.shape[k])
+      return absl::StrCat("a is ", describeRegionType(a), " but o is ", describeRegionType(o),
+                          ": dim ", k, " (not the axis) of the indices exceeds o's");
+  return "";
+}
+
 std::string checkReduce(Opcode op, const Region *ops) {
   const Region &o = ops[0], &a = ops[1];
   if (o.rank != a.rank)
@@ -328,6 +355,8 @@ std::string checkOperands(Opcode opcode, const Region *ops, unsigned n, const in
     return checkConcat(ops, n, imms[0]);
   case Opcode::Gather:
     return checkGather(ops, imms[0]);
+  case Opcode::Scatter:
+    return checkScatter(ops, imms[0]);
   case Opcode::Trilu:
     if (ops[1].rank < 2)
       return badType(ops, 1, "rank >= 2");

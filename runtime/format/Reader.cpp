@@ -257,6 +257,70 @@ absl::Status BinFile::verify() {
     }
   }
 
+  // F18: the named State tensors and the KV-cache description.
+  {
+    std::set<std::string> names;
+    std::vector<std::pair<uint64_t, uint64_t>> spans;  // [offset, end)
+    for (int i = 0; i < metadata_.state_size(); ++i) {
+      const StateTensor &t = metadata_.state(i);
+      std::string who = absl::StrCat("state tensor ", i, " '", t.name(), "'");
+      if (t.name().empty())
+        return invalid("F18", absl::StrCat("state tensor ", i, " has an empty name"));
+      if (!names.insert(t.name()).second)
+        return invalid("F18", absl::StrCat(who, " repeats a name"));
+      if (t.dtype() > 255 || !isValidDType(static_cast<uint8_t>(t.dtype())))
+        return invalid("F18", absl::StrCat(who, " has invalid dtype ", t.dtype()));
+      if (t.shape_size() > static_cast<int>(kMaxRank))
+        return invalid("F18", absl::StrCat(who, " has rank ", t.shape_size(), " > ", kMaxRank));
+      TensorInfo info;
+      info.set_dtype(t.dtype());
+      for (int64_t d : t.shape()) {
+        if (d < 0)
+          return invalid("F18", absl::StrCat(who, " has negative dim ", d));
+        info.add_shape(d);
+      }
+      uint64_t bytes, end;
+      if (!tensorBytes(info, bytes) || __builtin_add_overflow(t.offset(), bytes, &end) ||
+          end > metadata_.state_bytes())
+        return invalid("F18", absl::StrCat(who, " at offset ", t.offset(),
+                                           " does not lie within the state space (",
+                                           metadata_.state_bytes(), " bytes)"));
+      if (t.offset() % dtypeSize(static_cast<DType>(t.dtype())) != 0)
+        return invalid("F18", absl::StrCat(who, " at offset ", t.offset(),
+                                           " is not aligned to its element size"));
+      if (bytes)
+        spans.push_back({t.offset(), end});
+    }
+    std::sort(spans.begin(), spans.end());
+    for (size_t k = 1; k < spans.size(); ++k)
+      if (spans[k].first < spans[k - 1].second)
+        return invalid("F18", absl::StrCat("state tensors overlap at byte ", spans[k].first,
+                                           " of the state space"));
+    if (metadata_.has_kv_cache()) {
+      const KvCache &kv = metadata_.kv_cache();
+      if (kv.max_context() == 0 || kv.tokens_per_step() == 0 ||
+          kv.tokens_per_step() > kv.max_context())
+        return invalid("F18", absl::StrCat("kv_cache has max_context ", kv.max_context(),
+                                           " and tokens_per_step ", kv.tokens_per_step(),
+                                           "; expected 1 <= tokens_per_step <= max_context"));
+      auto findInput = [&](const std::string &name) -> const TensorInfo * {
+        for (const TensorInfo &t : io_.inputs())
+          if (t.name() == name)
+            return &t;
+        return nullptr;
+      };
+      for (const std::string *name : {&kv.tokens_input(), &kv.position_input()}) {
+        if (name->empty())
+          continue;
+        const TensorInfo *t = findInput(*name);
+        DType dtype = t ? static_cast<DType>(t->dtype()) : DType::F32;
+        if (!t || (dtype != DType::I32 && dtype != DType::I64))
+          return invalid("F18", absl::StrCat("kv_cache names input '", *name,
+                                             "', which is not an i32 or i64 input"));
+      }
+    }
+  }
+
   constants_ = sectionData(SectionKind::Constants);
   constantsSize_ = sectionSize(SectionKind::Constants);
 
@@ -320,10 +384,10 @@ absl::Status BinFile::verify() {
     const OpcodeInfo &info = opcodeInfo(v.opcode());
     std::string inst =
         absl::StrCat("instruction ", index, " '", info.mnemonic, "' at byte ", v.fileOffset);
-    if (opcodeFormatVersion(v.opcode()) > header().formatVersion)
-      return invalid("F11", absl::StrCat(inst, " needs format version ",
-                                         opcodeFormatVersion(v.opcode()), " but the file has version ",
-                                         header().formatVersion));
+    const uint32_t needs = instructionFormatVersion(v.opcode(), v.operands, ih.numOperands);
+    if (needs > header().formatVersion)
+      return invalid("F11", absl::StrCat(inst, " needs format version ", needs,
+                                         " but the file has version ", header().formatVersion));
     int inputs = int(ih.numOperands) - info.numOutputs;
     if (inputs < info.minInputs || inputs > info.maxInputs) {
       std::string range = info.minInputs == info.maxInputs

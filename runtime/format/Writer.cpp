@@ -79,9 +79,11 @@ void Writer::addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t l
   for (int64_t imm : imms)
     appendPod(instructions_, imm);
   ++instructionCount_;
-  // The lowest version with every opcode used, so that files which need
-  // nothing new stay readable by older runtimes (F1, F11).
-  formatVersion_ = std::max(formatVersion_, opcodeFormatVersion(opcode));
+  // The lowest version with every instruction used, so that files which
+  // need nothing new stay readable by older runtimes (F1, F11).
+  formatVersion_ = std::max(
+      formatVersion_,
+      instructionFormatVersion(opcode, operands.data(), static_cast<unsigned>(operands.size())));
 }
 
 template <typename Sink>

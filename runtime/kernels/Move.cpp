@@ -1,5 +1,5 @@
-// Data movement kernels: copy, concat, gather, trilu. They move elements by
-// size, so they work for every dtype.
+// Data movement kernels: copy, concat, gather, trilu, scatter. They move
+// elements by size, so they work for every dtype.
 #include <array>
 
 #include "runtime/kernels/Tensor.h"
@@ -104,6 +104,64 @@ absl::Status gather(const TensorRef &o, const TensorRef &a, const TensorRef &b, 
   });
 }
 
+// scatter: o[i with i[axis] replaced by a[i]] = b[i] for every index i of
+// a, in row-major order (a later duplicate wins); the rest of o is kept.
+template <typename T, typename I>
+absl::Status scatterTyped(const TensorRef &o, const TensorRef &a, const TensorRef &b, int axis) {
+  const int64_t n = o.shape[axis];
+  const I *pa = typed<I>(a);
+  // Check every index first, so that a bad one leaves the output untouched.
+  absl::Status bad = absl::OkStatus();
+  forEachRow<1>(a.rank, a.shape, {a.strides},
+                [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
+                  for (int64_t i = 0; i < len && bad.ok(); ++i) {
+                    int64_t v = static_cast<int64_t>(pa[base[0] + i * inner[0]]);
+                    if (v < -n || v >= n) {
+                      std::string where;
+                      for (int k = 0; k < a.rank; ++k)
+                        absl::StrAppend(&where, k ? ", " : "", k == a.rank - 1 ? i : index[k]);
+                      bad = absl::OutOfRangeError(absl::StrCat(
+                          "scatter index ", v, " at [", where, "] of the indices is outside [",
+                          -n, ", ", n, ") for axis ", axis, " of size ", n));
+                    }
+                  }
+                });
+  if (!bad.ok())
+    return bad;
+  T *po = typed<T>(o);
+  const T *pb = typed<T>(b);
+  forEachRow<2>(a.rank, a.shape, {a.strides, b.strides},
+                [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
+                  // o's offset of the row start, without the axis component.
+                  int64_t rowOff = 0;
+                  for (int k = 0; k + 1 < a.rank; ++k)
+                    if (k != axis)
+                      rowOff += index[k] * o.strides[k];
+                  const int last = a.rank - 1;
+                  for (int64_t i = 0; i < len; ++i) {
+                    int64_t v = static_cast<int64_t>(pa[base[0] + i * inner[0]]);
+                    if (v < 0)
+                      v += n;
+                    int64_t off = rowOff + v * o.strides[axis];
+                    if (last != axis)
+                      off += i * o.strides[last];
+                    po[off] = pb[base[1] + i * inner[1]];
+                  }
+                });
+  return absl::OkStatus();
+}
+
+absl::Status scatter(const TensorRef &o, const TensorRef &a, const TensorRef &b, int64_t axis) {
+  return dispatchBySize(o.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if (a.dtype == format::DType::I32)
+      return scatterTyped<T, int32_t>(o, a, b, static_cast<int>(axis));
+    if (a.dtype == format::DType::I64)
+      return scatterTyped<T, int64_t>(o, a, b, static_cast<int>(axis));
+    return unsupported("scatter indices", a.dtype);
+  });
+}
+
 template <typename T> void triluTyped(const TensorRef &o, const TensorRef &a, int64_t k, bool upper) {
   T *po = typed<T>(o);
   const T *pa = typed<T>(a);
@@ -130,6 +188,8 @@ absl::Status runMove(Opcode op, const TensorRef *ops, unsigned n, const int64_t 
     return concat(ops, n, imms[0]);
   case Opcode::Gather:
     return gather(ops[0], ops[1], ops[2], imms[0]);
+  case Opcode::Scatter:
+    return scatter(ops[0], ops[1], ops[2], imms[0]);
   case Opcode::Trilu:
     return dispatchBySize(ops[0].dtype, [&](auto tag) {
       triluTyped<decltype(tag)>(ops[0], ops[1], imms[0], imms[1] != 0);

@@ -1,6 +1,6 @@
 // Elementwise unary kernels: neg sqrt reciprocal erf tanh sigmoid relu exp
-// log abs gelu (floats, f16/bf16 computed in f32; neg, relu also signed integers,
-// abs every integer) and not (bool).
+// log abs round gelu (floats, f16/bf16 computed in f32; neg, relu also
+// signed integers, abs every integer) and not (bool).
 #include <cmath>
 #include <type_traits>
 
@@ -59,6 +59,8 @@ template <typename S> absl::Status unaryTyped(Opcode op, const TensorRef &o, con
     case Opcode::Tanh: unaryLoop<S>(o, a, [](T x) { return std::tanh(x); }); break;
     case Opcode::Exp: unaryLoop<S>(o, a, [](T x) { return std::exp(x); }); break;
     case Opcode::Log: unaryLoop<S>(o, a, [](T x) { return std::log(x); }); break;
+    // Half to even: the default rounding mode, which lmc never changes.
+    case Opcode::Round: unaryLoop<S>(o, a, [](T x) { return std::nearbyint(x); }); break;
     case Opcode::Sigmoid:
       // Two branches so that exp never overflows.
       unaryLoop<S>(o, a, [](T x) {

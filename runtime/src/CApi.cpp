@@ -217,6 +217,28 @@ lmc_status lmc_reset_state(lmc_model *model) {
   return LMC_OK;
 }
 
+lmc_status lmc_kv_cache(const lmc_model *model, lmc_kv_cache_info *info) {
+  if (!model)
+    return badModel("lmc_kv_cache");
+  if (!info)
+    return fail(LMC_ERROR_INVALID_ARGUMENT, "lmc_kv_cache: info is null");
+  const lmc::format::Metadata &m = model->session->file().metadata();
+  const lmc::format::KvCache &kv = m.kv_cache();
+  info->is_decoder = m.has_kv_cache() ? 1 : 0;
+  info->max_context = static_cast<int64_t>(kv.max_context());
+  info->tokens_per_step = static_cast<int64_t>(kv.tokens_per_step());
+  info->tokens_input = kv.tokens_input().c_str();
+  info->position_input = kv.position_input().c_str();
+  info->state_bytes = static_cast<size_t>(model->session->stateBytes());
+  return LMC_OK;
+}
+
+lmc_status lmc_copy_state(lmc_model *dst, const lmc_model *src) {
+  if (!dst || !src)
+    return badModel("lmc_copy_state");
+  return fromStatus(dst->session->copyStateFrom(*src->session), LMC_ERROR_INVALID_ARGUMENT);
+}
+
 lmc_status lmc_set_num_threads(lmc_model *model, int32_t num_threads) {
   if (!model)
     return badModel("lmc_set_num_threads");

@@ -2,6 +2,7 @@
 #include "runtime/src/Session.h"
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -118,6 +119,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::create(
       return fail(st);
   }
   s->bound_.assign(s->inputs_.size(), false);
+  if (m.has_kv_cache() && !m.kv_cache().position_input().empty())
+    s->positionInput_ = s->findInput(m.kv_cache().position_input());
   return s;
 }
 
@@ -153,12 +156,76 @@ absl::Status Session::bindInput(size_t index, const void *data, size_t bytes) {
   return absl::OkStatus();
 }
 
+uint64_t Session::stateTensorBytes(size_t i) const {
+  const format::StateTensor &t = file_->metadata().state(int(i));
+  uint64_t n = format::dtypeSize(static_cast<format::DType>(t.dtype()));
+  for (int64_t d : t.shape())
+    n *= static_cast<uint64_t>(d);  // F18: no overflow
+  return n;
+}
+
+absl::Status Session::copyStateFrom(const Session &other) {
+  const format::Metadata &to = file_->metadata(), &from = other.file().metadata();
+  auto fail = [&](const std::string &why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot copy the state of ", other.file().path(), " into ", file_->path(), ": ", why,
+        "; both must be compiled from one model with --kv-cache"));
+  };
+  if (to.state_bytes() != from.state_bytes())
+    return fail(absl::StrCat("the source's state holds ", from.state_bytes(),
+                             " bytes, the destination's ", to.state_bytes()));
+  if (to.state_size() != from.state_size())
+    return fail(absl::StrCat("the source has ", from.state_size(),
+                             " state tensors, the destination ", to.state_size()));
+  for (int i = 0; i < to.state_size(); ++i) {
+    const format::StateTensor &a = from.state(i), &b = to.state(i);
+    if (a.name() != b.name() || a.dtype() != b.dtype() || a.offset() != b.offset() ||
+        !std::equal(a.shape().begin(), a.shape().end(), b.shape().begin(), b.shape().end()))
+      return fail(absl::StrCat("state tensor ", i, " is '", a.name(), "' in one and '", b.name(),
+                               "' in the other, or differs in type or place"));
+  }
+  if (state_.size())
+    std::memcpy(state_.data(), other.state_.data(), state_.size());
+  return absl::OkStatus();
+}
+
+absl::Status Session::checkPosition() const {
+  // FORMAT.md F18: one start position p writes slots [p, p + S); one
+  // position per token writes each of them.
+  const format::KvCache &kv = file_->metadata().kv_cache();
+  const Buffer &in = inputs_[*positionInput_];
+  const bool wide = inputInfo(*positionInput_).dtype() == uint32_t(format::DType::I64);
+  const size_t elem = wide ? 8 : 4, count = in.size() / elem;
+  const int64_t slots = int64_t(kv.max_context());
+  const int64_t span = count == 1 ? int64_t(kv.tokens_per_step()) : 1;
+  for (size_t i = 0; i < count; ++i) {
+    int64_t p;
+    if (wide) {
+      std::memcpy(&p, in.data() + 8 * i, 8);
+    } else {
+      int32_t q;
+      std::memcpy(&q, in.data() + 4 * i, 4);
+      p = q;
+    }
+    if (p < 0 || p > slots - span)
+      return absl::OutOfRangeError(absl::StrCat(
+          file_->path(), ": position ", p, " of input '", kv.position_input(), "' with ",
+          kv.tokens_per_step(), " token(s) per step does not fit the KV cache of ", slots,
+          " positions (0 <= position <= ", slots - span,
+          "); start a new sequence (reset the state) or use a model with a longer cache"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Session::run() {
   const format::BinFile &f = *file_;
   for (size_t i = 0; i < numInputs(); ++i)
     if (!bound_[i])
       return absl::FailedPreconditionError(
           absl::StrCat(f.path(), ": input '", inputInfo(i).name(), "' is not bound"));
+  if (positionInput_)
+    if (absl::Status st = checkPosition(); !st.ok())
+      return st;
   sram_.zero();
   dram_.zero();
   // Instructions may write an input buffer; copying keeps the binding intact

@@ -67,7 +67,20 @@ public:
   uint64_t inputBytes(size_t index) const { return inputs_[index].size(); }
 
   // Zeroes the persistent state space (a new sequence for a KV cache).
+  // The state also starts zeroed when the session is created.
   void resetState() { state_.zero(); }
+  // The size of the State space (the KV caches, Metadata.state).
+  uint64_t stateBytes() const { return state_.size(); }
+  // Copies `other`'s state into this session's, e.g. from a prefill .bin
+  // (S tokens per step) to the decode .bin of the same model (1 per step).
+  // The two files must lay their state out alike: the same state_bytes and
+  // the same Metadata.state entries (names, dtypes, shapes, offsets).
+  absl::Status copyStateFrom(const Session &other);
+  // The bytes of State tensor `i` (Metadata.state(i)), which F18 keeps
+  // inside the State space: to save a cache or to load one.
+  size_t numStateTensors() const { return size_t(file_->metadata().state_size()); }
+  uint8_t *stateTensorData(size_t i) { return state_.data() + file_->metadata().state(int(i)).offset(); }
+  uint64_t stateTensorBytes(size_t i) const;
 
   // Threads that run() may use; n <= 0 means one per hardware thread (the
   // default). Results do not depend on it beyond f32 rounding (FORMAT.md).
@@ -82,6 +95,7 @@ public:
 
 private:
   Session();
+  absl::Status checkPosition() const;
 
   std::shared_ptr<const format::BinFile> file_;
   Buffer sram_, dram_, state_;
@@ -89,6 +103,9 @@ private:
   std::vector<Buffer> working_;  // the inputs as the instructions see them
   std::vector<Buffer> outputs_;
   std::vector<bool> bound_;
+  // A KV-cache decoder's position input (Metadata.kv_cache), checked by
+  // run() so that a step past the cache fails with a clear message.
+  std::optional<size_t> positionInput_;
   int numThreads_ = 1;
   std::unique_ptr<ThreadPool> pool_;  // created by run() when numThreads_ > 1
   kernels::ExecOptions options_;

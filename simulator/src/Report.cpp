@@ -12,8 +12,11 @@ namespace lmc::sim {
 namespace {
 
 const char *kDecodeNote =
-    "decode-step figures (tokens/s per generated token) need KV-cache support, not yet in "
-    "the compiler";
+    "for decode-step figures (tokens/s per generated token) compile the decoder's decode "
+    "form with --kv-cache (docs/kv-cache.md)";
+const char *kDecodeRule =
+    "one run is one decode step; tokens/s = tokens per step / step latency; the static stream "
+    "attends over every cache position at every step, so the figure holds for any position";
 const char *kRooflineRule =
     "compute = busiest of MXM/VXM busy cycles per instance; memory = max(DRAM bytes / "
     "dram.bytes_per_cycle, SRAM bytes / sram.bytes_per_cycle); latency-bound when both are "
@@ -114,7 +117,13 @@ std::string textReport(const format::BinFile &file, const Result &r) {
                   r.instructions, " instructions\n");
   absl::StrAppend(&t, "latency     ", r.totalCycles, " cycles = ", timeText(r.latencySeconds),
                   " (compiler's schedule: ", r.scheduleCycles, " cycles)\n");
-  if (r.seq > 0)
+  if (r.decode)
+    absl::StrAppend(&t, "decode      ", r.seq, " token", r.seq == 1 ? "" : "s",
+                    " per step: step latency ", timeText(r.latencySeconds), ", ",
+                    num(r.tokensPerSecond), " tokens/s (", kDecodeRule, "); KV cache ",
+                    bytesText(double(r.stateBytes)), " for ", r.maxContext, " positions in ",
+                    r.stateInDram ? "DRAM" : "SRAM", "\n");
+  else if (r.seq > 0)
     absl::StrAppend(&t, "prefill     ", r.seq, " tokens: ", num(r.tokensPerSecond),
                     " tokens/s (seq / latency); time to first token ",
                     timeText(r.latencySeconds), "; ", kDecodeNote, "\n");
@@ -199,7 +208,14 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
     absl::StrAppend(&j, ", \"clock_mhz\": ", num(r.clockMhz), ", \"cycles\": ", r.totalCycles,
                     ", \"schedule_cycles\": ", r.scheduleCycles,
                     ", \"latency_s\": ", num(r.latencySeconds));
-    if (r.seq > 0)
+    if (r.decode)
+      absl::StrAppend(&j, ", \"decode\": {\"tokens_per_step\": ", r.seq,
+                      ", \"step_latency_s\": ", num(r.latencySeconds),
+                      ", \"tokens_per_s\": ", num(r.tokensPerSecond),
+                      ", \"max_context\": ", r.maxContext, ", \"state_bytes\": ", r.stateBytes,
+                      ", \"state_in\": ", json(r.stateInDram ? "dram" : "sram"),
+                      ", \"rule\": ", json(kDecodeRule), "}");
+    else if (r.seq > 0)
       absl::StrAppend(&j, ", \"prefill\": {\"seq\": ", r.seq,
                       ", \"tokens_per_s\": ", num(r.tokensPerSecond),
                       ", \"time_to_first_token_s\": ", num(r.latencySeconds),

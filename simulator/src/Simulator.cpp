@@ -315,8 +315,13 @@ absl::Status runFunctional(const BinFile &file, const std::vector<size_t> &order
                          " bytes, got ", options.inputs[i].size()));
       buffers.push_back(options.inputs[i]);
     } else {
-      buffers.push_back(
-          randomTensor(static_cast<DType>(io.inputs(int(i)).dtype()), count, uint32_t(i)));
+      // A KV-cache decoder's position must lie in its cache: position 0.
+      const format::Metadata &meta = file.metadata();
+      if (meta.has_kv_cache() && io.inputs(int(i)).name() == meta.kv_cache().position_input())
+        buffers.emplace_back(bytes, 0);
+      else
+        buffers.push_back(
+            randomTensor(static_cast<DType>(io.inputs(int(i)).dtype()), count, uint32_t(i)));
     }
   }
   for (const format::TensorInfo &t : io.outputs())
@@ -571,7 +576,13 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
   result.clockMhz = target.clock_mhz();
   result.sramCapacity = target.sram().bytes();
   result.sramPlanned = meta.sram_bytes();
-  if (file.io().inputs_size() > 0) {
+  result.stateBytes = meta.state_bytes();
+  result.stateInDram = format::stateInDram(target);
+  if (meta.has_kv_cache()) {
+    result.decode = true;
+    result.seq = static_cast<int64_t>(meta.kv_cache().tokens_per_step());
+    result.maxContext = static_cast<int64_t>(meta.kv_cache().max_context());
+  } else if (file.io().inputs_size() > 0) {
     const format::TensorInfo &t = file.io().inputs(0);
     if (t.dtype() == static_cast<uint32_t>(DType::I64) && t.shape_size() == 2 && t.shape(0) == 1)
       result.seq = t.shape(1);

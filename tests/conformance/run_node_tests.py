@@ -52,7 +52,15 @@ SUPPORTED_OPS = frozenset("""
     ReduceMean ReduceSum ReduceMax LayerNormalization Softmax Gather Reshape
     Transpose Concat Split Slice Squeeze Unsqueeze Expand Where Equal Less Cast
     Trilu Range ConstantOfShape Constant Identity
-    Abs And Exp Flatten Greater Log Max Min Not Or ReduceMin Shape Dropout""".split())
+    Abs And Exp Flatten Greater Log Max Min Not Or ReduceMin Shape Dropout
+    Clip
+    DequantizeLinear
+    DynamicQuantizeLinear
+    MatMulInteger
+    QLinearMatMul
+    QuantizeLinear
+    Round
+    ScatterElements""".split())
 
 # Inputs (by position) whose values decide output shapes; lmc needs them as constants.
 SHAPE_INPUTS = {

@@ -92,6 +92,37 @@ def prepare(work):
                      [helper.make_tensor_value_info("y", F, [2])], opset=18)
     with open(os.path.join(work, "opset18.onnx"), "wb") as f:
         f.write(new.SerializeToString())
+    # A KV-cache decoder of 4 positions (y = the sum of the cache), and a
+    # cache grown by Concat instead of updated in place.
+    i64 = TensorProto.INT64
+    kv_nodes = [
+        helper.make_node("Cast", ["tokens"], ["t"], to=F, name="cast"),
+        helper.make_node("Reshape", ["t", "one4"], ["t4"], name="rt"),
+        helper.make_node("Reshape", ["position", "one4"], ["p4"], name="rp"),
+        helper.make_node("Expand", ["t4", "row"], ["rows"], name="et"),
+        helper.make_node("Expand", ["p4", "row"], ["index"], name="ep"),
+        helper.make_node("ScatterElements", ["past.0.key", "index", "rows"], ["present.0.key"], axis=2,
+                         name="write"),
+        helper.make_node("ReduceSum", ["present.0.key"], ["y"], keepdims=0, name="sum")]
+    shapes = [numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "one4"),
+              numpy_helper.from_array(np.array([1, 1, 1, 2], np.int64), "row")]
+    save(make_model(kv_nodes, [helper.make_tensor_value_info("tokens", i64, [1, 1]),
+                               helper.make_tensor_value_info("position", i64, [1]),
+                               helper.make_tensor_value_info("past.0.key", F, [1, 1, 4, 2])],
+                    [helper.make_tensor_value_info("y", F, []),
+                     helper.make_tensor_value_info("present.0.key", F, [1, 1, 4, 2])], shapes),
+         os.path.join(work, "kv.onnx"))
+    save(make_model([helper.make_node("Concat", ["past_key_values.0.key", "k"], ["present.0.key"], axis=2,
+                                      name="grow")],
+                    [helper.make_tensor_value_info("input_ids", i64, [1, 1]),
+                     helper.make_tensor_value_info("past_key_values.0.key", F, [1, 1, 4, 2]),
+                     helper.make_tensor_value_info("k", F, [1, 1, 1, 2])],
+                    [helper.make_tensor_value_info("present.0.key", F, [1, 1, 5, 2])]),
+         os.path.join(work, "grown.onnx"))
+    os.makedirs(os.path.join(work, "badstate"))
+    np.save(os.path.join(work, "badstate", "past.0.key.npy"), np.zeros((1, 1, 8, 2), np.float32))
+    np.save(os.path.join(work, "tok.npy"), np.ones((1, 1), np.int64))
+    np.save(os.path.join(work, "pos4.npy"), np.array([4], np.int64))
     np.save(os.path.join(work, "x.npy"), np.ones((2, 3), np.float32))
     np.save(os.path.join(work, "x_f64.npy"), np.ones((2, 3), np.float64))
     np.save(os.path.join(work, "x_shape.npy"), np.ones((3, 2), np.float32))
@@ -165,6 +196,19 @@ CASES = [
     ("generate: a model that does not map tokens to logits", ["generate", "good.bin", "--prompt", "Hi"]),
     ("generate: a sampling option without --temperature", ["generate", "good.bin", "--top-k", "40"]),
     ("unknown command", ["frobnicate", "good.bin"]),
+    ("(setup) a KV-cache decoder of 4 positions", ["compile", "kv.onnx", "-o", "kv.bin", "--kv-cache"]),
+    ("--kv-cache on a model without past.* inputs", ["compile", "good.onnx", "-o", "out.bin", "--kv-cache"]),
+    ("--kv-cache on a cache grown by Concat", ["compile", "grown.onnx", "-o", "out.bin", "--kv-cache"]),
+    ("--max-context against a fixed cache length",
+     ["compile", "kv.onnx", "-o", "out.bin", "--kv-cache", "--max-context", "8"]),
+    ("--max-context without --kv-cache", ["compile", "kv.onnx", "-o", "out.bin", "--max-context", "4"]),
+    ("decode step past the end of the cache",
+     ["run", "kv.bin", "--input", "tokens=tok.npy", "--input", "position=pos4.npy"]),
+    ("--state-in of another model's cache",
+     ["run", "kv.bin", "--input", "tokens=tok.npy", "--input", "position=pos4.npy", "--state-in", "badstate"]),
+    ("--state-out of a model without state", ["run", "good.bin", "--input", "x=x.npy", "--state-out", "st"]),
+    ("--steps inputs without the steps axis",
+     ["run", "kv.bin", "--steps", "2", "--input", "tokens=tok.npy", "--input", "position=pos4.npy"]),
 ]
 
 

@@ -8,6 +8,12 @@ reference.py and requires max|lmc - ref| <= 1e-4 * max(1, max|ref|).
 `generate` checks that greedy `lmc generate` on a model with GPT-2's vocabulary
 equals a numpy greedy loop over the reference logits, and that seeded sampling
 repeats itself (it needs the vocabulary that scripts/setup.sh installs).
+
+The "kv" group compiles the decode form of the same GPT-2 (make_gpt2.py
+--kv-cache) with `lmc compile --kv-cache`, feeds a 12-token sequence through
+one session a step at a time (`lmc run --steps`) and requires every step's
+logits to match the whole-sequence reference's rows, for 1- and 4-token
+steps, the lpu and ara2 targets, int8 weights and a symbolic cache length.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -19,6 +25,7 @@ Cases and groups: `--list`. Without --case, everything except the "slow" group r
 """
 
 import argparse
+import collections
 import os
 import re
 import shutil
@@ -307,6 +314,169 @@ def check_report(text, scheme, layers_expected, bounds):
     if scheme in bounds and cos < bounds[scheme]:
         raise CheckFailed(f"{scheme}: logits cosine {cos} < {bounds[scheme]}")
     return cos, float(np.mean([float(l[4]) for l in layers]))
+
+
+# ---------------------------------------------------------------- already-quantized ONNX models
+
+QDQ_SCRIPT = os.path.join(REPO, "examples", "common", "qdq.py")
+# A disassembly line of lmc inspect: index, unit, cycle, opcode, ..., ONNX node.
+INSPECT_LINE = re.compile(r"^\s*\d+\s+\w+\s+\d+\s+(\w+)\s.*; node '([^']*)'", re.M)
+
+
+def check_qdq_case(ctx, style, flags=(), gen_flags=()):
+    """The tiny GPT-2 with its 9 weight matmuls in int8 as ONNX Runtime
+    exports them (examples/common/qdq.py): they must become matmul_q (lmc
+    inspect), and the logits must match the reference's model of lmc's int8
+    matmul_q (the same q and scales) within 1e-4, while differing from f32
+    by more than that (the quantized path is taken, not a float one)."""
+    d = ctx.fresh_dir(f"qdq_{style}" + "".join(f.strip("-") for f in [*flags, *gen_flags]))
+    f32 = generate_gpt2(os.path.join(d, "model.onnx"), TINY + list(gen_flags))
+    model = os.path.join(d, f"{style}.onnx")
+    run_ok([PYTHON, QDQ_SCRIPT, f32, "-o", model, "--style", style], 120, "qdq.py")
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), 16, 256)
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), flags)
+    text = run_ok([ctx.lmc, "inspect", binary], RUN_TIMEOUT, "lmc inspect").stdout
+    # ONNX nodes per opcode (a tiled target splits one node into several instructions).
+    opcodes = collections.Counter(op for op, _ in set(INSPECT_LINE.findall(text)))
+    if opcodes["matmul_q"] != 9 or opcodes["matmul_packed"] or opcodes["matmul"] != 4:
+        raise CheckFailed(f"lmc inspect shows matmul_q for {opcodes['matmul_q']} nodes (expected 9), "
+                          f"matmul_packed for {opcodes['matmul_packed']} and matmul for {opcodes['matmul']} "
+                          "(expected only the 4 attention products)")
+    out_dir = os.path.join(d, "out")
+    lmc_run(ctx, binary, {"tokens": tokens}, out_dir)
+    got = np.load(os.path.join(out_dir, "logits.npy"))
+    ref_q = np.load(reference_logits("gpt2", f32, tokens, os.path.join(d, "ref_int8.npy"),
+                                     flags=["--quant", "int8"]))
+    ref_f = np.load(reference_logits("gpt2", f32, tokens, os.path.join(d, "ref_f32.npy")))
+    detail = compare_logits(got, ref_q)
+    tol = 1e-4 * max(1.0, float(np.abs(ref_q).max()))
+    f32_err = float(np.abs(got.astype(np.float64) - ref_f).max())
+    if f32_err <= tol:
+        raise CheckFailed(f"the logits match f32 within {f32_err:.3g}: the int8 path was not taken")
+    return f"{detail}, vs f32 {f32_err:.3g}, matmul_q {opcodes['matmul_q']}"
+
+
+def np_quantize(x, scale, zp, dtype):
+    """ONNX QuantizeLinear: saturate(round(x / scale) + zp), half to even, in float32."""
+    info = np.iinfo(dtype)
+    q = np.rint(np.float32(x) / np.float32(scale)) + np.float32(zp)
+    return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def np_dequantize(x, scale, zp):
+    return ((x.astype(np.int32) - np.asarray(zp).astype(np.int32)).astype(np.float32)
+            * np.float32(scale)).astype(np.float32)
+
+
+def np_dynamic_quantize(x):
+    lo = np.minimum(np.float32(0), x.min())
+    hi = np.maximum(np.float32(0), x.max())
+    scale = np.float32((hi - lo) / np.float32(255))
+    zp = np.clip(np.rint(-(lo / scale)), 0, 255).astype(np.uint8)
+    return np_quantize(x, scale, zp, np.uint8), scale, zp
+
+
+def np_matmul_integer(a, b, za, zb):
+    acc = (a.astype(np.int64) - np.asarray(za).astype(np.int64)) @ (b.astype(np.int64) - np.asarray(zb).astype(np.int64))
+    return acc.astype(np.int32)
+
+
+def quant_op_cases():
+    """(name, nodes, {input: array}, {initializer: array}, {output: expected}) per case: every
+    form of the five ONNX quantization operators that the node tests leave out (int8, no
+    zero point, negative axes, int32 inputs, per-row and per-column zero points, halves and
+    saturation), with numpy references written from the ONNX specification."""
+    rng = np.random.default_rng(7)
+    node = helper.make_node
+    cases = []
+    halves = np.array([0.25, 0.75, -0.25, -0.75, 1.25, 63.4, 1000, -1000, 2.5, -2.5, 0, 7.75], np.float32)
+    cases.append(("quantize_int8_halves", [node("QuantizeLinear", ["x", "s", "z"], ["y"])],
+                  {"x": halves}, {"s": np.float32(0.5), "z": np.int8(-3)},
+                  {"y": np_quantize(halves, 0.5, -3, np.int8)}))
+    x = (rng.standard_normal((3, 4)) * 100).astype(np.float32)
+    s3, z3 = np.array([0.5, 2, 0.25], np.float32), np.array([0, 128, 255], np.uint8)
+    cases.append(("quantize_uint8_axis0", [node("QuantizeLinear", ["x", "s", "z"], ["y"], axis=0)],
+                  {"x": x}, {"s": s3, "z": z3}, {"y": np_quantize(x, s3[:, None], z3[:, None], np.uint8)}))
+    cases.append(("quantize_no_zero_point", [node("QuantizeLinear", ["x", "s"], ["y"])],
+                  {"x": x}, {"s": np.float32(0.75)}, {"y": np_quantize(x, 0.75, 0, np.uint8)}))
+    xi = np.array([-300, -3, 0, 5, 7, 1 << 20], np.int32)
+    cases.append(("quantize_int32_input", [node("QuantizeLinear", ["x", "s", "z"], ["y"])],
+                  {"x": xi}, {"s": np.float32(2), "z": np.int8(1)},
+                  {"y": np_quantize(xi.astype(np.float32), 2, 1, np.int8)}))
+    q = rng.integers(-128, 128, (2, 3, 5)).astype(np.int8)
+    s5, z5 = rng.random(5).astype(np.float32), rng.integers(-128, 128, 5).astype(np.int8)
+    cases.append(("dequantize_int8_axis_minus1", [node("DequantizeLinear", ["x", "s", "z"], ["y"], axis=-1)],
+                  {"x": q}, {"s": s5, "z": z5}, {"y": np_dequantize(q, s5, z5)}))
+    big = np.array([(1 << 30) + 1, -(1 << 31), (1 << 31) - 1, 3], np.int32)
+    cases.append(("dequantize_int32", [node("DequantizeLinear", ["x", "s"], ["y"])],
+                  {"x": big}, {"s": np.float32(0.1)}, {"y": np_dequantize(big, 0.1, 0)}))
+    u = rng.integers(0, 256, (4, 6)).astype(np.uint8)
+    cases.append(("dequantize_uint8_run_time_params", [node("DequantizeLinear", ["x", "s", "z"], ["y"])],
+                  {"x": u, "s": np.float32(0.03), "z": np.uint8(77)}, {}, {"y": np_dequantize(u, 0.03, 77)}))
+    for name, data in (("dynamic_random", rng.standard_normal((4, 5)).astype(np.float32)),
+                       ("dynamic_positive", (rng.random((2, 3, 4)) + 1).astype(np.float32))):
+        y, ys, yz = np_dynamic_quantize(data)
+        cases.append((name, [node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"])], {"x": data}, {},
+                      {"y": y, "ys": ys, "yz": yz}))
+    zeros = np.zeros((2, 2), np.float32)
+    cases.append(("dynamic_all_zero", [node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"])],
+                  {"x": zeros}, {}, {"y": np.zeros((2, 2), np.uint8), "ys": np.float32(0), "yz": np.uint8(0)}))
+    a = rng.integers(-128, 128, (2, 4, 3)).astype(np.int8)
+    b = rng.integers(-128, 128, (3, 5)).astype(np.int8)
+    za, zb = rng.integers(-128, 128, 4).astype(np.int8), rng.integers(-128, 128, 5).astype(np.int8)
+    cases.append(("matmul_integer_int8_row_col", [node("MatMulInteger", ["a", "b", "za", "zb"], ["y"])],
+                  {"a": a, "b": b}, {"za": za.reshape(4, 1), "zb": zb},
+                  {"y": np_matmul_integer(a, b, za.reshape(4, 1), zb)}))
+    a2 = rng.integers(0, 256, (3, 7)).astype(np.uint8)
+    b2 = rng.integers(-128, 128, (7, 2)).astype(np.int8)
+    cases.append(("matmul_integer_2d_per_row", [node("MatMulInteger", ["a", "b", "za"], ["y"])],
+                  {"a": a2, "b": b2}, {"za": np.array([1, 200, 255], np.uint8)},
+                  {"y": np_matmul_integer(a2, b2, np.array([[1], [200], [255]]), 0)}))
+    v = rng.integers(0, 256, 7).astype(np.uint8)
+    cases.append(("matmul_integer_vector_no_zero_points", [node("MatMulInteger", ["a", "b"], ["y"])],
+                  {"a": v, "b": b2}, {}, {"y": np_matmul_integer(v, b2, 0, 0)}))
+    sa, sb = np.array([0.02, 0.05, 0.01], np.float32), np.array([0.03, 0.004], np.float32)
+    acc = np_matmul_integer(a2, b2, np.array([[3], [4], [5]]), np.array([1, -2]))
+    want = np_quantize(acc.astype(np.float32) * (sa[:, None] * sb), np.float32(0.05), np.int8(-5), np.int8)
+    cases.append(("qlinearmatmul_int8_per_row_col",
+                  [node("QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"], ["y"])],
+                  {"a": a2, "b": b2},
+                  {"sa": sa, "za": np.array([3, 4, 5], np.uint8), "sb": sb, "zb": np.array([1, -2], np.int8),
+                   "sy": np.float32(0.05), "zy": np.int8(-5)}, {"y": want}))
+    return cases
+
+
+def check_quant_ops(ctx):
+    """Each case of quant_op_cases compiled, run and compared exactly."""
+    d = ctx.fresh_dir("quant_ops")
+    done = []
+    for name, nodes, inputs, inits, expected in quant_op_cases():
+        as_type = lambda arr: onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(arr).dtype]  # noqa: E731
+        graph = helper.make_graph(
+            nodes, name,
+            [helper.make_tensor_value_info(k, as_type(v), np.shape(v)) for k, v in inputs.items()],
+            [helper.make_tensor_value_info(k, as_type(v), np.shape(v)) for k, v in expected.items()],
+            initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        onnx.checker.check_model(model, full_check=True)
+        case_dir = os.path.join(d, name)
+        os.makedirs(case_dir)
+        path = os.path.join(case_dir, "model.onnx")
+        onnx.save(model, path)
+        feeds = {}
+        for k, v in inputs.items():
+            feeds[k] = os.path.join(case_dir, f"{k}.npy")
+            np.save(feeds[k], np.asarray(v))
+        binary = lmc_compile(ctx, path, os.path.join(case_dir, "model.bin"))
+        out_dir = os.path.join(case_dir, "out")
+        lmc_run(ctx, binary, feeds, out_dir)
+        for k, want in expected.items():
+            got, want = np.load(os.path.join(out_dir, f"{k}.npy")), np.asarray(want)
+            if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):
+                raise CheckFailed(f"{name}: output '{k}' is {got.dtype}{list(got.shape)} {got.ravel()[:8]}, "
+                                  f"expected {want.dtype}{list(want.shape)} {want.ravel()[:8]}")
+        done.append(name)
+    return f"{len(done)} models exact"
 
 
 def check_quant_report(ctx, gen_flags=TINY, layers=9, scale=1, name="quant_report", bounds=COSINE_BOUNDS):
@@ -749,6 +919,267 @@ def check_generate_errors(ctx):
     m2 = expect_error(ctx, [ctx.lmc, "generate", binary, "--vocab", os.path.join(ctx.workdir, "novocab")],
                       ["encoder.json"], ["cannot read", "vocabulary"])
     return f"{m1} | {m2}"
+# ---------------------------------------------------------------- KV-cache decode
+
+KV_SHAPE = ["--layers", "2", "--width", "64", "--heads", "4", "--vocab", "256"]
+KV_T, KV_N = 12, 16  # sequence length of the reference, positions of the cache
+# name -> (tokens per step, generator flags, compile flags)
+KV_CASES = {
+    "kv_decode": (1, [], []),
+    "kv_prefill_chunks": (4, [], []),
+    "kv_decode_lpu": (1, [], ["--target", "lpu"]),
+    "kv_decode_ara2": (1, [], ["--target", "ara2"]),
+    # Symbolic tokens and cache lengths, bound at compile time.
+    "kv_dynamic_max_context": (1, ["--dynamic"], ["--input-shape", "tokens=1x1", "--max-context", str(KV_N)]),
+}
+
+
+def kv_reference(ctx):
+    """(full.onnx, tokens.npy [1, T], numpy reference logits [1, T, V]) of the whole sequence, once."""
+    def make():
+        d = ctx.fresh_dir("kv_base")
+        model = generate_gpt2(os.path.join(d, "full.onnx"), KV_SHAPE + ["--seq", str(KV_T)])
+        tokens = make_tokens(os.path.join(d, "tokens.npy"), KV_T, 256)
+        ref = reference_logits("gpt2", model, tokens, os.path.join(d, "ref.npy"))
+        return model, tokens, ref
+    return ctx.cached("kv_base", make)
+
+
+def kv_model(d, step, gen_flags=()):
+    return generate_gpt2(os.path.join(d, "kv.onnx"),
+                         KV_SHAPE + ["--seq", str(step), "--kv-cache", str(KV_N), *gen_flags])
+
+
+def kv_steps(ctx, d, binary, tokens_path, step, extra=()):
+    """Feeds the T tokens `step` at a time (positions 0, step, ...) through one
+    session with `lmc run --steps`; returns the logits as [1, T, V]."""
+    tokens = np.load(tokens_path)
+    steps = KV_T // step
+    np.save(os.path.join(d, "steps_tokens.npy"), tokens.reshape(steps, 1, step))
+    np.save(os.path.join(d, "steps_position.npy"), (np.arange(steps) * step).reshape(steps, 1).astype(np.int64))
+    out = os.path.join(d, "out")
+    proc = run_ok([ctx.lmc, "run", binary, "--steps", str(steps), "--input",
+                   f"tokens={os.path.join(d, 'steps_tokens.npy')}", "--input",
+                   f"position={os.path.join(d, 'steps_position.npy')}", "--output-dir", out, *extra],
+                  RUN_TIMEOUT, "lmc run --steps")
+    if f"ran {steps} steps in one session" not in proc.stdout:
+        raise CheckFailed(f"lmc run --steps did not report its steps:\n{tail(proc.stdout)}")
+    got = np.load(os.path.join(out, "logits.npy"))
+    if got.shape != (steps, 1, step, 256):
+        raise CheckFailed(f"stacked logits have shape {list(got.shape)}, expected {[steps, 1, step, 256]}")
+    return got.reshape(1, KV_T, 256)
+
+
+def check_kv_case(ctx, name):
+    """Every step's logits equal the whole-sequence reference's rows."""
+    step, gen_flags, compile_flags = KV_CASES[name]
+    _, tokens, ref = kv_reference(ctx)
+    d = ctx.fresh_dir(name)
+    binary = lmc_compile(ctx, kv_model(d, step, gen_flags), os.path.join(d, "kv.bin"),
+                         ["--kv-cache", *compile_flags])
+    got = kv_steps(ctx, d, binary, tokens, step)
+    return f"{KV_T // step} steps of {step}: " + compare_logits(got, np.load(ref))
+
+
+def check_kv_handover(ctx):
+    """A prompt prefilled 4 tokens per step by one .bin, its caches saved
+    (--state-out) and loaded (--state-in) by the 1-token .bin of the same
+    model, which decodes the rest: the rows match the reference."""
+    _, tokens, ref = kv_reference(ctx)
+    d = ctx.fresh_dir("kv_handover")
+    os.makedirs(os.path.join(d, "s4"))
+    os.makedirs(os.path.join(d, "s1"))
+    prefill = lmc_compile(ctx, kv_model(os.path.join(d, "s4"), 4), os.path.join(d, "prefill.bin"), ["--kv-cache"])
+    decode = lmc_compile(ctx, kv_model(os.path.join(d, "s1"), 1), os.path.join(d, "decode.bin"), ["--kv-cache"])
+    ids = np.load(tokens)
+    np.save(os.path.join(d, "pt.npy"), ids[:, :8].reshape(2, 1, 4))
+    np.save(os.path.join(d, "pp.npy"), np.array([[0], [4]], np.int64))
+    np.save(os.path.join(d, "dt.npy"), ids[:, 8:].reshape(4, 1, 1))
+    np.save(os.path.join(d, "dp.npy"), np.arange(8, 12, dtype=np.int64).reshape(4, 1))
+    state = os.path.join(d, "state")
+    p = os.path.join
+    run_ok([ctx.lmc, "run", prefill, "--steps", "2", "--input", f"tokens={p(d, 'pt.npy')}", "--input",
+            f"position={p(d, 'pp.npy')}", "--output-dir", p(d, "prefill_out"), "--state-out", state],
+           RUN_TIMEOUT, "lmc run --state-out")
+    if sorted(os.listdir(state)) != sorted(f"past.{l}.{kv}.npy" for l in range(2) for kv in ("key", "value")):
+        raise CheckFailed(f"--state-out wrote {sorted(os.listdir(state))}")
+    run_ok([ctx.lmc, "run", decode, "--steps", "4", "--input", f"tokens={p(d, 'dt.npy')}", "--input",
+            f"position={p(d, 'dp.npy')}", "--output-dir", p(d, "decode_out"), "--state-in", state],
+           RUN_TIMEOUT, "lmc run --state-in")
+    got = np.concatenate([np.load(p(d, "prefill_out", "logits.npy")).reshape(8, 256),
+                          np.load(p(d, "decode_out", "logits.npy")).reshape(4, 256)])
+    return "8 prefill + 4 decode rows: " + compare_logits(got[None], np.load(ref))
+
+
+def check_kv_quant(ctx):
+    """--quant int8: the decode steps equal the whole sequence compiled with
+    --quant int8 (int8 activations are quantized per row, so the arithmetic is
+    the same), and the reference's model of matmul_q."""
+    full, tokens, _ = kv_reference(ctx)
+    d = ctx.fresh_dir("kv_quant_int8")
+    full_bin = lmc_compile(ctx, full, os.path.join(d, "full.bin"), ["--quant", "int8"])
+    lmc_run(ctx, full_bin, {"tokens": tokens}, os.path.join(d, "full_out"))
+    want = np.load(os.path.join(d, "full_out", "logits.npy"))
+    binary = lmc_compile(ctx, kv_model(d, 1), os.path.join(d, "kv.bin"), ["--kv-cache", "--quant", "int8"])
+    got = kv_steps(ctx, d, binary, tokens, 1)
+    vs_full = compare_logits(got, want)
+    ref = reference_logits("gpt2", full, tokens, os.path.join(d, "ref.npy"), flags=["--quant", "int8"])
+    return f"vs full int8 {vs_full}; vs reference int8 {compare_logits(got, np.load(ref))}"
+
+
+def check_kv_bin(ctx):
+    """The .bin's IO is tokens and position only; the caches are State tensors
+    that lmc inspect lists with the KV-cache metadata; compiling twice gives
+    identical bytes."""
+    d = ctx.fresh_dir("kv_bin")
+    model = kv_model(d, 1)
+    a = lmc_compile(ctx, model, os.path.join(d, "a.bin"), ["--kv-cache"])
+    b = lmc_compile(ctx, model, os.path.join(d, "b.bin"), ["--kv-cache"])
+    with open(a, "rb") as f, open(b, "rb") as g:
+        if f.read() != g.read():
+            raise CheckFailed("two --kv-cache compiles of one model differ")
+    text = run_ok([ctx.lmc, "inspect", a], RUN_TIMEOUT, "lmc inspect").stdout
+    io = text[text.index("inputs:"):text.index("state (")]
+    if "'tokens' i64[1,1]" not in io or "'position' i64[1]" not in io or "past." in io or "present." in io:
+        raise CheckFailed(f"IO signature of a KV .bin:\n{io}")
+    states = re.findall(r"state\[(\d+)\] '(past\.\d\.(?:key|value))' -> '(present\.\d\.(?:key|value))' f32\[1,4,16,16\]", text)
+    if len(states) != 4 or any(p.replace("past", "present") != q for _, p, q in states):
+        raise CheckFailed(f"state tensors listed: {states}")
+    if "kv cache: a decode step per run: 1 token(s) of input 'tokens' at the position in input 'position'; 16 positions" not in text:
+        raise CheckFailed("lmc inspect does not describe the KV cache")
+    if "lmc .bin format 4" not in text or not re.search(r"scatter +state\[0\] 'past\.0\.key'", text):
+        raise CheckFailed("no format-4 in-place scatter into the first cache")
+    return f"{len(states)} state tensors, deterministic"
+
+
+def check_kv_errors(ctx):
+    """Bad KV-cache inputs: one-line errors, no output file."""
+    _, _, _ = kv_reference(ctx)
+    full = os.path.join(ctx.workdir, "kv_base", "full.onnx")
+    d = ctx.fresh_dir("kv_errors")
+    kv = kv_model(d, 1)
+    m1 = expect_error(ctx, [ctx.lmc, "compile", full, "-o", os.path.join(d, "x.bin"), "--kv-cache"],
+                      ["past"], ["--kv-cache", "no input"], leftover_dir=d, preexisting=["kv.onnx"])
+    m2 = expect_error(ctx, [ctx.lmc, "compile", kv, "-o", os.path.join(d, "x.bin"), "--kv-cache",
+                            "--max-context", "32"], ["cache length"], ["32", "16", "past.0.key"],
+                      leftover_dir=d, preexisting=["kv.onnx"])
+    m3 = expect_error(ctx, [ctx.lmc, "compile", kv, "-o", os.path.join(d, "x.bin"), "--max-context", "16"],
+                      ["--kv-cache"], leftover_dir=d, preexisting=["kv.onnx"])
+    # A cache grown by Concat (the Hugging Face export form) instead of updated in place.
+    f32 = TensorProto.FLOAT
+    graph = helper.make_graph(
+        [helper.make_node("Concat", ["past_key_values.0.key", "k"], ["present.0.key"], axis=2, name="/concat")],
+        "grown", [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, 1]),
+                  helper.make_tensor_value_info("past_key_values.0.key", f32, [1, 2, 4, 8]),
+                  helper.make_tensor_value_info("k", f32, [1, 2, 1, 8])],
+        [helper.make_tensor_value_info("present.0.key", f32, [1, 2, 5, 8])])
+    grown = save_checked(graph, os.path.join(d, "grown.onnx"))
+    m4 = expect_error(ctx, [ctx.lmc, "compile", grown, "-o", os.path.join(d, "x.bin"), "--kv-cache"],
+                      ["in place"], ["past_key_values.0.key", "present.0.key", "concat"],
+                      leftover_dir=d, preexisting=["kv.onnx", "grown.onnx"])
+    # A step past the end of the cache is a run-time error naming the position.
+    binary = lmc_compile(ctx, kv, os.path.join(d, "kv.bin"), ["--kv-cache"])
+    np.save(os.path.join(d, "t.npy"), np.zeros((1, 1), np.int64))
+    np.save(os.path.join(d, "p.npy"), np.array([KV_N], np.int64))
+    m5 = expect_error(ctx, [ctx.lmc, "run", binary, "--input", f"tokens={os.path.join(d, 't.npy')}",
+                            "--input", f"position={os.path.join(d, 'p.npy')}"],
+                      ["does not fit"], ["position 16", "16 positions"])
+    return " | ".join([m1, m2, m3, m4, m5])
+
+
+def check_kv_gpt2_small(ctx):
+    """GPT-2 small: 8 decode steps against a 256-position cache match the
+    whole 8-token sequence's reference rows."""
+    d = ctx.fresh_dir("kv_gpt2_small")
+    shape = ["--layers", "12", "--width", "768", "--heads", "12", "--vocab", "50257", "--ctx", "1024",
+             "--external-data"]
+    full = generate_gpt2(os.path.join(d, "full.onnx"), shape + ["--seq", "8"], 10)
+    kv = generate_gpt2(os.path.join(d, "kv.onnx"), shape + ["--seq", "1", "--kv-cache", "256"], 10)
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), 8, 50257)
+    ref = np.load(reference_logits("gpt2", full, tokens, os.path.join(d, "ref.npy"), 10))
+    binary = lmc_compile(ctx, kv, os.path.join(d, "kv.bin"), ["--kv-cache"], 10)
+    np.save(os.path.join(d, "t.npy"), np.load(tokens).reshape(8, 1, 1))
+    np.save(os.path.join(d, "p.npy"), np.arange(8, dtype=np.int64).reshape(8, 1))
+    run_ok([ctx.lmc, "run", binary, "--steps", "8", "--input", f"tokens={os.path.join(d, 't.npy')}",
+            "--input", f"position={os.path.join(d, 'p.npy')}", "--output-dir", os.path.join(d, "out")],
+           RUN_TIMEOUT * 10, "lmc run --steps")
+    got = np.load(os.path.join(d, "out", "logits.npy")).reshape(ref.shape)
+    return "8 steps: " + compare_logits(got, ref)
+
+
+def check_kv_copy_fallback(ctx):
+    """A cache whose past is also read elsewhere cannot be updated in place:
+    the compile warns and copies the present into the state after the run,
+    and the steps still see the previous steps' writes (and never their own)."""
+    d = ctx.fresh_dir("kv_copy_fallback")
+    f32, i64 = TensorProto.FLOAT, TensorProto.INT64
+    nodes = [
+        helper.make_node("Cast", ["tokens"], ["t"], to=f32, name="cast"),
+        helper.make_node("Reshape", ["t", "one4"], ["rows"], name="rt"),
+        helper.make_node("Reshape", ["position", "one4"], ["index"], name="rp"),
+        helper.make_node("ScatterElements", ["past.0.key", "index", "rows"], ["present.0.key"], axis=2,
+                         name="write"),
+        # Reads the cache before this step's write: y = the sum of the earlier tokens.
+        helper.make_node("ReduceSum", ["past.0.key"], ["y"], keepdims=0, name="sum")]
+    graph = helper.make_graph(
+        nodes, "copy", [helper.make_tensor_value_info("tokens", i64, [1, 1]),
+                        helper.make_tensor_value_info("position", i64, [1]),
+                        helper.make_tensor_value_info("past.0.key", f32, [1, 1, 4, 1])],
+        [helper.make_tensor_value_info("y", f32, []), helper.make_tensor_value_info("present.0.key", f32, [1, 1, 4, 1])],
+        initializer=[numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "one4")])
+    model = save_checked(graph, os.path.join(d, "copy.onnx"))
+    binary = os.path.join(d, "copy.bin")
+    proc = run_ok([ctx.lmc, "compile", model, "-o", binary, "--kv-cache"], COMPILE_TIMEOUT, "lmc compile")
+    if "warning" not in proc.stderr or "copied into the state every step" not in proc.stderr:
+        raise CheckFailed(f"no copy warning: {proc.stderr.strip()}")
+    tokens = np.array([3, 5, 7, 11], np.int64)
+    np.save(os.path.join(d, "t.npy"), tokens.reshape(4, 1, 1))
+    np.save(os.path.join(d, "p.npy"), np.arange(4, dtype=np.int64).reshape(4, 1))
+    run_ok([ctx.lmc, "run", binary, "--steps", "4", "--input", f"tokens={os.path.join(d, 't.npy')}",
+            "--input", f"position={os.path.join(d, 'p.npy')}", "--output-dir", os.path.join(d, "out")],
+           RUN_TIMEOUT, "lmc run --steps")
+    got = np.load(os.path.join(d, "out", "y.npy"))
+    want = np.concatenate([[0], np.cumsum(tokens)[:-1]]).astype(np.float32)
+    if got.tolist() != want.tolist():
+        raise CheckFailed(f"sums of the earlier steps: {got.tolist()}, expected {want.tolist()}")
+    return f"steps see {got.tolist()}"
+
+
+def check_kv_simulate(ctx):
+    """A decode step simulated on lpu: the same logits as lmc run's first step,
+    decode figures with tokens/s == tokens per step / latency (and no time to
+    first token); a prefill .bin keeps its time-to-first-token line."""
+    _, tokens, _ = kv_reference(ctx)
+    d = ctx.fresh_dir("kv_simulate")
+    binary = lmc_compile(ctx, kv_model(d, 1), os.path.join(d, "kv.bin"), ["--kv-cache", "--target", "lpu"])
+    np.save(os.path.join(d, "t.npy"), np.load(tokens)[:, :1])
+    np.save(os.path.join(d, "p.npy"), np.zeros(1, np.int64))
+    inputs = {"tokens": os.path.join(d, "t.npy"), "position": os.path.join(d, "p.npy")}
+    lmc_run(ctx, binary, inputs, os.path.join(d, "run"))
+    flags = ["--strict", "--output-dir", os.path.join(d, "sim")]
+    for k, v in inputs.items():
+        flags += ["--input", f"{k}={v}"]
+    rep = lmc_simulate_json(ctx, binary, flags)
+    if np.load(os.path.join(d, "sim", "logits.npy")).tobytes() != np.load(os.path.join(d, "run", "logits.npy")).tobytes():
+        raise CheckFailed("simulated decode step differs from lmc run's")
+    dec = rep.get("decode")
+    if not dec or "prefill" in rep:
+        raise CheckFailed(f"a KV .bin reports {sorted(k for k in rep if k in ('decode', 'prefill'))}")
+    latency = rep["latency_s"]
+    if dec["tokens_per_step"] != 1 or dec["max_context"] != KV_N or dec["state_bytes"] != 4 * 4 * KV_N * 16 * 4:
+        raise CheckFailed(f"decode figures {dec}")
+    if abs(dec["tokens_per_s"] - 1 / latency) > 1e-6 * dec["tokens_per_s"] or dec["step_latency_s"] != latency:
+        raise CheckFailed(f"tokens/s {dec['tokens_per_s']} != 1 / latency {1 / latency}")
+    text = run_ok([ctx.lmc, "simulate", binary], RUN_TIMEOUT, "lmc simulate").stdout
+    if "decode      1 token per step" not in text or "time to first token" in text:
+        raise CheckFailed(f"text report of a decode step:\n{tail(text)}")
+    _, prefill, _ = compiled_tiny(ctx)
+    prefill_lpu = lmc_compile(ctx, os.path.join(ctx.workdir, "base", "model.onnx"),
+                              os.path.join(d, "prefill.bin"), ["--target", "lpu"])
+    text = run_ok([ctx.lmc, "simulate", prefill_lpu], RUN_TIMEOUT, "lmc simulate").stdout
+    if "time to first token" not in text or "decode      " in text:
+        raise CheckFailed(f"text report of a prefill:\n{tail(text)}")
+    return f"{dec['tokens_per_s']:.0f} tokens/s = 1 / {latency * 1e6:.3f} us, outputs identical to lmc run"
 
 
 # ---------------------------------------------------------------- error checks
@@ -928,6 +1359,21 @@ def all_cases():
     cases["sim_sweep"] = ("simulate", check_simulate_sweep)
     cases["sim_errors"] = ("simulate", check_simulate_errors)
     cases["quant_report"] = ("quant", check_quant_report)
+    cases["quant_onnx_ops"] = ("quant", check_quant_ops)
+    cases["qdq_int8"] = ("quant", lambda ctx: check_qdq_case(ctx, "qdq"))
+    cases["qdq_dynamic"] = ("quant", lambda ctx: check_qdq_case(ctx, "dynamic"))
+    cases["qdq_int8_lpu"] = ("quant", lambda ctx: check_qdq_case(ctx, "qdq", ["--target", "lpu"]))
+    # The LM head as Gemm(x, DequantizeLinear(W), transB=1).
+    cases["qdq_int8_gemm_ara2"] = ("quant", lambda ctx: check_qdq_case(
+        ctx, "qdq", ["--target", "ara2"], ["--lm-head", "gemm", "--layernorm", "decomposed"]))
+    cases.update({name: ("kv", lambda ctx, n=name: check_kv_case(ctx, n)) for name in KV_CASES})
+    cases["kv_quant_int8"] = ("kv", check_kv_quant)
+    cases["kv_handover"] = ("kv", check_kv_handover)
+    cases["kv_bin"] = ("kv", check_kv_bin)
+    cases["kv_errors"] = ("kv", check_kv_errors)
+    cases["kv_copy_fallback"] = ("kv", check_kv_copy_fallback)
+    cases["kv_gpt2_small"] = ("slow", check_kv_gpt2_small)
+    cases["kv_simulate"] = ("kv", check_kv_simulate)
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
     return cases

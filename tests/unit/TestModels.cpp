@@ -120,6 +120,37 @@ void buildCountingModel(format::Writer &w, int64_t seq, int64_t vocab) {
                    {0});
 }
 
+void buildCacheModel(format::Writer &w) {
+  w.metadata().set_source("cache.onnx");
+  w.metadata().set_dram_bytes(64);
+  w.metadata().set_state_bytes(64);
+  format::StateTensor *st = w.metadata().add_state();
+  st->set_name("past.0.key");
+  st->set_output("present.0.key");
+  st->set_dtype(static_cast<uint32_t>(DType::F32));
+  st->add_shape(4);
+  st->add_shape(1);
+  format::KvCache *kv = w.metadata().mutable_kv_cache();
+  kv->set_max_context(4);
+  kv->set_tokens_per_step(1);
+  kv->set_tokens_input("tokens");
+  kv->set_position_input("position");
+  addTensor(w.io().mutable_inputs(), "tokens", DType::I64, {1, 1});
+  addTensor(w.io().mutable_inputs(), "position", DType::I64, {1});
+  addTensor(w.io().mutable_outputs(), "y", DType::F32, {1, 1});
+  format::Region value = makeRegion(Space::Dram, DType::F32, {1, 1}, 0);
+  format::Region position = makeRegion(Space::Io, DType::I64, {1, 1}, 0, 1);
+  position.strides[1] = 0;  // [1] viewed as [1, 1]
+  w.addInstruction(Opcode::Cast, Unit::Cpu, 0, w.addLocation("cast", "Cast"),
+                   {value, makeRegion(Space::Io, DType::I64, {1, 1}, 0, 0)}, {});
+  w.addInstruction(Opcode::Scatter, Unit::Cpu, 0, w.addLocation("write", "ScatterElements"),
+                   {makeRegion(Space::State, DType::F32, {4, 1}, 0), position, value}, {0});
+  w.addInstruction(Opcode::ReduceSum, Unit::Cpu, 0, w.addLocation("sum", "ReduceSum"),
+                   {makeRegion(Space::Io, DType::F32, {1, 1}, 0, 2),
+                    makeRegion(Space::State, DType::F32, {4, 1}, 0)},
+                   {});
+}
+
 std::string makeTempDir() {
   const char *base = std::getenv("TMPDIR");
   std::string pattern = std::string(base && *base ? base : "/tmp") + "/lmc_test_XXXXXX";

@@ -35,6 +35,12 @@ void buildTokenModel(format::Writer &w);
 void buildCountingModel(format::Writer &w, int64_t seq, int64_t vocab);
 
 // A fresh temporary directory for one test, removed by the caller if needed.
+// A KV-cache "decoder" of 4 positions: state f32 [4, 1] (past.0.key), inputs
+// tokens i64 [1, 1] and position i64 [1]; each run writes float(token) at
+// the position (scatter) and outputs y f32 [1, 1] = the sum of the cache,
+// i.e. of the tokens written since the state was last reset.
+void buildCacheModel(format::Writer &w);
+
 std::string makeTempDir();
 
 }  // namespace lmc::testing

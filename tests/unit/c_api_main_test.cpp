@@ -8,6 +8,7 @@ extern "C" {
 int lmcCApiRunTiny(const char *path, char *err, size_t errSize);
 int lmcCApiGatherError(const char *path, char *err, size_t errSize);
 int lmcCApiRejectsCorruptFile(const char *path, char *err, size_t errSize);
+int lmcCApiKvCache(const char *cachePath, const char *tinyPath, char *err, size_t errSize);
 }
 
 namespace {
@@ -33,6 +34,16 @@ TEST_F(CApiTest, GatherErrorNamesNode) {
   std::string path = dir_ + "/gather.bin";
   ASSERT_TRUE(w.writeFile(path, "test").ok());
   EXPECT_EQ(lmcCApiGatherError(path.c_str(), err_, sizeof(err_)), 0) << err_;
+}
+
+TEST_F(CApiTest, KvCacheStatePersistsAndResets) {
+  lmc::format::Writer cache, tiny;
+  lmc::testing::buildCacheModel(cache);
+  lmc::testing::buildTinyModel(tiny);
+  std::string cachePath = dir_ + "/cache.bin", tinyPath = dir_ + "/tiny.bin";
+  ASSERT_TRUE(cache.writeFile(cachePath, "test").ok());
+  ASSERT_TRUE(tiny.writeFile(tinyPath, "test").ok());
+  EXPECT_EQ(lmcCApiKvCache(cachePath.c_str(), tinyPath.c_str(), err_, sizeof(err_)), 0) << err_;
 }
 
 TEST_F(CApiTest, CorruptFile) {

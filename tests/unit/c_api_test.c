@@ -123,3 +123,72 @@ int lmcCApiRejectsCorruptFile(const char *path, char *err, size_t errSize) {
 fail:
   return 1;
 }
+
+/* One decode step per run; the state persists until lmc_reset_state. */
+static int cacheStep(lmc_model *model, int64_t token, int64_t position, float *y) {
+  if (lmc_bind_input_by_name(model, "tokens", &token, sizeof(token)) != LMC_OK ||
+      lmc_bind_input_by_name(model, "position", &position, sizeof(position)) != LMC_OK)
+    return 0;
+  if (lmc_run(model) != LMC_OK)
+    return 0;
+  return lmc_copy_output(model, 0, y, sizeof(*y)) == LMC_OK;
+}
+
+int lmcCApiKvCache(const char *cachePath, const char *tinyPath, char *err, size_t errSize) {
+  lmc_model *model = NULL;
+  lmc_kv_cache_info kv;
+  float y = -1;
+
+  CHECK(lmc_open(tinyPath, &model) == LMC_OK, "lmc_open: %s", lmc_last_error());
+  CHECK(lmc_kv_cache(model, &kv) == LMC_OK && kv.is_decoder == 0 && kv.max_context == 0 &&
+            strcmp(kv.position_input, "") == 0,
+        "a model without a cache reports one");
+  CHECK(lmc_kv_cache(model, NULL) == LMC_ERROR_INVALID_ARGUMENT, "kv_cache(NULL info)");
+  lmc_close(model);
+  model = NULL;
+
+  CHECK(lmc_open(cachePath, &model) == LMC_OK, "lmc_open: %s", lmc_last_error());
+  CHECK(lmc_kv_cache(model, &kv) == LMC_OK && kv.is_decoder == 1 && kv.max_context == 4 &&
+            kv.tokens_per_step == 1 && strcmp(kv.tokens_input, "tokens") == 0 &&
+            strcmp(kv.position_input, "position") == 0 && kv.state_bytes == 64,
+        "kv cache info: decoder %d, %lld positions", (int)kv.is_decoder,
+        (long long)kv.max_context);
+  CHECK(lmc_num_inputs(model) == 2 && lmc_num_outputs(model) == 1,
+        "the cache must not be an input or output");
+  /* The state starts zeroed and accumulates: 5, then 5 + 7. */
+  CHECK(cacheStep(model, 5, 0, &y) && y == 5.0f, "step 0: %g (%s)", (double)y, lmc_last_error());
+  CHECK(cacheStep(model, 7, 1, &y) && y == 12.0f, "step 1: %g (%s)", (double)y, lmc_last_error());
+  /* Rewriting a position replaces its entry. */
+  CHECK(cacheStep(model, 1, 1, &y) && y == 6.0f, "step 1 again: %g", (double)y);
+  /* A new sequence. */
+  CHECK(lmc_reset_state(model) == LMC_OK, "reset: %s", lmc_last_error());
+  CHECK(cacheStep(model, 2, 0, &y) && y == 2.0f, "after reset: %g", (double)y);
+  /* A position past the cache fails before anything runs. */
+  CHECK(!cacheStep(model, 3, 4, &y) && strstr(lmc_last_error(), "position 4") != NULL &&
+            strstr(lmc_last_error(), "does not fit the KV cache of 4 positions") != NULL,
+        "position 4: %s", lmc_last_error());
+  CHECK(!cacheStep(model, 3, -1, &y), "position -1 must fail");
+  CHECK(cacheStep(model, 3, 3, &y) && y == 5.0f, "step 3: %g (%s)", (double)y, lmc_last_error());
+  CHECK(lmc_reset_state(NULL) == LMC_ERROR_INVALID_ARGUMENT, "reset_state(NULL)");
+  /* The state moves to another session of the same layout (a prefill .bin
+   * handing over to a decode .bin): the sum so far is 2 + 3. */
+  {
+    lmc_model *other = NULL, *tiny = NULL;
+    int ok = lmc_open(cachePath, &other) == LMC_OK;
+    ok = ok && lmc_copy_state(other, model) == LMC_OK;
+    ok = ok && cacheStep(other, 0, 1, &y) && y == 5.0f;
+    ok = ok && lmc_open(tinyPath, &tiny) == LMC_OK;
+    ok = ok && lmc_copy_state(tiny, model) == LMC_ERROR_INVALID_ARGUMENT &&
+         strstr(lmc_last_error(), "cannot copy the state of") != NULL &&
+         strstr(lmc_last_error(), "the source's state holds 64 bytes, the destination's 0") != NULL;
+    ok = ok && lmc_copy_state(NULL, model) == LMC_ERROR_INVALID_ARGUMENT;
+    lmc_close(tiny);
+    lmc_close(other);
+    CHECK(ok, "copy_state: y = %g (%s)", (double)y, lmc_last_error());
+  }
+  lmc_close(model);
+  return 0;
+fail:
+  lmc_close(model);
+  return 1;
+}

@@ -1,5 +1,5 @@
 // Tests of the .bin writer and reader: round trip, determinism, atomic
-// writes, and one negative test per rule F1-F16 of FORMAT.md.
+// writes, and one negative test per rule F1-F18 of FORMAT.md.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -348,6 +348,49 @@ TEST(ReaderRules, F9IoSignature) {
   expectRule(e, "F9", "empty name");
 }
 
+TEST(ReaderRules, F18StateTensors) {
+  // A state space of 256 bytes holding two f32 [1, 2, 4, 4] caches.
+  Metadata m;
+  m.set_state_bytes(256);
+  for (int k = 0; k < 2; ++k) {
+    StateTensor *t = m.add_state();
+    t->set_name(k ? "past.0.value" : "past.0.key");
+    t->set_output(k ? "present.0.value" : "present.0.key");
+    t->set_dtype(uint32_t(DType::F32));
+    for (int64_t d : {1, 2, 4, 4})
+      t->add_shape(d);
+    t->set_offset(128 * k);
+  }
+  m.mutable_kv_cache()->set_max_context(4);
+  m.mutable_kv_cache()->set_tokens_per_step(1);
+  // The tiny model with `meta`'s state fields.
+  auto withMetadata = [&](const Metadata &meta) {
+    Writer w;
+    buildTinyModel(w);
+    w.metadata().MergeFrom(meta);
+    return w.finish("test");
+  };
+  std::vector<uint8_t> good = withMetadata(m);
+  ASSERT_TRUE(verifyBytes(good).ok()) << verifyBytes(good);
+  Metadata overlap = m;
+  overlap.mutable_state(1)->set_offset(64);
+  expectRule(withMetadata(overlap), "F18", "state tensors overlap at byte 64");
+  Metadata outside = m;
+  outside.mutable_state(1)->set_offset(192);
+  expectRule(withMetadata(outside), "F18",
+             "state tensor 1 'past.0.value' at offset 192 does not lie within the state space "
+             "(256 bytes)");
+  Metadata twice = m;
+  twice.mutable_state(1)->set_name("past.0.key");
+  expectRule(withMetadata(twice), "F18", "repeats a name");
+  Metadata steps = m;
+  steps.mutable_kv_cache()->set_tokens_per_step(5);
+  expectRule(withMetadata(steps), "F18", "expected 1 <= tokens_per_step <= max_context");
+  Metadata position = m;
+  position.mutable_kv_cache()->set_position_input("nope");
+  expectRule(withMetadata(position), "F18", "kv_cache names input 'nope'");
+}
+
 TEST(ReaderRules, F10RecordSize) {
   std::vector<uint8_t> b = tinyModelBytes();
   auto *ih = reinterpret_cast<InstructionHeader *>(
@@ -393,6 +436,18 @@ TEST(ReaderRules, F11Opcode) {
   fixChecksum(old);
   expectRule(old, "F11", "instruction 3 'matmul_packed' at byte");
   expectRule(old, "F11", "needs format version 2 but the file has version 1");
+  // A matmul on i32 is a version-3 instruction, an f32 one version 1.
+  std::vector<uint8_t> i32 = withInstruction([&](Writer &w) {
+    w.addInstruction(Opcode::MatMul, Unit::Cpu, 0, 0,
+                     {dram(DType::I32, {1, 2}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 2})},
+                     {});
+  });
+  ASSERT_TRUE(verifyBytes(i32).ok()) << verifyBytes(i32);
+  EXPECT_EQ(headerOf(i32).formatVersion, 3u);
+  headerOf(i32).formatVersion = 2;
+  fixChecksum(i32);
+  expectRule(i32, "F11", "'matmul' at byte");
+  expectRule(i32, "F11", "needs format version 3 but the file has version 2");
 }
 
 TEST(Writer, StampsTheLowestVersionItsOpcodesNeed) {
@@ -408,6 +463,26 @@ TEST(Writer, StampsTheLowestVersionItsOpcodesNeed) {
   });
   EXPECT_EQ(headerOf(b).formatVersion, 2u);
   EXPECT_TRUE(verifyBytes(b).ok());
+  std::vector<uint8_t> r = withInstruction([&](Writer &w) {
+    w.addInstruction(Opcode::Round, Unit::Cpu, 0, 0,
+                     {dram(DType::F32, {2}), dram(DType::F32, {2})}, {});
+    EXPECT_EQ(w.formatVersion(), 3u);
+  });
+  EXPECT_EQ(headerOf(r).formatVersion, 3u);
+  EXPECT_TRUE(verifyBytes(r).ok());
+  // scatter needs version 4; a version-3 header refuses it (F11).
+  std::vector<uint8_t> s = withInstruction([&](Writer &w) {
+    w.addInstruction(Opcode::Scatter, Unit::Cpu, 0, 0,
+                     {dram(DType::F32, {4, 2}), dram(DType::I64, {1, 2}, 32),
+                      dram(DType::F32, {1, 2}, 48)},
+                     {0});
+    EXPECT_EQ(w.formatVersion(), 4u);
+  });
+  EXPECT_EQ(headerOf(s).formatVersion, 4u);
+  EXPECT_TRUE(verifyBytes(s).ok()) << verifyBytes(s);
+  headerOf(s).formatVersion = 3;
+  fixChecksum(s);
+  expectRule(s, "F11", "needs format version 4 but the file has version 3");
 }
 
 TEST(ReaderRules, F12Region) {
@@ -511,8 +586,11 @@ TEST(ReaderRules, F16OperandShapes) {
             {dram(DType::F32, {2, 2}), dram(DType::F32, {2, 3}), dram(DType::F32, {2, 2})}, {},
             "K of a and b differ");
   expectBad(Opcode::MatMul,
-            {dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1})}, {},
-            "expected f32");
+            {dram(DType::I64, {1, 1}), dram(DType::I64, {1, 1}), dram(DType::I64, {1, 1})}, {},
+            "expected f32 or i32");
+  expectBad(Opcode::MatMul,
+            {dram(DType::F32, {1, 1}), dram(DType::I32, {1, 1}), dram(DType::I32, {1, 1})}, {},
+            "dtypes differ");
   // matmul_packed: K = 1, N = 2 packs into one 16-column panel of one row.
   expectBad(Opcode::MatMulPacked,
             {dram(DType::F32, {1, 2}), dram(DType::F32, {1, 1}), dram(DType::F32, {12})}, {},
@@ -545,6 +623,30 @@ TEST(ReaderRules, F16OperandShapes) {
   expectBad(Opcode::Trilu, {dram(DType::F32, {2}), dram(DType::F32, {2})}, {0, 1},
             "rank >= 2");
   expectBad(Opcode::Sqrt, {dram(DType::I32, {2}), dram(DType::I32, {2})}, {}, "f32 or f64");
+  // scatter: o [2, 8, 4] updated along axis 1 by [2, 3, 4] indices and
+  // updates (broadcast regions, to fit the tiny model's 64 bytes of dram).
+  auto one = [](DType t, const std::vector<int64_t> &shape, uint64_t offset) {
+    Region r = dram(t, shape, offset);
+    for (unsigned k = 0; k < r.rank; ++k)
+      r.strides[k] = 0;
+    return r;
+  };
+  Region so = dram(DType::F32, {2, 2, 4});
+  expectBad(Opcode::Scatter,
+            {so, one(DType::F32, {2, 1, 4}, 32), one(DType::F32, {2, 1, 4}, 40)}, {1},
+            "i32 or i64 indices");
+  expectBad(Opcode::Scatter,
+            {so, one(DType::I64, {2, 1, 4}, 32), one(DType::F32, {2, 1, 3}, 40)}, {1},
+            "shapes differ");
+  expectBad(Opcode::Scatter,
+            {so, one(DType::I64, {2, 1, 5}, 32), one(DType::F32, {2, 1, 5}, 40)}, {1},
+            "dim 2 (not the axis) of the indices exceeds o's");
+  expectBad(Opcode::Scatter,
+            {so, one(DType::I64, {2, 1, 4}, 32), one(DType::I32, {2, 1, 4}, 40)}, {1},
+            "dtypes differ");
+  expectBad(Opcode::Scatter,
+            {so, one(DType::I64, {2, 1, 4}, 32), one(DType::F32, {2, 1, 4}, 40)}, {3},
+            "axis 3 is outside [0, 3)");
   double nan = std::nan("");
   int64_t bits;
   std::memcpy(&bits, &nan, 8);

@@ -341,7 +341,7 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.dtype == DType::F16 ? "F16" : "BF16";
     });
 
-TEST(DTypeRules, MatMulStaysF32AndPowExponentMayDiffer) {
+TEST(DTypeRules, MatMulIsF32OrI32AndPowExponentMayDiffer) {
   std::vector<uint16_t> h(4);
   format::Region mm[3] = {regionOf(view(h, DType::F16, {2, 2})),
                           regionOf(view(h, DType::F16, {2, 2})),

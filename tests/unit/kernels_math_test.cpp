@@ -64,6 +64,64 @@ TEST(MatMulKernel, StridedOutput) {
   EXPECT_EQ(o, (std::vector<float>{3, 6, 4, 8}));
 }
 
+// i32: exact products and sums modulo 2^32, checked against int64 sums
+// reduced afterwards; a broadcast (zero-stride) A and a transposed B.
+TEST(MatMulKernel, Int32WrapsExactly) {
+  const int B = 2, M = 3, K = 5, N = 4;
+  std::vector<int32_t> a(M * K), bt(N * K), o(B * M * N);
+  for (int i = 0; i < M * K; ++i)
+    a[i] = (i * 7919) % 511 - 255;
+  for (int i = 0; i < N * K; ++i)
+    bt[i] = (i * 104729) % 255 - 127;
+  a[0] = std::numeric_limits<int32_t>::max();  // row 0 overflows: must wrap
+  bt[0] = 3;
+  runOk(Opcode::MatMul, {view(o, DType::I32, {B, M, N}), view(a, DType::I32, {B, M, K}, {0, K, 1}),
+                         view(bt, DType::I32, {B, K, N}, {0, 1, K})});
+  for (int t = 0; t < B; ++t)
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        int64_t sum = 0;
+        for (int k = 0; k < K; ++k)
+          sum += int64_t(a[i * K + k]) * bt[j * K + k];
+        EXPECT_EQ(o[(t * M + i) * N + j], int32_t(uint32_t(uint64_t(sum))));
+      }
+}
+
+TEST(MatMulKernel, MixedDtypesAreAnF16Error) {
+  std::vector<float> f(4);
+  std::vector<int32_t> i(4);
+  std::vector<int8_t> b(4);
+  format::Region mixed[3] = {regionOf(view(f, DType::F32, {2, 2})),
+                             regionOf(view(i, DType::I32, {2, 2})),
+                             regionOf(view(i, DType::I32, {2, 2}))};
+  EXPECT_NE(format::checkOperands(Opcode::MatMul, mixed, 3, nullptr).find("dtypes differ"),
+            std::string::npos);
+  format::Region bytes[3] = {regionOf(view(b, DType::I8, {2, 2})),
+                             regionOf(view(b, DType::I8, {2, 2})),
+                             regionOf(view(b, DType::I8, {2, 2}))};
+  EXPECT_NE(format::checkOperands(Opcode::MatMul, bytes, 3, nullptr).find("f32 or i32"),
+            std::string::npos);
+}
+
+// Halves go to the even neighbour; everything else to the nearest integer.
+TEST(UnaryKernels, RoundHalfToEven) {
+  std::vector<float> a = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 2.4999998f, 0.50000006f,
+                          -7.7f, 1e9f, INFINITY, NAN},
+                     o(a.size());
+  runOk(Opcode::Round, {view(o, DType::F32, {12}), view(a, DType::F32, {12})});
+  const float want[] = {0, 2, 2, -0.0f, -2, -2, 2, 1, -8, 1e9f, INFINITY};
+  for (int i = 0; i < 11; ++i)
+    EXPECT_EQ(o[i], want[i]) << a[i];
+  EXPECT_TRUE(std::signbit(o[3]));
+  EXPECT_TRUE(std::isnan(o[11]));
+  std::vector<double> d = {-3.5, 4.5}, od(2);
+  runOk(Opcode::Round, {view(od, DType::F64, {2}), view(d, DType::F64, {2})});
+  EXPECT_EQ(od, (std::vector<double>{-4, 4}));
+  std::vector<int32_t> ints(2);
+  format::Region r[2] = {regionOf(view(ints, DType::I32, {2})), regionOf(view(ints, DType::I32, {2}))};
+  EXPECT_NE(format::checkOperands(Opcode::Round, r, 2, nullptr), "");
+}
+
 double reference(Opcode op, double x) {
   switch (op) {
   case Opcode::Neg: return -x;

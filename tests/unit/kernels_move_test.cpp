@@ -1,4 +1,4 @@
-// Kernel tests for data movement: copy, concat, gather, trilu, where.
+// Kernel tests for data movement: copy, concat, gather, trilu, scatter, where.
 #include "tests/unit/KernelTestUtil.h"
 
 namespace lmc::testing {
@@ -104,6 +104,80 @@ TEST(GatherKernel, IndexOutOfRangeIsAnError) {
   EXPECT_NE(s.message().find("gather index 3 at [1]"), std::string::npos) << s;
   EXPECT_NE(s.message().find("[-3, 3)"), std::string::npos) << s;
   EXPECT_EQ(o[0], -7.0f) << "the output must stay untouched";
+}
+
+// A naive ScatterElements (ONNX's definition, indices in row-major order)
+// over a row-major [d0, d1, d2] tensor.
+std::vector<float> scatterReference(std::vector<float> data, const int64_t *dims,
+                                    const std::vector<int64_t> &idx, const int64_t *idims,
+                                    const std::vector<float> &upd, int axis) {
+  for (int64_t i = 0; i < idims[0]; ++i)
+    for (int64_t j = 0; j < idims[1]; ++j)
+      for (int64_t k = 0; k < idims[2]; ++k) {
+        int64_t e = (i * idims[1] + j) * idims[2] + k;
+        int64_t at[3] = {i, j, k};
+        int64_t v = idx[e];
+        at[axis] = v < 0 ? v + dims[axis] : v;
+        data[(at[0] * dims[1] + at[1]) * dims[2] + at[2]] = upd[e];
+      }
+  return data;
+}
+
+TEST(ScatterKernel, EveryAxisAgainstNaiveLoops) {
+  const int64_t dims[3] = {2, 5, 3};
+  for (int axis = 0; axis < 3; ++axis) {
+    const int64_t idims[3] = {axis == 0 ? 2 : 1, axis == 1 ? 4 : 2, axis == 2 ? 3 : 2};
+    const int64_t n = dims[axis], count = idims[0] * idims[1] * idims[2];
+    std::vector<float> data = randomFloats(30, 2.0f, 3 + axis);
+    std::vector<float> upd = randomFloats(size_t(count), 2.0f, 7 + axis);
+    std::vector<int64_t> idx(static_cast<size_t>(count));
+    for (int64_t e = 0; e < count; ++e)
+      idx[e] = (e * 3 + axis) % n - (e % 2 ? n : 0);  // negative ones too
+    std::vector<float> o = data;
+    runOk(Opcode::Scatter,
+          {view(o, DType::F32, {2, 5, 3}), view(idx, DType::I64, {idims[0], idims[1], idims[2]}),
+           view(upd, DType::F32, {idims[0], idims[1], idims[2]})},
+          {axis});
+    EXPECT_EQ(o, scatterReference(data, dims, idx, idims, upd, axis)) << "axis " << axis;
+  }
+}
+
+TEST(ScatterKernel, KvCacheRowsThroughBroadcastIndices) {
+  // The KV-cache update: a [1, H=2, N=6, hd=3] cache, S = 2 new rows at
+  // positions 3 and 4 broadcast over heads and head dims (zero strides).
+  std::vector<float> cache(2 * 6 * 3, 0.5f), rows(2 * 2 * 3);
+  for (size_t i = 0; i < rows.size(); ++i)
+    rows[i] = float(i + 1);
+  std::vector<int32_t> positions = {3, 4};
+  runOk(Opcode::Scatter,
+        {view(cache, DType::F32, {1, 2, 6, 3}),
+         view(positions, DType::I32, {1, 2, 2, 3}, {0, 0, 1, 0}),
+         view(rows, DType::F32, {1, 2, 2, 3})},
+        {2});
+  for (int h = 0; h < 2; ++h)
+    for (int slot = 0; slot < 6; ++slot)
+      for (int d = 0; d < 3; ++d) {
+        float want = slot == 3 || slot == 4 ? rows[(h * 2 + slot - 3) * 3 + d] : 0.5f;
+        EXPECT_EQ(cache[(h * 6 + slot) * 3 + d], want) << h << "," << slot << "," << d;
+      }
+}
+
+TEST(ScatterKernel, DuplicatesLastWinsAndBadIndexLeavesOutputUntouched) {
+  std::vector<int16_t> o = {1, 2, 3, 4};
+  std::vector<int64_t> idx = {2, 2};
+  std::vector<int16_t> upd = {7, 9};
+  runOk(Opcode::Scatter, {view(o, DType::I16, {4}), view(idx, DType::I64, {2}),
+                          view(upd, DType::I16, {2})},
+        {0});
+  EXPECT_EQ(o, (std::vector<int16_t>{1, 2, 9, 4}));
+  std::vector<int64_t> bad = {1, 4};
+  absl::Status s = run(Opcode::Scatter, {view(o, DType::I16, {4}), view(bad, DType::I64, {2}),
+                                         view(upd, DType::I16, {2})},
+                       {0});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("scatter index 4 at [1]"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("[-4, 4)"), std::string::npos) << s;
+  EXPECT_EQ(o, (std::vector<int16_t>{1, 2, 9, 4})) << "the output must stay untouched";
 }
 
 TEST(TriluKernel, UpperAndLowerWithBatch) {

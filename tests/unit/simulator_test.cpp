@@ -897,5 +897,88 @@ TEST(SimulatorReport, FiguresAreConsistent) {
   EXPECT_EQ(sim::traceJson(*f, r), sim::traceJson(*f, simulate(*f, t)));
 }
 
+// A decode step: the step's row is scattered into a [64, 32] f32 KV cache in
+// the State space, then a [1, 32] x [32, 64] matmul reads the whole cache.
+std::unique_ptr<format::BinFile> decodeStep(const format::Target &t) {
+  format::Writer w = writerFor(t, 4096);
+  w.metadata().set_state_bytes(64 * 32 * 4);
+  format::StateTensor *st = w.metadata().add_state();
+  st->set_name("past.0.key");
+  st->set_output("present.0.key");
+  st->set_dtype(uint32_t(DType::F32));
+  st->add_shape(64);
+  st->add_shape(32);
+  w.metadata().mutable_kv_cache()->set_max_context(64);
+  w.metadata().mutable_kv_cache()->set_tokens_per_step(1);
+  w.metadata().mutable_kv_cache()->set_position_input("position");
+  auto add = [&](auto *list, const char *name, DType dtype,
+                 std::vector<int64_t> shape) {
+    format::TensorInfo *info = list->Add();
+    info->set_name(name);
+    info->set_dtype(uint32_t(dtype));
+    for (int64_t d : shape)
+      info->add_shape(d);
+  };
+  add(w.io().mutable_inputs(), "k", DType::F32, {1, 32});
+  add(w.io().mutable_inputs(), "position", DType::I64, {1});
+  add(w.io().mutable_outputs(), "scores", DType::F32, {1, 64});
+  Region cache = makeRegion(Space::State, DType::F32, {64, 32}, 0);
+  Region position = strided(Space::Io, DType::I64, {1, 32}, {0, 0}, 0);
+  position.buffer = 1;
+  Region k = makeRegion(Space::Io, DType::F32, {1, 32}, 0, 0);
+  w.addInstruction(Opcode::Scatter, Unit::Sxm, 0, 0, {cache, position, k}, {0});
+  const uint64_t scatterCycles =
+      format::instructionCost(t, Opcode::Scatter, std::vector<Region>{cache, position, k}.data(), 3,
+                              format::SXM)
+          .cycles;
+  w.addInstruction(Opcode::MatMul, Unit::Mxm, scatterCycles, 0,
+                   {makeRegion(Space::Io, DType::F32, {1, 64}, 0, 2), k,
+                    strided(Space::State, DType::F32, {32, 64}, {1, 32}, 0)},
+                   {});
+  return finish(w);
+}
+
+TEST(SimulatorDecode, ReportsADecodeStepAgainstTheState) {
+  for (const char *name : {"lpu", "ara2"}) {
+    SCOPED_TRACE(name);
+    format::Target t = target(name);
+    auto f = decodeStep(t);
+    ASSERT_TRUE(f);
+    sim::Result r = simulate(*f, t, /*functional=*/true);
+    EXPECT_TRUE(r.decode);
+    EXPECT_EQ(r.seq, 1);
+    EXPECT_EQ(r.maxContext, 64);
+    EXPECT_EQ(r.stateBytes, 64u * 32 * 4);
+    EXPECT_NEAR(r.tokensPerSecond, 1.0 / r.latencySeconds, 1e-9 * r.tokensPerSecond);
+    EXPECT_EQ(r.violationCount, 0u);
+    // ara2 keeps the cache in DRAM: the scatter's 128 bytes and the matmul's
+    // 8 KiB read of it are DRAM traffic; lpu keeps it in SRAM.
+    EXPECT_EQ(r.stateInDram, std::string(name) == "ara2");
+    // The scatter moves the update's 128 bytes, not the cache's 8 KiB (at
+    // the DRAM's rate where the cache is in DRAM).
+    const format::UnitSpec &sxm = unit(t, format::SXM);
+    double moved = std::ceil(128 / rate(sxm, "f32"));
+    if (r.stateInDram)
+      moved = std::max(moved, std::ceil(128 / t.dram().bytes_per_cycle()));
+    EXPECT_EQ(r.timings[0].finish - r.timings[0].issue,
+              uint64_t(moved) + sxm.latency_cycles());
+    EXPECT_EQ(r.dramBytes, r.stateInDram ? 128u + 64 * 32 * 4 : 0u);
+    // Functional mode: position 0 in a zeroed cache; the score of slot 0 is
+    // k . k, the other slots are zero.
+    ASSERT_TRUE(r.functional);
+    const float *scores = reinterpret_cast<const float *>(r.outputs[0].data());
+    EXPECT_GT(scores[0], 0.0f);
+    for (int j = 1; j < 64; ++j)
+      EXPECT_EQ(scores[j], 0.0f) << j;
+    std::string text = sim::textReport(*f, r);
+    EXPECT_NE(text.find("decode      1 token per step: step latency"), std::string::npos) << text;
+    EXPECT_EQ(text.find("time to first token"), std::string::npos) << text;
+    EXPECT_NE(text.find(r.stateInDram ? "in DRAM" : "in SRAM"), std::string::npos);
+    std::string json = sim::jsonReport(*f, r);
+    EXPECT_NE(json.find("\"decode\": {\"tokens_per_step\": 1"), std::string::npos) << json;
+    EXPECT_EQ(json.find("\"prefill\""), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace lmc

@@ -1,5 +1,6 @@
 // `lmc bench`: times a .bin on this CPU with generated inputs and reports
-// the median, min, max and spread of the runs, and tokens/s of a prefill.
+// the median, min, max and spread of the runs, and tokens/s of a prefill or
+// of a decode step.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -32,7 +33,10 @@ CommandSpec benchSpec() {
       "prints the median, min and max time, the spread ((max - min) / median) and the median\n"
       "CPU time of the process per run (all its threads; less sensitive than wall time to other\n"
       "load on the machine). When the first input is an int64 [1, seq] token tensor, also\n"
-      "prints the prefill rate, seq tokens per median run.";
+      "prints the prefill rate, seq tokens per median run. For a KV-cache decoder (compiled with\n"
+      "--kv-cache) the position input is bound to 0 and one run is one decode step: prints the\n"
+      "decode rate, tokens per step per median run (the static stream attends over the whole\n"
+      "cache, whatever the position).";
   spec.options = {
       {"--runs", "N", "timed runs (default 10)"},
       {"--warmup", "N", "untimed runs first (default 2)"},
@@ -172,10 +176,14 @@ int benchMain(int argc, char **argv) {
   const bool reference = args.has("--reference");
   s.setReferenceOnly(reference);
 
+  const format::Metadata &meta = s.file().metadata();
+  const bool decode = meta.has_kv_cache();
   for (size_t i = 0; i < s.numInputs(); ++i) {
     const DType dtype = static_cast<DType>(s.inputInfo(i).dtype());
     const uint64_t count = s.inputBytes(i) / format::dtypeSize(dtype);
-    std::vector<uint8_t> data = makeInput(dtype, count, inputs == "zeros", uint32_t(i));
+    // A decoder's position must lie in its cache: position 0.
+    const bool position = decode && s.inputInfo(i).name() == meta.kv_cache().position_input();
+    std::vector<uint8_t> data = makeInput(dtype, count, inputs == "zeros" || position, uint32_t(i));
     if (absl::Status st = s.bindInput(i, data.data(), data.size()); !st.ok())
       return error(std::string(st.message()));
   }
@@ -198,9 +206,12 @@ int benchMain(int argc, char **argv) {
   const double lo = ms.front(), hi = ms.back();
   const double spread = median > 0 ? (hi - lo) / median : 0;
 
-  // A prefill: the first input is int64 [1, seq] token ids.
+  // A prefill: the first input is int64 [1, seq] token ids; a decode step:
+  // the decoder's tokens per step.
   int64_t tokens = 0;
-  if (s.numInputs() > 0) {
+  if (decode) {
+    tokens = static_cast<int64_t>(meta.kv_cache().tokens_per_step());
+  } else if (s.numInputs() > 0) {
     const format::TensorInfo &first = s.inputInfo(0);
     if (static_cast<DType>(first.dtype()) == DType::I64 && first.shape_size() == 2 &&
         first.shape(0) == 1)
@@ -218,8 +229,8 @@ int benchMain(int argc, char **argv) {
                                      "\"spread\": %.4f, \"cpu_median_ms\": %.4f",
                                      median, lo, hi, spread, cpuMedian));
     if (tokens > 0)
-      absl::StrAppend(&json, ", \"tokens\": ", tokens,
-                      absl::StrFormat(", \"tokens_per_second\": %.2f", tokensPerSecond));
+      absl::StrAppend(&json, ", \"mode\": \"", decode ? "decode" : "prefill", "\", \"tokens\": ",
+                      tokens, absl::StrFormat(", \"tokens_per_second\": %.2f", tokensPerSecond));
     std::cout << json << "}\n";
     return 0;
   }
@@ -229,7 +240,12 @@ int benchMain(int argc, char **argv) {
   std::cout << absl::StrFormat(
       "  median %.3f ms  min %.3f ms  max %.3f ms  spread %.1f%%  cpu %.3f ms per run\n", median,
       lo, hi, spread * 100, cpuMedian);
-  if (tokens > 0)
+  if (decode)
+    std::cout << absl::StrFormat("  decode: %d token%s per step (one run), %.1f tokens/s, KV cache "
+                                 "of %d positions\n",
+                                 tokens, tokens == 1 ? "" : "s", tokensPerSecond,
+                                 meta.kv_cache().max_context());
+  else if (tokens > 0)
     std::cout << absl::StrFormat("  prefill: %d tokens per run, %.1f tokens/s\n", tokens,
                                  tokensPerSecond);
   return 0;

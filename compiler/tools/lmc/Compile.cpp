@@ -66,6 +66,12 @@ CommandSpec compileSpec() {
       {"--max-memory", "SIZE",
        "refuse, before reading the weights, a model that would need more memory to compile "
        "(e.g. 8G; default: the memory this machine has available)"},
+      {"--kv-cache", "",
+       "compile a decoder's decode step: each input past.X (or past_key_values.X) and output "
+       "present.X become one persistent KV-cache buffer (the .bin's state), updated in place; "
+       "see docs/kv-cache.md"},
+      {"--max-context", "N",
+       "with --kv-cache: bind the cache length (dim -2) of the past.* inputs to N"},
       {"--mlir-print-ir-after-all", "", "print the IR after every pass to stderr"},
   };
   spec.minPositional = 1;
@@ -166,6 +172,18 @@ int compileMain(int argc, char **argv) {
         runtime::formatBytes(*budget),
         maxMemory ? " that --max-memory allows" : " this machine has available");
   }
+  pipeline.kvCache = args.has("--kv-cache");
+  if (args.has("--max-context")) {
+    const std::string text = args.get("--max-context");
+    if (!absl::SimpleAtoi(text, &loadOptions.maxContext) || loadOptions.maxContext <= 0)
+      return fail("--max-context must be a positive integer, not '" + text + "'");
+    if (!pipeline.kvCache)
+      return fail("--max-context sets the KV-cache length; it needs --kv-cache");
+  }
+  if (pipeline.kvCache)
+    recorded.push_back("--kv-cache");
+  if (loadOptions.maxContext)
+    recorded.push_back("--max-context " + std::to_string(loadOptions.maxContext));
   if (quant.scheme)
     recorded.push_back("--quant " + pipeline.quantScheme);
   if (args.has("--quant-group"))
@@ -180,6 +198,11 @@ int compileMain(int argc, char **argv) {
   context.loadDialect<graph::GraphDialect, isa::IsaDialect, mlir::func::FuncDialect>();
   std::vector<std::string> errors;
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    if (d.getSeverity() == mlir::DiagnosticSeverity::Warning) {
+      std::string line = absl::StrReplaceAll(d.str(), {{"\n", " "}});
+      std::fprintf(stderr, "lmc compile: warning: %s: %s\n", input.c_str(), line.c_str());
+      return mlir::success();
+    }
     if (d.getSeverity() != mlir::DiagnosticSeverity::Error)
       return mlir::success();
     std::string text = d.str(), where = describe(d.getLocation());
@@ -209,10 +232,10 @@ int compileMain(int argc, char **argv) {
                         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
                         /*printAfterOnlyOnFailure=*/false, llvm::errs(),
                         mlir::OpPrintingFlags().elideLargeElementsAttrs(16));
-  // Canonicalize first on its own: the graph --emit graph prints, and the
-  // one the reports below read (folded weights, as lmc-quantize sees them).
-  pm.addPass(mlir::createCanonicalizerPass());
-  pm.addPass(mlir::createCSEPass());
+  // The graph cleanup first on its own: the graph --emit graph prints, and
+  // the one the reports below read (folded weights, as lmc-quantize sees
+  // them, an ONNX model's own quantized weights already in qmatmul).
+  buildGraphCleanup(pm);
   if (mlir::failed(pm.run(*module)))
     return failWithDiagnostics(input + ": compilation failed");
   const bool quantReport = args.has("--quant-report");
@@ -220,6 +243,9 @@ int compileMain(int argc, char **argv) {
     return fail("--quant-report needs a .bin output (--emit bin)");
   if (quantReport && loadOptions.noWeights)
     return fail("--quant-report needs the weights; it cannot run with --no-weights");
+  if (quantReport && pipeline.kvCache)
+    return fail("--quant-report measures a whole-sequence run; use it on the model without "
+                "--kv-cache (the same weights quantize the same way)");
   std::string footprint;
   if (args.has("--report"))
     footprint = weightFootprint(*module, quant);
@@ -257,6 +283,10 @@ int compileMain(int argc, char **argv) {
     std::printf("weights absent (--no-weights): %.2f MB reserved, not stored; the .bin can be "
                 "inspected and simulated, not run\n",
                 summary.absentBytes / 1e6);
+  if (summary.stateTensors)
+    std::printf("kv cache: %zu state tensors, %.2f MB, persistent across runs (reset to start "
+                "a new sequence)\n",
+                summary.stateTensors, summary.stateBytes / 1e6);
   if (tiled)
     std::printf("schedule: %llu cycles = %.2f us at %g MHz\n",
                 static_cast<unsigned long long>(summary.scheduleCycles),

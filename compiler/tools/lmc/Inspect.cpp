@@ -25,8 +25,9 @@ CommandSpec inspectSpec() {
   spec.usage = "lmc inspect model.bin";
   spec.summary =
       "Verifies a compiled model and prints its header, section table, metadata (source,\n"
-      "target, memory space sizes), input/output signature and a disassembly: one line per\n"
-      "instruction with its unit, issue cycle, operands, immediates and ONNX node.";
+      "target, memory space sizes), input/output signature, state tensors (the KV caches of\n"
+      "a --kv-cache decoder, with how a decode step is driven) and a disassembly: one line\n"
+      "per instruction with its unit, issue cycle, operands, immediates and ONNX node.";
   spec.minPositional = 1;
   spec.maxPositional = 1;
   return spec;
@@ -54,10 +55,27 @@ std::string ioName(const format::BinFile &f, uint32_t buffer) {
                       f.io().outputs(int(buffer - inputs)).name(), "'");
 }
 
-// "dram[4096] f32[1,16,64] strides[1024,64,1]", "io.in0 'tokens' i64[1,16]".
+// The state tensor whose bytes hold `offset` (F18: they do not overlap).
+const format::StateTensor *stateAt(const format::BinFile &f, uint64_t offset) {
+  for (const format::StateTensor &t : f.metadata().state()) {
+    uint64_t bytes = format::dtypeSize(static_cast<DType>(t.dtype()));
+    for (int64_t d : t.shape())
+      bytes *= static_cast<uint64_t>(d);
+    if (offset >= t.offset() && offset < t.offset() + bytes)
+      return &t;
+  }
+  return nullptr;
+}
+
+// "dram[4096] f32[1,16,64] strides[1024,64,1]", "io.in0 'tokens' i64[1,16]",
+// "state[0] 'past.0.key' f32[1,4,16,16]".
 std::string formatOperand(const format::BinFile &f, const Region &r) {
   std::string text;
-  if (static_cast<Space>(r.space) == Space::Io) {
+  if (static_cast<Space>(r.space) == Space::State) {
+    text = absl::StrCat("state[", r.offset, "]");
+    if (const format::StateTensor *t = stateAt(f, r.offset))
+      absl::StrAppend(&text, " '", t->name(), "'");
+  } else if (static_cast<Space>(r.space) == Space::Io) {
     text = ioName(f, r.buffer);
     if (r.offset)
       absl::StrAppend(&text, "[", r.offset, "]");
@@ -75,6 +93,7 @@ std::string formatImms(Opcode op, const int64_t *imms) {
   switch (op) {
   case Opcode::Concat:
   case Opcode::Gather:
+  case Opcode::Scatter:
   case Opcode::Softmax:
     return absl::StrCat("axis=", imms[0]);
   case Opcode::Trilu:
@@ -142,6 +161,25 @@ void print(const format::BinFile &f, std::ostream &os) {
   for (int i = 0; i < f.io().outputs_size(); ++i)
     os << "  io.out" << i << " '" << f.io().outputs(i).name() << "' "
        << formatTensor(f.io().outputs(i)) << "\n";
+  if (m.state_size()) {
+    os << "state (persists across runs; starts zeroed; reset to start a new sequence):\n";
+    for (const format::StateTensor &st : m.state()) {
+      std::vector<int64_t> shape(st.shape().begin(), st.shape().end());
+      os << "  state[" << st.offset() << "] '" << st.name() << "' -> '" << st.output() << "' "
+         << format::dtypeName(static_cast<DType>(st.dtype()))
+         << dims(shape.data(), int(shape.size())) << "\n";
+    }
+  }
+  if (m.has_kv_cache()) {
+    const format::KvCache &kv = m.kv_cache();
+    os << "kv cache: a decode step per run: " << kv.tokens_per_step() << " token(s) of input '"
+       << (kv.tokens_input().empty() ? "?" : kv.tokens_input()) << "' at ";
+    if (kv.position_input().empty())
+      os << "positions the model computes";
+    else
+      os << "the position in input '" << kv.position_input() << "'";
+    os << "; " << kv.max_context() << " positions\n";
+  }
   os << "instructions (" << f.instructions().size() << "):\n";
   size_t index = 0;
   for (const format::InstructionView &inst : f.instructions()) {

@@ -32,15 +32,27 @@ constexpr int kShownValues = 8;
 CommandSpec runSpec() {
   CommandSpec spec;
   spec.name = "run";
-  spec.usage = "lmc run model.bin --input NAME=FILE.npy ... [--output-dir DIR] [--threads N]";
+  spec.usage = "lmc run model.bin --input NAME=FILE.npy ... [--steps N] [--output-dir DIR] "
+               "[--state-in DIR] [--state-out DIR] [--threads N]";
   spec.summary =
       "Runs a compiled model on this CPU. Every input of the model must be given once as a\n"
       ".npy file of exactly its dtype and shape (see 'lmc inspect model.bin'). For each\n"
       "output, prints its dtype, shape, min/max/mean and first values; with --output-dir,\n"
-      "also writes DIR/<output name>.npy.";
+      "also writes DIR/<output name>.npy. With --steps N, every input file holds N values\n"
+      "stacked on a new leading axis, the model runs N times in one session (its state, the\n"
+      "KV cache of a --kv-cache decoder, persists from step to step; it starts zeroed) and\n"
+      "each output is the N results stacked the same way. --state-out DIR saves each state\n"
+      "tensor (KV cache) after the runs as DIR/<name>.npy; --state-in DIR loads them before\n"
+      "the first run (e.g. a prompt prefilled by one .bin, continued by the 1-token .bin of\n"
+      "the same model).";
   spec.options = {
       {"--input", "NAME=FILE.npy", "bind the model input NAME to the array in FILE.npy", true},
       {"--output-dir", "DIR", "write each output to DIR/<name>.npy ('/' in names becomes '_')"},
+      {"--steps", "N",
+       "run N times in one session, input k taken from index k of each file's leading axis "
+       "(e.g. tokens [N, 1, 1] and position [N, 1] for N decode steps)"},
+      {"--state-in", "DIR", "start from the state tensors saved in DIR/<name>.npy (else zeros)"},
+      {"--state-out", "DIR", "after the runs, write each state tensor to DIR/<name>.npy"},
       {"--threads", "N",
        "threads to run on (default: one per hardware thread); f32 results agree within "
        "1e-5 for every N, other dtypes exactly"},
@@ -137,6 +149,11 @@ int runMain(int argc, char **argv) {
     return usageError(absl::StrCat("lmc run: --threads takes a positive integer, got '",
                                    args.get("--threads"), "'"));
   const std::string modelPath = args.positional()[0];
+  int64_t steps = 1;
+  const bool stepped = args.has("--steps");
+  if (stepped && (!absl::SimpleAtoi(args.get("--steps"), &steps) || steps < 1))
+    return usageError(absl::StrCat("lmc run: --steps takes a positive integer, got '",
+                                   args.get("--steps"), "'"));
 
   // Parse the bindings before the model is loaded, so usage errors are cheap.
   std::vector<std::pair<std::string, std::string>> bindings;
@@ -168,6 +185,8 @@ int runMain(int argc, char **argv) {
   };
 
   std::set<std::string> seen;
+  // With --steps: the stacked bytes of each bound input, bound step by step.
+  std::vector<std::pair<size_t, runtime::NpyArray>> stacked;
   for (const auto &[name, file] : bindings) {
     std::optional<size_t> index = s.findInput(name);
     if (!index)
@@ -181,14 +200,21 @@ int runMain(int argc, char **argv) {
     const format::TensorInfo &info = s.inputInfo(*index);
     DType want = static_cast<DType>(info.dtype());
     std::vector<int64_t> wantShape = shapeOf(info);
+    if (stepped)
+      wantShape.insert(wantShape.begin(), steps);
     if (array->dtype != want || array->shape != wantShape)
       return error(absl::StrCat("input '", name, "' of ", modelPath, " expects ",
                                 describeType(want, wantShape), ", ", file, " holds ",
                                 describeType(array->dtype, array->shape),
                                 ": save the array with that dtype and shape (e.g. "
-                                "numpy.save(f, x.astype(...).reshape(...)))"));
-    if (absl::Status st = s.bindInput(*index, array->data.data(), array->data.size()); !st.ok())
+                                "numpy.save(f, x.astype(...).reshape(...)))",
+                                stepped ? absl::StrCat("; with --steps ", steps,
+                                                       " the leading axis holds the steps")
+                                        : ""));
+    size_t stepBytes = array->data.size() / static_cast<size_t>(steps);
+    if (absl::Status st = s.bindInput(*index, array->data.data(), stepBytes); !st.ok())
       return error(std::string(st.message()));
+    stacked.emplace_back(*index, std::move(*array));
   }
   for (size_t i = 0; i < s.numInputs(); ++i)
     if (!s.isBound(i))
@@ -196,9 +222,66 @@ int runMain(int argc, char **argv) {
                                 " is not bound; pass --input ", s.inputInfo(i).name(),
                                 "=FILE.npy (inputs: ", listInputs(), ")"));
 
-  if (absl::Status st = s.run(); !st.ok())
-    return error(std::string(st.message()));
+  // The state tensors by file name ('/' in names becomes '_').
+  auto stateFile = [&](const std::string &dir, size_t i) {
+    return absl::StrCat(dir, "/", outputFileName(s.file().metadata().state(int(i)).name()), ".npy");
+  };
+  for (const char *flag : {"--state-in", "--state-out"})
+    if (args.has(flag) && s.numStateTensors() == 0)
+      return error(absl::StrCat(modelPath, " has no state tensors for ", flag,
+                                " (compile a decoder with --kv-cache)"));
+  if (args.has("--state-in")) {
+    for (size_t i = 0; i < s.numStateTensors(); ++i) {
+      const format::StateTensor &t = s.file().metadata().state(int(i));
+      std::string path = stateFile(args.get("--state-in"), i);
+      absl::StatusOr<runtime::NpyArray> array = runtime::readNpy(path);
+      if (!array.ok())
+        return error(std::string(array.status().message()));
+      std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
+      DType dtype = static_cast<DType>(t.dtype());
+      if (array->dtype != dtype || array->shape != shape)
+        return error(absl::StrCat("state tensor '", t.name(), "' of ", modelPath, " is ",
+                                  describeType(dtype, shape), ", ", path, " holds ",
+                                  describeType(array->dtype, array->shape),
+                                  ": save the state of a .bin compiled from the same model"));
+      std::memcpy(s.stateTensorData(i), array->data.data(), array->data.size());
+    }
+  }
+  std::vector<std::vector<uint8_t>> results(s.numOutputs());
+  for (int64_t step = 0; step < steps; ++step) {
+    for (const auto &[index, array] : stacked) {
+      size_t stepBytes = array.data.size() / static_cast<size_t>(steps);
+      if (absl::Status st = s.bindInput(index, array.data.data() + step * stepBytes, stepBytes);
+          !st.ok())
+        return error(std::string(st.message()));
+    }
+    if (absl::Status st = s.run(); !st.ok())
+      return error(stepped ? absl::StrCat("step ", step, ": ", st.message())
+                           : std::string(st.message()));
+    for (size_t i = 0; i < s.numOutputs(); ++i)
+      results[i].insert(results[i].end(), s.outputData(i), s.outputData(i) + s.outputBytes(i));
+  }
+  if (stepped)
+    std::cout << "ran " << steps << " steps in one session"
+              << (s.stateBytes() ? absl::StrCat(" (", s.stateBytes(),
+                                                " bytes of state carried from step to step)")
+                                 : std::string())
+              << "\n";
 
+  if (args.has("--state-out")) {
+    const std::string dir = args.get("--state-out");
+    if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST)
+      return error(absl::StrCat("cannot create state directory ", dir, ": ", std::strerror(errno)));
+    for (size_t i = 0; i < s.numStateTensors(); ++i) {
+      const format::StateTensor &t = s.file().metadata().state(int(i));
+      std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
+      if (absl::Status st = runtime::writeNpy(stateFile(dir, i), static_cast<DType>(t.dtype()),
+                                              shape, s.stateTensorData(i), s.stateTensorBytes(i));
+          !st.ok())
+        return error(std::string(st.message()));
+    }
+    std::cout << "wrote " << s.numStateTensors() << " state tensors to " << dir << "\n";
+  }
   std::string outDir = args.get("--output-dir");
   if (!outDir.empty() && ::mkdir(outDir.c_str(), 0777) != 0 && errno != EEXIST)
     return error(absl::StrCat("cannot create output directory ", outDir, ": ",
@@ -208,7 +291,11 @@ int runMain(int argc, char **argv) {
     const format::TensorInfo &info = s.outputInfo(i);
     DType dtype = static_cast<DType>(info.dtype());
     std::vector<int64_t> shape = shapeOf(info);
-    std::cout << summarize(info.name(), dtype, shape, s.outputData(i), s.outputBytes(i));
+    if (stepped)
+      shape.insert(shape.begin(), steps);
+    const uint8_t *data = results[i].data();
+    const uint64_t bytes = results[i].size();
+    std::cout << summarize(info.name(), dtype, shape, data, bytes);
     if (outDir.empty())
       continue;
     std::string fileName = outputFileName(info.name());
@@ -216,7 +303,7 @@ int runMain(int argc, char **argv) {
     while (!written.insert(fileName).second)
       fileName += "_";
     std::string path = absl::StrCat(outDir, "/", fileName, ".npy");
-    if (absl::Status st = runtime::writeNpy(path, dtype, shape, s.outputData(i), s.outputBytes(i));
+    if (absl::Status st = runtime::writeNpy(path, dtype, shape, data, bytes);
         !st.ok())
       return error(std::string(st.message()));
     std::cout << "  wrote " << path << "\n";

@@ -40,12 +40,14 @@ CommandSpec simulateSpec() {
       "--set overrides): every instruction issues at the latest of its static cycle, its\n"
       "operands being ready and a free instance of its unit; durations come from the\n"
       "compiler's cost model plus DRAM bandwidth sharing. Reports latency, tokens/s of a\n"
-      "[1, seq] token prefill, unit busy %, stalls, SRAM peak and timeline, DRAM/link bytes,\n"
+      "[1, seq] token prefill (or, for a --kv-cache decoder, of one decode step: tokens per\n"
+      "step / step latency), unit busy %, stalls, SRAM peak and timeline, DRAM/link bytes,\n"
       "energy, the roofline class and the top ONNX nodes by time, and verifies the compiler's\n"
       "schedule (unit double-booked, operand read before written, bytes overwritten while\n"
       "live). Functional mode executes the instructions with the runtime kernels in simulated\n"
       "order (on by default when the weights are present and the model is small; inputs are\n"
-      "--input files or deterministic random data). cpu binaries have no machine model: only\n"
+      "--input files or deterministic random data; a decoder's position 0, its cache zeroed).\n"
+      "cpu binaries have no machine model: only\n"
       "the functional result. --set keys are Target fields (docs/simulator.md): clock_mhz,\n"
       "sram.bytes, dram.bytes_per_cycle, units.MXM.count, units.MXM.rates.f16, energy.*.";
   spec.options = {

@@ -94,8 +94,34 @@ lmc_status lmc_output_data(const lmc_model *model, size_t index, const void **da
  * the output's byte_size). */
 lmc_status lmc_copy_output(const lmc_model *model, size_t index, void *dst, size_t byte_size);
 
-/* Zeroes the persistent state (KV cache) to start a new sequence. */
+/* Zeroes the persistent state (KV cache) to start a new sequence. The state
+ * is also zero when the model is opened. */
 lmc_status lmc_reset_state(lmc_model *model);
+
+/* A KV-cache decoder (compiled with `lmc compile --kv-cache`): one lmc_run
+ * is one decode step. Bind `tokens_input` ([1, tokens_per_step] ids) and
+ * `position_input` (the position of the step's first token), run, read the
+ * outputs; the cache persists in the model's state from step to step, so
+ * the next step continues at position + tokens_per_step. lmc_run fails
+ * (LMC_ERROR_RUNTIME) when the step would not fit in the max_context
+ * positions; lmc_reset_state starts a new sequence at position 0. */
+typedef struct lmc_kv_cache_info {
+  int32_t is_decoder;         /* 0: the model has no KV cache (the rest is 0 / "") */
+  int64_t max_context;        /* positions of the cache */
+  int64_t tokens_per_step;    /* tokens one lmc_run consumes */
+  const char *tokens_input;   /* the token ids input; "" if not recognized */
+  const char *position_input; /* "" when the model has no position input */
+  size_t state_bytes;         /* bytes of the persistent state (all caches) */
+} lmc_kv_cache_info;
+/* Fills `info`; strings stay valid until lmc_close. */
+lmc_status lmc_kv_cache(const lmc_model *model, lmc_kv_cache_info *info);
+
+/* Copies the state (every KV cache) of `src` into `dst`: e.g. after a
+ * prompt was prefilled by a .bin of S tokens per step, continue with the
+ * 1-token .bin of the same model at position = the prompt's length. Both
+ * must lay out their state alike (compiled from one model with --kv-cache;
+ * LMC_ERROR_INVALID_ARGUMENT otherwise). */
+lmc_status lmc_copy_state(lmc_model *dst, const lmc_model *src);
 
 /* Threads lmc_run may use (the calling thread included); 0 means one per
  * hardware thread, the default. Integer results are identical for every

@@ -169,6 +169,70 @@ func.func @reduce_axis(%x: tensor<2x8xf32>) {
 
 // -----
 
+func.func @scatter_indices(%d: tensor<8x4xf32>, %i: tensor<2x4xf32>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{indices must be i32 or i64}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_updates_shape(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x3xf32>) {
+  // expected-error @+1 {{updates shape [2, 3] differs from indices shape [2, 4]}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x3xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_updates_type(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x4xi64>) {
+  // expected-error @+1 {{updates element type must be 'f32'}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x4xi64>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_rank(%d: tensor<8x4xf32>, %i: tensor<2xi64>, %u: tensor<2xf32>) {
+  // expected-error @+1 {{indices must have the rank of data (2)}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2xi64>, tensor<2xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_too_wide(%d: tensor<8x4xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf32>) {
+  // expected-error @+1 {{indices dim 1 (5) exceeds data's (4)}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_axis(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{axis 2 is out of range}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 2 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x4xf32>) -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_result(%d: tensor<8x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{result type must be 'tensor<8x4xf32>'}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x4xi64>, tensor<2x4xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_rank0(%d: tensor<f32>, %i: tensor<i64>, %u: tensor<f32>) {
+  // expected-error @+1 {{data must have rank >= 1}}
+  %0 = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<f32>, tensor<i64>, tensor<f32>) -> tensor<f32>
+  return
+}
+
+// -----
+
 func.func @gather_indices(%t: tensor<8x4xf32>, %i: tensor<3xf32>) {
   // expected-error @+1 {{indices must be i32 or i64}}
   %0 = lmc_graph.gather %t, %i {axis = 0 : i64} : (tensor<8x4xf32>, tensor<3xf32>) -> tensor<3x4xf32>
@@ -348,5 +412,189 @@ func.func @qmatmul_group(%x: tensor<2x64xf32>, %w: tensor<64x8xi4>, %s: tensor<3
 func.func @qmatmul_scales(%x: tensor<2x64xf32>, %w: tensor<64x8xi4>, %s: tensor<1x8xf32>) {
   // expected-error @+1 {{scales must be 'tensor<2x8xf32>'}}
   %0 = lmc_graph.qmatmul %x, %w, %s {group = 32 : i64} : (tensor<2x64xf32>, tensor<64x8xi4>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @quantize_input(%x: tensor<4xi32>, %s: tensor<f32>, %z: tensor<ui8>) {
+  // expected-error @+1 {{input must be f32}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 0 : i64} : (tensor<4xi32>, tensor<f32>, tensor<ui8>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @quantize_result(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<i16>) {
+  // expected-error @+1 {{result must be i8 or ui8}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 0 : i64} : (tensor<4xf32>, tensor<f32>, tensor<i16>) -> tensor<4xi16>
+  return
+}
+
+// -----
+
+func.func @quantize_zero_point_type(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{zero point must have the result's element type}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 0 : i64} : (tensor<4xf32>, tensor<f32>, tensor<i8>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @quantize_shape(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<ui8>) {
+  // expected-error @+1 {{result shape must equal the input shape}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 0 : i64} : (tensor<4xf32>, tensor<f32>, tensor<ui8>) -> tensor<2xui8>
+  return
+}
+
+// -----
+
+func.func @quantize_scale_type(%x: tensor<4xf32>, %s: tensor<f64>, %z: tensor<ui8>) {
+  // expected-error @+1 {{scale must be f32}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 0 : i64} : (tensor<4xf32>, tensor<f64>, tensor<ui8>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @quantize_param_shapes(%x: tensor<2x4xf32>, %s: tensor<4xf32>, %z: tensor<ui8>) {
+  // expected-error @+1 {{scale and zero point shapes differ: [4] vs []}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 1 : i64} : (tensor<2x4xf32>, tensor<4xf32>, tensor<ui8>) -> tensor<2x4xui8>
+  return
+}
+
+// -----
+
+func.func @quantize_blocked(%x: tensor<2x4xf32>, %s: tensor<2x2xf32>, %z: tensor<2x2xui8>) {
+  // expected-error @+1 {{scale must be a scalar or 1-D (per axis)}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 1 : i64} : (tensor<2x4xf32>, tensor<2x2xf32>, tensor<2x2xui8>) -> tensor<2x4xui8>
+  return
+}
+
+// -----
+
+func.func @quantize_axis(%x: tensor<2x4xf32>, %s: tensor<4xf32>, %z: tensor<4xui8>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = lmc_graph.quantize %x, %s, %z {axis = 2 : i64} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xui8>) -> tensor<2x4xui8>
+  return
+}
+
+// -----
+
+func.func @dequantize_axis_size(%x: tensor<2x4xi8>, %s: tensor<4xf32>, %z: tensor<4xi8>) {
+  // expected-error @+1 {{has 4 scales for axis 0 of size 2}}
+  %0 = lmc_graph.dequantize %x, %s, %z {axis = 0 : i64} : (tensor<2x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_input(%x: tensor<4xi16>, %s: tensor<f32>, %z: tensor<i16>) {
+  // expected-error @+1 {{input must be i8, ui8 or i32}}
+  %0 = lmc_graph.dequantize %x, %s, %z {axis = 0 : i64} : (tensor<4xi16>, tensor<f32>, tensor<i16>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_zero_point(%x: tensor<4xi8>, %s: tensor<f32>, %z: tensor<ui8>) {
+  // expected-error @+1 {{zero point must have the input's element type}}
+  %0 = lmc_graph.dequantize %x, %s, %z {axis = 0 : i64} : (tensor<4xi8>, tensor<f32>, tensor<ui8>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_result(%x: tensor<4xi8>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{result must be f32 of the input's shape}}
+  %0 = lmc_graph.dequantize %x, %s, %z {axis = 0 : i64} : (tensor<4xi8>, tensor<f32>, tensor<i8>) -> tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @dynamic_quantize_input(%x: tensor<4xf16>) {
+  // expected-error @+1 {{input must be f32}}
+  %0:3 = lmc_graph.dynamic_quantize %x : (tensor<4xf16>) -> (tensor<4xui8>, tensor<f32>, tensor<ui8>)
+  return
+}
+
+// -----
+
+func.func @dynamic_quantize_empty(%x: tensor<0xf32>) {
+  // expected-error @+1 {{input must not be empty}}
+  %0:3 = lmc_graph.dynamic_quantize %x : (tensor<0xf32>) -> (tensor<0xui8>, tensor<f32>, tensor<ui8>)
+  return
+}
+
+// -----
+
+func.func @dynamic_quantize_result(%x: tensor<4xf32>) {
+  // expected-error @+1 {{result must be ui8 of the input's shape}}
+  %0:3 = lmc_graph.dynamic_quantize %x : (tensor<4xf32>) -> (tensor<4xi8>, tensor<f32>, tensor<ui8>)
+  return
+}
+
+// -----
+
+func.func @dynamic_quantize_params(%x: tensor<4xf32>) {
+  // expected-error @+1 {{scale and zero point must be scalars}}
+  %0:3 = lmc_graph.dynamic_quantize %x : (tensor<4xf32>) -> (tensor<4xui8>, tensor<1xf32>, tensor<ui8>)
+  return
+}
+
+// -----
+
+func.func @matmul_integer_types(%a: tensor<2x3xi32>, %b: tensor<3x2xi8>, %za: tensor<i32>, %zb: tensor<i8>) {
+  // expected-error @+1 {{operands must be i8 or ui8}}
+  %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi32>, tensor<3x2xi8>, tensor<i32>, tensor<i8>) -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_rank(%a: tensor<3xi8>, %b: tensor<3x2xi8>, %za: tensor<i8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{operands must have rank >= 2}}
+  %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<3xi8>, tensor<3x2xi8>, tensor<i8>, tensor<i8>) -> tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_k(%a: tensor<2x3xi8>, %b: tensor<4x2xi8>, %za: tensor<i8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{contraction dimensions differ: 3 vs 4}}
+  %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi8>, tensor<4x2xi8>, tensor<i8>, tensor<i8>) -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_zero_point_type(%a: tensor<2x3xi8>, %b: tensor<3x2xi8>, %za: tensor<ui8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{a zero point must have its operand's element type}}
+  %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi8>, tensor<3x2xi8>, tensor<ui8>, tensor<i8>) -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_zero_point_shape(%a: tensor<2x3xi8>, %b: tensor<3x2xi8>, %za: tensor<2xi8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{zero point shape [2] does not broadcast to its operand's shape [2, 3]}}
+  %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi8>, tensor<3x2xi8>, tensor<2xi8>, tensor<i8>) -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_batch(%a: tensor<2x2x3xi8>, %b: tensor<3x3x2xi8>, %za: tensor<i8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{batch dimensions are not broadcast-compatible}}
+  %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<2x2x3xi8>, tensor<3x3x2xi8>, tensor<i8>, tensor<i8>) -> tensor<2x2x2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_result(%a: tensor<2x3xi8>, %b: tensor<3x2xi8>, %za: tensor<i8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{result type must be 'tensor<2x2xi32>'}}
+  %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi8>, tensor<3x2xi8>, tensor<i8>, tensor<i8>) -> tensor<2x2xi64>
   return
 }

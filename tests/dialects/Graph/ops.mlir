@@ -51,3 +51,28 @@ func.func @movement(%x: tensor<1x16x192xf32>, %t: tensor<256x64xf32>, %i: tensor
   %6 = lmc_graph.trilu %2 {k = 0 : i64, upper = false} : tensor<1x4x16x16xf32>
   return %6 : tensor<1x4x16x16xf32>
 }
+
+// CHECK-LABEL: func @quantization
+func.func @quantization(%x: tensor<4x8xf32>, %s: tensor<8xf32>, %zp: tensor<8xi8>, %a: tensor<4x3xui8>, %b: tensor<3x2xi8>, %za: tensor<ui8>, %zb: tensor<2xi8>) -> tensor<4x2xi32> {
+  // CHECK: lmc_graph.round %{{.*}} : tensor<4x8xf32>
+  %r = lmc_graph.round %x : tensor<4x8xf32>
+  // CHECK: lmc_graph.quantize %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xi8>
+  %q = lmc_graph.quantize %r, %s, %zp {axis = 1 : i64} : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xi8>
+  // CHECK: lmc_graph.dequantize %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<4x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xf32>
+  %d = lmc_graph.dequantize %q, %s, %zp {axis = 1 : i64} : (tensor<4x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xf32>
+  // CHECK: lmc_graph.dynamic_quantize %{{.*}} : (tensor<4x8xf32>) -> (tensor<4x8xui8>, tensor<f32>, tensor<ui8>)
+  %y, %ys, %yzp = lmc_graph.dynamic_quantize %d : (tensor<4x8xf32>) -> (tensor<4x8xui8>, tensor<f32>, tensor<ui8>)
+  // CHECK: lmc_graph.matmul_integer %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x3xui8>, tensor<3x2xi8>, tensor<ui8>, tensor<2xi8>) -> tensor<4x2xi32>
+  %m = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<4x3xui8>, tensor<3x2xi8>, tensor<ui8>, tensor<2xi8>) -> tensor<4x2xi32>
+  // CHECK: lmc_graph.matmul %{{.*}}, %{{.*}} : (tensor<4x2xi32>, tensor<2x2xi32>) -> tensor<4x2xi32>
+  %c = lmc_graph.constant {value = dense<1> : tensor<2x2xi32>} : tensor<2x2xi32>
+  %i = lmc_graph.matmul %m, %c : (tensor<4x2xi32>, tensor<2x2xi32>) -> tensor<4x2xi32>
+  return %i : tensor<4x2xi32>
+}
+
+// CHECK-LABEL: func @scatter
+func.func @scatter(%cache: tensor<1x4x16x16xf32>, %pos: tensor<1x4x1x16xi64>, %k: tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32> {
+  // CHECK: lmc_graph.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 2 : i64}
+  %0 = lmc_graph.scatter_elements %cache, %pos, %k {axis = 2 : i64} : (tensor<1x4x16x16xf32>, tensor<1x4x1x16xi64>, tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32>
+  return %0 : tensor<1x4x16x16xf32>
+}

@@ -70,6 +70,30 @@ func.func @io_type() {
 
 // -----
 
+func.func @state_type() {
+  // expected-error @+1 {{type must be a statically shaped tensor}}
+  %a = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<1x?xf32>}
+  return
+}
+
+// -----
+
+func.func @state_names() {
+  // expected-error @+1 {{name and output must not be empty}}
+  %a = lmc_isa.state {name = "past.0.key", output = "", type = tensor<4xf32>}
+  return
+}
+
+// -----
+
+func.func @state_offset() {
+  // expected-error @+1 {{offset must not be negative}}
+  %a = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<4xf32>, offset = -64 : i64}
+  return
+}
+
+// -----
+
 func.func @io_name() {
   // expected-error @+1 {{name must not be empty}}
   %a = lmc_isa.io {index = 0 : i64, name = "", type = tensor<4xf32>}

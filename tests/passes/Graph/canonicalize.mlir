@@ -80,3 +80,39 @@ func.func @identities(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %f = lmc_graph.slice %e {starts = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %f : tensor<2x3xf32>
 }
+
+// -----
+
+// round is half to even; a float-to-integer cast truncates and saturates
+// (as the runtime's cast does), so 300.7 -> 255 and -5.9 -> 0 in ui8,
+// -200 -> -128 in i8.
+// CHECK-LABEL: func @round_and_saturate
+// CHECK-DAG: dense<[2.000000e+00, 2.000000e+00, -0.000000e+00, -4.000000e+00]> : tensor<4xf32>
+// CHECK-DAG: dense<[255, 0, 3]> : tensor<3xui8>
+// CHECK-DAG: dense<[-128, 127, -3]> : tensor<3xi8>
+func.func @round_and_saturate() -> (tensor<4xf32>, tensor<3xui8>, tensor<3xi8>) {
+  %a = lmc_graph.constant {value = dense<[1.5, 2.5, -0.5, -3.7]> : tensor<4xf32>} : tensor<4xf32>
+  %r = lmc_graph.round %a : tensor<4xf32>
+  %b = lmc_graph.constant {value = dense<[300.7, -5.9, 3.9]> : tensor<3xf32>} : tensor<3xf32>
+  %u = lmc_graph.cast %b : tensor<3xf32> to tensor<3xui8>
+  %c = lmc_graph.constant {value = dense<[-200.0, 1.0e10, -3.9]> : tensor<3xf32>} : tensor<3xf32>
+  %i = lmc_graph.cast %c : tensor<3xf32> to tensor<3xi8>
+  return %r, %u, %i : tensor<4xf32>, tensor<3xui8>, tensor<3xi8>
+}
+
+// -----
+
+// A scatter of constants folds (ONNX's example: rows 1, 0, 2 then 0, 2, 1);
+// one of a run-time value stays.
+// CHECK-LABEL: func @scatter
+// CHECK: %[[C:.*]] = lmc_graph.constant {value = dense<{{\[}}[2.000000e+00, 1.100000e+00, 0.000000e+00], [1.000000e+00, 0.000000e+00, 2.200000e+00], [0.000000e+00, 2.100000e+00, 1.200000e+00]]> : tensor<3x3xf32>}
+// CHECK: %[[S:.*]] = lmc_graph.scatter_elements %arg0
+// CHECK: return %[[C]], %[[S]]
+func.func @scatter(%x: tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3x3xf32>) {
+  %d = lmc_graph.constant {value = dense<0.0> : tensor<3x3xf32>} : tensor<3x3xf32>
+  %i = lmc_graph.constant {value = dense<[[1, 0, 2], [0, 2, 1]]> : tensor<2x3xi64>} : tensor<2x3xi64>
+  %u = lmc_graph.constant {value = dense<[[1.0, 1.1, 1.2], [2.0, 2.1, 2.2]]> : tensor<2x3xf32>} : tensor<2x3xf32>
+  %a = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<3x3xf32>
+  %b = lmc_graph.scatter_elements %x, %i, %u {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<3x3xf32>
+  return %a, %b : tensor<3x3xf32>, tensor<3x3xf32>
+}

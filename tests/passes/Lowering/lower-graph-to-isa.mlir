@@ -74,3 +74,83 @@ func.func @main(%x: tensor<3x4xf32>, %x2: tensor<1x64xf32>) -> (tensor<3x2xf32>,
   %y2 = lmc_graph.qmatmul %x2, %w, %ws {group = 32 : i64} : (tensor<1x64xf32>, tensor<64x32xi4>, tensor<2x32xf32>) -> tensor<1x32xf32>
   return %y, %y2 : tensor<3x2xf32>, tensor<1x32xf32>
 }
+
+// -----
+
+// round is a unary instruction; an i32 matmul (from matmul_integer) is a
+// matmul on i32 regions.
+// CHECK-LABEL: func @main()
+// CHECK: lmc_isa.inst "round"(%{{.*}}, %{{.*}}) regions [#lmc_isa.region<f32, [2, 2], [2, 1], 0>, #lmc_isa.region<f32, [2, 2], [2, 1], 0>]
+// CHECK: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %{{.*}}) regions [#lmc_isa.region<i32, [2, 2], [2, 1], 0>, #lmc_isa.region<i32, [2, 2], [2, 1], 0>, #lmc_isa.region<i32, [2, 2], [2, 1], 0>]
+func.func @main(%x: tensor<2x2xf32>, %a: tensor<2x2xi32>) -> (tensor<2x2xf32>, tensor<2x2xi32>) {
+  %r = lmc_graph.round %x : tensor<2x2xf32>
+  %m = lmc_graph.matmul %a, %a : (tensor<2x2xi32>, tensor<2x2xi32>) -> tensor<2x2xi32>
+  return %r, %m : tensor<2x2xf32>, tensor<2x2xi32>
+}
+
+// -----
+
+// ScatterElements: the result is a copy of the data, then the scatter
+// writes the updates into it in place.
+// CHECK-LABEL: func @main()
+// CHECK-DAG: %[[D:.*]] = lmc_isa.io {index = 0 : i64, name = "d", type = tensor<4x3xf32>}
+// CHECK-DAG: %[[I:.*]] = lmc_isa.io {index = 1 : i64, name = "i", type = tensor<2x3xi64>}
+// CHECK-DAG: %[[U:.*]] = lmc_isa.io {index = 2 : i64, name = "u", type = tensor<2x3xf32>}
+// CHECK-DAG: %[[Y:.*]] = lmc_isa.io {index = 0 : i64, name = "y", output, type = tensor<4x3xf32>}
+// CHECK: lmc_isa.inst "copy"(%[[Y]], %[[D]])
+// CHECK: lmc_isa.inst "scatter"(%[[Y]], %[[I]], %[[U]]) regions [#lmc_isa.region<f32, [4, 3], [3, 1], 0>, #lmc_isa.region<i64, [2, 3], [3, 1], 0>, #lmc_isa.region<f32, [2, 3], [3, 1], 0>] imms [0]
+// CHECK-NEXT: return
+func.func @main(%d: tensor<4x3xf32> {lmc.name = "d"}, %i: tensor<2x3xi64> {lmc.name = "i"},
+                %u: tensor<2x3xf32> {lmc.name = "u"}) -> (tensor<4x3xf32> {lmc.name = "y"}) {
+  %s = lmc_graph.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<4x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  return %s : tensor<4x3xf32>
+}
+
+// -----
+
+// A KV cache updated in place (lmc-bind-kv-cache's pairing): the pair is one
+// State buffer, outside the IO signature (the other inputs are renumbered);
+// the scatter writes only the new rows into it, with no copy, and readers
+// of the present read the State buffer.
+// CHECK-LABEL: func @main()
+// CHECK-DAG: %[[T:.*]] = lmc_isa.io {index = 0 : i64, name = "k", type = tensor<1x2x1x4xf32>}
+// CHECK-DAG: %[[S:.*]] = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<1x2x8x4xf32>}
+// CHECK-DAG: %[[P:.*]] = lmc_isa.io {index = 1 : i64, name = "pos", type = tensor<1x2x1x4xi64>}
+// CHECK-DAG: %[[Y:.*]] = lmc_isa.io {index = 0 : i64, name = "y", output, type = tensor<1x2x1x8xf32>}
+// CHECK-NOT: "copy"
+// CHECK: lmc_isa.inst "scatter"(%[[S]], %[[P]], %[[T]]) regions [#lmc_isa.region<f32, [1, 2, 8, 4], [64, 32, 4, 1], 0>
+// CHECK: lmc_isa.inst "matmul"(%[[Y]], %[[T]], %[[S]]) regions [#lmc_isa.region<f32, [1, 2, 1, 8], [16, 8, 8, 1], 0>, #lmc_isa.region<f32, [1, 2, 1, 4], [8, 4, 4, 1], 0>, #lmc_isa.region<f32, [1, 2, 4, 8], [64, 32, 1, 4], 0>]
+// CHECK-NEXT: return
+func.func @main(%k: tensor<1x2x1x4xf32> {lmc.name = "k"},
+                %past: tensor<1x2x8x4xf32> {lmc.name = "past.0.key", lmc.state = "present.0.key"},
+                %pos: tensor<1x2x1x4xi64> {lmc.name = "pos"})
+    -> (tensor<1x2x1x8xf32> {lmc.name = "y"},
+        tensor<1x2x8x4xf32> {lmc.name = "present.0.key", lmc.state = "past.0.key", lmc.state_update = "in_place"}) {
+  %present = lmc_graph.scatter_elements %past, %pos, %k {axis = 2 : i64} : (tensor<1x2x8x4xf32>, tensor<1x2x1x4xi64>, tensor<1x2x1x4xf32>) -> tensor<1x2x8x4xf32>
+  %kt = lmc_graph.transpose %present {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x4xf32>) -> tensor<1x2x4x8xf32>
+  %s = lmc_graph.matmul %k, %kt : (tensor<1x2x1x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x1x8xf32>
+  return %s, %present : tensor<1x2x1x8xf32>, tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// A present that is not an in-place update is computed into a working
+// buffer and copied into the State buffer at the end, after every reader
+// of the past; one computed as a view of the State buffer itself goes
+// through a temporary, so that the copy never reads bytes it writes.
+// CHECK-LABEL: func @main()
+// CHECK-DAG: %[[A:.*]] = lmc_isa.state {name = "past.a", output = "present.a", type = tensor<2x4xf32>}
+// CHECK-DAG: %[[B:.*]] = lmc_isa.state {name = "past.b", output = "present.b", type = tensor<4x4xf32>}
+// CHECK: lmc_isa.inst "neg"(%[[N:.*]], %[[A]])
+// CHECK: lmc_isa.inst "copy"(%[[A]], %[[N]])
+// CHECK: lmc_isa.inst "copy"(%[[TMP:.*]], %[[B]]) regions [#lmc_isa.region<f32, [4, 4], [4, 1], 0>, #lmc_isa.region<f32, [4, 4], [1, 4], 0>]
+// CHECK: lmc_isa.inst "copy"(%[[B]], %[[TMP]])
+// CHECK-NEXT: return
+func.func @main(%a: tensor<2x4xf32> {lmc.name = "past.a", lmc.state = "present.a"},
+                %b: tensor<4x4xf32> {lmc.name = "past.b", lmc.state = "present.b"})
+    -> (tensor<2x4xf32> {lmc.name = "present.a", lmc.state = "past.a", lmc.state_update = "copy"},
+        tensor<4x4xf32> {lmc.name = "present.b", lmc.state = "past.b", lmc.state_update = "copy"}) {
+  %n = lmc_graph.neg %a : tensor<2x4xf32>
+  %t = lmc_graph.transpose %b {perm = array<i64: 1, 0>} : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %n, %t : tensor<2x4xf32>, tensor<4x4xf32>
+}

@@ -75,3 +75,58 @@ module attributes {lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 we
     return
   }
 }
+
+// -----
+
+// State tensors (KV caches) persist across runs: they are placed one after
+// the other, 64-byte aligned, and never share bytes, even when their uses
+// do not overlap in time; working buffers are planned as before.
+// CHECK-LABEL: module attributes {lmc.dram_bytes = 64 : i64, lmc.peak_live_bytes = 64 : i64, lmc.state_bytes = 192 : i64, lmc.weight_bytes = 0 : i64}
+// CHECK: lmc_isa.state {name = "past.0.key", offset = 0 : i64
+// CHECK: lmc_isa.state {name = "past.0.value", offset = 128 : i64
+// REPORT: memory plan (state): 192 bytes (0.2 KiB) of KV cache, persistent, in host memory
+#k = #lmc_isa.region<f32, [20], [1], 0>
+#v = #lmc_isa.region<f32, [4], [1], 0>
+func.func @main() {
+  %k = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<20xf32>}
+  %v = lmc_isa.state {name = "past.0.value", output = "present.0.value", type = tensor<4xf32>}
+  %t = lmc_isa.alloc {bytes = 16 : i64, space = "dram"}
+  lmc_isa.inst "exp" (%t, %v) regions [#v, #v] imms []
+  lmc_isa.inst "relu" (%v, %t) regions [#v, #v] imms []
+  lmc_isa.inst "neg" (%k, %k) regions [#k, #k] imms []
+  return
+}
+
+// -----
+
+// On a target without DRAM the KV cache stays in SRAM and counts against it
+// like resident weights: 640 bytes of cache + 512 of activations > 1024.
+#c = #lmc_isa.region<f32, [160], [1], 0>
+#a = #lmc_isa.region<f32, [128], [1], 0>
+// expected-error @+1 {{the model needs 1152 bytes of SRAM (1.1 KiB: 0.0 KiB of weights + 0.6 KiB of KV cache + 0.5 KiB of activations at the peak), target 'small' has 1024 (1.0 KiB) per chip and no DRAM; it would take 2 chips}}
+module attributes {lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %k = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<160xf32>}
+    %t = lmc_isa.alloc {bytes = 512 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%t, %k) regions [#a, #a] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%k, %t) regions [#a, #a] imms [] {unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
+// With DRAM the cache lives there: the same plan fits.
+// CHECK-LABEL: module attributes {lmc.peak_live_bytes = 512 : i64, lmc.sram_bytes = 512 : i64, lmc.state_bytes = 640 : i64
+// REPORT: memory plan (state): 640 bytes (0.6 KiB) of KV cache, persistent, in DRAM
+#c = #lmc_isa.region<f32, [160], [1], 0>
+#a = #lmc_isa.region<f32, [128], [1], 0>
+module attributes {lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } dram { bytes: 1048576 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: DMA count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %k = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<160xf32>}
+    %t = lmc_isa.alloc {bytes = 512 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%t, %k) regions [#a, #a] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%k, %t) regions [#a, #a] imms [] {unit = "vxm"}
+    return
+  }
+}

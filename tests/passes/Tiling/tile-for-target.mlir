@@ -45,3 +45,27 @@ func.func @main() {
   lmc_isa.inst "relu" (%y, %u) regions [#lmc_isa.region<f32, [16, 700], [700, 1], 0>, #lmc_isa.region<f32, [16, 700], [700, 1], 0>] imms []
   return
 }
+
+// -----
+
+// A KV cache (State tensor) is neither moved to SRAM nor staged: the
+// scatter writes it in place and the matmul reads it where it lives.
+// LPU-LABEL: func @kv
+// LPU: %[[K:[0-9]+]] = lmc_isa.state
+// LPU: lmc_isa.inst "scatter"(%[[K]], {{.*}} {unit = "sxm"}
+// LPU: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %[[K]]) {{.*}} {unit = "mxm"}
+// ARA2-LABEL: func @kv
+// ARA2-NOT: "copy"
+// ARA2: lmc_isa.inst "scatter"(%[[K:[0-9]+]], {{.*}} {unit = "sxm"}
+// ARA2: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %[[K]]) {{.*}} {unit = "mxm"}
+// CPU-LABEL: func @kv
+// CPU: lmc_isa.inst "scatter"
+func.func @kv() {
+  %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<1x4xf32>}
+  %p = lmc_isa.io {index = 1 : i64, name = "position", type = tensor<1xi64>}
+  %y = lmc_isa.io {index = 0 : i64, name = "y", output, type = tensor<1x8xf32>}
+  %k = lmc_isa.state {name = "past.0.key", output = "present.0.key", type = tensor<8x4xf32>}
+  lmc_isa.inst "scatter" (%k, %p, %x) regions [#lmc_isa.region<f32, [8, 4], [4, 1], 0>, #lmc_isa.region<i64, [1, 4], [0, 0], 0>, #lmc_isa.region<f32, [1, 4], [4, 1], 0>] imms [0]
+  lmc_isa.inst "matmul" (%y, %x, %k) regions [#lmc_isa.region<f32, [1, 8], [8, 1], 0>, #lmc_isa.region<f32, [1, 4], [4, 1], 0>, #lmc_isa.region<f32, [4, 8], [1, 4], 0>] imms []
+  return
+}
