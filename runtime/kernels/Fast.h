@@ -55,6 +55,11 @@ const SimdOps &portableSimdOps();
 const SimdOps *avx2SimdOps();
 const SimdOps &simdOps(const ExecOptions &options);
 
+// The level the fast paths run at: the highest this build and CPU support,
+// capped by options (maxSimd, portableOnly) and by the environment variable
+// LMC_SIMD (portable, avx2 or avx512; read once, other values ignored).
+SimdLevel simdLevel(const ExecOptions &options);
+
 // Splits [0, count) into chunks of at least `grain` items and runs
 // fn(begin, end) on each, on options.parallel when there is one. The chunk
 // boundaries depend on count, grain and the thread count only.

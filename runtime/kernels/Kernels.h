@@ -44,6 +44,11 @@ public:
   virtual void run(int64_t count, const std::function<void(int64_t)> &fn) = 0;
 };
 
+// The SIMD levels of the fast paths, lowest first. Avx512 needs AVX-512
+// F/BW/VL and VNNI; the kernels that have no AVX-512 version (all but
+// matmul_q's) run their AVX2+FMA one at that level.
+enum class SimdLevel : uint8_t { Portable, Avx2, Avx512 };
+
 // How runKernel may execute. Every choice gives results within 1e-5
 // (relative) of the reference kernels for f32 and identical ones for every
 // other dtype; for a given SIMD level the results do not depend on the
@@ -52,9 +57,14 @@ struct ExecOptions {
   ParallelRunner *parallel = nullptr;  // null: only the calling thread
   bool referenceOnly = false;          // run the reference kernels only
   bool portableOnly = false;           // fast paths without CPU-specific SIMD
+  // The highest level the fast paths may use: they use the highest one the
+  // CPU has up to this one and up to $LMC_SIMD (for tests and benchmarks of
+  // a lower level; portableOnly is the same as SimdLevel::Portable).
+  SimdLevel maxSimd = SimdLevel::Avx512;
 };
 
-// The SIMD level the fast paths use on this CPU: "avx2+fma" or "portable".
+// The SIMD level the fast paths use on this CPU: "avx512+vnni", "avx2+fma"
+// or "portable" ("reference" when options turn the fast paths off).
 const char *simdLevelName(const ExecOptions &options = {});
 
 // Runs the kernel of `opcode`. operands[0] is the output, inputs follow;

@@ -2,6 +2,8 @@
 // baseline ISA), the choice of SIMD level, and parallelFor.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "runtime/kernels/Fast.h"
@@ -105,19 +107,64 @@ void binary(BinaryFn fn, const float *a, int64_t sa, const float *b, int64_t sb,
 const SimdOps kPortableOps = {"portable", gemmMicro, gemvPanels, gemvRows, gemvCols, binary,
                               nullptr,    nullptr,   nullptr,  nullptr,  nullptr};
 
+// The highest level this build and CPU run, decided once per process.
+SimdLevel cpuSimdLevel() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const SimdLevel level =
+      !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? SimdLevel::Portable
+      : __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")
+          ? SimdLevel::Avx512
+          : SimdLevel::Avx2;
+  return level;
+#else
+  return SimdLevel::Portable;
+#endif
+}
+
+// $LMC_SIMD as a cap: a way to measure or rule out a level without
+// rebuilding. Unset or unknown values cap nothing.
+SimdLevel environmentSimdCap() {
+  static const SimdLevel cap = [] {
+    const char *value = std::getenv("LMC_SIMD");
+    if (value && std::strcmp(value, "portable") == 0)
+      return SimdLevel::Portable;
+    if (value && std::strcmp(value, "avx2") == 0)
+      return SimdLevel::Avx2;
+    return SimdLevel::Avx512;
+  }();
+  return cap;
+}
+
 }  // namespace
 
 const SimdOps &portableSimdOps() { return kPortableOps; }
 
+SimdLevel simdLevel(const ExecOptions &options) {
+  if (options.portableOnly)
+    return SimdLevel::Portable;
+  return std::min({cpuSimdLevel(), environmentSimdCap(), options.maxSimd});
+}
+
 const SimdOps &simdOps(const ExecOptions &options) {
-  if (!options.portableOnly)
+  if (simdLevel(options) >= SimdLevel::Avx2)
     if (const SimdOps *avx2 = avx2SimdOps())
       return *avx2;
   return kPortableOps;
 }
 
 const char *simdLevelName(const ExecOptions &options) {
-  return options.referenceOnly ? "reference" : simdOps(options).name;
+  if (options.referenceOnly)
+    return "reference";
+  switch (simdLevel(options)) {
+  case SimdLevel::Avx512:
+    return "avx512+vnni";
+  case SimdLevel::Avx2:
+    return "avx2+fma";
+  case SimdLevel::Portable:
+    break;
+  }
+  return "portable";
 }
 
 void parallelFor(const ExecOptions &options, int64_t count, int64_t grain,

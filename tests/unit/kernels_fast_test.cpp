@@ -456,7 +456,7 @@ TEST(FastKernels, SimdLevelIsReported) {
   EXPECT_STREQ(kernels::simdLevelName(portable), "portable");
   EXPECT_STREQ(kernels::simdLevelName(referenceOptions()), "reference");
   std::string level = kernels::simdLevelName();
-  EXPECT_TRUE(level == "avx2+fma" || level == "portable") << level;
+  EXPECT_TRUE(level == "avx512+vnni" || level == "avx2+fma" || level == "portable") << level;
 }
 
 // ------------------------------------------------------------ thread pool
