@@ -74,6 +74,10 @@ bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
 // place: no packing of B at run time.
 bool fastMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b,
                       const ExecOptions &options);
+// matmul_q (imms: scheme, G): b is the quantized matrix (FORMAT.md
+// "Quantized B"), c its scales (FastMatMulQ.cpp).
+bool fastMatMulQ(const TensorRef &o, const TensorRef &a, const TensorRef &b, const TensorRef &c,
+                 const int64_t *imms, const ExecOptions &options);
 bool fastUnary(format::Opcode op, const TensorRef &o, const TensorRef &a,
                const ExecOptions &options);
 bool fastBinary(format::Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b,
