@@ -24,8 +24,8 @@ constexpr int64_t kRowBlock = 128;
 // tile (rows x 16 x kPanelChunk floats) that is copied out afterwards.
 constexpr int64_t kPanelChunk = 32;
 // Multiples of these keep the tile routines on their widest register tiles
-// (4 panels for one row, 4 rows).
-constexpr int64_t kPanelAlign = 4, kRowAlign = 4;
+// when the work is split (4 panels for one row; 6 rows on AVX-512).
+constexpr int64_t kPanelAlign = 4, kRowAlign = 6;
 
 // Grow-only buffers: a matmul_q runs hundreds of times per model.
 template <typename T> T *scratch(std::vector<T> &buffer, size_t n) {
