@@ -8,15 +8,15 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
+#include <cstring>
+#include <vector>
+
 // GCC 12's AVX-512 intrinsics start results from a self-initialized
 // _mm512_undefined_*(), which -W(maybe-)uninitialized reports at every use
 // (GCC bug 105593); nothing here reads an undefined value.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
-
-#include <cstring>
-#include <vector>
 
 #define LMC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")))
 #define LMC_AVX512_INLINE                                                                         \
@@ -56,7 +56,8 @@ LMC_AVX512 float quantizeRow(const float *x, int64_t K, int8_t *q) {
     __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x + k), inv);
     v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
     v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(q + k), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+    const __m128i bytes = _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(q + k), bytes);
   }
   if (k < K) {
     __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, x + k), inv);

@@ -92,7 +92,8 @@ void micro(const QuantShape &s, const QuantRows &a, const QuantTile &t, int64_t 
       t.o[(i0 + i) * t.ldo + p * kNr + j] = a.scale[i0 + i] * sum[i][j];
 }
 
-template <QuantScheme S> void tileScheme(const QuantShape &s, const QuantRows &a, const QuantTile &t) {
+template <QuantScheme S>
+void tileScheme(const QuantShape &s, const QuantRows &a, const QuantTile &t) {
   for (int64_t p = 0; p < t.panels; ++p) {
     int64_t i = 0;
     for (; i + kMr <= t.rows; i += kMr)
