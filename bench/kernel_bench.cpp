@@ -1,8 +1,9 @@
-// Microbenchmarks of the matmul, softmax and layer_norm kernels at GPT-2
-// small shapes: the reference kernels against the fast paths on 1 and 2
-// threads, and the SIMD levels (portable, AVX2, AVX-512) side by side.
+// Microbenchmarks of the matmul, matmul_q, softmax and layer_norm kernels
+// at GPT-2 small shapes: the reference kernels against the fast paths on 1
+// and 2 threads, and the SIMD levels (portable, AVX2, AVX-512) side by side.
 // Counters: GFLOP/s for matmul (2*M*K*N per run), GB/s of weights read for
-// the M = 1 products, elements/s else.
+// the M = 1 products, GOP/s and GB/s of weights for matmul_q, elements/s
+// else. LMC_SIMD=avx2 or portable measures a lower SIMD level.
 #include <array>
 #include <cstring>
 #include <initializer_list>
@@ -12,6 +13,7 @@
 
 #include "benchmark/benchmark.h"
 #include "runtime/format/PackedMatMul.h"
+#include "runtime/format/QuantMatMul.h"
 #include "runtime/kernels/Kernels.h"
 #include "runtime/src/ThreadPool.h"
 
@@ -42,7 +44,7 @@ struct Mode {
   bool available(benchmark::State &state, int64_t simd) const {
     static const char *const names[] = {"portable", "avx2+fma", "avx512"};
     if (options.referenceOnly ||
-        std::strcmp(lmc::kernels::simdLevelName(options), names[simd]) == 0)
+        std::strncmp(lmc::kernels::simdLevelName(options), names[simd], std::strlen(names[simd])) == 0)
       return true;
     state.SkipWithError("SIMD level not available on this CPU (or capped by LMC_SIMD)");
     return false;
@@ -210,6 +212,78 @@ void vectorArgs(benchmark::internal::Benchmark *b) {
   b->ArgNames({"mode", "simd"});
   b->UseRealTime();
 }
+
+// matmul_q (int8 per column, int4 with G = 32, ternary per tensor) at the
+// GPT-2 small projection shapes, B quantized and packed once outside the
+// timing. Args: M, K, N, scheme (1 int8, 2 int4, 3 ternary), mode, copies:
+// with copies > 1 each run reads the next of that many copies of B, so
+// that the weights come from memory, as in a model, not from cache.
+// Counters: GOP/s (2*M*K*N per run) and GB/s of B and its scales read.
+void BM_MatMulQ(benchmark::State &state) {
+  using lmc::format::QuantScheme;
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  const auto scheme = static_cast<QuantScheme>(state.range(3));
+  Mode mode(state.range(4));
+  const int64_t copies = state.range(5);
+  const int64_t G = scheme == QuantScheme::Int4 ? 32 : K;
+  const int64_t groups = lmc::format::quantGroups(K, G);
+  std::vector<float> a = randomFloats(size_t(M * K), 1), w = randomFloats(size_t(K * N), 2);
+  std::vector<float> o(size_t(M * N)), scales(size_t(groups * N));
+  std::vector<int8_t> q(size_t(K * N));
+  lmc::format::quantizeWeights(scheme, w.data(), N, 1, K, N, G, q.data(), scales.data());
+  // Copies 4 KB apart so that they do not share cache sets in lockstep.
+  const int64_t bytes = lmc::format::quantPackedBytes(scheme, K, N);
+  const int64_t stride = (bytes + 4096 + 4095) / 4096 * 4096;
+  std::vector<uint8_t> packed(size_t(stride * copies));
+  lmc::format::packQuantWeights(scheme, q.data(), K, N, packed.data());
+  for (int64_t c = 1; c < copies; ++c)
+    std::memcpy(packed.data() + c * stride, packed.data(), size_t(bytes));
+  TensorRef bv = lmc::kernels::contiguousRef(packed.data(), DType::U8, 1, &bytes);
+  std::vector<TensorRef> ops = {ref(o, {M, N}), ref(a, {M, K}), bv, ref(scales, {groups, N})};
+  const int64_t imms[] = {int64_t(scheme), G};
+  int64_t next = 0;
+  for (auto _ : state) {
+    ops[2].data = packed.data() + next * stride;
+    next = (next + 1) % copies;
+    absl::Status s = lmc::kernels::runKernel(Opcode::MatMulQ, ops.data(), 4, imms, mode.options);
+    if (!s.ok()) {
+      state.SkipWithError(std::string(s.message()).c_str());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  const double runs = double(state.iterations());
+  state.counters["GOP/s"] =
+      benchmark::Counter(2.0 * double(M * K * N) * runs / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GB/s"] = benchmark::Counter(
+      double(bytes + groups * N * 4) * runs / 1e9, benchmark::Counter::kIsRate);
+}
+
+// 256 MB of copies for the cold GEMV: more than this machine's caches.
+int64_t coldCopies(int64_t scheme, int64_t K, int64_t N) {
+  const int64_t bytes = lmc::format::quantPackedBytes(lmc::format::QuantScheme(scheme), K, N);
+  return (int64_t(256) << 20) / bytes + 1;
+}
+
+void quantArgs(benchmark::internal::Benchmark *b) {
+  const int64_t shapes[][2] = {{768, 2304}, {768, 3072}, {3072, 768}};
+  for (int64_t M : {1, 128})
+    for (const auto &kn : shapes)
+      for (int64_t scheme : {1, 2, 3}) {
+        for (int64_t mode : {0, 1, 2}) {
+          // The reference at M=128 takes seconds per run: skip it.
+          if (mode == 0 && M == 128)
+            continue;
+          b->Args({M, kn[0], kn[1], scheme, mode, 1});
+        }
+        if (M == 1)
+          b->Args({M, kn[0], kn[1], scheme, 1, coldCopies(scheme, kn[0], kn[1])});
+      }
+  b->ArgNames({"M", "K", "N", "scheme", "mode", "copies"});
+  b->Unit(benchmark::kMicrosecond);
+  b->UseRealTime();
+}
+BENCHMARK(BM_MatMulQ)->Apply(quantArgs);
 
 // Attention scores' softmax: [heads, seq, seq] = [12, 128, 128] on the last axis.
 void BM_Softmax(benchmark::State &state) {

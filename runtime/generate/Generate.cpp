@@ -1,6 +1,7 @@
 // The generation loop and the full-window decoder (see Generate.h).
 #include "runtime/generate/Generate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -98,6 +99,105 @@ absl::StatusOr<absl::Span<const float>> WindowDecoder::feed(absl::Span<const int
   std::memcpy(logits_.data(), session_.outputData(0) + row * sizeof(float),
               logits_.size() * sizeof(float));
   return absl::Span<const float>(logits_);
+}
+
+absl::StatusOr<std::unique_ptr<KvDecoder>> KvDecoder::create(runtime::Session &session,
+                                                             const std::string &modelName) {
+  const format::Metadata &meta = session.file().metadata();
+  const format::KvCache &kv = meta.kv_cache();
+  const auto bad = [&](const std::string &problem) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        modelName, " is a KV-cache decoder, but ", problem,
+        "; generation needs an integer tokens input [1, S], a position input and one f32 "
+        "logits output [1, S, V] (see docs/kv-cache.md)"));
+  };
+  std::optional<size_t> tokens = session.findInput(kv.tokens_input());
+  std::optional<size_t> position = session.findInput(kv.position_input());
+  if (!tokens || !position)
+    return bad("its tokens or position input is not named in its metadata");
+  if (session.numInputs() != 2 || session.numOutputs() != 1)
+    return bad(absl::StrCat("it has ", session.numInputs(), " inputs and ",
+                            session.numOutputs(), " outputs"));
+  const format::TensorInfo &t = session.inputInfo(*tokens), &p = session.inputInfo(*position);
+  const format::TensorInfo &out = session.outputInfo(0);
+  const int64_t step = int64_t(kv.tokens_per_step());
+  if (static_cast<DType>(t.dtype()) != DType::I64 || t.shape_size() != 2 || t.shape(1) != step)
+    return bad(absl::StrCat("its input '", t.name(), "' is not i64 [1, ", step, "]"));
+  if (static_cast<DType>(p.dtype()) != DType::I64)
+    return bad(absl::StrCat("its position input '", p.name(), "' is not i64"));
+  if (static_cast<DType>(out.dtype()) != DType::F32 || out.shape_size() != 3 ||
+      out.shape(1) != step)
+    return bad(absl::StrCat("its output '", out.name(), "' is not f32 [1, ", step, ", V]"));
+  std::unique_ptr<KvDecoder> d(new KvDecoder(session, modelName));
+  d->tokensInput_ = *tokens;
+  d->positionInput_ = *position;
+  d->step_ = step;
+  d->context_ = int64_t(kv.max_context());
+  d->vocab_ = out.shape(2);
+  d->positionCount_ = int64_t(session.inputBytes(*position) / 8);
+  d->logits_.resize(size_t(d->vocab_));
+  session.resetState();
+  return d;
+}
+
+absl::StatusOr<absl::Span<const float>> KvDecoder::feed(absl::Span<const int64_t> tokens,
+                                                        int64_t position) {
+  if (tokens.empty() || position < 0 || position > held_)
+    return absl::InvalidArgumentError(absl::StrCat("cannot feed ", tokens.size(),
+                                                   " tokens at position ", position, " after ",
+                                                   held_, " tokens"));
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= vocab_)
+      return absl::InvalidArgumentError(absl::StrCat("token id ", tokens[i], " at position ",
+                                                     position + int64_t(i), " is outside ",
+                                                     modelName_, "'s vocabulary [0, ", vocab_, ")"));
+  const int64_t end = position + int64_t(tokens.size());
+  if (end > context_ || step_ > context_)
+    return absl::OutOfRangeError(absl::StrCat(modelName_, "'s KV cache holds ", context_,
+                                              " positions; cannot feed ", tokens.size(),
+                                              " tokens at position ", position));
+  history_.resize(size_t(position));
+  history_.insert(history_.end(), tokens.begin(), tokens.end());
+  std::vector<int64_t> ids(static_cast<size_t>(step_));
+  std::vector<int64_t> positions(static_cast<size_t>(positionCount_));
+  int64_t last = 0;
+  for (int64_t next = position; next < end;) {
+    // A step writes S slots: near the end of the cache it starts early,
+    // rewriting held tokens with the same values.
+    const int64_t start = std::min(next, context_ - step_);
+    const int64_t n = std::min(step_, end - start);
+    std::fill(ids.begin(), ids.end(), 0);
+    std::copy(history_.begin() + start, history_.begin() + start + n, ids.begin());
+    for (int64_t i = 0; i < positionCount_; ++i)
+      positions[size_t(i)] = start + i;
+    if (absl::Status st = session_.bindInput(tokensInput_, ids.data(), ids.size() * 8); !st.ok())
+      return st;
+    if (absl::Status st = session_.bindInput(positionInput_, positions.data(), positions.size() * 8);
+        !st.ok())
+      return st;
+    if (absl::Status st = session_.run(); !st.ok())
+      return st;
+    last = n - 1;
+    next = start + n;
+  }
+  held_ = end;
+  std::memcpy(logits_.data(), session_.outputData(0) + size_t(last * vocab_) * sizeof(float),
+              logits_.size() * sizeof(float));
+  return absl::Span<const float>(logits_);
+}
+
+absl::StatusOr<std::unique_ptr<Decoder>> createDecoder(runtime::Session &session,
+                                                       const std::string &modelName) {
+  if (session.file().metadata().has_kv_cache()) {
+    absl::StatusOr<std::unique_ptr<KvDecoder>> kv = KvDecoder::create(session, modelName);
+    if (!kv.ok())
+      return kv.status();
+    return std::unique_ptr<Decoder>(std::move(*kv));
+  }
+  absl::StatusOr<std::unique_ptr<WindowDecoder>> window = WindowDecoder::create(session, modelName);
+  if (!window.ok())
+    return window.status();
+  return std::unique_ptr<Decoder>(std::move(*window));
 }
 
 absl::StatusOr<GenerateResult> generate(Decoder &decoder, absl::Span<const int64_t> prompt,

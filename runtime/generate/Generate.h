@@ -69,6 +69,42 @@ private:
   std::vector<float> logits_;
 };
 
+// A KV-cache decoder (compiled with --kv-cache; Metadata.kv_cache): each
+// feed runs the model one step of S tokens at a time at their positions,
+// the cache (the session's state) keeping positions [0, N). Feeding at a
+// position below the tokens held overwrites the cache from there on; the
+// model's mask hides slots past each query's position, so nothing needs
+// resetting. A last partial step is padded with token 0 (its slots are
+// overwritten by the next feed); near the end of the cache a step starts
+// early, refeeding held tokens.
+class KvDecoder : public Decoder {
+public:
+  static absl::StatusOr<std::unique_ptr<KvDecoder>> create(runtime::Session &session,
+                                                           const std::string &modelName);
+
+  int64_t contextLength() const override { return context_; }
+  int64_t vocabSize() const override { return vocab_; }
+  absl::StatusOr<absl::Span<const float>> feed(absl::Span<const int64_t> tokens,
+                                               int64_t position) override;
+
+private:
+  KvDecoder(runtime::Session &session, std::string modelName)
+      : session_(session), modelName_(std::move(modelName)) {}
+
+  runtime::Session &session_;
+  std::string modelName_;
+  size_t tokensInput_ = 0, positionInput_ = 0, logitsOutput_ = 0;
+  int64_t step_ = 1, context_ = 0, vocab_ = 0, positionCount_ = 1;
+  int64_t held_ = 0;              // tokens in the cache: positions [0, held_)
+  std::vector<int64_t> history_;  // those tokens, to refeed a step that starts early
+  std::vector<float> logits_;
+};
+
+// The decoder a .bin calls for: KvDecoder for a KV-cache decoder, else
+// WindowDecoder.
+absl::StatusOr<std::unique_ptr<Decoder>> createDecoder(runtime::Session &session,
+                                                       const std::string &modelName);
+
 struct GenerateOptions {
   int64_t maxNewTokens = 64;
   SamplingOptions sampling;

@@ -63,6 +63,13 @@ const SimdOps *avx2SimdOps();
 const SimdOps *avx512SimdOps();
 const SimdOps &simdOps(const ExecOptions &options);
 
+// The level the fast paths run at: the highest this build and CPU support,
+// capped by options (maxSimd, portableOnly) and by the environment variable
+// LMC_SIMD (portable, avx2 or avx512; read once, other values ignored).
+SimdLevel simdLevel(const ExecOptions &options);
+// AVX-512 usable (avx512SimdOps) and VNNI, which matmul_q's AVX-512 kernels need.
+bool cpuHasAvx512Vnni();
+
 // Splits [0, count) into chunks of at least `grain` items and runs
 // fn(begin, end) on each, on options.parallel when there is one. The chunk
 // boundaries depend on count, grain and the thread count only.
@@ -77,6 +84,10 @@ bool fastMatMul(const TensorRef &o, const TensorRef &a, const TensorRef &b,
 // place: no packing of B at run time.
 bool fastMatMulPacked(const TensorRef &o, const TensorRef &a, const TensorRef &b,
                       const ExecOptions &options);
+// matmul_q (imms: scheme, G): b is the quantized matrix (FORMAT.md
+// "Quantized B"), c its scales (FastMatMulQ.cpp).
+bool fastMatMulQ(const TensorRef &o, const TensorRef &a, const TensorRef &b, const TensorRef &c,
+                 const int64_t *imms, const ExecOptions &options);
 bool fastUnary(format::Opcode op, const TensorRef &o, const TensorRef &a,
                const ExecOptions &options);
 // gelu over erf or tanh routines of the SIMD level.

@@ -56,7 +56,7 @@ bool runFast(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imm
     if (opcode == Opcode::MatMulPacked)
       return fastMatMulPacked(ops[0], ops[1], ops[2], options);
     if (opcode == Opcode::MatMulQ)
-      return false;
+      return fastMatMulQ(ops[0], ops[1], ops[2], ops[3], imms, options);
     return fastMatMul(ops[0], ops[1], ops[2], options);
   case format::OpFamily::Unary:
     if (opcode == Opcode::Gelu)

@@ -44,7 +44,9 @@ public:
   virtual void run(int64_t count, const std::function<void(int64_t)> &fn) = 0;
 };
 
-// The SIMD levels of the fast paths, lowest first.
+// The SIMD levels of the fast paths, lowest first. Avx512 needs AVX-512
+// F/BW/VL/DQ (and the OS's support); matmul_q's AVX-512 kernels also need
+// VNNI and use the AVX2 ones without it.
 enum class SimdLevel : uint8_t { Portable, Avx2, Avx512 };
 
 // How runKernel may execute. Every choice gives results within 1e-5
@@ -61,7 +63,8 @@ struct ExecOptions {
 };
 
 // The SIMD level the fast paths use on this CPU with these options:
-// "avx512", "avx2+fma", "portable" or, with referenceOnly, "reference".
+// "avx512" (with VNNI: "avx512+vnni"), "avx2+fma", "portable" or, with
+// referenceOnly, "reference".
 // LMC_SIMD=portable|avx2|avx512 in the environment (read once) caps it.
 const char *simdLevelName(const ExecOptions &options = {});
 

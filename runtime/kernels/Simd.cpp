@@ -125,24 +125,55 @@ SimdLevel environmentSimdCap() {
   return cap;
 }
 
+// The highest level this build and CPU run, decided once per process.
+SimdLevel cpuSimdLevel() {
+  static const SimdLevel level = avx512SimdOps() ? SimdLevel::Avx512
+                                 : avx2SimdOps() ? SimdLevel::Avx2
+                                                 : SimdLevel::Portable;
+  return level;
+}
+
 }  // namespace
 
 const SimdOps &portableSimdOps() { return kPortableOps; }
 
+bool cpuHasAvx512Vnni() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool vnni = avx512SimdOps() && __builtin_cpu_supports("avx512vnni");
+  return vnni;
+#else
+  return false;
+#endif
+}
+
+SimdLevel simdLevel(const ExecOptions &options) {
+  if (options.portableOnly)
+    return SimdLevel::Portable;
+  return std::min({cpuSimdLevel(), environmentSimdCap(), options.maxSimd});
+}
+
 const SimdOps &simdOps(const ExecOptions &options) {
-  const SimdLevel cap = options.portableOnly ? SimdLevel::Portable
-                                             : std::min(options.maxSimd, environmentSimdCap());
-  if (cap >= SimdLevel::Avx512)
+  if (simdLevel(options) >= SimdLevel::Avx512)
     if (const SimdOps *avx512 = avx512SimdOps())
       return *avx512;
-  if (cap >= SimdLevel::Avx2)
+  if (simdLevel(options) >= SimdLevel::Avx2)
     if (const SimdOps *avx2 = avx2SimdOps())
       return *avx2;
   return kPortableOps;
 }
 
 const char *simdLevelName(const ExecOptions &options) {
-  return options.referenceOnly ? "reference" : simdOps(options).name;
+  if (options.referenceOnly)
+    return "reference";
+  switch (simdLevel(options)) {
+  case SimdLevel::Avx512:
+    return cpuHasAvx512Vnni() ? "avx512+vnni" : "avx512";
+  case SimdLevel::Avx2:
+    return "avx2+fma";
+  case SimdLevel::Portable:
+    break;
+  }
+  return "portable";
 }
 
 void parallelFor(const ExecOptions &options, int64_t count, int64_t grain,

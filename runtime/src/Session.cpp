@@ -1,6 +1,7 @@
 // The CPU executor: memory spaces, input binding and the instruction loop.
 #include "runtime/src/Session.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <algorithm>
 #include <cstring>
@@ -254,7 +255,13 @@ absl::Status Session::run() {
                                       : outputs_[r.buffer - numInputs()].data();
       refs[k] = kernels::makeTensorRef(r, base);
     }
+    const auto start = profiling_ ? std::chrono::steady_clock::now()
+                                  : std::chrono::steady_clock::time_point();
     absl::Status s = kernels::runKernel(inst.opcode(), refs, n, inst.imms, options_);
+    if (profiling_)
+      instructionNanos_[index] += uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::steady_clock::now() - start)
+                                               .count());
     if (!s.ok())
       return absl::Status(
           s.code(), absl::StrCat(f.path(), ": instruction ", index, " '",

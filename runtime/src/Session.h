@@ -89,6 +89,13 @@ public:
   // Fast paths off (reference kernels only) or without CPU-specific SIMD,
   // for comparisons and benchmarks.
   void setReferenceOnly(bool on) { options_.referenceOnly = on; }
+  // Times every instruction of every run from now on (a little overhead
+  // per instruction): instructionNanos()[i] sums instruction i's time.
+  void setProfiling(bool on) {
+    profiling_ = on;
+    instructionNanos_.assign(on ? file_->instructions().size() : 0, 0);
+  }
+  const std::vector<uint64_t> &instructionNanos() const { return instructionNanos_; }
   void setPortableOnly(bool on) { options_.portableOnly = on; }
 
   ~Session();
@@ -107,6 +114,8 @@ private:
   // run() so that a step past the cache fails with a clear message.
   std::optional<size_t> positionInput_;
   int numThreads_ = 1;
+  bool profiling_ = false;
+  std::vector<uint64_t> instructionNanos_;
   std::unique_ptr<ThreadPool> pool_;  // created by run() when numThreads_ > 1
   kernels::ExecOptions options_;
 };

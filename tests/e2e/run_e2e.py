@@ -868,6 +868,28 @@ def lmc_generate(ctx, args):
         raise CheckFailed(f"lmc generate printed invalid UTF-8 ({e})")
 
 
+def check_generate_kv(ctx):
+    """`lmc generate` on the KV-cache decode form (1 and 4 tokens per step) prints exactly
+    what it prints on the full-window model of the same weights, greedy and sampled: the
+    decoder changes how logits are computed, not which."""
+    gpt2_vocab_dir()
+    d = ctx.fresh_dir("generate_kv")
+    full = lmc_compile(ctx, generate_gpt2(os.path.join(d, "full.onnx"), GEN_FLAGS),
+                       os.path.join(d, "full.bin"))
+    greedy = ["--prompt", GEN_PROMPT, "-n", "11", "--threads", "1"]
+    sampled = greedy + ["--temperature", "0.9", "--top-p", "0.95", "--seed", "5"]
+    want = [lmc_generate(ctx, [full, *args])[0] for args in (greedy, sampled)]
+    for step in (1, 4):
+        kv_flags = [f for f in GEN_FLAGS if f not in ("--seq", "16")] + ["--seq", str(step), "--kv-cache", "16"]
+        kv = lmc_compile(ctx, generate_gpt2(os.path.join(d, f"kv{step}.onnx"), kv_flags),
+                         os.path.join(d, f"kv{step}.bin"), ["--kv-cache"])
+        for args, expected in zip((greedy, sampled), want):
+            got, _ = lmc_generate(ctx, [kv, *args])
+            if got != expected:
+                raise CheckFailed(f"KV decoder ({step} per step) printed {got!r}, the full window {expected!r}")
+    return f"greedy and sampled text identical on 1- and 4-token KV steps ({len(want[0])} chars)"
+
+
 def check_generate(ctx):
     """Greedy `lmc generate` equals a numpy greedy loop over reference.py's logits, up to the
     model's window; sampling with a seed repeats itself and depends on the seed."""
@@ -1347,6 +1369,7 @@ def all_cases():
     cases = {name: (spec[0], lambda ctx, n=name: check_model_case(ctx, n)) for name, spec in MODEL_CASES.items()}
     cases["determinism"] = ("determinism", check_determinism)
     cases["generate"] = ("tiny", check_generate)
+    cases["generate_kv"] = ("kv", check_generate_kv)
     cases["err_generate"] = ("errors", check_generate_errors)
     cases["targets_match"] = ("targets", check_targets_match)
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)

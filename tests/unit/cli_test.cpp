@@ -224,6 +224,25 @@ TEST_F(CliTest, BenchReportsTimesAndTokensPerSecond) {
   EXPECT_TRUE(contains(r.out, "\"cpu_median_ms\": ")) << r.out;
 }
 
+// --profile attributes the instructions' time to opcodes and ONNX nodes:
+// every instruction of the model is counted once per group.
+TEST_F(CliTest, BenchProfile) {
+  std::string tokens = dir_ + "/tokens.bin";
+  format::Writer w;
+  lmc::testing::buildTokenModel(w);
+  ASSERT_TRUE(w.writeFile(tokens, "test").ok());
+  Result r = call(benchMain, {"bench", tokens, "--runs", "2", "--profile"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "profile: ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  top by opcode:\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "  top by ONNX node:\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, " gather\n")) << r.out;
+  r = call(benchMain, {"bench", tokens, "--runs", "2", "--profile", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"profile\": {\"opcodes\": [{\"name\": ")) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
 TEST_F(CliTest, BenchJsonWithoutTokens) {
   Result r = call(benchMain,
                   {"bench", model_, "--json", "--inputs", "zeros", "--reference", "--threads", "1"});

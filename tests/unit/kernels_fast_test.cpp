@@ -51,7 +51,9 @@ const std::vector<Config> &configs() {
   static const std::vector<Config> available = [] {
     std::vector<Config> v;
     for (const Config &c : kAllConfigs)
-      if (std::strcmp(kernels::simdLevelName(levelOptions(c.level)), c.levelName) == 0)
+      // "avx512" is also "avx512+vnni" (VNNI only changes matmul_q's kernels).
+      if (std::strncmp(kernels::simdLevelName(levelOptions(c.level)), c.levelName,
+                       std::strlen(c.levelName)) == 0)
         v.push_back(c);
     return v;
   }();
@@ -507,7 +509,9 @@ TEST(FastKernels, SimdLevelIsReported) {
   EXPECT_STREQ(kernels::simdLevelName(levelOptions(SimdLevel::Portable)), "portable");
   EXPECT_STREQ(kernels::simdLevelName(referenceOptions()), "reference");
   std::string level = kernels::simdLevelName();
-  EXPECT_TRUE(level == "avx512" || level == "avx2+fma" || level == "portable") << level;
+  EXPECT_TRUE(level == "avx512" || level == "avx512+vnni" || level == "avx2+fma" ||
+              level == "portable")
+      << level;
   // A cap never raises the level: at most AVX2 is AVX2 or portable.
   std::string avx2 = kernels::simdLevelName(levelOptions(SimdLevel::Avx2));
   EXPECT_TRUE(avx2 == "avx2+fma" || avx2 == "portable") << avx2;

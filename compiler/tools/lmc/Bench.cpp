@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -25,7 +26,7 @@ CommandSpec benchSpec() {
   CommandSpec spec;
   spec.name = "bench";
   spec.usage = "lmc bench model.bin [--runs N] [--warmup N] [--threads N] [--inputs random|zeros] "
-               "[--reference] [--json]";
+               "[--reference] [--profile] [--json]";
   spec.summary =
       "Times a compiled model on this CPU. Every input is bound to generated data of its dtype\n"
       "and shape: deterministic pseudo-random values (floats in [-1, 1], integers such as token\n"
@@ -43,6 +44,8 @@ CommandSpec benchSpec() {
       {"--threads", "N", "threads to run on (default: one per hardware thread)"},
       {"--inputs", "random|zeros", "generated input values (default random)"},
       {"--reference", "", "run the reference kernels only, for comparison with the fast paths"},
+      {"--profile", "", "time every instruction of the timed runs and print where the time goes: "
+                        "the top opcodes and ONNX nodes"},
       {"--json", "", "print one JSON object instead of text"},
   };
   spec.minPositional = 1;
@@ -145,6 +148,68 @@ std::string jsonString(const std::string &s) {
   return out + "\"";
 }
 
+// Where a profiled run's time goes: per opcode and per ONNX node, ms per
+// run and instruction counts, largest first.
+struct ProfileEntry {
+  std::string name;
+  double ms = 0;
+  int64_t instructions = 0;
+};
+struct Profile {
+  double totalMs = 0;
+  std::vector<ProfileEntry> opcodes, nodes;
+};
+
+Profile summarize(const runtime::Session &s, int runs) {
+  const auto &insts = s.file().instructions();
+  const std::vector<uint64_t> &nanos = s.instructionNanos();
+  std::map<std::string, ProfileEntry> byOpcode;
+  std::map<uint32_t, ProfileEntry> byNode;
+  Profile p;
+  for (size_t i = 0; i < insts.size() && i < nanos.size(); ++i) {
+    const double ms = double(nanos[i]) / 1e6 / runs;
+    p.totalMs += ms;
+    ProfileEntry &op = byOpcode[format::opcodeInfo(insts[i].opcode()).mnemonic];
+    op.ms += ms;
+    ++op.instructions;
+    const uint32_t loc = insts[i].header->location;
+    ProfileEntry &node = byNode[loc];
+    if (node.name.empty())
+      node.name = s.file().describeLocation(loc);
+    node.ms += ms;
+    ++node.instructions;
+  }
+  for (auto &[name, e] : byOpcode) {
+    e.name = name;
+    p.opcodes.push_back(e);
+  }
+  for (auto &[loc, e] : byNode)
+    p.nodes.push_back(e);
+  auto byTime = [](const ProfileEntry &a, const ProfileEntry &b) {
+    return a.ms != b.ms ? a.ms > b.ms : a.name < b.name;
+  };
+  std::sort(p.opcodes.begin(), p.opcodes.end(), byTime);
+  std::sort(p.nodes.begin(), p.nodes.end(), byTime);
+  return p;
+}
+
+void printTop(const char *what, const std::vector<ProfileEntry> &entries, double totalMs) {
+  std::cout << absl::StrFormat("  top by %s:\n", what);
+  for (size_t i = 0; i < entries.size() && i < 10; ++i)
+    std::cout << absl::StrFormat("    %9.3f ms %5.1f%%  %4d instr  %s\n", entries[i].ms,
+                                 totalMs > 0 ? 100 * entries[i].ms / totalMs : 0.0,
+                                 entries[i].instructions, entries[i].name);
+}
+
+std::string profileJson(const std::vector<ProfileEntry> &entries) {
+  std::string json = "[";
+  for (size_t i = 0; i < entries.size(); ++i)
+    absl::StrAppend(&json, i ? ", " : "", "{\"name\": ", jsonString(entries[i].name),
+                    absl::StrFormat(", \"ms\": %.4f", entries[i].ms), ", \"instructions\": ",
+                    entries[i].instructions, "}");
+  return json + "]";
+}
+
 } // namespace
 
 int benchMain(int argc, char **argv) {
@@ -190,7 +255,10 @@ int benchMain(int argc, char **argv) {
 
   using Clock = std::chrono::steady_clock;
   std::vector<double> ms, cpuMs;
+  const bool profile = args.has("--profile");
   for (int r = 0; r < warmup + runs; ++r) {
+    if (profile && r == warmup)
+      s.setProfiling(true);
     const double cpuStart = processCpuMs();
     const Clock::time_point start = Clock::now();
     if (absl::Status st = s.run(); !st.ok())
@@ -220,6 +288,7 @@ int benchMain(int argc, char **argv) {
   const double tokensPerSecond = tokens > 0 && median > 0 ? tokens / (median / 1000.0) : 0;
   const char *kernels = reference ? "reference" : kernels::simdLevelName();
 
+  const Profile prof = profile ? summarize(s, runs) : Profile();
   if (args.has("--json")) {
     std::string json =
         absl::StrCat("{\"model\": ", jsonString(modelPath), ", \"runs\": ", runs,
@@ -231,6 +300,9 @@ int benchMain(int argc, char **argv) {
     if (tokens > 0)
       absl::StrAppend(&json, ", \"mode\": \"", decode ? "decode" : "prefill", "\", \"tokens\": ",
                       tokens, absl::StrFormat(", \"tokens_per_second\": %.2f", tokensPerSecond));
+    if (profile)
+      absl::StrAppend(&json, ", \"profile\": {\"opcodes\": ", profileJson(prof.opcodes),
+                      ", \"nodes\": ", profileJson(prof.nodes), "}");
     std::cout << json << "}\n";
     return 0;
   }
@@ -248,6 +320,13 @@ int benchMain(int argc, char **argv) {
   else if (tokens > 0)
     std::cout << absl::StrFormat("  prefill: %d tokens per run, %.1f tokens/s\n", tokens,
                                  tokensPerSecond);
+  if (profile) {
+    std::cout << absl::StrFormat("profile: %.3f ms per run in instructions (the rest: binding, "
+                                 "clearing working memory)\n",
+                                 prof.totalMs);
+    printTop("opcode", prof.opcodes, prof.totalMs);
+    printTop("ONNX node", prof.nodes, prof.totalMs);
+  }
   return 0;
 }
 

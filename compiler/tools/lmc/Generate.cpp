@@ -135,8 +135,8 @@ int generateMain(int argc, char **argv) {
   if (!session.ok())
     return error(std::string(session.status().message()));
   (*session)->setNumThreads(threads);
-  absl::StatusOr<std::unique_ptr<generate::WindowDecoder>> decoder =
-      generate::WindowDecoder::create(**session, modelPath);
+  absl::StatusOr<std::unique_ptr<generate::Decoder>> decoder =
+      generate::createDecoder(**session, modelPath);
   if (!decoder.ok())
     return error(std::string(decoder.status().message()));
   const int64_t context = (*decoder)->contextLength();
