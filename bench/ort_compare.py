@@ -339,7 +339,7 @@ def main(argv=None):
     load_start = loadavg()
     rows, loads, info = measure(args, shape, models, engines)
     model_desc = ("GPT-2-small-shaped" if not args.smoke else "smoke, tiny") + \
-        " ({layers} layers, width {width}, {heads} heads, vocab {vocab}; prefill {seq} tokens, " \
+        " ({layers} layer(s), width {width}, {heads} heads, vocab {vocab}; prefill {seq} tokens, " \
         "decode 1 token with a {cache}-slot KV cache)".format(**shape)
     meta = [
         f"date: {datetime.date.today().isoformat()}",

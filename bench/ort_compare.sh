@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --work) work="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
     --smoke) smoke=1; pass+=("$1"); shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) pass+=("$1"); shift ;;
   esac
 done
