@@ -36,7 +36,6 @@ Usage:
 """
 
 import argparse
-import copy
 import json
 import math
 import os
@@ -44,20 +43,16 @@ import sys
 import time
 
 import numpy as np
-import onnx
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from common.graph import NodeNamer  # noqa: E402
-from onnx import TensorProto, helper, mapping, numpy_helper
+from common.onnx_io import (ABSENT_SUFFIX, absent_initializers, save_graph_only,  # noqa: E402
+                            save_with_weights)
+from onnx import TensorProto, helper, numpy_helper
 
-# protobuf cannot serialize a message of 2 GiB or more; stay well below.
-INLINE_LIMIT_BYTES = 1800 * 1024 * 1024
 # torch exports x[..., n:] with this end index.
 INT64_MAX = 2**63 - 1
 # The masked-out score, as HF's torch.finfo(float32).min.
 MASK_VALUE = float(np.finfo(np.float32).min)
-# External data offsets are aligned like onnx's own writer (page-aligned for mmap).
-EXTERNAL_ALIGN = 4096
-ABSENT_SUFFIX = ".weights-absent"
 
 PRESETS = {
     "tiny": dict(layers=2, hidden=64, heads=4, kv_heads=2, ffn=176, vocab=256, seq=16),
@@ -131,29 +126,6 @@ def make_weights(args, specs):
         else:
             weights[name] = normal(shape, 0.02)
     return weights
-
-
-def absent_tensor(name, shape, dtype, location, offset):
-    """An external-data TensorProto for data that is never written; allocates nothing."""
-    t = TensorProto()
-    t.name = name
-    t.data_type = mapping.NP_TYPE_TO_TENSOR_TYPE[np.dtype(dtype)]
-    t.dims.extend(shape)
-    t.data_location = TensorProto.EXTERNAL
-    length = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-    for key, value in (("location", location), ("offset", str(offset)), ("length", str(length))):
-        entry = t.external_data.add()
-        entry.key, entry.value = key, value
-    return t, length
-
-
-def absent_initializers(specs, location):
-    """All of `specs` as absent external tensors laid out one after another, page-aligned."""
-    tensors, offset = {}, 0
-    for name, (shape, dtype) in specs.items():
-        tensors[name], length = absent_tensor(name, shape, dtype, location, offset)
-        offset += -(-length // EXTERNAL_ALIGN) * EXTERNAL_ALIGN
-    return tensors, offset
 
 
 # ---------------------------------------------------------------- graph
@@ -338,55 +310,6 @@ def build_model(args, tensors):
     return model
 
 
-# ---------------------------------------------------------------- saving and checking
-
-def save_with_weights(model, args):
-    """Inline or <output>.data; checked by onnx.checker with the data present."""
-    total = sum(len(t.raw_data) for t in model.graph.initializer)
-    external = args.external_data or total >= INLINE_LIMIT_BYTES
-    if external:
-        location = os.path.basename(args.output) + ".data"
-        data_path = os.path.join(os.path.dirname(os.path.abspath(args.output)), location)
-        if os.path.exists(data_path):
-            os.remove(data_path)  # onnx appends to an existing data file
-        onnx.save_model(model, args.output, save_as_external_data=True,
-                        all_tensors_to_one_file=True, location=location, size_threshold=1024)
-    else:
-        onnx.save_model(model, args.output)
-    # The path form handles external data and models above 2 GiB.
-    onnx.checker.check_model(args.output, full_check=True)
-    return total, external
-
-
-def check_graph_only(model):
-    """Checks a graph whose weights do not exist.
-
-    onnx.checker would try to open the absent data file, so the check runs on
-    a copy in which every external initializer is replaced by a graph input of
-    the same dtype and dims: that verifies the nodes, opset, attributes and
-    (full_check) shape inference through the whole graph, i.e. everything but
-    the weight bytes. The external entries themselves are checked here: each
-    has a location, and offset/length consistent with its dims and dtype.
-    """
-    probe = copy.deepcopy(model)
-    graph = probe.graph
-    for t in graph.initializer:
-        entries = {e.key: e.value for e in t.external_data}
-        want = int(np.prod(t.dims, dtype=np.int64)) * mapping.TENSOR_TYPE_TO_NP_TYPE[t.data_type].itemsize
-        if t.data_location != TensorProto.EXTERNAL or t.HasField("raw_data") or int(entries["length"]) != want:
-            raise ValueError(f"initializer {t.name}: bad absent external data {entries}")
-        graph.input.append(helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
-    del graph.initializer[:]
-    onnx.checker.check_model(probe, full_check=True)
-
-
-def save_graph_only(model, args):
-    """Writes the proto as is: the absent data file must not be created or touched."""
-    check_graph_only(model)
-    with open(args.output, "wb") as f:
-        f.write(model.SerializeToString())
-
-
 # ---------------------------------------------------------------- command line
 
 def parse_args(argv):
@@ -459,12 +382,12 @@ def main(argv=None):
     if args.graph_only:
         tensors, total = absent_initializers(specs, os.path.basename(args.output) + ABSENT_SUFFIX)
         model = build_model(args, tensors)
-        save_graph_only(model, args)
+        save_graph_only(model, args.output)
         how = f"absent {os.path.basename(args.output)}{ABSENT_SUFFIX}"
     else:
         weights = make_weights(args, specs)
         model = build_model(args, weights)
-        total, external = save_with_weights(model, args)
+        total, external = save_with_weights(model, args.output, args.external_data)
         how = "external data" if external else "inline"
         if args.weights_only_npz:
             np.savez(args.weights_only_npz, __config__=np.array(json.dumps(config_dict(args))), **weights)

@@ -1,4 +1,5 @@
 // lmc-lower-graph-to-isa: lmc_graph -> lmc_isa at operator granularity.
+#include <algorithm>
 #include <cstring>
 
 #include "dialects/Graph/Graph.h"
@@ -6,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
+#include "runtime/format/Format.h"
 #include "runtime/format/QuantMatMul.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -380,11 +382,26 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return success();
   }
   if (auto c = dyn_cast<g::ConcatOp>(op)) {
-    SmallVector<View> operands;
-    for (unsigned i = 0; i < op->getNumOperands(); ++i)
-      operands.push_back(in(i));
-    operands.insert(operands.begin(), define(c.getResult(), loc));
-    emit("concat", operands, {c.getAxisAttr().getInt()}, loc);
+    // A concat instruction takes at most maxInputs inputs (Opcodes.def, F11);
+    // more (an unrolled recurrence's time steps) are placed by several, each
+    // writing its run of the output along the axis.
+    const unsigned maxInputs =
+        format::kOpcodeInfo[static_cast<unsigned>(format::Opcode::Concat)].maxInputs;
+    int64_t axis = c.getAxisAttr().getInt();
+    View out = define(c.getResult(), loc);
+    int64_t start = 0;
+    for (unsigned first = 0, n = op->getNumOperands(); first < n; first += maxInputs) {
+      SmallVector<View> operands{out};
+      for (unsigned i = first; i < std::min(n, first + maxInputs); ++i)
+        operands.push_back(in(i));
+      View &part = operands.front();
+      part.shape[axis] = 0;
+      for (const View &v : ArrayRef<View>(operands).drop_front())
+        part.shape[axis] += v.shape[axis];
+      part.offset += start * part.strides[axis];
+      start += part.shape[axis];
+      emit("concat", operands, {axis}, loc);
+    }
     return success();
   }
   if (auto t = dyn_cast<g::TriluOp>(op)) {

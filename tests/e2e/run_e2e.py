@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""End-to-end tests of the lmc CLI on generated GPT-2 and Llama models.
+"""End-to-end tests of the lmc CLI on generated GPT-2, Llama and MatMul-free models.
 
 Each model case generates a model with its family's generator
-(examples/gpt2/make_gpt2.py or examples/llama/make_llama.py), compiles it with
-`lmc compile`, runs it with `lmc run`, computes logits with the family's
-reference.py and requires max|lmc - ref| <= 1e-4 * max(1, max|ref|).
+(examples/gpt2/make_gpt2.py, examples/llama/make_llama.py or
+examples/mmfree/make_mmfree.py), compiles it with `lmc compile`, runs it with
+`lmc run`, computes logits with the family's reference.py (with the compile's
+--quant, the reference's model of lmc's quantized matmuls) and requires
+max|lmc - ref| <= 1e-4 * max(1, max|ref|). The MatMul-free cases also require
+every matmul to be a ternary matmul_q under --quant ternary (lmc inspect).
 `generate` checks that greedy `lmc generate` on a model with GPT-2's vocabulary
 equals a numpy greedy loop over the reference logits, and that seeded sampling
 repeats itself (it needs the vocabulary that scripts/setup.sh installs).
@@ -40,10 +43,12 @@ from onnx import TensorProto, helper, numpy_helper
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GPT2_DIR = os.path.join(REPO, "examples", "gpt2")
 LLAMA_DIR = os.path.join(REPO, "examples", "llama")
+MMFREE_DIR = os.path.join(REPO, "examples", "mmfree")
 # model family -> (generator script, reference script)
 FAMILIES = {
     "gpt2": (os.path.join(GPT2_DIR, "make_gpt2.py"), os.path.join(GPT2_DIR, "reference.py")),
     "llama": (os.path.join(LLAMA_DIR, "make_llama.py"), os.path.join(LLAMA_DIR, "reference.py")),
+    "mmfree": (os.path.join(MMFREE_DIR, "make_mmfree.py"), os.path.join(MMFREE_DIR, "reference.py")),
 }
 PYTHON = sys.executable
 
@@ -88,6 +93,20 @@ MODEL_CASES.update({
     "quant_int4_llama": ("quant", LLAMA_TINY, 16, 256, ["--quant", "int4"], 1, "llama"),
     "quant_int8_llama_ara2": ("quant", LLAMA_VARIANTS, 16, 256, ["--quant", "int8", "--target", "ara2"],
                               1, "llama"),
+})
+# The MatMul-free LM (examples/mmfree): every matmul is a BitLinear, ternary with --quant ternary.
+MMF_TINY = ["--preset", "tiny"]  # 2 layers, hidden 64, ffn 256, vocab 256, seq 16; the MLGRU as a loop
+MMF_VARIANTS = MMF_TINY + ["--recurrence", "scan", "--gate", "norm-g"]
+TERNARY = ["--quant", "ternary"]
+MODEL_CASES.update({
+    "mmfree_ternary": ("quant", MMF_TINY, 16, 256, TERNARY, 1, "mmfree"),
+    "mmfree_ternary_lpu": ("quant", MMF_TINY, 16, 256, TERNARY + ["--target", "lpu"], 1, "mmfree"),
+    "mmfree_ternary_ara2": ("quant", MMF_TINY, 16, 256, TERNARY + ["--target", "ara2"], 1, "mmfree"),
+    "mmfree_ternary_scan_ara2": ("quant", MMF_VARIANTS, 16, 256, TERNARY + ["--target", "ara2"], 1, "mmfree"),
+    "mmfree_f32": ("quant", MMF_TINY, 16, 256, [], 1, "mmfree"),
+    "mmfree_f32_scan": ("quant", MMF_VARIANTS, 16, 256, [], 1, "mmfree"),
+    # 80 positions: the unrolled recurrence's Concat has more inputs than one concat instruction takes.
+    "mmfree_f32_seq80_ara2": ("quant", MMF_TINY + ["--seq", "80"], 80, 256, ["--target", "ara2"], 1, "mmfree"),
 })
 COMPILE_TIMEOUT = 300
 RUN_TIMEOUT = 120
@@ -354,6 +373,52 @@ def check_qdq_case(ctx, style, flags=(), gen_flags=()):
     if f32_err <= tol:
         raise CheckFailed(f"the logits match f32 within {f32_err:.3g}: the int8 path was not taken")
     return f"{detail}, vs f32 {f32_err:.3g}, matmul_q {opcodes['matmul_q']}"
+
+
+# ---------------------------------------------------------------- MatMul-free LM
+
+# A matmul line of lmc inspect: opcode, operands and immediates, ONNX node.
+INSPECT_MATMUL = re.compile(r"^\s*\d+\s+\w+\s+\d+\s+(matmul\w*)\s+(.*?)\s*; node '([^']*)'", re.M)
+
+
+def weight_matmuls(model):
+    """{MatMul node name: K * N} of an ONNX model's matmuls with an initializer weight."""
+    m = onnx.load(model, load_external_data=False)
+    dims = {t.name: list(t.dims) for t in m.graph.initializer}
+    return {n.name: dims[n.input[1]][0] * dims[n.input[1]][1]
+            for n in m.graph.node if n.op_type == "MatMul" and n.input[1] in dims}
+
+
+def check_mmfree_case(ctx, name):
+    """A MODEL_CASES case of the MatMul-free LM, plus what lmc made of its
+    BitLinears (lmc inspect): with --quant ternary every one of its matmuls
+    (6 per layer and the LM head) is a ternary matmul_q and no float matmul
+    is left, and the logits differ from f32 by more than the tolerance (the
+    ternary path is taken); without --quant none is quantized."""
+    detail = check_model_case(ctx, name)
+    d = os.path.join(ctx.workdir, name)
+    matmuls = weight_matmuls(os.path.join(d, "model.onnx"))
+    text = run_ok([ctx.lmc, "inspect", os.path.join(d, "model.bin")], RUN_TIMEOUT, "lmc inspect").stdout
+    # ONNX nodes per opcode (a tiled target splits one node into several instructions).
+    lines = INSPECT_MATMUL.findall(text)
+    by_opcode = collections.Counter(op for op, _ in {(op, node) for op, _, node in lines})
+    quantized = "--quant" in MODEL_CASES[name][4]
+    if quantized:
+        not_ternary = sorted({node for op, args, node in lines if op != "matmul_q" or "ternary" not in args})
+        ternary = {node for op, args, node in lines if op == "matmul_q" and "ternary" in args}
+        if not_ternary or ternary != set(matmuls):
+            raise CheckFailed(f"expected the {len(matmuls)} BitLinear MatMuls as ternary matmul_q and no other "
+                              f"matmul; lmc inspect shows {dict(by_opcode)}, not ternary: {not_ternary[:3]}")
+        ref_f = np.load(reference_logits("mmfree", os.path.join(d, "model.onnx"), os.path.join(d, "tokens.npy"),
+                                         os.path.join(d, "ref_f32.npy")))
+        got = np.load(os.path.join(d, "out", "logits.npy")).astype(np.float64)
+        f32_err = float(np.abs(got - ref_f).max())
+        if f32_err <= 1e-4 * max(1.0, float(np.abs(ref_f).max())):
+            raise CheckFailed(f"the logits match f32 within {f32_err:.3g}: the ternary path was not taken")
+        return f"{detail}, vs f32 {f32_err:.3g}, ternary matmul_q {len(ternary)}/{len(matmuls)}"
+    if by_opcode["matmul_q"]:
+        raise CheckFailed(f"{by_opcode['matmul_q']} matmuls quantized without --quant")
+    return detail
 
 
 def np_quantize(x, scale, zp, dtype):
@@ -645,6 +710,11 @@ SIM_CASES = {
     "sim_llama_ara2": ("llama", LLAMA_VARIANTS, 16, 256, "ara2"),
     "sim_gpt2_cpu": ("gpt2", TINY, 16, 256, "cpu"),
 }
+# The same checks on quantized models (group "quant"), with their compile flags; every MAC must be i8.
+QUANT_SIM_CASES = {
+    "mmfree_sim_lpu": ("mmfree", MMF_TINY, 16, 256, "lpu", TERNARY),
+    "mmfree_sim_ara2": ("mmfree", MMF_TINY, 16, 256, "ara2", TERNARY),
+}
 
 
 def lmc_simulate_json(ctx, binary, flags=(), what="lmc simulate"):
@@ -706,11 +776,12 @@ def check_trace(path, report):
 
 
 def check_simulate_case(ctx, name):
-    family, gen_flags, seq, vocab, target = SIM_CASES[name]
+    family, gen_flags, seq, vocab, target, *flags = SIM_CASES.get(name) or QUANT_SIM_CASES[name]
+    flags = flags[0] if flags else []
     d = ctx.fresh_dir(name)
     model = generate(family, os.path.join(d, "model.onnx"), gen_flags)
     tokens = make_tokens(os.path.join(d, "tokens.npy"), seq, vocab)
-    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", target])
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", target, *flags])
     lmc_run(ctx, binary, {"tokens": tokens}, os.path.join(d, "run"))
     trace = os.path.join(d, "trace.json")
     rep = lmc_simulate_json(ctx, binary, ["--strict", "--input", f"tokens={tokens}", "--output-dir",
@@ -749,6 +820,12 @@ def check_simulate_case(ctx, name):
     if rep["roofline"]["class"] not in ("compute", "memory", "latency") or not rep["top_nodes"]:
         raise CheckFailed("no roofline class or top nodes")
     detail = check_trace(trace, rep)
+    if "--quant" in flags:
+        # Every matmul is quantized: its MACs are the int8 ones, seq * K * N per weight matmul.
+        want = {"i8": seq * sum(weight_matmuls(model).values())}
+        if rep["actions"]["macs"] != want:
+            raise CheckFailed(f"MACs {rep['actions']['macs']}, expected {want}")
+        detail += f"; MACs {want['i8']} i8, {e['total_j'] * 1e6:.2f} uJ"
     return (f"{rep['cycles']} cycles ({rep['schedule_cycles']} static), {tps:.0f} tokens/s, "
             f"{rep['roofline']['class']}-bound, outputs identical to lmc run; {detail}")
 
@@ -1367,6 +1444,8 @@ ERROR_CHECKS = {
 def all_cases():
     """name -> (group, function)."""
     cases = {name: (spec[0], lambda ctx, n=name: check_model_case(ctx, n)) for name, spec in MODEL_CASES.items()}
+    cases.update({name: (spec[0], lambda ctx, n=name: check_mmfree_case(ctx, n))
+                  for name, spec in MODEL_CASES.items() if spec[6:] == ("mmfree",)})
     cases["determinism"] = ("determinism", check_determinism)
     cases["generate"] = ("tiny", check_generate)
     cases["generate_kv"] = ("kv", check_generate_kv)
@@ -1378,6 +1457,7 @@ def all_cases():
     cases["err_bad_target"] = ("errors", check_bad_target)
     cases.update({name: ("errors", fn) for name, fn in ERROR_CHECKS.items()})
     cases.update({name: ("simulate", lambda ctx, n=name: check_simulate_case(ctx, n)) for name in SIM_CASES})
+    cases.update({name: ("quant", lambda ctx, n=name: check_simulate_case(ctx, n)) for name in QUANT_SIM_CASES})
     cases["sim_llama7b_ara2"] = ("simulate", check_simulate_7b)
     cases["sim_sweep"] = ("simulate", check_simulate_sweep)
     cases["sim_errors"] = ("simulate", check_simulate_errors)

@@ -154,3 +154,18 @@ func.func @main(%a: tensor<2x4xf32> {lmc.name = "past.a", lmc.state = "present.a
   %t = lmc_graph.transpose %b {perm = array<i64: 1, 0>} : (tensor<4x4xf32>) -> tensor<4x4xf32>
   return %n, %t : tensor<2x4xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+// A concat instruction takes at most 64 inputs (F11): a Concat of 66 (an
+// unrolled recurrence's time steps) is two, each writing its run of the
+// output along the axis (here the inner one: strided regions).
+// CHECK-LABEL: func @main()
+// CHECK: %[[Y:.*]] = lmc_isa.io {index = 0 : i64, name = "y", output, type = tensor<2x66xf32>}
+// CHECK: lmc_isa.inst "concat"(%[[Y]], %{{.*}}) regions [#lmc_isa.region<f32, [2, 64], [66, 1], 0>, {{.*}}] imms [1]
+// CHECK: lmc_isa.inst "concat"(%[[Y]], %{{[^,]*}}, %{{[^,]*}}) regions [#lmc_isa.region<f32, [2, 2], [66, 1], 64>, #lmc_isa.region<f32, [2, 1], [1, 1], 0>, #lmc_isa.region<f32, [2, 1], [1, 1], 0>] imms [1]
+// CHECK-NEXT: return
+func.func @main(%x: tensor<2x1xf32> {lmc.name = "x"}) -> (tensor<2x66xf32> {lmc.name = "y"}) {
+  %y = lmc_graph.concat %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x {axis = 1 : i64} : (tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<2x66xf32>
+  return %y : tensor<2x66xf32>
+}
