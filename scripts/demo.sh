@@ -28,7 +28,9 @@ echo; echo "== lmc compile"
 $lmc compile "$work/gpt2.onnx" -o "$work/gpt2.bin" --report
 
 echo; echo "== lmc inspect (header and IO; '$lmc inspect $work/gpt2.bin' shows the disassembly)"
-$lmc inspect "$work/gpt2.bin" | sed -n '/^instructions/q;p'
+# Through a file: a pipe closed early by sed would stop lmc with SIGPIPE.
+$lmc inspect "$work/gpt2.bin" >"$work/inspect.txt"
+sed -n '/^instructions/q;p' "$work/inspect.txt"
 
 echo "== lmc run"
 $lmc run "$work/gpt2.bin" --input tokens="$work/tokens.npy" --output-dir "$work/out"
@@ -48,7 +50,9 @@ PY
 
 echo; echo "== lmc compile --target lpu, then lmc simulate (a Groq LPU-like chip, simulator/targets/lpu.textproto)"
 $lmc compile "$work/gpt2.onnx" -o "$work/gpt2.lpu.bin" --target lpu
-$lmc simulate "$work/gpt2.lpu.bin" --input tokens="$work/tokens.npy" --output-dir "$work/out.lpu" | head -n 12
+$lmc simulate "$work/gpt2.lpu.bin" --input tokens="$work/tokens.npy" --output-dir "$work/out.lpu" \
+  >"$work/simulate.txt"
+head -n 12 "$work/simulate.txt"
 $py - "$work/out/logits.npy" "$work/out.lpu/logits.npy" <<'PY'
 import sys
 import numpy as np
