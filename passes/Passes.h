@@ -39,6 +39,8 @@ void buildGraphCleanup(mlir::OpPassManager &pm);
 // OPERATOR targets pack constant matmul weights, then plan buffers. The
 // target is the module's `lmc.target` attribute.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+// buildPipeline without the graph cleanup, for a module that had it.
+void buildLowering(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 }  // namespace lmc
 

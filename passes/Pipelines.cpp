@@ -15,6 +15,10 @@ void buildGraphCleanup(mlir::OpPassManager &pm) {
 
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
   buildGraphCleanup(pm);
+  buildLowering(pm, options);
+}
+
+void buildLowering(mlir::OpPassManager &pm, const PipelineOptions &options) {
   if (options.quantScheme != "none" || !options.quantOverrides.empty()) {
     QuantizeOptions quant;
     quant.scheme = options.quantScheme;

@@ -1,7 +1,7 @@
 """Building ONNX graphs with torch-export-like node names (used by make_*.py)."""
 
 import numpy as np
-from onnx import helper, numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 
 class NodeNamer:
@@ -33,3 +33,28 @@ class NodeNamer:
         tensor = numpy_helper.from_array(array, name=f"{name}_value")
         self.nodes.append(helper.make_node("Constant", [], [out], name=name, value=tensor))
         return out
+
+
+class InitializerGraph(NodeNamer):
+    """A NodeNamer that also adds named initializers, each once, from
+    `tensors` (name -> numpy array, or an absent external TensorProto)."""
+
+    def __init__(self, tensors):
+        super().__init__()
+        self.tensors = tensors
+        self.initializers = []
+        self.used = set()
+
+    def i64(self, value, scope=""):
+        return self.const(value, scope, np.int64)
+
+    def f32(self, value, scope=""):
+        return self.const(value, scope, np.float32)
+
+    def weight(self, name):
+        """The initializer `name`; added to the graph once."""
+        if name not in self.used:
+            t = self.tensors[name]
+            self.initializers.append(t if isinstance(t, TensorProto) else numpy_helper.from_array(t, name=name))
+            self.used.add(name)
+        return name

@@ -83,3 +83,56 @@ def save_graph_only(model, output):
     check_graph_only(model)
     with open(output, "wb") as f:
         f.write(model.SerializeToString())
+
+
+def model_with_config(graph, family, producer, opset, config, graph_only):
+    """The model of `graph`, its config stored as `<family>.<key>` metadata
+    props (floats by repr, so they read back exactly) with
+    `<family>.graph_only`."""
+    model = helper.make_model(graph, producer_name=producer, opset_imports=[helper.make_opsetid("", opset)])
+    props = {f"{family}.{k}": repr(v) if isinstance(v, float) else str(v) for k, v in config.items()}
+    props[f"{family}.graph_only"] = str(int(graph_only))
+    helper.set_model_props(model, props)
+    return model
+
+
+def write_model(args, specs, make_weights, build_model, config):
+    """Writes args.output: the graph only (absent weights) or with seeded
+    weights, inline or external, and args.weights_only_npz if asked.
+    Returns (model, weight bytes, how they are stored)."""
+    import json
+    if args.graph_only:
+        tensors, total = absent_initializers(specs, os.path.basename(args.output) + ABSENT_SUFFIX)
+        model = build_model(args, tensors)
+        save_graph_only(model, args.output)
+        return model, total, f"absent {os.path.basename(args.output)}{ABSENT_SUFFIX}"
+    weights = make_weights(args, specs)
+    model = build_model(args, weights)
+    total, external = save_with_weights(model, args.output, args.external_data)
+    if args.weights_only_npz:
+        np.savez(args.weights_only_npz, __config__=np.array(json.dumps(config)), **weights)
+    return model, total, "external data" if external else "inline"
+
+
+def load_learned(path, family, learned):
+    """(weights whose names start with a `learned` prefix, metadata props) of
+    a generated model; refuses a --graph-only one."""
+    from onnx import numpy_helper
+    from onnx.external_data_helper import load_external_data_for_model
+
+    model = onnx.load(path, load_external_data=False)
+    props = {p.key: p.value for p in model.metadata_props}
+    if props.get(f"{family}.graph_only") == "1":
+        raise SystemExit(f"reference.py: {path} was written with --graph-only: it has no weights")
+    load_external_data_for_model(model, os.path.dirname(os.path.abspath(path)))
+    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer if t.name.startswith(learned)}
+    return weights, props
+
+
+def load_npz(path, learned):
+    """(weights, config) from a generator's --weights-only-npz file."""
+    import json
+    with np.load(path) as data:
+        config = json.loads(str(data["__config__"]))
+        weights = {k: data[k] for k in data.files if k.startswith(learned)}
+    return weights, config

@@ -36,7 +36,6 @@ Usage:
 """
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -44,9 +43,8 @@ import time
 
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from common.graph import NodeNamer  # noqa: E402
-from common.onnx_io import (ABSENT_SUFFIX, absent_initializers, save_graph_only,  # noqa: E402
-                            save_with_weights)
+from common.graph import InitializerGraph  # noqa: E402
+from common.onnx_io import ABSENT_SUFFIX, model_with_config, write_model  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper
 
 # torch exports x[..., n:] with this end index.
@@ -129,27 +127,6 @@ def make_weights(args, specs):
 
 
 # ---------------------------------------------------------------- graph
-
-class GraphBuilder(NodeNamer):
-    """Accumulates nodes, initializers and Constant nodes with unique names."""
-
-    def __init__(self, tensors):
-        super().__init__()
-        self.tensors = tensors  # name -> numpy array or TensorProto
-        self.initializers = []
-        self.used = set()
-
-    def i64(self, value, scope=""):
-        return self.const(value, scope, np.int64)
-
-    def weight(self, name):
-        """The initializer `name`; added to the graph once."""
-        if name not in self.used:
-            t = self.tensors[name]
-            self.initializers.append(t if isinstance(t, TensorProto) else numpy_helper.from_array(t, name=name))
-            self.used.add(name)
-        return name
-
 
 def rms_norm(g, x, weight_name, scope, args):
     """HF LlamaRMSNorm: weight * x / sqrt(mean(x^2) + eps)."""
@@ -276,7 +253,7 @@ def causal_mask(g, seq, args):
 
 
 def build_graph(args, tensors):
-    g = GraphBuilder(tensors)
+    g = InitializerGraph(tensors)
     seq = sequence_length(g)
     hidden = g.op("Gather", [g.weight("model.embed_tokens.weight"), "tokens"], "/model/embed_tokens", axis=0)
     rope = rotary(g, seq, args)
@@ -302,12 +279,8 @@ def config_dict(args):
 
 
 def build_model(args, tensors):
-    model = helper.make_model(build_graph(args, tensors), producer_name="lmc make_llama.py",
-                              opset_imports=[helper.make_opsetid("", args.opset)])
-    props = {f"llama.{k}": repr(v) if isinstance(v, float) else str(v) for k, v in config_dict(args).items()}
-    props["llama.graph_only"] = str(int(args.graph_only))
-    helper.set_model_props(model, props)
-    return model
+    return model_with_config(build_graph(args, tensors), "llama", "lmc make_llama.py", args.opset,
+                             config_dict(args), args.graph_only)
 
 
 # ---------------------------------------------------------------- command line
@@ -379,18 +352,7 @@ def main(argv=None):
     args = parse_args(argv)
     start = time.time()
     specs = weight_specs(args)
-    if args.graph_only:
-        tensors, total = absent_initializers(specs, os.path.basename(args.output) + ABSENT_SUFFIX)
-        model = build_model(args, tensors)
-        save_graph_only(model, args.output)
-        how = f"absent {os.path.basename(args.output)}{ABSENT_SUFFIX}"
-    else:
-        weights = make_weights(args, specs)
-        model = build_model(args, weights)
-        total, external = save_with_weights(model, args.output, args.external_data)
-        how = "external data" if external else "inline"
-        if args.weights_only_npz:
-            np.savez(args.weights_only_npz, __config__=np.array(json.dumps(config_dict(args))), **weights)
+    model, total, how = write_model(args, specs, make_weights, build_model, config_dict(args))
     params = sum(int(np.prod(s)) for n, (s, _) in specs.items() if "rotary" not in n and "mask" not in n)
     print(f"wrote {args.output}: {len(model.graph.node)} nodes, {len(specs)} initializers, "
           f"{params / 1e6:.1f}M parameters, {total / 2**20:.1f} MiB of weights ({how}), "

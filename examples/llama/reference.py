@@ -15,13 +15,13 @@ Usage:
   reference.py weights.npz --tokens tokens.npy -o logits.npy
 """
 
-import json
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from common.onnx_io import load_learned, load_npz as load_weights_npz  # noqa: E402
 from common.quant import qmatmul  # noqa: E402
 from common.reference_cli import reference_main  # noqa: E402
 
@@ -30,16 +30,7 @@ LEARNED = ("model.embed_tokens.", "model.layers.", "model.norm.", "lm_head.")
 
 def load_onnx(path):
     """(weights, config) from an ONNX model's initializers and metadata_props."""
-    import onnx
-    from onnx import numpy_helper
-    from onnx.external_data_helper import load_external_data_for_model
-
-    model = onnx.load(path, load_external_data=False)
-    props = {p.key: p.value for p in model.metadata_props}
-    if props.get("llama.graph_only") == "1":
-        raise SystemExit(f"reference.py: {path} was written with --graph-only: it has no weights")
-    load_external_data_for_model(model, os.path.dirname(os.path.abspath(path)))
-    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer if t.name.startswith(LEARNED)}
+    weights, props = load_learned(path, "llama", LEARNED)
     config = {
         "num_attention_heads": int(props["llama.num_attention_heads"]),
         "num_key_value_heads": int(props["llama.num_key_value_heads"]),
@@ -50,10 +41,7 @@ def load_onnx(path):
 
 
 def load_npz(path):
-    with np.load(path) as data:
-        config = json.loads(str(data["__config__"]))
-        weights = {k: data[k] for k in data.files if k.startswith(LEARNED)}
-    return weights, config
+    return load_weights_npz(path, LEARNED)
 
 
 def rms_norm(x, weight, eps):

@@ -134,16 +134,10 @@ std::string checkMatMul(const Region *ops) {
   return "";
 }
 
-// matmul_q: a and o f32 as for matmul; b the packed quantized K x N matrix
-// as contiguous bytes (FORMAT.md "Quantized B"); c the f32 scales
-// [groups, N] with contiguous rows.
-std::string checkMatMulQ(const Region *ops, const int64_t *imms) {
-  for (unsigned i : {0u, 1u, 3u})
-    if (dt(ops[i]) != DType::F32)
-      return badType(ops, i, "f32");
-  if (dt(ops[2]) != DType::U8)
-    return badType(ops, 2, "u8");
-  const Region &o = ops[0], &a = ops[1], &b = ops[2], &c = ops[3];
+// o = a @ B with B one shared matrix (matmul_packed, matmul_q): a is
+// [..., M, K] and o [..., M, N], of one rank >= 2 with equal batch dims.
+std::string checkRowsAgainstSharedB(const Region *ops) {
+  const Region &o = ops[0], &a = ops[1];
   if (a.rank < 2)
     return badType(ops, 1, "rank >= 2");
   if (a.rank != o.rank)
@@ -154,6 +148,22 @@ std::string checkMatMulQ(const Region *ops, const int64_t *imms) {
       return mismatch(ops, 0, 1, "batch dims differ");
   if (o.shape[r - 2] != a.shape[r - 2])
     return mismatch(ops, 0, 1, "M differs");
+  return "";
+}
+
+// matmul_q: a and o f32 as for matmul; b the packed quantized K x N matrix
+// as contiguous bytes (FORMAT.md "Quantized B"); c the f32 scales
+// [groups, N] with contiguous rows.
+std::string checkMatMulQ(const Region *ops, const int64_t *imms) {
+  for (unsigned i : {0u, 1u, 3u})
+    if (dt(ops[i]) != DType::F32)
+      return badType(ops, i, "f32");
+  if (dt(ops[2]) != DType::U8)
+    return badType(ops, 2, "u8");
+  const Region &o = ops[0], &a = ops[1], &b = ops[2], &c = ops[3];
+  if (std::string bad = checkRowsAgainstSharedB(ops); !bad.empty())
+    return bad;
+  const unsigned r = a.rank;
   const int64_t K = a.shape[r - 1], N = o.shape[r - 1];
   std::string bad = checkQuantParams(imms[0], K, N, imms[1]);
   if (!bad.empty())
@@ -185,16 +195,9 @@ std::string checkMatMulPacked(const Region *ops) {
     if (dt(ops[i]) != DType::F32)
       return badType(ops, i, "f32");
   const Region &o = ops[0], &a = ops[1], &b = ops[2];
-  if (a.rank < 2)
-    return badType(ops, 1, "rank >= 2");
-  if (a.rank != o.rank)
-    return mismatch(ops, 0, 1, "ranks differ");
-  unsigned r = a.rank;
-  for (unsigned k = 0; k + 2 < r; ++k)
-    if (a.shape[k] != o.shape[k])
-      return mismatch(ops, 0, 1, "batch dims differ");
-  if (o.shape[r - 2] != a.shape[r - 2])
-    return mismatch(ops, 0, 1, "M differs");
+  if (std::string bad = checkRowsAgainstSharedB(ops); !bad.empty())
+    return bad;
+  const unsigned r = a.rank;
   if (b.rank != 1 || (b.shape[0] > 1 && b.strides[0] != 1))
     return absl::StrCat("b is ", describeRegionType(b), " with stride ", b.strides[0],
                         "; expected the packed matrix as a contiguous vector (rank 1, stride 1)");

@@ -166,40 +166,50 @@ bool fastBinary(Opcode op, const TensorRef &o, const TensorRef &a, const TensorR
   return true;
 }
 
-bool fastGelu(const TensorRef &o, const TensorRef &a, bool tanhForm, const ExecOptions &options) {
+namespace {
+
+// Runs rows(x, y, n) over contiguous runs of f32 a -> o (both unit inner
+// stride), split between threads; false when the layout does not fit.
+template <typename Rows>
+bool contiguousUnary(const TensorRef &o, const TensorRef &a, const ExecOptions &options,
+                     const Rows &rows) {
   if (!allF32({&o, &a}))
-    return false;
-  const SimdOps &ops = simdOps(options);
-  void (*fn)(const float *, float *, int64_t) = tanhForm ? ops.tanh : ops.erf;
-  if (!fn)
     return false;
   const Collapsed<2> c = collapse<2>({&o, &a});
   if (c.shape[c.rank - 1] > 1 && (c.strides[0][c.rank - 1] != 1 || c.strides[1][c.rank - 1] != 1))
     return false;
   float *po = typed<float>(o);
   const float *pa = typed<float>(a);
-  const float k = tanhForm ? float(std::sqrt(2.0 / M_PI)) : float(1.0 / std::sqrt(2.0));
   forRows<2>(options, c, [&](const int64_t *base, int64_t from, int64_t to) {
-    // Blocks of the argument of erf/tanh, transformed in place, then scaled.
-    constexpr int64_t kBlock = 256;
-    float t[kBlock];
-    for (int64_t i = from; i < to; i += kBlock) {
-      const int64_t n = std::min(kBlock, to - i);
-      const float *x = pa + base[1] + i;
-      for (int64_t j = 0; j < n; ++j)
-        t[j] = tanhForm ? k * (x[j] + 0.044715f * x[j] * x[j] * x[j]) : x[j] * k;
-      fn(t, t, n);
-      float *y = po + base[0] + i;
-      for (int64_t j = 0; j < n; ++j)
-        y[j] = 0.5f * x[j] * (1.0f + t[j]);
-    }
+    rows(pa + base[1] + from, po + base[0] + from, to - from);
   });
   return true;
 }
 
-bool fastUnary(Opcode op, const TensorRef &o, const TensorRef &a, const ExecOptions &options) {
-  if (!allF32({&o, &a}))
+}  // namespace
+
+bool fastGelu(const TensorRef &o, const TensorRef &a, bool tanhForm, const ExecOptions &options) {
+  const SimdOps &ops = simdOps(options);
+  void (*fn)(const float *, float *, int64_t) = tanhForm ? ops.tanh : ops.erf;
+  if (!fn)
     return false;
+  const float k = tanhForm ? float(std::sqrt(2.0 / M_PI)) : float(1.0 / std::sqrt(2.0));
+  return contiguousUnary(o, a, options, [&](const float *x, float *y, int64_t count) {
+    // Blocks of the argument of erf/tanh, transformed in place, then scaled.
+    constexpr int64_t kBlock = 256;
+    float t[kBlock];
+    for (int64_t i = 0; i < count; i += kBlock) {
+      const int64_t n = std::min(kBlock, count - i);
+      for (int64_t j = 0; j < n; ++j)
+        t[j] = tanhForm ? k * (x[i + j] + 0.044715f * x[i + j] * x[i + j] * x[i + j]) : x[i + j] * k;
+      fn(t, t, n);
+      for (int64_t j = 0; j < n; ++j)
+        y[i + j] = 0.5f * x[i + j] * (1.0f + t[j]);
+    }
+  });
+}
+
+bool fastUnary(Opcode op, const TensorRef &o, const TensorRef &a, const ExecOptions &options) {
   const SimdOps &ops = simdOps(options);
   void (*fn)(const float *, float *, int64_t) = nullptr;
   switch (op) {
@@ -215,17 +225,7 @@ bool fastUnary(Opcode op, const TensorRef &o, const TensorRef &a, const ExecOpti
   default:
     break;
   }
-  if (!fn)
-    return false;
-  const Collapsed<2> c = collapse<2>({&o, &a});
-  if (c.shape[c.rank - 1] > 1 && (c.strides[0][c.rank - 1] != 1 || c.strides[1][c.rank - 1] != 1))
-    return false;
-  float *po = typed<float>(o);
-  const float *pa = typed<float>(a);
-  forRows<2>(options, c, [&](const int64_t *base, int64_t from, int64_t to) {
-    fn(pa + base[1] + from, po + base[0] + from, to - from);
-  });
-  return true;
+  return fn && contiguousUnary(o, a, options, fn);
 }
 
 bool fastSoftmax(const TensorRef &o, const TensorRef &a, int64_t axis, const ExecOptions &options) {

@@ -261,7 +261,7 @@ int compileMain(int argc, char **argv) {
           /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
           /*printAfterOnlyOnFailure=*/false, llvm::errs(),
           mlir::OpPrintingFlags().elideLargeElementsAttrs(16));
-    buildPipeline(rest, pipeline);
+    buildLowering(rest, pipeline);  // the cleanup ran above
     if (mlir::failed(rest.run(*module)))
       return failWithDiagnostics(input + ": compilation failed");
   }

@@ -279,7 +279,7 @@ absl::StatusOr<std::string> quantReport(const QuantReportRequest &request) {
     return cpu.status();
   setModuleTarget(module, *cpu);
   mlir::PassManager pm(module.getContext());
-  buildPipeline(pm, PipelineOptions());
+  buildLowering(pm, PipelineOptions());  // the reference is a cleaned-up graph
   if (mlir::failed(pm.run(module)))
     return absl::InternalError("--quant-report: compiling the f32 reference failed");
   TempFile temp;
