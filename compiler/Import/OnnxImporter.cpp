@@ -6,18 +6,12 @@
 #include <cstring>
 #include <map>
 
+#include "compiler/Import/Importer.h"
 #include "compiler/Import/OnnxLoader.h"
-#include "dialects/Graph/ConstEval.h"
-#include "dialects/Graph/Graph.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 
-using namespace mlir;
-namespace g = lmc::graph;
-
 namespace lmc::import {
-namespace {
 
 std::string shapeText(ArrayRef<int64_t> shape) {
   std::string s = "[";
@@ -25,87 +19,6 @@ std::string shapeText(ArrayRef<int64_t> shape) {
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
 }
-
-class Importer {
-public:
-  Importer(MLIRContext &ctx, onnx::ModelProto &model, const std::string &path)
-      : ctx(ctx), model(model), path(path), b(&ctx) {}
-  OwningOpRef<ModuleOp> run();
-
-private:
-  // --- types and tensors ---
-  Type elementType(int32_t onnxType);
-  FailureOr<DenseElementsAttr> tensorAttr(const onnx::TensorProto &t);
-  FailureOr<Value> value(const std::string &name);
-  // The constant behind `v`, if the importer or a fold made it one.
-  std::optional<g::HostTensor> constant(Value v);
-  std::optional<std::vector<int64_t>> constInts(Value v);
-  Value constI64(ArrayRef<int64_t> values, ArrayRef<int64_t> shape);
-  Value constScalar(Type elem, double v);
-
-  // --- nodes ---
-  LogicalResult importNode(const onnx::NodeProto &node, int index);
-  LogicalResult importOp(const onnx::NodeProto &node);
-  InFlightDiagnostic error() {
-    return emitError(loc) << "node '" << nodeName << "' (" << node->op_type() << ", opset "
-                          << opset << "): ";
-  }
-  const onnx::AttributeProto *attr(const std::string &name) const;
-  int64_t attrInt(const std::string &name, int64_t fallback) const;
-  float attrFloat(const std::string &name, float fallback) const;
-  std::optional<std::vector<int64_t>> attrInts(const std::string &name) const;
-  unsigned numInputs() const;
-  FailureOr<Value> input(unsigned i);
-  bool hasInput(unsigned i) const { return i < numInputs() && !node->input(i).empty(); }
-  LogicalResult setOutput(unsigned i, Value v);
-  FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
-
-  template <typename OpTy, typename... Args>
-  Value create(Type type, Args &&...args) {
-    return b.createOrFold<OpTy>(loc, type, std::forward<Args>(args)...);
-  }
-  RankedTensorType tensor(ArrayRef<int64_t> shape, Type elem) {
-    return RankedTensorType::get(shape, elem);
-  }
-  static RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-  Value reshape(Value v, ArrayRef<int64_t> shape) {
-    return create<g::ReshapeOp>(tensor(shape, typeOf(v).getElementType()), v);
-  }
-  FailureOr<Value> broadcastBinary(StringRef op, Value lhs, Value rhs);
-  FailureOr<Value> matmul(Value a, Value bv);
-  // QuantizeLinear / DequantizeLinear: scale and zero point (a zero of
-  // `zeroType` when absent), each a scalar or 1-D along the returned axis.
-  struct QuantParams {
-    Value scale, zeroPoint;
-    int64_t axis = 0;
-  };
-  FailureOr<QuantParams> quantParams(Value x, Type zeroType);
-  // A scale or zero point of MatMulInteger / QLinearMatMul for `operand`
-  // (rank >= 2): one element gives a scalar, a 1-D per-row parameter of
-  // the left operand [M] becomes [M, 1]; the rest must broadcast.
-  FailureOr<Value> matmulParam(Value param, Value operand, bool lhs, StringRef what);
-  // MatMulInteger's (a - za) @ (b - zb) in i32, with numpy's 1-D rules.
-  // MatMulInteger: (a - za) @ (b - zb) in i32 (a null zero point is 0),
-  // numpy's rules for 1-D operands. With scales (QLinearMatMul), the f32
-  // product of the dequantized operands, f32(acc) * (sa * sb).
-  FailureOr<Value> matmulInteger(Value a, Value bv, Value za, Value zb, Value sa = {},
-                                 Value sb = {});
-  LogicalResult importQuantOp(const onnx::NodeProto &n);
-
-  FailureOr<Value> layerNormStats(Value x, int64_t axis, double epsilon, bool invStd);
-  LogicalResult importSlice(Value data);
-
-  MLIRContext &ctx;
-  onnx::ModelProto &model;
-  std::string path;
-  OpBuilder b;
-  Location loc = UnknownLoc::get(&ctx);
-  std::map<std::string, Value> values;
-  std::map<std::string, onnx::TensorProto *> initializers;
-  const onnx::NodeProto *node = nullptr;
-  std::string nodeName;
-  int64_t opset = 0;
-};
 
 Type Importer::elementType(int32_t t) {
   switch (t) {
@@ -872,8 +785,9 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     }
     if (op == "Dropout" && n.output_size() > 1 && !n.output(1).empty()) {
       auto maskType = tensor(typeOf(*x).getShape(), b.getI1Type());
-      setOutput(1, b.create<g::ConstantOp>(loc, maskType,
-                                           DenseElementsAttr::get(maskType, true)));
+      if (failed(setOutput(1, b.create<g::ConstantOp>(loc, maskType,
+                                                      DenseElementsAttr::get(maskType, true)))))
+        return failure();
     }
     return setOutput(0, *x);
   }
@@ -1070,15 +984,15 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
       bias = *bn;
     }
     double eps = attrFloat("epsilon", 1e-5f);
-    setOutput(0, create<g::LayerNormOp>(type, *x, *s, bias, b.getI64IntegerAttr(*axis),
-                                        b.getF64FloatAttr(eps)));
+    if (failed(setOutput(0, create<g::LayerNormOp>(type, *x, *s, bias, b.getI64IntegerAttr(*axis),
+                                                   b.getF64FloatAttr(eps)))))
+      return failure();
     for (int k = 1; k <= 2; ++k) {
       if (n.output_size() <= k || n.output(k).empty())
         continue;
       FailureOr<Value> stat = layerNormStats(*x, *axis, eps, k == 2);
-      if (failed(stat))
+      if (failed(stat) || failed(setOutput(k, *stat)))
         return failure();
-      setOutput(k, *stat);
     }
     return success();
   }
@@ -1328,9 +1242,10 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
           shape(type.getShape());
       starts[*axis] = sizes[k] ? offset : 0;
       shape[*axis] = sizes[k];
-      setOutput(k, create<g::SliceOp>(tensor(shape, type.getElementType()), *x,
-                                      b.getDenseI64ArrayAttr(starts),
-                                      b.getDenseI64ArrayAttr(steps)));
+      if (failed(setOutput(k, create<g::SliceOp>(tensor(shape, type.getElementType()), *x,
+                                                 b.getDenseI64ArrayAttr(starts),
+                                                 b.getDenseI64ArrayAttr(steps)))))
+        return failure();
       offset += sizes[k];
     }
     return success();
@@ -1472,8 +1387,6 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
 
   return error() << "has no importer (lmc's operator list and importer disagree)";
 }
-
-}  // namespace
 
 OwningOpRef<ModuleOp> importOnnxGraph(MLIRContext &context, onnx::ModelProto &model,
                                       const std::string &path) {

@@ -1,0 +1,106 @@
+// The ONNX importer's state and helpers, shared by the files that import
+// one family of operators each (OnnxImporter.cpp holds the core and the
+// tensor/shape operators). Internal to compiler/Import.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dialects/Graph/ConstEval.h"
+#include "dialects/Graph/Graph.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "onnx/onnx_pb.h"
+
+namespace lmc::import {
+
+using namespace mlir;
+namespace g = lmc::graph;
+
+// "[2, 3]" for diagnostics.
+std::string shapeText(ArrayRef<int64_t> shape);
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, onnx::ModelProto &model, const std::string &path)
+      : ctx(ctx), model(model), path(path), b(&ctx) {}
+  OwningOpRef<ModuleOp> run();
+
+private:
+  // --- types and tensors ---
+  Type elementType(int32_t onnxType);
+  FailureOr<DenseElementsAttr> tensorAttr(const onnx::TensorProto &t);
+  FailureOr<Value> value(const std::string &name);
+  // The constant behind `v`, if the importer or a fold made it one.
+  std::optional<g::HostTensor> constant(Value v);
+  std::optional<std::vector<int64_t>> constInts(Value v);
+  Value constI64(ArrayRef<int64_t> values, ArrayRef<int64_t> shape);
+  Value constScalar(Type elem, double v);
+
+  // --- nodes ---
+  LogicalResult importNode(const onnx::NodeProto &node, int index);
+  LogicalResult importOp(const onnx::NodeProto &node);
+  InFlightDiagnostic error() {
+    return emitError(loc) << "node '" << nodeName << "' (" << node->op_type() << ", opset "
+                          << opset << "): ";
+  }
+  const onnx::AttributeProto *attr(const std::string &name) const;
+  int64_t attrInt(const std::string &name, int64_t fallback) const;
+  float attrFloat(const std::string &name, float fallback) const;
+  std::optional<std::vector<int64_t>> attrInts(const std::string &name) const;
+  unsigned numInputs() const;
+  FailureOr<Value> input(unsigned i);
+  bool hasInput(unsigned i) const { return i < numInputs() && !node->input(i).empty(); }
+  LogicalResult setOutput(unsigned i, Value v);
+  FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+  template <typename OpTy, typename... Args>
+  Value create(Type type, Args &&...args) {
+    return b.createOrFold<OpTy>(loc, type, std::forward<Args>(args)...);
+  }
+  RankedTensorType tensor(ArrayRef<int64_t> shape, Type elem) {
+    return RankedTensorType::get(shape, elem);
+  }
+  static RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+  Value reshape(Value v, ArrayRef<int64_t> shape) {
+    return create<g::ReshapeOp>(tensor(shape, typeOf(v).getElementType()), v);
+  }
+  FailureOr<Value> broadcastBinary(StringRef op, Value lhs, Value rhs);
+  FailureOr<Value> matmul(Value a, Value bv);
+  // QuantizeLinear / DequantizeLinear: scale and zero point (a zero of
+  // `zeroType` when absent), each a scalar or 1-D along the returned axis.
+  struct QuantParams {
+    Value scale, zeroPoint;
+    int64_t axis = 0;
+  };
+  FailureOr<QuantParams> quantParams(Value x, Type zeroType);
+  // A scale or zero point of MatMulInteger / QLinearMatMul for `operand`
+  // (rank >= 2): one element gives a scalar, a 1-D per-row parameter of
+  // the left operand [M] becomes [M, 1]; the rest must broadcast.
+  FailureOr<Value> matmulParam(Value param, Value operand, bool lhs, StringRef what);
+  // MatMulInteger's (a - za) @ (b - zb) in i32, with numpy's 1-D rules.
+  // MatMulInteger: (a - za) @ (b - zb) in i32 (a null zero point is 0),
+  // numpy's rules for 1-D operands. With scales (QLinearMatMul), the f32
+  // product of the dequantized operands, f32(acc) * (sa * sb).
+  FailureOr<Value> matmulInteger(Value a, Value bv, Value za, Value zb, Value sa = {},
+                                 Value sb = {});
+  LogicalResult importQuantOp(const onnx::NodeProto &n);
+
+  FailureOr<Value> layerNormStats(Value x, int64_t axis, double epsilon, bool invStd);
+  LogicalResult importSlice(Value data);
+
+  MLIRContext &ctx;
+  onnx::ModelProto &model;
+  std::string path;
+  OpBuilder b;
+  Location loc = UnknownLoc::get(&ctx);
+  std::map<std::string, Value> values;
+  std::map<std::string, onnx::TensorProto *> initializers;
+  const onnx::NodeProto *node = nullptr;
+  std::string nodeName;
+  int64_t opset = 0;
+};
+
+}  // namespace lmc::import
