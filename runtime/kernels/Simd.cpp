@@ -8,6 +8,10 @@
 
 #include "runtime/kernels/Fast.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
+
 namespace lmc::kernels {
 namespace {
 
@@ -151,7 +155,12 @@ bool cpuHasAvx512Vnni() {
 
 bool cpuHasAvxVnni() {
 #if defined(__x86_64__) && defined(__GNUC__)
-  static const bool vnni = avx2SimdOps() && __builtin_cpu_supports("avxvnni");
+  // CPUID leaf 7 sub-leaf 1, EAX bit 4 (GCC 12 knows "avxvnni" for
+  // __builtin_cpu_supports, clang 14 does not).
+  static const bool vnni = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return avx2SimdOps() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)) != 0;
+  }();
   return vnni;
 #else
   return false;
