@@ -743,6 +743,13 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     return failed(acc) ? failure() : setOutput(0, *acc);
   }
 
+  if (op == "RNN" || op == "GRU" || op == "LSTM")
+    return importRecurrent(n);
+  if (op == "Einsum")
+    return importEinsum(n);
+  if (op == "If" || op == "Loop" || op == "Scan")
+    return importControlFlow(n);
+
   if (op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear" ||
       op == "MatMulInteger" || op == "QLinearMatMul")
     return importQuantOp(n);

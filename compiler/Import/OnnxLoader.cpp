@@ -305,6 +305,14 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": the model imports no default-domain (ai.onnx) opset; re-export it with opset ",
           kMaxOpset));
+    for (int i = 0; opset < 9 && i < model.graph().node_size(); ++i)
+      if (const auto &node = model.graph().node(i);
+          node.op_type() == "Scan" && (node.domain().empty() || node.domain() == "ai.onnx"))
+        return absl::UnimplementedError(absl::StrCat(
+            path, ": node ", node.name().empty() ? absl::StrCat("#", i) : "'" + node.name() + "'",
+            " is a Scan of opset ", opset,
+            " (with a batch axis and sequence_lens), which lmc does not convert; export with "
+            "opset 9 or later"));
     if (opset < kMinOpset) {
       model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
       onnx::checker::check_model(options.noWeights ? withoutExternalData(model) : model);
