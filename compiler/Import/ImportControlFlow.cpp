@@ -14,7 +14,8 @@ constexpr int64_t kMaxUnroll = 4096;
 }  // namespace
 
 FailureOr<SmallVector<Value>> Importer::importSubgraph(const onnx::GraphProto &graph,
-                                                       ArrayRef<Value> inputs, StringRef what) {
+                                                       ArrayRef<Value> inputs, StringRef what,
+                                                       const std::string &tag) {
   if (graph.input_size() != static_cast<int>(inputs.size())) {
     error() << what << " takes " << graph.input_size() << " input(s), " << inputs.size()
             << " expected";
@@ -23,11 +24,14 @@ FailureOr<SmallVector<Value>> Importer::importSubgraph(const onnx::GraphProto &g
   const onnx::NodeProto *outer = node;
   std::string outerName = nodeName;
   Location outerLoc = loc;
+  std::string outerScope = scope;
   auto restore = [&] {
     node = outer;
     nodeName = outerName;
     loc = outerLoc;
+    scope = outerScope;
   };
+  scope = outerName + "[" + tag + "]/";
   // ONNX names are unique across nested graphs, so a body's values can live
   // in the one table (an unrolled loop rebinds them on each iteration).
   for (auto [in, v] : llvm::zip(graph.input(), inputs))
@@ -103,17 +107,18 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
     if (auto known = constant(*cond)) {
       bool taken = known->isFloat ? known->f[0] != 0 : known->i[0] != 0;
       StringRef branch = taken ? "then_branch" : "else_branch";
-      FailureOr<SmallVector<Value>> outs = importSubgraph(taken ? *thenG : *elseG, {}, branch);
+      FailureOr<SmallVector<Value>> outs = importSubgraph(taken ? *thenG : *elseG, {}, branch,
+                                                              taken ? "then" : "else");
       if (failed(outs) || failed(check(*outs, branch)))
         return failure();
       return setOutputs(*outs);
     }
     // A condition known only at run time: both branches, then a select,
     // which needs outputs of one type.
-    FailureOr<SmallVector<Value>> thenOuts = importSubgraph(*thenG, {}, "then_branch");
+    FailureOr<SmallVector<Value>> thenOuts = importSubgraph(*thenG, {}, "then_branch", "then");
     if (failed(thenOuts) || failed(check(*thenOuts, "then_branch")))
       return failure();
-    FailureOr<SmallVector<Value>> elseOuts = importSubgraph(*elseG, {}, "else_branch");
+    FailureOr<SmallVector<Value>> elseOuts = importSubgraph(*elseG, {}, "else_branch", "else");
     if (failed(elseOuts) || failed(check(*elseOuts, "else_branch")))
       return failure();
     Value c = reshape(*cond, {});
@@ -124,8 +129,8 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
       if (t.getType() != e.getType())
         return staticError() << "the condition is not a constant and output " << k
                              << " is " << t.getType() << " in then_branch but " << e.getType()
-                             << " in else_branch; fix the condition (e.g. --input-shape, or "
-                                "export with a constant)";
+                             << " in else_branch; export the model with the condition fixed "
+                                "(a constant), or with branches of one output shape";
       outs.push_back(select(c, t, e));
     }
     return setOutputs(outs);
@@ -181,7 +186,8 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
                                    b.create<g::ConstantOp>(loc, tensor({}, i1),
                                                            DenseElementsAttr::get(tensor({}, i1), true))};
       inputs.append(carried);
-      FailureOr<SmallVector<Value>> outs = importSubgraph(*body, inputs, "the body");
+      FailureOr<SmallVector<Value>> outs =
+          importSubgraph(*body, inputs, "the body", std::to_string(i));
       if (failed(outs))
         return failure();
       auto cond = constInts((*outs)[0]);
@@ -267,7 +273,8 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
       inner.erase(inner.begin() + inAxes[j]);
       inputs.push_back(reshape(slice(v, starts, sizes), inner));
     }
-    FailureOr<SmallVector<Value>> outs = importSubgraph(*body, inputs, "the body");
+    FailureOr<SmallVector<Value>> outs =
+        importSubgraph(*body, inputs, "the body", std::to_string(t));
     if (failed(outs))
       return failure();
     for (int64_t k = 0; k < numStates; ++k)

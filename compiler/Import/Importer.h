@@ -150,9 +150,11 @@ private:
   // --- If, Loop, Scan: inlined or unrolled (ImportControlFlow.cpp) ---
   LogicalResult importControlFlow(const onnx::NodeProto &n);
   // Imports the nodes of `graph` (a node's attribute) with its inputs bound
-  // to `inputs`, returns its outputs; outer-scope names stay visible.
+  // to `inputs`, returns its outputs; outer-scope names stay visible. Its
+  // nodes are named "<node>[<tag>]/<name>" (tag: the branch or iteration).
   FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph,
-                                               ArrayRef<Value> inputs, StringRef what);
+                                               ArrayRef<Value> inputs, StringRef what,
+                                               const std::string &tag);
 
   FailureOr<Value> layerNormStats(Value x, int64_t axis, double epsilon, bool invStd);
   LogicalResult importSlice(Value data);
@@ -166,6 +168,7 @@ private:
   std::map<std::string, onnx::TensorProto *> initializers;
   const onnx::NodeProto *node = nullptr;
   std::string nodeName;
+  std::string scope;  // prefix of node names inside If/Loop/Scan bodies
   int64_t opset = 0;
 };
 

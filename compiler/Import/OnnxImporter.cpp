@@ -247,7 +247,7 @@ FailureOr<int64_t> Importer::normalizeAxis(int64_t axis, int64_t rank) {
 
 LogicalResult Importer::importNode(const onnx::NodeProto &n, int index) {
   node = &n;
-  nodeName = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
+  nodeName = scope + (n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name());
   loc = NameLoc::get(b.getStringAttr(nodeName), NameLoc::get(b.getStringAttr(n.op_type())));
   return importOp(n);
 }

@@ -497,7 +497,14 @@ def control_flow_errors():
                                     [helper.make_tensor_value_info("t", TensorProto.FLOAT, [2])])
     inner = make_model([node("If", ["c"], ["y"], then_branch=unsupported, else_branch=unsupported)],
                        {"c": np.array(True), "v": v}, {"y": v}, opset=13, name="inner")
+    body = helper.make_graph(
+        [node("Identity", ["cond_in"], ["cond_out"]), node("Reshape", ["v_in", "shape"], ["v_out"], name="reshape")],
+        "body", list(body.input), list(body.output))
+    inner_error = make_model([node("Loop", ["M", "", "v"], ["w"], name="the_loop", body=body)],
+                             {"v": v, "shape": np.array([2], np.int64)}, {"w": v}, {"M": np.array(3, np.int64)},
+                             opset=13, name="inner_error")
     return [("loop_runtime_trip_count", loop, ["the_loop", "static control flow", "trip count"]),
+            ("error_in_loop_body", inner_error, ["the_loop[0]/reshape", "shape input must be a constant"]),
             ("if_runtime_condition_other_shapes", branch, ["the_if", "static control flow", "condition"]),
             ("unsupported_op_in_branch", inner, ["Celu", "inner_celu"])]
 
