@@ -10,12 +10,19 @@ namespace {
 // The most iterations a Loop or Scan is unrolled to: each one copies the
 // body into the program.
 constexpr int64_t kMaxUnroll = 4096;
+constexpr int64_t kMaxBodies = 65536;
 
 }  // namespace
 
 FailureOr<SmallVector<Value>> Importer::importSubgraph(const onnx::GraphProto &graph,
                                                        ArrayRef<Value> inputs, StringRef what,
                                                        const std::string &tag) {
+  // Nested loops multiply: bound the bodies imported in all.
+  if (++unrolledBodies > kMaxBodies) {
+    error() << "lmc needs static control flow: the model's loops unroll to more than "
+            << kMaxBodies << " bodies in all, more than lmc unrolls";
+    return failure();
+  }
   if (graph.input_size() != static_cast<int>(inputs.size())) {
     error() << what << " takes " << graph.input_size() << " input(s), " << inputs.size()
             << " expected";
@@ -161,8 +168,6 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
         return staticError() << "the loop condition is not a constant";
       running = known->front() != 0;
     }
-    if (!trips && running && body->output_size() > 0 && body->output(0).name() == body->input(1).name())
-      return staticError() << "the loop has no trip count and its condition never changes";
     SmallVector<Value> carried;
     for (unsigned i = 2; i < numInputs(); ++i) {
       FailureOr<Value> v = input(i);
@@ -176,6 +181,8 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
       return error() << "the body has " << body->input_size() << " input(s) and "
                      << body->output_size() << " output(s) for " << numCarried
                      << " loop-carried value(s)";
+    if (!trips && running && body->output(0).name() == body->input(1).name())
+      return staticError() << "the loop has no trip count and its condition never changes";
     SmallVector<SmallVector<Value>> scans(numScans);
     Type i1 = b.getI1Type();
     for (int64_t i = 0; running && (!trips || i < *trips); ++i) {

@@ -240,14 +240,22 @@ LogicalResult Importer::importEinsum(const onnx::NodeProto &n) {
     for (int64_t l : rhsOp.labels)
       if (!inA(l))
         bOnly.push_back(l);
-    broadcast(acc);
-    broadcast(rhsOp);
+    // Label products saturate at 2^62: the checks below reject them.
     auto product = [&](ArrayRef<int64_t> labels) {
       int64_t p = 1;
       for (int64_t l : labels)
-        p *= sizes[l];
+        if (__builtin_mul_overflow(p, sizes[l], &p) || p > (int64_t(1) << 62))
+          return int64_t(1) << 62;
       return p;
     };
+    int64_t pb = product(batch), pm = product(aOnly), pk = product(contracted),
+            pn = product(bOnly);
+    if (tooManyElements({pb, pm, pk}) || tooManyElements({pb, pk, pn}) ||
+        tooManyElements({pb, pm, pn, elem.isF32() ? 1 : pk}))
+      return error() << "equation '" << eqAttr->s()
+                     << "': an intermediate product has more elements than lmc can hold (2^40)";
+    broadcast(acc);
+    broadcast(rhsOp);
     SmallVector<int64_t> aOrder(batch), bOrder(batch);
     aOrder.append(aOnly);
     aOrder.append(contracted);
@@ -255,8 +263,6 @@ LogicalResult Importer::importEinsum(const onnx::NodeProto &n) {
     bOrder.append(bOnly);
     permuted(acc, aOrder);
     permuted(rhsOp, bOrder);
-    int64_t pb = product(batch), pm = product(aOnly), pk = product(contracted),
-            pn = product(bOnly);
     Value mm;
     if (elem.isF32()) {
       mm = *matmul(reshape(acc.v, {pb, pm, pk}), reshape(rhsOp.v, {pb, pk, pn}));

@@ -24,6 +24,8 @@ constexpr ActivationKind kActivations[] = {
     {"Softsign", 0, 0, 0},    {"Softplus", 0, 0, 0},
 };
 
+constexpr int64_t kMaxSteps = 16384;
+
 }  // namespace
 
 FailureOr<SmallVector<Importer::Activation>>
@@ -155,6 +157,8 @@ LogicalResult Importer::importRecurrent(const onnx::NodeProto &n) {
   if (rs.size() != 3)
     return error() << "R must have rank 3, not " << rs.size();
   const int64_t hidden = attrInt("hidden_size", rs[2]);
+  if (hidden <= 0)
+    return error() << "hidden_size " << hidden << " must be positive";
   const int64_t width = gates * hidden;
   auto expectShape = [&](Value v, ArrayRef<int64_t> shape, StringRef what) -> LogicalResult {
     if (!v)
@@ -180,6 +184,10 @@ LogicalResult Importer::importRecurrent(const onnx::NodeProto &n) {
     return failure();
   if (steps == 0)
     return error() << "the sequence is empty (seq_length 0)";
+  // Each step is a copy of the cell in the program.
+  if (steps > kMaxSteps)
+    return error() << "seq_length " << steps << " is more steps than lmc unrolls (" << kMaxSteps
+                   << ")";
 
   // sequence_lens: all equal to seq_length needs nothing; otherwise each
   // batch entry keeps its state (and writes zeros to Y) past its length.

@@ -23,6 +23,9 @@ namespace g = lmc::graph;
 
 // "[2, 3]" for diagnostics.
 std::string shapeText(ArrayRef<int64_t> shape);
+// Tensors beyond 2^40 elements are not something lmc can lay out (and their
+// byte sizes would overflow on the way); a negative dimension counts too.
+bool tooManyElements(ArrayRef<int64_t> shape);
 
 class Importer {
 public:
@@ -169,6 +172,7 @@ private:
   const onnx::NodeProto *node = nullptr;
   std::string nodeName;
   std::string scope;  // prefix of node names inside If/Loop/Scan bodies
+  int64_t unrolledBodies = 0;
   int64_t opset = 0;
 };
 

@@ -217,9 +217,7 @@ FailureOr<Value> Importer::input(unsigned i) {
   return value(node->input(i));
 }
 
-// Tensors beyond 2^40 elements are not something lmc can lay out (and their
-// byte sizes would overflow on the way).
-static bool tooManyElements(ArrayRef<int64_t> shape) {
+bool tooManyElements(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
     if (d < 0 || __builtin_mul_overflow(n, d, &n) || n > (int64_t(1) << 40))
