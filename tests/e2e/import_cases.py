@@ -672,51 +672,75 @@ def gpt2_block_opset11(seq=8, width=32, heads=4, seed=1):
 
 
 def if_constant_model():
-    """An exporter's If on a flag it wrote as a constant (e.g. `if self.training`), each branch
-    computing from the outer x: the chosen branch must be inlined."""
+    """Ifs as exporters write them for Python branches: one on a shape test
+    (x.shape[1] > 4, folded from Shape/Gather/Greater), holding a nested If on a
+    flag written as a Constant (e.g. `if self.training`); each branch computes from
+    the outer x and w. The chosen branches must be inlined (the others differ in shape)."""
     rng = np.random.default_rng(2)
     f32 = np.float32
     x = rng.standard_normal((4, 6)).astype(f32)
     w = rng.standard_normal((6, 5)).astype(f32)
-    then_g = helper.make_graph([node("MatMul", ["x", "w"], ["t0"]), node("Tanh", ["t0"], ["t"])], "use_tanh", [],
-                               [helper.make_tensor_value_info("t", TensorProto.FLOAT, [4, 5])])
-    else_g = helper.make_graph([node("Transpose", ["x"], ["e"])], "passthrough", [],
-                               [helper.make_tensor_value_info("e", TensorProto.FLOAT, [6, 4])])
-    nodes = [node("Constant", [], ["flag"], value=numpy_helper.from_array(np.array(True))),
+    out = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)  # noqa: E731
+    inner_then = helper.make_graph([node("Tanh", ["t0"], ["it"])], "training", [], [out("it", [4, 5])])
+    inner_else = helper.make_graph([node("Sigmoid", ["t0"], ["ie"])], "inference", [], [out("ie", [4, 5])])
+    then_g = helper.make_graph([node("MatMul", ["x", "w"], ["t0"]),
+                                node("If", ["training"], ["t"], name="if_training", then_branch=inner_then,
+                                     else_branch=inner_else)], "wide", [], [out("t", [4, 5])])
+    else_g = helper.make_graph([node("Transpose", ["x"], ["e"])], "narrow", [], [out("e", [6, 4])])
+    nodes = [node("Constant", [], ["training"], value=numpy_helper.from_array(np.array(False))),
              node("Constant", [], ["w"], value=numpy_helper.from_array(w)),
-             node("If", ["flag"], ["h"], name="if_flag", then_branch=then_g, else_branch=else_g),
+             node("Constant", [], ["one"], value=numpy_helper.from_array(np.array(1, np.int64))),
+             node("Constant", [], ["four"], value=numpy_helper.from_array(np.array(4, np.int64))),
+             node("Shape", ["x"], ["xs"]),
+             node("Gather", ["xs", "one"], ["cols"], axis=0),
+             node("Greater", ["cols", "four"], ["wide"]),
+             node("If", ["wide"], ["h"], name="if_wide", then_branch=then_g, else_branch=else_g),
              node("Relu", ["h"], ["y"])]
-    want = np.maximum(np.tanh(x.astype(np.float64) @ w), 0).astype(f32)
+    want = np.maximum(1 / (1 + np.exp(-(x.astype(np.float64) @ w))), 0).astype(f32)
     return make_model(nodes, {"x": x}, {"y": want}, opset=11, name="if_constant"), {"x": x}, {"y": want}
 
 
 def recurrent_model():
-    """A two-layer encoder as torch.onnx exports nn.LSTM(bidirectional) then nn.GRU: the
-    LSTM's Y [S, 2, B, H] transposed and reshaped to [S, B, 2H] for the GRU."""
+    """A two-layer encoder as torch.onnx (opset 11) exports nn.LSTM(bidirectional,
+    batch_first) then nn.GRU: the batch moved second by a Transpose, the LSTM's zero
+    states made by ConstantOfShape from the input's Shape, its Y [S, 2, B, H] transposed
+    and reshaped to [S, B, 2H] for the GRU, which gets its state as an input."""
     rng = np.random.default_rng(4)
     f32 = np.float32
     seq, batch, inp, hid = 6, 2, 5, 4
-    x = rng.standard_normal((seq, batch, inp)).astype(f32)
+    x = rng.standard_normal((batch, seq, inp)).astype(f32)
+    h_gru = rng.standard_normal((1, batch, hid)).astype(f32)
     lw = (rng.standard_normal((2, 4 * hid, inp)) * 0.4).astype(f32)
     lr = (rng.standard_normal((2, 4 * hid, hid)) * 0.4).astype(f32)
     lb = (rng.standard_normal((2, 8 * hid)) * 0.2).astype(f32)
     gw = (rng.standard_normal((1, 3 * hid, 2 * hid)) * 0.4).astype(f32)
     gr = (rng.standard_normal((1, 3 * hid, hid)) * 0.4).astype(f32)
     gb = (rng.standard_normal((1, 6 * hid)) * 0.2).astype(f32)
-    nodes = [node("LSTM", ["x", "lw", "lr", "lb"], ["ly", "lh", "lc"], name="/lstm/LSTM", hidden_size=hid,
-                  direction="bidirectional"),
+    zero = numpy_helper.from_array(np.zeros(1, f32))
+    nodes = [node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+             node("Shape", ["x"], ["xs"]),
+             node("Gather", ["xs", "i0"], ["b"], axis=0),
+             node("Unsqueeze", ["b"], ["b1"], axes=[0]),
+             node("Concat", ["two", "b1", "hid"], ["state_shape"], axis=0),
+             node("ConstantOfShape", ["state_shape"], ["h0"], value=zero),
+             node("ConstantOfShape", ["state_shape"], ["c0"], value=zero),
+             node("LSTM", ["xt", "lw", "lr", "lb", "", "h0", "c0"], ["ly", "lh", "lc"], name="/lstm/LSTM",
+                  hidden_size=hid, direction="bidirectional"),
              node("Transpose", ["ly"], ["lt"], perm=[0, 2, 1, 3]),
              node("Reshape", ["lt", "shape"], ["gx"]),
-             node("GRU", ["gx", "gw", "gr", "gb"], ["gy", "gh"], name="/gru/GRU", hidden_size=hid,
+             node("GRU", ["gx", "gw", "gr", "gb", "", "h_gru"], ["gy", "gh"], name="/gru/GRU", hidden_size=hid,
                   linear_before_reset=1),
-             node("Squeeze", ["gy", "axis1"], ["y"])]
-    ly, lh, lc = recurrent_reference("LSTM", x, lw, lr, lb, direction="bidirectional")
+             node("Squeeze", ["gy"], ["gs"], axes=[1]),
+             node("Transpose", ["gs"], ["y"], perm=[1, 0, 2])]
+    ly, lh, lc = recurrent_reference("LSTM", x.transpose(1, 0, 2), lw, lr, lb, direction="bidirectional")
     gx = ly.transpose(0, 2, 1, 3).reshape(seq, batch, 2 * hid)
-    gy, gh = recurrent_reference("GRU", gx, gw, gr, gb, linear_before_reset=1)
-    inits = {"lw": lw, "lr": lr, "lb": lb, "gw": gw, "gr": gr, "gb": gb,
-             "shape": np.array([seq, batch, 2 * hid], np.int64), "axis1": np.array([1], np.int64)}
-    expected = {"y": gy[:, 0], "gh": gh, "lc": lc}
-    return make_model(nodes, {"x": x}, expected, inits, opset=14, name="lstm_gru"), {"x": x}, expected
+    gy, gh = recurrent_reference("GRU", gx, gw, gr, gb, h0=h_gru, linear_before_reset=1)
+    inits = {"lw": lw, "lr": lr, "lb": lb, "gw": gw, "gr": gr, "gb": gb, "i0": np.array(0, np.int64),
+             "two": np.array([2], np.int64), "hid": np.array([hid], np.int64),
+             "shape": np.array([seq, batch, 2 * hid], np.int64)}
+    expected = {"y": gy[:, 0].transpose(1, 0, 2), "gh": gh, "lc": lc}
+    feeds = {"x": x, "h_gru": h_gru}
+    return make_model(nodes, feeds, expected, inits, opset=11, name="lstm_gru"), feeds, expected
 
 
 def einsum_attention_model():
