@@ -157,8 +157,9 @@ LogicalResult Importer::importRecurrent(const onnx::NodeProto &n) {
   if (rs.size() != 3)
     return error() << "R must have rank 3, not " << rs.size();
   const int64_t hidden = attrInt("hidden_size", rs[2]);
-  if (hidden <= 0)
-    return error() << "hidden_size " << hidden << " must be positive";
+  if (hidden <= 0 || hidden != rs[2])
+    return error() << "hidden_size " << hidden << " must be positive and R's last dimension ("
+                   << rs[2] << ")";
   const int64_t width = gates * hidden;
   auto expectShape = [&](Value v, ArrayRef<int64_t> shape, StringRef what) -> LogicalResult {
     if (!v)
