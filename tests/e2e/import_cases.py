@@ -7,14 +7,16 @@ Two groups of run_e2e.py:
   Einsum with batch dimensions, ellipses, diagonals, traces and three
   operands; If, Loop and Scan under static control; the opset 9-12 forms of
   Slice, Split, Squeeze/Unsqueeze, Pad, ReduceSum, Softmax (coerced to 2-D),
-  Dropout and Clip that the version converter rewrites; and the clear errors
-  of dynamic control flow and bad recurrent attributes.
+  Dropout and Clip that the version converter rewrites (Pad's only when lmc
+  lists Pad); and the clear errors of dynamic control flow and of bad
+  recurrent and Einsum attributes.
 - "exporters": whole models as older exporters write them: an opset-11
   GPT-2-style block with its weights in Constant nodes and a decomposed
   LayerNorm and GELU (lmc inspect must show the fused layer_norm and gelu),
-  an If with a constant condition, an LSTM and a GRU layer, an Einsum
-  attention and a model with external data; each on cpu and lpu, compared
-  with numpy within 1e-4 * max(1, max|ref|).
+  Ifs with conditions that fold, an LSTM and a GRU layer, a Loop-written
+  RNN with a trip count from Shape, an Einsum attention and a model with
+  external data; each on cpu and lpu, compared with numpy within
+  1e-4 * max(1, max|ref|).
 """
 
 import math
@@ -743,6 +745,44 @@ def recurrent_model():
     return make_model(nodes, feeds, expected, inits, opset=11, name="lstm_gru"), feeds, expected
 
 
+def loop_rnn_model():
+    """A recurrence as tf2onnx writes a dynamic RNN: a Loop whose trip count is the
+    input's first dimension (Shape/Gather, folded), the step input read by Gather with the
+    iteration number from the outer x, the state carried and every state a scan output."""
+    rng = np.random.default_rng(10)
+    f32 = np.float32
+    seq, batch, inp, hid = 5, 2, 3, 4
+    x = rng.standard_normal((seq, batch, inp)).astype(f32)
+    w = (rng.standard_normal((inp, hid)) * 0.5).astype(f32)
+    r = (rng.standard_normal((hid, hid)) * 0.5).astype(f32)
+    vi = helper.make_tensor_value_info
+    body = helper.make_graph(
+        [node("Identity", ["cond_in"], ["cond_out"]),
+         node("Gather", ["x", "i"], ["xt"], axis=0),
+         node("MatMul", ["xt", "w"], ["xw"]),
+         node("MatMul", ["h_in", "r"], ["hr"]),
+         node("Add", ["xw", "hr"], ["pre"]),
+         node("Tanh", ["pre"], ["h_out"]),
+         node("Identity", ["h_out"], ["h_each"])],
+        "rnn_step",
+        [vi("i", TensorProto.INT64, []), vi("cond_in", TensorProto.BOOL, []),
+         vi("h_in", TensorProto.FLOAT, [batch, hid])],
+        [vi("cond_out", TensorProto.BOOL, []), vi("h_out", TensorProto.FLOAT, [batch, hid]),
+         vi("h_each", TensorProto.FLOAT, [batch, hid])])
+    nodes = [node("Shape", ["x"], ["xs"]),
+             node("Gather", ["xs", "zero"], ["steps"], axis=0),
+             node("Loop", ["steps", "true", "h0"], ["h_last", "y"], name="rnn_loop", body=body)]
+    h = np.zeros((batch, hid))
+    ys = []
+    for t in range(seq):
+        h = np.tanh(x[t].astype(np.float64) @ w + h @ r)
+        ys.append(h)
+    expected = {"h_last": h.astype(f32), "y": np.stack(ys).astype(f32)}
+    inits = {"w": w, "r": r, "zero": np.array(0, np.int64), "true": np.array(True),
+             "h0": np.zeros((batch, hid), f32)}
+    return make_model(nodes, {"x": x}, expected, inits, opset=13, name="loop_rnn"), {"x": x}, expected
+
+
 def einsum_attention_model():
     """Attention written with Einsum (as exporters of einops-style code do)."""
     rng = np.random.default_rng(6)
@@ -840,6 +880,7 @@ def _exporters(tools, d, name):
         "gpt2_block_opset11": (gpt2_block_opset11, ("layer_norm", "gelu")),
         "if_constant": (if_constant_model, ()),
         "lstm_gru": (recurrent_model, ()),
+        "loop_rnn": (loop_rnn_model, ()),
         "einsum_attention": (einsum_attention_model, ()),
         "external_data": (external_data_model, ()),
     }
@@ -854,5 +895,5 @@ CASES = {
     "import_old_opsets": ("import", _import_old_opsets),
     "import_lpu": ("import", _import_on_lpu),
 }
-for _name in ("gpt2_block_opset11", "if_constant", "lstm_gru", "einsum_attention", "external_data"):
+for _name in ("gpt2_block_opset11", "if_constant", "lstm_gru", "loop_rnn", "einsum_attention", "external_data"):
     CASES[f"exporters_{_name}"] = ("exporters", lambda tools, d, n=_name: _exporters(tools, d, n))
