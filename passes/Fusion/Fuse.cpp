@@ -248,10 +248,13 @@ struct FusePass : lmc::impl::FuseBase<FusePass> {
   static void eraseDead(Operation *op, llvm::DenseSet<Operation *> &erased) {
     SmallVector<Operation *> work{op};
     while (!work.empty()) {
+      // An op can be queued twice (it fed two dead ops, or one op twice):
+      // look it up before touching it, it may be erased already.
       Operation *dead = work.pop_back_val();
-      if (!dead->use_empty() || !llvm::isa<g::GraphDialect>(dead->getDialect()) ||
-          !erased.insert(dead).second)
+      if (erased.count(dead) || !dead->use_empty() ||
+          !llvm::isa<g::GraphDialect>(dead->getDialect()))
         continue;
+      erased.insert(dead);
       SmallVector<Operation *> inputs;
       for (Value v : dead->getOperands())
         if (Operation *def = v.getDefiningOp())
