@@ -8,7 +8,9 @@ shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work/corpus" "$work/artifacts"
 # allow_user_poisoning=0: see scripts/test-sanitizers.sh (LLVM's allocator vs. uninstrumented MLIR).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:allow_user_poisoning=0}
+# A huge allocation a mutated size asks for returns null (and the code must cope) instead of
+# aborting; appended to what the caller (scripts/test-sanitizers.sh) set.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:allocator_may_return_null=1:allow_user_poisoning=0"
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-19/bin/llvm-symbolizer}
 # New inputs go to the first (scratch) corpus directory; the seeds and regressions are read only.
