@@ -743,6 +743,9 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     return failed(acc) ? failure() : setOutput(0, *acc);
   }
 
+  if (std::optional<LogicalResult> r = importCnnOp(n))
+    return *r;
+
   if (op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear" ||
       op == "MatMulInteger" || op == "QLinearMatMul")
     return importQuantOp(n);

@@ -1,6 +1,8 @@
-// Data movement kernels: copy, concat, gather, trilu, scatter. They move
+// Data movement kernels: copy, concat, gather, trilu, scatter, window. They move
 // elements by size, so they work for every dtype.
 #include <array>
+#include <cstring>
+#include <vector>
 
 #include "runtime/kernels/Tensor.h"
 
@@ -178,6 +180,54 @@ template <typename T> void triluTyped(const TensorRef &o, const TensorRef &a, in
                 });
 }
 
+// window: for each spatial axis, the input index that kernel offset j at
+// output position q reads (-1: the pad value), then one pass over o.
+template <typename T> void windowTyped(const TensorRef &o, const TensorRef &a, const int64_t *imms) {
+  const int spatial = a.rank - 2;
+  std::array<std::vector<int64_t>, format::kWindowAxes> source;  // [j * out + q]
+  std::array<int64_t, format::kWindowAxes> kernel{}, out{}, stride{};
+  for (int i = 0; i < format::kWindowAxes; ++i) {
+    format::WindowAxis w = format::windowAxis(imms, i);
+    kernel[i] = w.kernel;
+    out[i] = w.out;
+    stride[i] = i < spatial ? a.strides[2 + i] : 0;
+    const int64_t size = i < spatial ? a.shape[2 + i] : 1;
+    source[i].resize(size_t(w.kernel * w.out));
+    for (int64_t j = 0; j < w.kernel; ++j)
+      for (int64_t q = 0; q < w.out; ++q) {
+        int64_t x = q * w.stride + j * w.dilation - w.pad;
+        bool inside = x >= 0 && x % w.inputDilation == 0 && x / w.inputDilation < size;
+        source[i][size_t(j * w.out + q)] = inside ? x / w.inputDilation : -1;
+      }
+  }
+  T pad;
+  std::memcpy(&pad, &imms[format::kWindowPadImm], sizeof(T));
+  T *po = typed<T>(o);
+  const T *pa = typed<T>(a);
+  for (int64_t n = 0; n < o.shape[0]; ++n)
+    for (int64_t c = 0; c < o.shape[1]; ++c) {
+      const T *plane = pa + n * a.strides[0] + c * a.strides[1];
+      int64_t k = 0;
+      for (int64_t j0 = 0; j0 < kernel[0]; ++j0)
+        for (int64_t j1 = 0; j1 < kernel[1]; ++j1)
+          for (int64_t j2 = 0; j2 < kernel[2]; ++j2, ++k) {
+            T *row = po + n * o.strides[0] + c * o.strides[1] + k * o.strides[2];
+            const int64_t *s0 = &source[0][size_t(j0 * out[0])];
+            const int64_t *s1 = &source[1][size_t(j1 * out[1])];
+            const int64_t *s2 = &source[2][size_t(j2 * out[2])];
+            int64_t p = 0;
+            for (int64_t q0 = 0; q0 < out[0]; ++q0)
+              for (int64_t q1 = 0; q1 < out[1]; ++q1)
+                for (int64_t q2 = 0; q2 < out[2]; ++q2, ++p) {
+                  bool inside = s0[q0] >= 0 && s1[q1] >= 0 && s2[q2] >= 0;
+                  row[p * o.strides[3]] =
+                      inside ? plane[s0[q0] * stride[0] + s1[q1] * stride[1] + s2[q2] * stride[2]]
+                             : pad;
+                }
+          }
+    }
+}
+
 }  // namespace
 
 absl::Status runMove(Opcode op, const TensorRef *ops, unsigned n, const int64_t *imms) {
@@ -190,6 +240,11 @@ absl::Status runMove(Opcode op, const TensorRef *ops, unsigned n, const int64_t 
     return gather(ops[0], ops[1], ops[2], imms[0]);
   case Opcode::Scatter:
     return scatter(ops[0], ops[1], ops[2], imms[0]);
+  case Opcode::Window:
+    return dispatchBySize(ops[0].dtype, [&](auto tag) {
+      windowTyped<decltype(tag)>(ops[0], ops[1], imms);
+      return absl::OkStatus();
+    });
   case Opcode::Trilu:
     return dispatchBySize(ops[0].dtype, [&](auto tag) {
       triluTyped<decltype(tag)>(ops[0], ops[1], imms[0], imms[1] != 0);
