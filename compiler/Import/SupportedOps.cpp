@@ -3,6 +3,7 @@
 #include "compiler/Import/SupportedOps.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -30,22 +31,27 @@ const std::vector<std::string> &supportedOps() {
       "Div",
       "Dropout",
       "DynamicQuantizeLinear",
+      "Einsum",
       "Equal",
       "Erf",
       "Exp",
       "Expand",
       "Flatten",
+      "GRU",
       "Gather",
       "Gemm",
       "GlobalAveragePool",
       "GlobalMaxPool",
       "Greater",
       "Identity",
+      "If",
       "InstanceNormalization",
       "LRN",
+      "LSTM",
       "LayerNormalization",
       "Less",
       "Log",
+      "Loop",
       "MatMul",
       "MatMulInteger",
       "Max",
@@ -59,6 +65,7 @@ const std::vector<std::string> &supportedOps() {
       "Pow",
       "QLinearMatMul",
       "QuantizeLinear",
+      "RNN",
       "Range",
       "Reciprocal",
       "ReduceMax",
@@ -69,6 +76,7 @@ const std::vector<std::string> &supportedOps() {
       "Reshape",
       "Resize",
       "Round",
+      "Scan",
       "ScatterElements",
       "Shape",
       "Sigmoid",
@@ -102,15 +110,25 @@ absl::Status checkSupportedOps(const std::string &path, const onnx::ModelProto &
   for (const auto &o : model.opset_import())
     opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = o.version();
   std::vector<std::string> unsupported;
-  for (int i = 0; i < model.graph().node_size(); ++i) {
-    const auto &node = model.graph().node(i);
-    if (isSupportedOp(node.domain(), node.op_type()))
-      continue;
-    std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
-    std::string name = node.name().empty() ? absl::StrCat("#", i) : absl::StrCat("'", node.name(), "'");
-    unsupported.push_back(absl::StrCat(domain.empty() ? "" : domain + ".", node.op_type(),
-                                       " (opset ", opsets[domain], ", node ", name, ")"));
-  }
+  // Bodies of If, Loop and Scan count too; their nodes are named after the graph's.
+  std::function<void(const onnx::GraphProto &, const std::string &)> scan =
+      [&](const onnx::GraphProto &graph, const std::string &scope) {
+        for (int i = 0; i < graph.node_size(); ++i) {
+          const auto &node = graph.node(i);
+          for (const auto &a : node.attribute())
+            if (a.has_g())
+              scan(a.g(), absl::StrCat(scope, graph.name(), "/"));
+          if (isSupportedOp(node.domain(), node.op_type()))
+            continue;
+          std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+          std::string name = node.name().empty() ? absl::StrCat("#", i) : absl::StrCat("'", node.name(), "'");
+          if (!scope.empty())
+            name = absl::StrCat(name, " in ", scope, graph.name());
+          unsupported.push_back(absl::StrCat(domain.empty() ? "" : domain + ".", node.op_type(),
+                                             " (opset ", opsets[domain], ", node ", name, ")"));
+        }
+      };
+  scan(model.graph(), "");
   if (unsupported.empty())
     return absl::OkStatus();
   return absl::UnimplementedError(absl::StrCat(
