@@ -22,8 +22,9 @@ forms of other exporters: RNN/GRU/LSTM, Einsum, If/Loop/Scan, opset 9-12
 operators, Constant-node weights and external data, against numpy.
 The "cnn" group compiles examples/cnn/make_cnn.py's ResNet-style classifier
 (Conv + BatchNormalization + Relu, MaxPool, a depthwise Conv, a strided Conv,
-GlobalAveragePool, Gemm) for cpu, lpu and ara2, runs each .bin with `lmc run`
-against examples/cnn/reference.py (1e-4) and, on lpu and ara2, requires
+GlobalAveragePool, Gemm) for cpu, lpu and ara2 (twice: byte-identical), runs
+each .bin with `lmc run` against examples/cnn/reference.py (1e-4) and, on lpu
+and ara2, requires
 `lmc simulate --strict` to run the schedule without violations and produce
 outputs identical to lmc run's.
 The other checks cover determinism (two compiles are byte-identical) and bad
@@ -604,6 +605,10 @@ def check_cnn_case(ctx, name):
     run_ok([PYTHON, os.path.join(CNN_DIR, "reference.py"), model, "--input", image, "-o", ref], 120,
            "cnn reference.py")
     binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", target])
+    again = lmc_compile(ctx, model, os.path.join(d, "again.bin"), ["--target", target])
+    with open(binary, "rb") as f1, open(again, "rb") as f2:
+        if f1.read() != f2.read():
+            raise CheckFailed("two compiles of the same model differ")
     lmc_run(ctx, binary, {"image": image}, os.path.join(d, "run"))
     got = np.load(os.path.join(d, "run", "logits.npy"))
     detail = compare_logits(got, np.load(ref))
