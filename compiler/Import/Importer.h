@@ -158,6 +158,40 @@ private:
   FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph,
                                                ArrayRef<Value> inputs, StringRef what,
                                                const std::string &tag);
+  // CNN operators (ImportConv.cpp, ImportResize.cpp); importCnnOp returns
+  // nothing for an operator of another family.
+  std::optional<LogicalResult> importCnnOp(const onnx::NodeProto &n);
+  // The sliding-window geometry of a convolution or pooling, per spatial axis.
+  struct WindowGeometry {
+    SmallVector<int64_t> kernel, strides, dilations, padsBegin, padsEnd, inputDilations, out;
+  };
+  // strides, dilations, pads / auto_pad of the node for an input of spatial
+  // shape `in` (ceil_mode: a last partial window).
+  FailureOr<WindowGeometry> windowGeometry(ArrayRef<int64_t> in, ArrayRef<int64_t> kernel,
+                                           bool ceilMode);
+  LogicalResult checkWindowSize(const WindowGeometry &g, int64_t n, int64_t c);
+  FailureOr<SmallVector<int64_t>> spatialAttr(const std::string &name, size_t count,
+                                              int64_t fallback, int64_t min);
+  // lmc_graph.window of `x` [N, C, spatial...]: [N, C, K, P].
+  Value window(Value x, const WindowGeometry &g, double padValue);
+  LogicalResult checkImage(Value x, const char *what);
+  Value channelVector(Value v, int64_t rank);
+  Value constFloats(ArrayRef<double> values, ArrayRef<int64_t> shape, Type elem);
+  // `given` axes normalized, or every axis of `rank` when absent.
+  FailureOr<std::vector<int64_t>> axesOrAll(const std::optional<std::vector<int64_t>> &given,
+                                            int64_t rank);
+  // x gathered along `axis` at constant indices.
+  Value gatherAxis(Value x, int64_t axis, ArrayRef<int64_t> indices);
+  LogicalResult importConv(bool transposed);
+  LogicalResult importPool(bool isMax);
+  LogicalResult importGlobalPool(bool isMax);
+  LogicalResult importBatchNorm();
+  LogicalResult importInstanceNorm();
+  LogicalResult importLrn();
+  LogicalResult importResize(bool upsample);
+  LogicalResult importPad();
+  LogicalResult importDepthToSpace(bool toSpace);
+  LogicalResult importTile();
 
   FailureOr<Value> layerNormStats(Value x, int64_t axis, double epsilon, bool invStd);
   LogicalResult importSlice(Value data);

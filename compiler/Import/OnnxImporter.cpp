@@ -747,6 +747,8 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     return importEinsum(n);
   if (op == "If" || op == "Loop" || op == "Scan")
     return importControlFlow(n);
+  if (std::optional<LogicalResult> r = importCnnOp(n))
+    return *r;
 
   if (op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear" ||
       op == "MatMulInteger" || op == "QLinearMatMul")

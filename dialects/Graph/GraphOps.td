@@ -403,6 +403,36 @@ def Graph_ExpandOp : Graph_Op<"expand"> {
   let hasFolder = 1;
 }
 
+def Graph_WindowOp : Graph_Op<"window"> {
+  let summary = "the sliding windows of a convolution or pooling (im2col)";
+  let description = [{
+    `input` is `[N, C, D...]` with 1 to 3 spatial axes; the result is
+    `[N, C, K, P]`: for every kernel offset `j` (`K` of them, row-major over
+    `kernel_shape`) and output position `q` (`P`, row-major over
+    `output_shape`), the input element at `x_i = q_i * strides_i + j_i *
+    dilations_i - pads_i` of the input dilated by `input_dilations` (the
+    input's element `y` sits at `y * input_dilations_i`, the positions
+    between hold `pad_value`), or `pad_value` outside it. Every attribute
+    has one entry per spatial axis. Conv and ConvTranspose import as a
+    window and a `matmul`, MaxPool and AveragePool as a window and a
+    reduction over `K`.
+
+    ```mlir
+    %w = lmc_graph.window %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>,
+        dilations = array<i64: 1, 1>, pads = array<i64: 1, 1>, input_dilations = array<i64: 1, 1>,
+        output_shape = array<i64: 8, 8>, pad_value = 0.0 : f64}
+        : (tensor<1x4x8x8xf32>) -> tensor<1x4x9x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$input_dilations,
+                       DenseI64ArrayAttr:$output_shape, F64Attr:$pad_value);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
   let summary = "keep the upper or lower triangle of the last two axes";
   let description = [{

@@ -3,6 +3,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace lmc::graph;
@@ -344,6 +345,44 @@ LogicalResult ExpandOp::verify() {
 LogicalResult TriluOp::verify() {
   if (getType().getRank() < 2)
     return emitOpError("needs rank >= 2");
+  return success();
+}
+
+LogicalResult WindowOp::verify() {
+  auto in = tensorType(getInput());
+  int64_t spatial = in.getRank() - 2;
+  if (spatial < 1 || spatial > 3)
+    return emitOpError("needs an input of rank 3 to 5 ([N, C, 1 to 3 spatial axes])");
+  if (getType().getElementType() != in.getElementType())
+    return emitOpError("result element type differs from the input's");
+  int64_t k = 1, p = 1;
+  for (ArrayRef<int64_t> a : {getKernelShape(), getStrides(), getDilations(), getPads(),
+                              getInputDilations(), getOutputShape()})
+    if (static_cast<int64_t>(a.size()) != spatial)
+      return emitOpError("needs one kernel_shape, strides, dilations, pads, input_dilations and "
+                         "output_shape entry per spatial axis (")
+             << spatial << ")";
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  for (int64_t i = 0; i < spatial; ++i) {
+    for (int64_t v : {getKernelShape()[i], getStrides()[i], getDilations()[i],
+                      getInputDilations()[i]})
+      if (v < 1 || v > kLimit)
+        return emitOpError("kernel_shape, strides, dilations and input_dilations must lie in "
+                           "[1, 2^30]");
+    if (std::abs(getPads()[i]) > kLimit || getOutputShape()[i] < 0 ||
+        getOutputShape()[i] > kLimit)
+      return emitOpError("pads must lie in [-2^30, 2^30] and output_shape in [0, 2^30]");
+    std::optional<int64_t> nk = llvm::checkedMul(k, getKernelShape()[i]);
+    std::optional<int64_t> np = llvm::checkedMul(p, getOutputShape()[i]);
+    if (!nk || !np)
+      return emitOpError("the window has more than 2^63 elements");
+    k = *nk;
+    p = *np;
+  }
+  SmallVector<int64_t> expected{in.getDimSize(0), in.getDimSize(1), k, p};
+  if (getType().getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape ") << shapeString(getType().getShape()) << " should be "
+                                        << shapeString(expected);
   return success();
 }
 

@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 #include "runtime/format/Format.h"
 #include "runtime/format/QuantMatMul.h"
+#include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
@@ -203,6 +204,24 @@ static int64_t doubleBits(double d) {
   int64_t bits;
   std::memcpy(&bits, &d, sizeof bits);
   return bits;
+}
+
+// `value` as an element of type `elem`, in the low bytes of an imm (window's
+// pad value): floats round to nearest, integers saturate (-inf gives the
+// type's minimum, which is what a max pooling pads with).
+static int64_t elementBits(Type elem, double value) {
+  if (auto f = dyn_cast<FloatType>(elem)) {
+    APFloat v(value);
+    bool lost;
+    v.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    return static_cast<int64_t>(v.bitcastToAPInt().getZExtValue());
+  }
+  unsigned bits = elem.getIntOrFloatBitWidth();
+  bool isUnsigned = elem.isUnsignedInteger() || bits == 1;
+  APSInt i(bits, isUnsigned);
+  bool exact;
+  APFloat(value).convertToInteger(i, APFloat::rmTowardZero, &exact);  // saturates
+  return static_cast<int64_t>(i.getZExtValue());
 }
 
 LogicalResult Lowering::lowerOp(Operation *op) {
@@ -402,6 +421,22 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       start += part.shape[axis];
       emit("concat", operands, {axis}, loc);
     }
+    return success();
+  }
+  if (auto w = dyn_cast<g::WindowOp>(op)) {
+    // FORMAT.md "window": six imms per spatial axis (unused axes are the
+    // identity), then the pad value's bits.
+    SmallVector<int64_t> imms;
+    for (size_t i = 0; i < size_t(format::kWindowAxes); ++i) {
+      if (i < w.getKernelShape().size())
+        imms.append({w.getKernelShape()[i], w.getStrides()[i], w.getDilations()[i],
+                     w.getPads()[i], w.getInputDilations()[i], w.getOutputShape()[i]});
+      else
+        imms.append({1, 1, 1, 0, 1, 1});
+    }
+    imms.push_back(elementBits(w.getType().getElementType(), w.getPadValue().convertToDouble()));
+    View x = in(0);
+    emit("window", {define(w.getResult(), loc), x}, imms, loc);
     return success();
   }
   if (auto t = dyn_cast<g::TriluOp>(op)) {

@@ -124,7 +124,7 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
     work = ceilDiv(double(cost.vectorOps), rate);
     break;
   }
-  default:  // SXM, DMA, C2C: bytes moved (a scatter's: its updates)
+  default:  // SXM, DMA, C2C: bytes moved (a scatter's: its updates; a window's: every window it writes)
     work = ceilDiv(double(bytes(ops[opcode == Opcode::Scatter ? 2 : 0])), rate);
     break;
   }

@@ -12,7 +12,7 @@ inline constexpr char kMagic[8] = {'L', 'M', 'C', 'B', 'I', 'N', '\r', '\n'};
 // The newest version this code reads and writes, and the oldest it reads
 // (F1). Versions 2-4 only added opcodes (and optional metadata), so every
 // older file is valid.
-inline constexpr uint32_t kFormatVersion = 4;
+inline constexpr uint32_t kFormatVersion = 5;
 inline constexpr uint32_t kMinFormatVersion = 1;
 inline constexpr uint32_t kMaxRank = 6;
 inline constexpr uint64_t kConstantAlign = 64;  // F5
@@ -88,10 +88,23 @@ inline const OpcodeInfo &opcodeInfo(Opcode op) {
 // The format version that introduced `op` (F11: a file may only use the
 // opcodes of its version). Opcodes appended after matmul_q are version 3.
 inline constexpr uint32_t opcodeFormatVersion(Opcode op) {
-  return op >= Opcode::Scatter       ? 4
+  return op >= Opcode::Window        ? 5
+         : op >= Opcode::Scatter      ? 4
          : op >= Opcode::MatMulQ      ? 3
          : op >= Opcode::MatMulPacked ? 2
                                       : 1;
+}
+
+// window's immediates (FORMAT.md "window"): six per spatial axis i < 3 at
+// 6 * i, then the pad value's bit pattern (imm 18).
+inline constexpr int kWindowAxes = 3;
+inline constexpr int kWindowPadImm = 18;
+struct WindowAxis {
+  int64_t kernel, stride, dilation, pad, inputDilation, out;
+};
+inline WindowAxis windowAxis(const int64_t *imms, int axis) {
+  const int64_t *v = imms + 6 * axis;
+  return {v[0], v[1], v[2], v[3], v[4], v[5]};
 }
 
 // File header at offset 0 (F1-F4). 128 bytes, little-endian.

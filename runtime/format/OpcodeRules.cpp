@@ -323,6 +323,46 @@ std::string checkNormalize(Opcode op, const Region *ops, unsigned n, const int64
   return "";
 }
 
+// window: [N, C, spatial...] -> [N, C, K, P] with the geometry in the imms.
+std::string checkWindow(const Region *ops, const int64_t *imms) {
+  const Region &o = ops[0], &a = ops[1];
+  if (a.rank < 3 || a.rank > 2 + kWindowAxes)
+    return badType(ops, 1, "rank 3 to 5 ([N, C, 1 to 3 spatial axes])");
+  if (o.rank != 4)
+    return badType(ops, 0, "rank 4 ([N, C, K, P])");
+  if (o.dtype != a.dtype)
+    return mismatch(ops, 0, 1, "dtypes differ");
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  const int spatial = a.rank - 2;
+  int64_t k = 1, p = 1;
+  for (int i = 0; i < kWindowAxes; ++i) {
+    WindowAxis w = windowAxis(imms, i);
+    std::string where = absl::StrCat("window axis ", i, ": ");
+    if (i >= spatial) {
+      if (w.kernel != 1 || w.stride != 1 || w.dilation != 1 || w.pad != 0 ||
+          w.inputDilation != 1 || w.out != 1)
+        return absl::StrCat(where, "an axis past the input's ", spatial,
+                            " spatial axes must be 1, 1, 1, 0, 1, 1");
+      continue;
+    }
+    for (int64_t v : {w.kernel, w.stride, w.dilation, w.inputDilation})
+      if (v < 1 || v > kLimit)
+        return absl::StrCat(where, "kernel, stride, dilation and input dilation must lie in [1, 2^30]");
+    if (w.pad < -kLimit || w.pad > kLimit || w.out < 0 || w.out > kLimit)
+      return absl::StrCat(where, "pad must lie in [-2^30, 2^30] and out in [0, 2^30]");
+    // Products past o's dims cannot match; stop before they could overflow.
+    if (w.kernel > o.shape[2] / k || (p > 0 && w.out > o.shape[3] / p))
+      return absl::StrCat(name(0), " is ", describeRegionType(o),
+                          "; its K or P is smaller than the window's");
+    k *= w.kernel;
+    p *= w.out;
+  }
+  if (o.shape[0] != a.shape[0] || o.shape[1] != a.shape[1] || o.shape[2] != k || o.shape[3] != p)
+    return absl::StrCat(name(0), " is ", describeRegionType(o), "; expected [", a.shape[0], ", ",
+                        a.shape[1], ", ", k, ", ", p, "] for this input and geometry");
+  return "";
+}
+
 }  // namespace
 
 bool isValidDType(uint8_t t) { return t >= 1 && t <= kMaxDType; }
@@ -360,6 +400,8 @@ std::string checkOperands(Opcode opcode, const Region *ops, unsigned n, const in
     return checkGather(ops, imms[0]);
   case Opcode::Scatter:
     return checkScatter(ops, imms[0]);
+  case Opcode::Window:
+    return checkWindow(ops, imms);
   case Opcode::Trilu:
     if (ops[1].rank < 2)
       return badType(ops, 1, "rank >= 2");

@@ -1,6 +1,9 @@
-// Data movement kernels: copy, concat, gather, trilu, scatter. They move
+// Data movement kernels: copy, concat, gather, trilu, scatter, window. They move
 // elements by size, so they work for every dtype.
+#include <algorithm>
 #include <array>
+#include <cstring>
+#include <vector>
 
 #include "runtime/kernels/Tensor.h"
 
@@ -178,6 +181,91 @@ template <typename T> void triluTyped(const TensorRef &o, const TensorRef &a, in
                 });
 }
 
+// window: for each spatial axis, the input index that kernel offset j at
+// output position q reads (-1: the pad value), then one pass over o.
+template <typename T> void windowTyped(const TensorRef &o, const TensorRef &a, const int64_t *imms) {
+  // Slot t of the loops below is spatial axis t - lead: the unused axes
+  // (the identity, size 1) come first, so the innermost loop always runs
+  // along the input's last axis. K and P keep their row-major order.
+  const int spatial = a.rank - 2, lead = format::kWindowAxes - spatial;
+  std::array<std::vector<int64_t>, format::kWindowAxes> source;  // [j * out + q]
+  std::array<int64_t, format::kWindowAxes> kernel{}, out{}, stride{};
+  std::array<format::WindowAxis, format::kWindowAxes> axes{};
+  for (int t = 0; t < format::kWindowAxes; ++t) {
+    const int i = t - lead;
+    format::WindowAxis w = i >= 0 ? format::windowAxis(imms, i) : format::WindowAxis{1, 1, 1, 0, 1, 1};
+    axes[t] = w;
+    kernel[t] = w.kernel;
+    out[t] = w.out;
+    stride[t] = i >= 0 ? a.strides[2 + i] : 0;
+    const int64_t size = i >= 0 ? a.shape[2 + i] : 1;
+    source[t].resize(size_t(w.kernel * w.out));
+    for (int64_t j = 0; j < w.kernel; ++j)
+      for (int64_t q = 0; q < w.out; ++q) {
+        int64_t x = q * w.stride + j * w.dilation - w.pad;
+        bool inside = x >= 0 && x % w.inputDilation == 0 && x / w.inputDilation < size;
+        source[t][size_t(j * w.out + q)] = inside ? x / w.inputDilation : -1;
+      }
+  }
+  // Along the last axis with unit stride and no input dilation, the q2
+  // that read the input form one run [runLo, runHi) per kernel offset.
+  const bool unitRun = axes[2].stride == 1 && axes[2].inputDilation == 1;
+  std::vector<int64_t> runLo(size_t(kernel[2]), 0), runHi(size_t(kernel[2]), 0);
+  for (int64_t j = 0; unitRun && j < kernel[2]; ++j) {
+    const int64_t *row = &source[2][size_t(j * out[2])];
+    int64_t lo = 0;
+    while (lo < out[2] && row[lo] < 0)
+      ++lo;
+    int64_t hi = lo;
+    while (hi < out[2] && row[hi] >= 0)
+      ++hi;
+    runLo[size_t(j)] = lo;
+    runHi[size_t(j)] = hi;
+  }
+  T pad;
+  std::memcpy(&pad, &imms[format::kWindowPadImm], sizeof(T));
+  T *po = typed<T>(o);
+  const T *pa = typed<T>(a);
+  for (int64_t n = 0; n < o.shape[0]; ++n)
+    for (int64_t c = 0; c < o.shape[1]; ++c) {
+      const T *plane = pa + n * a.strides[0] + c * a.strides[1];
+      int64_t k = 0;
+      for (int64_t j0 = 0; j0 < kernel[0]; ++j0)
+        for (int64_t j1 = 0; j1 < kernel[1]; ++j1)
+          for (int64_t j2 = 0; j2 < kernel[2]; ++j2, ++k) {
+            T *row = po + n * o.strides[0] + c * o.strides[1] + k * o.strides[2];
+            const int64_t *s0 = &source[0][size_t(j0 * out[0])];
+            const int64_t *s1 = &source[1][size_t(j1 * out[1])];
+            const int64_t *s2 = &source[2][size_t(j2 * out[2])];
+            // The innermost output axis runs over q2 with the outer two
+            // fixed: a row of pad values or a gather along the last axis.
+            const int64_t ostride = o.strides[3];
+            for (int64_t q0 = 0; q0 < out[0]; ++q0)
+              for (int64_t q1 = 0; q1 < out[1]; ++q1) {
+                T *to = row + (q0 * out[1] + q1) * out[2] * ostride;
+                if (s0[q0] < 0 || s1[q1] < 0) {
+                  for (int64_t q2 = 0; q2 < out[2]; ++q2)
+                    to[q2 * ostride] = pad;
+                  continue;
+                }
+                const T *from = plane + s0[q0] * stride[0] + s1[q1] * stride[1];
+                if (unitRun && ostride == 1 && stride[2] == 1) {
+                  // Unit stride, no input dilation: the valid q2 read
+                  // consecutive elements, pads on either side.
+                  const int64_t lo = runLo[size_t(j2)], hi = runHi[size_t(j2)];
+                  std::fill(to, to + lo, pad);
+                  if (hi > lo)
+                    std::memcpy(to + lo, from + s2[lo], size_t(hi - lo) * sizeof(T));
+                  std::fill(to + std::max(lo, hi), to + out[2], pad);
+                  continue;
+                }
+                for (int64_t q2 = 0; q2 < out[2]; ++q2)
+                  to[q2 * ostride] = s2[q2] >= 0 ? from[s2[q2] * stride[2]] : pad;
+              }
+          }
+    }
+}
+
 }  // namespace
 
 absl::Status runMove(Opcode op, const TensorRef *ops, unsigned n, const int64_t *imms) {
@@ -190,6 +278,11 @@ absl::Status runMove(Opcode op, const TensorRef *ops, unsigned n, const int64_t 
     return gather(ops[0], ops[1], ops[2], imms[0]);
   case Opcode::Scatter:
     return scatter(ops[0], ops[1], ops[2], imms[0]);
+  case Opcode::Window:
+    return dispatchBySize(ops[0].dtype, [&](auto tag) {
+      windowTyped<decltype(tag)>(ops[0], ops[1], imms);
+      return absl::OkStatus();
+    });
   case Opcode::Trilu:
     return dispatchBySize(ops[0].dtype, [&](auto tag) {
       triluTyped<decltype(tag)>(ops[0], ops[1], imms[0], imms[1] != 0);

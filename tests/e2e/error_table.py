@@ -65,15 +65,25 @@ def prepare(work):
         f.write(b"this is not an ONNX model\n" * 4)
     open(os.path.join(work, "empty.onnx"), "wb").close()
     x = helper.make_tensor_value_info("x", F, [1, 1, 4, 4])
-    conv_w = numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32), "cw")
-    save(make_model([helper.make_node("Conv", ["x", "cw"], ["y"], name="conv")], [x],
-                    [helper.make_tensor_value_info("y", F, [1, 1, 2, 2])], [conv_w]),
-         os.path.join(work, "conv.onnx"))
-    save(make_model([helper.make_node("Conv", ["x", "cw"], ["c"], name="conv"),
-                     helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[2, 2], name="pool"),
-                     helper.make_node("Sin", ["p"], ["y"], name="sin")], [x],
-                    [helper.make_tensor_value_info("y", F, [1, 1, 1, 1])], [conv_w]),
+    # Operators lmc does not import: a determinant, a data-dependent shape
+    # and random numbers.
+    save(make_model([helper.make_node("Det", ["x"], ["y"], name="det")], [x],
+                    [helper.make_tensor_value_info("y", F, [1, 1])]),
+         os.path.join(work, "det.onnx"))
+    save(make_model([helper.make_node("Det", ["x"], ["d"], name="det"),
+                     helper.make_node("NonZero", ["d"], ["nz"], name="nonzero"),
+                     helper.make_node("RandomUniformLike", ["d"], ["r"], name="random")], [x],
+                    [helper.make_tensor_value_info("nz", TensorProto.INT64, [2, None]),
+                     helper.make_tensor_value_info("r", F, [1, 1])]),
          os.path.join(work, "unsupported3.onnx"))
+    conv_w = numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32), "cw")
+    save(make_model([helper.make_node("Conv", ["x", "cw"], ["y"], name="conv", pads=[1, 1])], [x],
+                    [helper.make_tensor_value_info("y", F, [1, 1, None, None])], [conv_w]),
+         os.path.join(work, "conv_pads.onnx"))
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")
+    save(make_model([helper.make_node("Resize", ["x", "", "scales"], ["y"], name="resize", mode="area")],
+                    [x], [helper.make_tensor_value_info("y", F, [1, 1, 8, 8])], [scales]),
+         os.path.join(work, "resize_mode.onnx"))
     dyn = make_model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
                      [helper.make_tensor_value_info("x", F, ["batch", 8])],
                      [helper.make_tensor_value_info("y", F, ["batch", 8])])
@@ -159,8 +169,10 @@ CASES = [
     ("not-ONNX bytes", ["compile", "notonnx.onnx", "-o", "out.bin"]),
     ("model the ONNX checker rejects (undefined input)", ["compile", "checker.onnx", "-o", "out.bin"]),
     ("opset newer than supported (18)", ["compile", "opset18.onnx", "-o", "out.bin"]),
-    ("unsupported op", ["compile", "conv.onnx", "-o", "out.bin"]),
+    ("unsupported op", ["compile", "det.onnx", "-o", "out.bin"]),
     ("several unsupported ops", ["compile", "unsupported3.onnx", "-o", "out.bin"]),
+    ("Conv pads without begin and end per axis", ["compile", "conv_pads.onnx", "-o", "out.bin"]),
+    ("Resize mode lmc does not know", ["compile", "resize_mode.onnx", "-o", "out.bin"]),
     ("dynamic input without --input-shape", ["compile", "dynamic.onnx", "-o", "out.bin"]),
     ("--input-shape of the wrong rank", ["compile", "dynamic.onnx", "-o", "out.bin", "--input-shape", "x=4"]),
     ("--input-shape against a fixed dimension", ["compile", "dynamic.onnx", "-o", "out.bin", "--input-shape", "x=4x9"]),

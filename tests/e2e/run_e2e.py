@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end tests of the lmc CLI on generated GPT-2, Llama and MatMul-free models.
+"""End-to-end tests of the lmc CLI on generated GPT-2, Llama, MatMul-free and CNN models.
 
 Each model case generates a model with its family's generator
 (examples/gpt2/make_gpt2.py, examples/llama/make_llama.py or
@@ -20,6 +20,13 @@ steps, the lpu and ara2 targets, int8 weights and a symbolic cache length.
 The "import" and "exporters" groups (tests/e2e/import_cases.py) check the ONNX
 forms of other exporters: RNN/GRU/LSTM, Einsum, If/Loop/Scan, opset 9-12
 operators, Constant-node weights and external data, against numpy.
+The "cnn" group compiles examples/cnn/make_cnn.py's ResNet-style classifier
+(Conv + BatchNormalization + Relu, MaxPool, a depthwise Conv, a strided Conv,
+GlobalAveragePool, Gemm) for cpu, lpu and ara2 (twice: byte-identical), runs
+each .bin with `lmc run` against examples/cnn/reference.py (1e-4) and, on lpu
+and ara2, requires
+`lmc simulate --strict` to run the schedule without violations and produce
+outputs identical to lmc run's.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -50,6 +57,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 GPT2_DIR = os.path.join(REPO, "examples", "gpt2")
 LLAMA_DIR = os.path.join(REPO, "examples", "llama")
 MMFREE_DIR = os.path.join(REPO, "examples", "mmfree")
+CNN_DIR = os.path.join(REPO, "examples", "cnn")
 # model family -> (generator script, reference script)
 FAMILIES = {
     "gpt2": (os.path.join(GPT2_DIR, "make_gpt2.py"), os.path.join(GPT2_DIR, "reference.py")),
@@ -577,6 +585,44 @@ def check_quant_report(ctx, gen_flags=TINY, layers=9, scale=1, name="quant_repor
 
 
 # ---------------------------------------------------------------- determinism
+
+# name -> (target, make_cnn.py flags)
+CNN_CASES = {
+    "cnn_cpu": ("cpu", []),
+    "cnn_cpu_batch2": ("cpu", ["--batch", "2", "--size", "24", "--channels", "6", "--seed", "3"]),
+    "cnn_lpu": ("lpu", []),
+    "cnn_ara2": ("ara2", ["--batch", "2", "--seed", "5"]),
+}
+
+
+def check_cnn_case(ctx, name):
+    target, gen_flags = CNN_CASES[name]
+    d = ctx.fresh_dir(name)
+    model, image = os.path.join(d, "model.onnx"), os.path.join(d, "image.npy")
+    run_ok([PYTHON, os.path.join(CNN_DIR, "make_cnn.py"), "-o", model, "--input", image, *gen_flags], 120,
+           "make_cnn.py")
+    ref = os.path.join(d, "ref.npy")
+    run_ok([PYTHON, os.path.join(CNN_DIR, "reference.py"), model, "--input", image, "-o", ref], 120,
+           "cnn reference.py")
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", target])
+    again = lmc_compile(ctx, model, os.path.join(d, "again.bin"), ["--target", target])
+    with open(binary, "rb") as f1, open(again, "rb") as f2:
+        if f1.read() != f2.read():
+            raise CheckFailed("two compiles of the same model differ")
+    lmc_run(ctx, binary, {"image": image}, os.path.join(d, "run"))
+    got = np.load(os.path.join(d, "run", "logits.npy"))
+    detail = compare_logits(got, np.load(ref))
+    if target == "cpu":
+        return detail
+    rep = lmc_simulate_json(ctx, binary, ["--strict", "--input", f"image={image}", "--output-dir",
+                                          os.path.join(d, "sim")])
+    sim = np.load(os.path.join(d, "sim", "logits.npy"))
+    if not rep.get("functional") or sim.shape != got.shape or sim.tobytes() != got.tobytes():
+        raise CheckFailed("simulated outputs differ from lmc run's")
+    if rep["violation_count"] != 0:
+        raise CheckFailed(f"schedule violations: {rep['violations'][:2]}")
+    return f"{detail}; simulated {rep['cycles']} cycles, outputs identical to lmc run"
+
 
 def check_determinism(ctx):
     details = []
@@ -1462,6 +1508,7 @@ def all_cases():
     cases = {name: (spec[0], lambda ctx, n=name: check_model_case(ctx, n)) for name, spec in MODEL_CASES.items()}
     cases.update({name: (spec[0], lambda ctx, n=name: check_mmfree_case(ctx, n))
                   for name, spec in MODEL_CASES.items() if spec[6:] == ("mmfree",)})
+    cases.update({name: ("cnn", lambda ctx, n=name: check_cnn_case(ctx, n)) for name in CNN_CASES})
     cases["determinism"] = ("determinism", check_determinism)
     cases["generate"] = ("tiny", check_generate)
     cases["generate_kv"] = ("kv", check_generate_kv)

@@ -1,4 +1,7 @@
-// Kernel tests for data movement: copy, concat, gather, trilu, scatter, where.
+// Kernel tests for data movement: copy, concat, gather, trilu, scatter, window, where.
+#include <algorithm>
+#include <limits>
+
 #include "tests/unit/KernelTestUtil.h"
 
 namespace lmc::testing {
@@ -204,6 +207,148 @@ TEST(TriluKernel, InPlaceI64) {
   std::vector<int64_t> a = {1, 2, 3, 4};
   runOk(Opcode::Trilu, {view(a, DType::I64, {2, 2}), view(a, DType::I64, {2, 2})}, {0, 0});
   EXPECT_EQ(a, (std::vector<int64_t>{1, 0, 3, 4}));
+}
+
+// The window geometry of one spatial axis: kernel, stride, dilation, pad,
+// input dilation, output size.
+struct Axis {
+  int64_t k, s, d, p, u, out;
+};
+
+// window's imms for up to 3 axes (the rest 1, 1, 1, 0, 1, 1) and pad bits.
+std::vector<int64_t> windowImms(const std::vector<Axis> &axes, int64_t padBits) {
+  std::vector<int64_t> imms;
+  for (size_t i = 0; i < 3; ++i) {
+    Axis a = i < axes.size() ? axes[i] : Axis{1, 1, 1, 0, 1, 1};
+    imms.insert(imms.end(), {a.k, a.s, a.d, a.p, a.u, a.out});
+  }
+  imms.push_back(padBits);
+  return imms;
+}
+
+// The naive definition, computed another way: materialize the input
+// dilated (zeros become `pad`) and padded on both sides, then read each
+// window from it.
+std::vector<float> naiveWindow(const std::vector<float> &a, int64_t n, int64_t c,
+                               const std::vector<int64_t> &dims, const std::vector<Axis> &axes,
+                               float pad) {
+  const size_t s = dims.size();
+  std::vector<int64_t> big(s), before(s);
+  for (size_t i = 0; i < s; ++i) {
+    // Enough padding for every read; negative pads crop by reading further in.
+    before[i] = std::max<int64_t>(axes[i].p, 0);
+    int64_t last = (axes[i].out - 1) * axes[i].s + (axes[i].k - 1) * axes[i].d - axes[i].p;
+    int64_t dilated = (dims[i] - 1) * axes[i].u + 1;
+    big[i] = before[i] + std::max(dilated, last + 1);
+  }
+  int64_t bigCount = 1, k = 1, p = 1;
+  for (size_t i = 0; i < s; ++i) {
+    bigCount *= big[i];
+    k *= axes[i].k;
+    p *= axes[i].out;
+  }
+  std::vector<float> o(size_t(n * c * k * p));
+  for (int64_t b = 0; b < n * c; ++b) {
+    std::vector<float> padded(size_t(bigCount), pad);
+    int64_t inCount = 1;
+    for (int64_t d : dims)
+      inCount *= d;
+    for (int64_t e = 0; e < inCount; ++e) {
+      int64_t rest = e, at = 0;
+      std::vector<int64_t> idx(s);
+      for (size_t i = s; i-- > 0;) {
+        idx[i] = rest % dims[i];
+        rest /= dims[i];
+      }
+      for (size_t i = 0; i < s; ++i)
+        at = at * big[i] + before[i] + idx[i] * axes[i].u;
+      padded[size_t(at)] = a[size_t(b * inCount + e)];
+    }
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t pp = 0; pp < p; ++pp) {
+        int64_t kr = kk, pr = pp, at = 0;
+        std::vector<int64_t> j(s), q(s);
+        for (size_t i = s; i-- > 0;) {
+          j[i] = kr % axes[i].k;
+          kr /= axes[i].k;
+          q[i] = pr % axes[i].out;
+          pr /= axes[i].out;
+        }
+        bool inside = true;
+        for (size_t i = 0; i < s; ++i) {
+          int64_t x = before[i] + q[i] * axes[i].s + j[i] * axes[i].d - axes[i].p;
+          inside = inside && x >= 0 && x < big[i];
+          at = at * big[i] + x;
+        }
+        o[size_t((b * k + kk) * p + pp)] = inside ? padded[size_t(at)] : pad;
+      }
+  }
+  return o;
+}
+
+void checkWindow(int64_t n, int64_t c, const std::vector<int64_t> &dims,
+                 const std::vector<Axis> &axes, float pad) {
+  int64_t count = n * c, k = 1, p = 1;
+  for (int64_t d : dims)
+    count *= d;
+  for (const Axis &a : axes) {
+    k *= a.k;
+    p *= a.out;
+  }
+  std::vector<float> a = randomFloats(size_t(count), 2.0f, uint32_t(count));
+  std::vector<float> o(size_t(n * c * k * p), 12345.0f);
+  std::vector<int64_t> shape{n, c};
+  shape.insert(shape.end(), dims.begin(), dims.end());
+  uint32_t bits;
+  std::memcpy(&bits, &pad, sizeof bits);
+  runOk(Opcode::Window, {view(o, DType::F32, {n, c, k, p}), view(a, DType::F32, shape)},
+        windowImms(axes, bits));
+  EXPECT_EQ(o, naiveWindow(a, n, c, dims, axes, pad));
+}
+
+TEST(WindowKernel, Conv1dStridedPadded) {
+  checkWindow(2, 3, {7}, {{3, 2, 1, 1, 1, 4}}, 0.0f);
+}
+
+TEST(WindowKernel, Pool2dDilatedAsymmetricPadsMinusInfinity) {
+  // 5x6 input, 3x2 kernel, strides 2x1, dilations 2x3, pads (2, 1) before;
+  // outputs past the end read the pad value (ceil_mode).
+  checkWindow(1, 2, {5, 6}, {{3, 2, 2, 2, 1, 3}, {2, 1, 3, 1, 1, 5}},
+              -std::numeric_limits<float>::infinity());
+}
+
+TEST(WindowKernel, TransposedConvInputDilationAndCrop) {
+  // ConvTranspose stride 3 = input dilation 3; a negative pad crops.
+  checkWindow(1, 2, {4, 3}, {{2, 1, 1, 1, 3, 11}, {3, 1, 2, -1, 2, 3}}, 0.0f);
+}
+
+TEST(WindowKernel, Conv3d) {
+  checkWindow(1, 2, {3, 4, 5}, {{2, 1, 1, 0, 1, 2}, {3, 1, 1, 1, 1, 4}, {2, 2, 1, 1, 1, 3}}, 0.0f);
+}
+
+TEST(WindowKernel, U8PadBitsAndStridedOutput) {
+  // u8 [1, 1, 4] with kernel 2, pad 1: the pad value is its low byte.
+  std::vector<uint8_t> a = {1, 2, 3, 4};
+  std::vector<uint8_t> o(2 * 5, 0);
+  // o [1, 1, 2, 5] stored transposed: strides [10, 10, 1, 2].
+  runOk(Opcode::Window,
+        {view(o, DType::U8, {1, 1, 2, 5}, {10, 10, 1, 2}), view(a, DType::U8, {1, 1, 4})},
+        windowImms({{2, 1, 1, 1, 1, 5}}, 0x1FF));
+  EXPECT_EQ(o, (std::vector<uint8_t>{255, 1, 1, 2, 2, 3, 3, 4, 4, 255}));
+}
+
+TEST(WindowKernel, RejectsBadGeometry) {
+  std::vector<float> a(8), o(16);
+  auto check = [&](std::vector<int64_t> imms, std::vector<int64_t> oShape) {
+    std::vector<format::Region> r = {regionOf(view(o, DType::F32, oShape)),
+                                     regionOf(view(a, DType::F32, {1, 1, 8}))};
+    return format::checkOperands(Opcode::Window, r.data(), 2, imms.data());
+  };
+  EXPECT_EQ(check(windowImms({{2, 1, 1, 0, 1, 7}}, 0), {1, 1, 2, 7}), "");
+  EXPECT_NE(check(windowImms({{2, 0, 1, 0, 1, 7}}, 0), {1, 1, 2, 7}), "");  // stride 0
+  EXPECT_NE(check(windowImms({{2, 1, 1, 0, 1, 6}}, 0), {1, 1, 2, 7}), "");  // P mismatch
+  EXPECT_NE(check(windowImms({{2, 1, 1, 0, 1, 7}, {2, 1, 1, 0, 1, 1}}, 0), {1, 1, 4, 7}),
+            "");  // a second axis the input lacks
 }
 
 TEST(WhereKernel, BroadcastCondition) {

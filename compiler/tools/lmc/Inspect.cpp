@@ -105,6 +105,17 @@ std::string formatImms(Opcode op, const int64_t *imms) {
   }
   case Opcode::MatMulQ:
     return absl::StrCat(format::quantSchemeName(imms[0]), " group=", imms[1]);
+  case Opcode::Window: {
+    // kernel/stride/dilation/pad/input dilation/out per axis, then the pad bits.
+    std::vector<std::string> axes;
+    for (int i = 0; i < format::kWindowAxes; ++i) {
+      format::WindowAxis w = format::windowAxis(imms, i);
+      axes.push_back(absl::StrCat(w.kernel, "/", w.stride, "/", w.dilation, "/", w.pad, "/",
+                                  w.inputDilation, "/", w.out));
+    }
+    return absl::StrFormat("k/s/d/pad/idil/out=%s pad=%#x", absl::StrJoin(axes, ","),
+                           imms[format::kWindowPadImm]);
+  }
   default: {
     std::vector<int64_t> values(imms, imms + format::opcodeInfo(op).numImms);
     return values.empty() ? "" : absl::StrCat("imms=", absl::StrJoin(values, ","));

@@ -598,3 +598,59 @@ func.func @matmul_integer_result(%a: tensor<2x3xi8>, %b: tensor<3x2xi8>, %za: te
   %0 = lmc_graph.matmul_integer %a, %b, %za, %zb : (tensor<2x3xi8>, tensor<3x2xi8>, tensor<i8>, tensor<i8>) -> tensor<2x2xi64>
   return
 }
+
+// -----
+
+func.func @window_rank(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{needs an input of rank 3 to 5}}
+  %0 = lmc_graph.window %x {kernel_shape = array<i64: 3>, strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0>, input_dilations = array<i64: 1>, output_shape = array<i64: 6>, pad_value = 0.0 : f64} : (tensor<4x8xf32>) -> tensor<4x8x3x6xf32>
+  return
+}
+
+// -----
+
+func.func @window_elem(%x: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{result element type differs}}
+  %0 = lmc_graph.window %x {kernel_shape = array<i64: 3>, strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0>, input_dilations = array<i64: 1>, output_shape = array<i64: 6>, pad_value = 0.0 : f64} : (tensor<1x2x8xf32>) -> tensor<1x2x3x6xf16>
+  return
+}
+
+// -----
+
+func.func @window_entries(%x: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{one kernel_shape, strides, dilations, pads, input_dilations and output_shape entry per spatial axis}}
+  %0 = lmc_graph.window %x {kernel_shape = array<i64: 3, 1>, strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0>, input_dilations = array<i64: 1>, output_shape = array<i64: 6>, pad_value = 0.0 : f64} : (tensor<1x2x8xf32>) -> tensor<1x2x3x6xf32>
+  return
+}
+
+// -----
+
+func.func @window_stride(%x: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{must lie in [1, 2^30]}}
+  %0 = lmc_graph.window %x {kernel_shape = array<i64: 3>, strides = array<i64: 0>, dilations = array<i64: 1>, pads = array<i64: 0>, input_dilations = array<i64: 1>, output_shape = array<i64: 6>, pad_value = 0.0 : f64} : (tensor<1x2x8xf32>) -> tensor<1x2x3x6xf32>
+  return
+}
+
+// -----
+
+func.func @window_pads(%x: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{pads must lie in [-2^30, 2^30] and output_shape in [0, 2^30]}}
+  %0 = lmc_graph.window %x {kernel_shape = array<i64: 3>, strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0>, input_dilations = array<i64: 1>, output_shape = array<i64: -6>, pad_value = 0.0 : f64} : (tensor<1x2x8xf32>) -> tensor<1x2x3x6xf32>
+  return
+}
+
+// -----
+
+func.func @window_shape(%x: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{result shape [1, 2, 3, 5] should be [1, 2, 3, 6]}}
+  %0 = lmc_graph.window %x {kernel_shape = array<i64: 3>, strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0>, input_dilations = array<i64: 1>, output_shape = array<i64: 6>, pad_value = 0.0 : f64} : (tensor<1x2x8xf32>) -> tensor<1x2x3x5xf32>
+  return
+}
+
+// -----
+
+func.func @window_huge(%x: tensor<1x1x2x2x2xf32>) {
+  // expected-error @+1 {{more than 2^63 elements}}
+  %0 = lmc_graph.window %x {kernel_shape = array<i64: 1073741824, 1073741824, 1073741824>, strides = array<i64: 1, 1, 1>, dilations = array<i64: 1, 1, 1>, pads = array<i64: 0, 0, 0>, input_dilations = array<i64: 1, 1, 1>, output_shape = array<i64: 1, 1, 1>, pad_value = 0.0 : f64} : (tensor<1x1x2x2x2xf32>) -> tensor<1x1x1x1xf32>
+  return
+}

@@ -76,3 +76,10 @@ func.func @scatter(%cache: tensor<1x4x16x16xf32>, %pos: tensor<1x4x1x16xi64>, %k
   %0 = lmc_graph.scatter_elements %cache, %pos, %k {axis = 2 : i64} : (tensor<1x4x16x16xf32>, tensor<1x4x1x16xi64>, tensor<1x4x1x16xf32>) -> tensor<1x4x16x16xf32>
   return %0 : tensor<1x4x16x16xf32>
 }
+
+// CHECK-LABEL: func @window
+func.func @window(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x9x64xf32> {
+  // CHECK: lmc_graph.window %{{.*}} {dilations = array<i64: 1, 1>, input_dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, output_shape = array<i64: 8, 8>, pad_value = 0.000000e+00 : f64, pads = array<i64: 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x9x64xf32>
+  %w = lmc_graph.window %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1>, input_dilations = array<i64: 1, 1>, output_shape = array<i64: 8, 8>, pad_value = 0.0 : f64} : (tensor<1x4x8x8xf32>) -> tensor<1x4x9x64xf32>
+  return %w : tensor<1x4x9x64xf32>
+}

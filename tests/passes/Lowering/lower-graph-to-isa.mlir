@@ -169,3 +169,15 @@ func.func @main(%x: tensor<2x1xf32> {lmc.name = "x"}) -> (tensor<2x66xf32> {lmc.
   %y = lmc_graph.concat %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x, %x {axis = 1 : i64} : (tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<2x66xf32>
   return %y : tensor<2x66xf32>
 }
+
+// -----
+
+// A window is one instruction: six imms per spatial axis (the unused third
+// axis is the identity 1, 1, 1, 0, 1, 1), then the pad value's bits in the
+// element type (f32 -inf is 0xff800000 = 4286578688).
+// CHECK-LABEL: func @main()
+// CHECK: lmc_isa.inst "window"(%{{.*}}, %{{.*}}) regions [#lmc_isa.region<f32, [1, 2, 6, 12], [144, 72, 12, 1], 0>, #lmc_isa.region<f32, [1, 2, 5, 6], [60, 30, 6, 1], 0>] imms [3, 2, 1, 1, 1, 3, 2, 1, 2, 0, 1, 4, 1, 1, 1, 0, 1, 1, 4286578688]
+func.func @main(%x: tensor<1x2x5x6xf32> {lmc.name = "x"}) -> (tensor<1x2x6x12xf32> {lmc.name = "y"}) {
+  %w = lmc_graph.window %x {kernel_shape = array<i64: 3, 2>, strides = array<i64: 2, 1>, dilations = array<i64: 1, 2>, pads = array<i64: 1, 0>, input_dilations = array<i64: 1, 1>, output_shape = array<i64: 3, 4>, pad_value = 0xFFF0000000000000 : f64} : (tensor<1x2x5x6xf32>) -> tensor<1x2x6x12xf32>
+  return %w : tensor<1x2x6x12xf32>
+}

@@ -69,3 +69,26 @@ func.func @kv() {
   lmc_isa.inst "matmul" (%y, %x, %k) regions [#lmc_isa.region<f32, [1, 8], [8, 1], 0>, #lmc_isa.region<f32, [1, 4], [4, 1], 0>, #lmc_isa.region<f32, [4, 8], [1, 4], 0>] imms []
   return
 }
+
+// -----
+
+// A window (a convolution's im2col) is data movement: one SXM instruction,
+// its working buffer in SRAM, the matmul it feeds on the MXM.
+// LPU-LABEL: func @window
+// LPU: lmc_isa.alloc {bytes = 2304 : i64, space = "sram"}
+// LPU: lmc_isa.inst "window"{{.*}} {unit = "sxm"}
+// LPU: lmc_isa.inst "matmul"{{.*}} {unit = "mxm"}
+// ARA2-LABEL: func @window
+// ARA2: lmc_isa.inst "window"{{.*}} {unit = "sxm"}
+// CPU-LABEL: func @window
+// CPU: lmc_isa.inst "window"
+// CPU-NOT: unit = "sxm"
+func.func @window() {
+  %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<1x1x8x8xf32>}
+  %y = lmc_isa.io {index = 0 : i64, name = "y", output, type = tensor<1x64x4xf32>}
+  %w = lmc_isa.const {value = dense<0.5> : tensor<9x4xf32>}
+  %t = lmc_isa.alloc {bytes = 2304 : i64, space = "dram"}
+  lmc_isa.inst "window" (%t, %x) regions [#lmc_isa.region<f32, [1, 1, 9, 64], [576, 576, 64, 1], 0>, #lmc_isa.region<f32, [1, 1, 8, 8], [64, 64, 8, 1], 0>] imms [3, 1, 1, 1, 1, 8, 3, 1, 1, 1, 1, 8, 1, 1, 1, 0, 1, 1, 0]
+  lmc_isa.inst "matmul" (%y, %t, %w) regions [#lmc_isa.region<f32, [1, 64, 4], [256, 4, 1], 0>, #lmc_isa.region<f32, [1, 64, 9], [576, 1, 64], 0>, #lmc_isa.region<f32, [1, 9, 4], [0, 4, 1], 0>] imms []
+  return
+}
