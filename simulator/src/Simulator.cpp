@@ -17,6 +17,7 @@
 #include "runtime/format/TargetLoader.h"
 #include "runtime/kernels/Half.h"
 #include "runtime/kernels/Kernels.h"
+#include "simulator/src/Dram.h"
 #include "simulator/src/Memory.h"
 
 namespace lmc::sim {
@@ -135,118 +136,6 @@ private:
   std::vector<Entry> table_;
   std::vector<uint64_t> pool_;
   size_t entries_ = 0;
-};
-
-// DRAM bandwidth shared by overlapping transfers, first come first served:
-// time is cut into buckets of `bucket_` cycles, each holding
-// bytes_per_cycle x bucket bytes; a transfer asks for its uncontended rate
-// and gets what earlier transfers left in each bucket.
-class DramModel {
-public:
-  DramModel(double bytesPerCycle, uint64_t horizon) : bw_(bytesPerCycle) {
-    bucket_ = 64;
-    while (horizon / bucket_ > (1u << 20))
-      bucket_ *= 2;
-    if (bw_ > 0)
-      grow(horizon / bucket_);
-  }
-  // Cycles a transfer of `bytes` at most `rate` bytes/cycle takes from `start`.
-  double transfer(uint64_t start, double bytes, double rate) {
-    if (bw_ <= 0 || bytes <= 0)
-      return 0;
-    rate = std::min(rate, bw_);
-    double pos = static_cast<double>(start), remaining = bytes;
-    const double cap = bw_ * static_cast<double>(bucket_);
-    // bucket_ is a power of two: dividing by a whole bucket is exactly a
-    // multiplication by its inverse.
-    const double whole = static_cast<double>(bucket_), inverse = 1.0 / whole;
-    uint64_t k = static_cast<uint64_t>(pos) / bucket_;
-    for (;;) {
-      if (k >= size_)
-        grow(k);
-      double avail = std::max(0.0, cap - used_[k]);
-      if (avail == 0.0) {
-        // A full bucket gives nothing: jump over the run of full ones.
-        if (uint64_t f = firstNotFull(k); f != k) {
-          k = f;
-          pos = static_cast<double>(k * bucket_);
-          continue;
-        }
-      }
-      double bucketEnd = static_cast<double>((k + 1) * bucket_);
-      double span = bucketEnd - pos;
-      if (span == whole && used_[k] == 0.0) {
-        // A stretch of untouched whole buckets: each takes the same bytes
-        // (the same operations as below, without the general case).
-        const double eff = std::min(rate, avail * inverse), take = eff * whole;
-        if (eff > 0 && take < remaining - 1e-9) {
-          const bool fills = cap - take <= 0;
-          const size_t size = size_;
-          do {
-            used_[k] = take;
-            remaining -= take;
-            if (fills)
-              next_[k] = uint32_t(k + 1);
-            ++k;
-          } while (k < size && used_[k] == 0.0 && take < remaining - 1e-9);
-          pos = static_cast<double>(k * bucket_);
-          continue;
-        }
-      }
-      double eff = std::min(rate, span == whole ? avail * inverse : span > 0 ? avail / span : 0.0);
-      if (eff > 0 && eff * span >= remaining - 1e-9) {
-        used_[k] += remaining;
-        if (cap - used_[k] <= 0)
-          next_[k] = uint32_t(k + 1);
-        return pos + remaining / eff - static_cast<double>(start);
-      }
-      used_[k] += eff * span;
-      remaining -= eff * span;
-      if (cap - used_[k] <= 0)
-        next_[k] = uint32_t(k + 1);
-      pos = bucketEnd;
-      ++k;
-    }
-  }
-  uint64_t bucket() const { return bucket_; }
-
-private:
-  struct Free {
-    void operator()(void *p) const { std::free(p); }
-  };
-  // Zero-filled by the allocator (pages untouched until used).
-  void grow(uint64_t k) {
-    const size_t size = std::max<size_t>(k + 1, size_ * 2);
-    std::unique_ptr<double[], Free> used(static_cast<double *>(std::calloc(size, sizeof(double))));
-    std::unique_ptr<uint32_t[], Free> next(
-        static_cast<uint32_t *>(std::calloc(size, sizeof(uint32_t))));
-    if (!used || !next)
-      throw std::bad_alloc();
-    if (size_) {
-      std::memcpy(used.get(), used_.get(), size_ * sizeof(double));
-      std::memcpy(next.get(), next_.get(), size_ * sizeof(uint32_t));
-    }
-    used_ = std::move(used);
-    next_ = std::move(next);
-    size_ = size;
-  }
-  // The first bucket from k on that is not full (path halving over the
-  // forward links of full buckets).
-  uint64_t firstNotFull(uint64_t k) {
-    while (k < size_ && next_[k] != 0) {
-      uint64_t n = next_[k];
-      if (n < size_ && next_[n] != 0)
-        next_[k] = next_[n];
-      k = n;
-    }
-    return k;
-  }
-
-  double bw_;
-  uint64_t bucket_;
-  size_t size_ = 0;
-  std::unique_ptr<double[], Free> used_;    // bytes taken in each bucket
-  std::unique_ptr<uint32_t[], Free> next_;  // 0: not full; else a later bucket
 };
 
 double rateFor(const google::protobuf::RepeatedPtrField<format::Rate> &rates, DType dtype) {
@@ -632,7 +521,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         result.units.push_back(u);
       }
     }
-    DramModel dram(target.dram().bytes_per_cycle(),
+    dram::Model dram(target.dram().bytes_per_cycle(),
                    std::max<uint64_t>(meta.schedule_cycles(), 1) * 2);
     mem::Tracker tracker(numSpaces(file), true);
     std::vector<NodeTime> nodes;
