@@ -234,20 +234,19 @@ bool Tracker::contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limi
   return true;
 }
 
-void Tracker::candidates(const Store &s, const Access &a, const Box &b) {
+const std::vector<uint32_t> &Tracker::candidates(const Store &s, const Access &a, const Box &b) {
   if (a.boxes.size() != 1) {
     candidates(s, b);
-    return;
+    return cand_;
   }
-  if (a.version == s.version) {
-    cand_ = a.cand;
-    exact_ = a.exact;
-    return;
+  if (a.version != s.version) {
+    candidates(s, b);
+    a.cand.swap(cand_);  // no copy: cand_ takes the access's old buffer
+    a.version = s.version;
+    a.exact = exact_;
   }
-  candidates(s, b);
-  a.version = s.version;
-  a.cand = cand_;
-  a.exact = exact_;
+  exact_ = a.exact;
+  return a.cand;
 }
 
 void Tracker::candidates(const Store &s, const Box &b) {
@@ -303,8 +302,7 @@ void Tracker::dead(const PieceState &st, uint64_t bytes) {
 uint64_t Tracker::ready(const Access &a, uint64_t floor) {
   Store &s = spaces_[a.space];
   for (const Box &b : a.boxes) {
-    candidates(s, a, b);
-    for (uint32_t i : cand_) {
+    for (uint32_t i : candidates(s, a, b)) {
       const PieceState &st = s.st[i];
       uint64_t need = st.writer >= 0 ? st.wEnd : 0;
       if (a.write)
@@ -321,8 +319,7 @@ Violation Tracker::firstViolation(const Access &a, uint64_t c) {
   Violation v;
   uint64_t best = UINT64_MAX;
   for (const Box &b : a.boxes) {
-    candidates(s, a, b);
-    for (uint32_t i : cand_) {
+    for (uint32_t i : candidates(s, a, b)) {
       const PieceState &st = s.st[i];
       const bool byReader = a.write && st.vreader >= 0 && st.vrEnd > c;
       const bool byWriter = st.writer >= 0 && st.vwEnd > c;
@@ -357,15 +354,15 @@ void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t sta
     }
   };
   for (const Box &b : a.boxes) {
-    candidates(s, a, b);
+    const std::vector<uint32_t> &cands = candidates(s, a, b);
     if (exact_) {
-      apply(s.st[cand_[0]]);
+      apply(s.st[cands[0]]);
       continue;
     }
     // The pieces within b after the split: its bytes that were accessed before.
     uint64_t covered = 0;
     inside_.clear();
-    for (uint32_t i : cand_) {
+    for (uint32_t i : cands) {
       Relation r = geom::relate(s.box[i], b, &inter_, &diff_);
       if (r == Relation::Disjoint)
         continue;
@@ -420,15 +417,15 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simIssue, uint64_t 
   fresh.wEnd = simEnd;
   fresh.vwEnd = staticEnd;
   for (const Box &b : a.boxes) {
-    candidates(s, a, b);
+    const std::vector<uint32_t> &cands = candidates(s, a, b);
     if (exact_) {
-      const uint32_t i = cand_[0];
+      const uint32_t i = cands[0];
       if (sram)
         dead(s.st[i], s.box[i].bytes());
       s.st[i] = fresh;
       continue;
     }
-    for (uint32_t i : cand_) {
+    for (uint32_t i : cands) {
       Relation r = geom::relate(s.box[i], b, nullptr, &diff_);
       if (r == Relation::Disjoint)
         continue;

@@ -118,7 +118,7 @@ private:
   // The slots whose pieces may meet `b` (a superset of those that do), or
   // the one equal to b (exact_).
   void candidates(const Store &s, const geom::Box &b);
-  void candidates(const Store &s, const Access &a, const geom::Box &b);
+  const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
   void dead(const PieceState &st, uint64_t bytes);
 

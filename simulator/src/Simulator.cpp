@@ -304,18 +304,19 @@ void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNum
                 Reporter &report) {
   const auto &insts = file.instructions();
   const size_t n = insts.size();
-  std::vector<size_t> order(n);
+  // (static cycle, index) in cycle order, ties in file order.
+  std::vector<std::pair<uint64_t, size_t>> order(n);
   for (size_t i = 0; i < n; ++i)
-    order[i] = i;
-  auto byCycle = [&](size_t a, size_t b) { return insts[a].header->cycle < insts[b].header->cycle; };
-  if (!std::is_sorted(order.begin(), order.end(), byCycle))
-    std::stable_sort(order.begin(), order.end(), byCycle);
+    order[i] = {insts[i].header->cycle, i};
+  if (!std::is_sorted(order.begin(), order.end()))
+    std::sort(order.begin(), order.end());
   std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds);
   for (int k = 0; k < kNumUnitKinds; ++k)
     if (specs[k])
       busy[k].assign(specs[k]->count(), {0, SIZE_MAX});
-  for (size_t i : order) {
-    uint64_t c = insts[i].header->cycle;
+  for (const std::pair<uint64_t, size_t> &entry : order) {
+    const uint64_t c = entry.first;
+    const size_t i = entry.second;
     auto &inst = busy[kinds[i]];
     size_t best = 0;
     for (size_t j = 1; j < inst.size(); ++j)
