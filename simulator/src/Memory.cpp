@@ -2,6 +2,7 @@
 #include "simulator/src/Memory.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace lmc::sim::mem {
 
@@ -55,19 +56,74 @@ int spaceIndex(const format::Region &r) {
   return -1;
 }
 
+namespace {
+
+constexpr int kSeenBits = 10;
+constexpr size_t kSeenSlots = size_t(1) << kSeenBits;
+
+// What regionBoxes reads of a region: space, dtype, rank, buffer, offset
+// and the shape and strides of its `rank` dims.
+uint64_t regionHash(const format::Region &r) {
+  uint64_t head;
+  std::memcpy(&head, &r, sizeof(head));
+  uint64_t h = (head ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ r.offset) * 0xBF58476D1CE4E5B9ull;
+  for (unsigned d = 0; d < r.rank; ++d)
+    h = (h ^ uint64_t(r.shape[d]) ^ uint64_t(r.strides[d]) << 32) * 0xBF58476D1CE4E5B9ull;
+  return h;  // its top bits depend on every input bit
+}
+
+bool sameRegion(const format::Region &a, const format::Region &b) {
+  if (std::memcmp(&a, &b, 16) != 0)  // space, dtype, rank, buffer, offset
+    return false;
+  for (unsigned d = 0; d < a.rank; ++d)
+    if (a.shape[d] != b.shape[d] || a.strides[d] != b.strides[d])
+      return false;
+  return true;
+}
+
+void copyBox(const Box &from, Box &to) {
+  to.base = from.base;
+  to.len = from.len;
+  to.k = from.k;
+  for (int j = 0; j < from.k; ++j) {
+    to.n[j] = from.n[j];
+    to.s[j] = from.s[j];
+  }
+}
+
+}  // namespace
+
 void collectAccesses(const format::InstructionView &inst, AccessList &out) {
   const unsigned outs = format::opcodeInfo(inst.opcode()).numOutputs;
   if (out.items.size() < inst.header->numOperands)
     out.items.resize(inst.header->numOperands);
+  if (out.seen.empty())
+    out.seen.resize(kSeenSlots);
   size_t n = 0;
   for (unsigned k = 0; k < inst.header->numOperands; ++k) {
-    int s = spaceIndex(inst.operands[k]);
+    const format::Region &r = inst.operands[k];
+    int s = spaceIndex(r);
     if (s < 0)
       continue;
     Access &a = out.items[n];
-    geom::regionBoxes(inst.operands[k], a.boxes);
-    if (a.boxes.empty())
-      continue;
+    AccessList::Seen &seen = out.seen[regionHash(r) >> (64 - kSeenBits)];
+    if (seen.valid && sameRegion(seen.region, r)) {
+      a.boxes.resize(1);
+      copyBox(seen.box, a.boxes[0]);
+      a.key = seen.key;
+    } else {
+      geom::regionBoxes(r, a.boxes);
+      if (a.boxes.empty())
+        continue;
+      if (a.boxes.size() == 1) {
+        a.key = boxKey(a.boxes[0]);
+        seen.region = r;
+        copyBox(a.boxes[0], seen.box);
+        seen.key = a.key;
+        seen.valid = true;
+      }
+    }
     a.space = static_cast<unsigned>(s);
     a.write = k < outs;
     a.version = ~uint64_t(0);
@@ -120,10 +176,9 @@ void Tracker::unindex(Store &s, uint32_t slot) {
   s.table[h] = kTomb;
 }
 
-int64_t Tracker::find(const Store &s, const Box &b) const {
+int64_t Tracker::find(const Store &s, const Box &b, uint64_t key) const {
   if (s.table.empty())
     return -1;
-  const uint64_t key = boxKey(b);
   const size_t mask = s.table.size() - 1;
   for (size_t h = key & mask;; h = (h + 1) & mask) {
     const uint32_t e = s.table[h];
@@ -236,11 +291,11 @@ bool Tracker::contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limi
 
 const std::vector<uint32_t> &Tracker::candidates(const Store &s, const Access &a, const Box &b) {
   if (a.boxes.size() != 1) {
-    candidates(s, b);
+    candidates(s, b, boxKey(b));
     return cand_;
   }
   if (a.version != s.version) {
-    candidates(s, b);
+    candidates(s, b, a.key);
     a.cand.swap(cand_);  // no copy: cand_ takes the access's old buffer
     a.version = s.version;
     a.exact = exact_;
@@ -249,9 +304,9 @@ const std::vector<uint32_t> &Tracker::candidates(const Store &s, const Access &a
   return a.cand;
 }
 
-void Tracker::candidates(const Store &s, const Box &b) {
+void Tracker::candidates(const Store &s, const Box &b, uint64_t key) {
   cand_.clear();
-  if (int64_t e = find(s, b); e >= 0) {
+  if (int64_t e = find(s, b, key); e >= 0) {
     cand_.push_back(uint32_t(e));
     exact_ = true;
     return;

@@ -31,6 +31,7 @@ struct Access {
   unsigned space;  // memory-map index
   bool write;
   geom::Boxes boxes;
+  uint64_t key = 0;  // the hash of boxes[0] when it is the only box
   // The tracker's candidates for a one-box access, while its space is
   // unchanged.
   mutable uint64_t version = ~uint64_t(0);
@@ -46,6 +47,15 @@ int spaceIndex(const format::Region &r);
 struct AccessList {
   std::vector<Access> items;
   size_t count = 0;
+  // Recently seen one-box regions (streams reuse their buffers' regions
+  // over and over): direct-mapped by a hash of the region's bytes.
+  struct Seen {
+    format::Region region;
+    geom::Box box;
+    uint64_t key;
+    bool valid = false;
+  };
+  std::vector<Seen> seen;
   const Access *begin() const { return items.data(); }
   const Access *end() const { return items.data() + count; }
 };
@@ -111,13 +121,13 @@ private:
   void reshape(Store &s, uint32_t slot, const geom::Box &b);
   void place(Store &s, uint32_t slot);
   void unplace(Store &s, uint32_t slot);
-  int64_t find(const Store &s, const geom::Box &b) const;
+  int64_t find(const Store &s, const geom::Box &b, uint64_t key) const;
   void index(Store &s, uint32_t slot);
   void unindex(Store &s, uint32_t slot);
   void rehash(Store &s);
   // The slots whose pieces may meet `b` (a superset of those that do), or
   // the one equal to b (exact_).
-  void candidates(const Store &s, const geom::Box &b);
+  void candidates(const Store &s, const geom::Box &b, uint64_t key);
   const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
   void dead(const PieceState &st, uint64_t bytes);

@@ -88,25 +88,28 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
 // strides). Streams repeat a few shapes many times.
 class CostCache {
 public:
-  explicit CostCache(const Target &target) : target_(target), table_(1024) {}
+  explicit CostCache(const Target &target) : target_(target), table_(size_t(1) << kTableBits) {}
   format::InstructionCost get(const InstructionView &inst, format::UnitKind kind) {
     uint64_t key[1 + 255 * (1 + format::kMaxRank)];
     size_t len = 0;
     const unsigned n = inst.header->numOperands;
+    // Multiplicative hash; the slot is its top bits, which depend on every
+    // word.
+    constexpr uint64_t kMul = 0xBF58476D1CE4E5B9ull;
     key[len++] = uint64_t(inst.header->opcode) | uint64_t(kind) << 16 | uint64_t(n) << 24;
+    uint64_t h = (0x9E3779B97F4A7C15ull ^ key[0]) * kMul;
     for (unsigned k = 0; k < n; ++k) {
       const Region &r = inst.operands[k];
-      key[len++] = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
-      for (unsigned d = 0; d < r.rank; ++d)
+      const uint64_t head = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
+      key[len++] = head;
+      h = (h ^ head) * kMul;
+      for (unsigned d = 0; d < r.rank; ++d) {
         key[len++] = uint64_t(r.shape[d]);
-    }
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < len; ++i) {
-      h = (h ^ key[i]) * 0xBF58476D1CE4E5B9ull;
-      h ^= h >> 29;
+        h = (h ^ uint64_t(r.shape[d])) * kMul;
+      }
     }
     const size_t mask = table_.size() - 1;
-    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+    for (size_t slot = size_t(h >> (64 - kTableBits));; slot = (slot + 1) & mask) {
       Entry &e = table_[slot];
       if (e.length == 0) {
         format::InstructionCost c = costOf(target_, inst, kind);
@@ -127,6 +130,7 @@ public:
   }
 
 private:
+  static constexpr int kTableBits = 10;
   struct Entry {
     uint64_t hash = 0;
     size_t offset = 0, length = 0;  // length 0: empty
