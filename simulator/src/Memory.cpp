@@ -354,48 +354,40 @@ void Tracker::dead(const PieceState &st, uint64_t bytes) {
   sramEvents.push_back({std::max(st.wEnd, st.rEnd), -int64_t(bytes)});
 }
 
-uint64_t Tracker::ready(const Access &a, uint64_t floor) {
+uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *v) {
   Store &s = spaces_[a.space];
+  uint64_t best = UINT64_MAX;
   for (const Box &b : a.boxes) {
     for (uint32_t i : candidates(s, a, b)) {
       const PieceState &st = s.st[i];
       uint64_t need = st.writer >= 0 ? st.wEnd : 0;
       if (a.write)
         need = std::max(need, st.rEnd);
-      if (need > floor && (exact_ || geom::overlaps(s.box[i], b)))
-        floor = need;
+      const bool byReader = v && a.write && st.vreader >= 0 && st.vrEnd > c;
+      const bool byWriter = v && st.writer >= 0 && st.vwEnd > c;
+      if (need <= floor && !byReader && !byWriter)
+        continue;
+      if (!exact_ && !geom::overlaps(s.box[i], b))
+        continue;
+      floor = std::max(floor, need);
+      if (!byReader && !byWriter)
+        continue;
+      const uint64_t first = exact_ ? b.base : geom::firstCommonByte(s.box[i], b);
+      if (first < best) {
+        best = first;
+        v->found = true;
+        v->byReader = byReader;
+        v->other = byReader ? st.vreader : st.writer;
+        v->until = byReader ? st.vrEnd : st.vwEnd;
+      }
     }
   }
   return floor;
 }
 
 Violation Tracker::firstViolation(const Access &a, uint64_t c) {
-  Store &s = spaces_[a.space];
   Violation v;
-  uint64_t best = UINT64_MAX;
-  for (const Box &b : a.boxes) {
-    for (uint32_t i : candidates(s, a, b)) {
-      const PieceState &st = s.st[i];
-      const bool byReader = a.write && st.vreader >= 0 && st.vrEnd > c;
-      const bool byWriter = st.writer >= 0 && st.vwEnd > c;
-      if (!byReader && !byWriter)
-        continue;
-      uint64_t first;
-      if (exact_)
-        first = b.base;
-      else if (geom::overlaps(s.box[i], b))
-        first = geom::firstCommonByte(s.box[i], b);
-      else
-        continue;
-      if (first < best) {
-        best = first;
-        v.found = true;
-        v.byReader = byReader;
-        v.other = byReader ? st.vreader : st.writer;
-        v.until = byReader ? st.vrEnd : st.vwEnd;
-      }
-    }
-  }
+  ready(a, 0, c, &v);
   return v;
 }
 

@@ -76,8 +76,10 @@ public:
   Tracker(size_t numSpaces, bool sramEvents);
 
   // The latest simulated finish among the pieces `a` depends on (the last
-  // writer of its bytes and, for a write, the readers since), at least `floor`.
-  uint64_t ready(const Access &a, uint64_t floor);
+  // writer of its bytes and, for a write, the readers since), at least
+  // `floor`; with `v`, also what firstViolation(a, c) gives, in the same
+  // pass over the pieces.
+  uint64_t ready(const Access &a, uint64_t floor, uint64_t c = 0, Violation *v = nullptr);
 
   // Verification at static cycle `c`: the piece holding the lowest byte of
   // `a` whose writer (or, for a write, readers since) end after `c`.

@@ -342,13 +342,15 @@ void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNum
 // Memory rules of the static schedule for instruction `i` (before its
 // accesses are applied): no operand read before its last writer finished,
 // no bytes overwritten while an earlier reader or writer still uses them.
-void checkMemory(const BinFile &file, size_t i, uint64_t c, mem::Tracker &tracker,
-                 const mem::AccessList &accesses, Reporter &report) {
+// found[k]: the tracker's first violation of access k (at static cycle c).
+void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessList &accesses,
+                 const std::vector<mem::Violation> &found, Reporter &report) {
   bool reportedRead = false, reportedWrite = false;
-  for (const mem::Access &a : accesses) {
+  for (size_t k = 0; k < accesses.count; ++k) {
+    const mem::Access &a = accesses.items[k];
     if (a.write ? reportedWrite : reportedRead)
       continue;
-    mem::Violation v = tracker.firstViolation(a, c);
+    const mem::Violation &v = found[k];
     if (!v.found)
       continue;
     const size_t other = size_t(v.other);
@@ -440,10 +442,14 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
     const auto &insts = file.instructions();
     mem::Tracker tracker(numSpaces(file), false);
     mem::AccessList accesses;
+    std::vector<mem::Violation> found;
     for (size_t i = 0; i < insts.size(); ++i) {
       const uint64_t c = insts[i].header->cycle, end = c + dur[i];
       mem::collectAccesses(insts[i], accesses);
-      checkMemory(file, i, c, tracker, accesses, report);
+      found.assign(accesses.count, mem::Violation());
+      for (size_t k = 0; k < accesses.count; ++k)
+        found[k] = tracker.firstViolation(accesses.items[k], c);
+      checkMemory(file, i, c, accesses, found, report);
       for (const mem::Access &a : accesses)
         if (!a.write)
           tracker.read(a, int32_t(i), 0, end);
@@ -536,6 +542,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     InstructionTiming scratchTiming;
     tracker.sramEvents.reserve(4 * n);
     mem::AccessList accesses;
+    std::vector<mem::Violation> found;
     const double sramPj = target.energy().pj_per_sram_byte();
     const double dramPj = target.energy().pj_per_dram_byte();
     const double linkPj = target.energy().pj_per_link_byte();
@@ -553,11 +560,18 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (verify && sameTarget)
         staticDur[i] = cost.cycles;
       mem::collectAccesses(inst, accesses);
+      // Operands ready (simulated) and, verifying, the static rules, in one
+      // pass over each access's pieces.
       uint64_t ready = 0;
-      for (const mem::Access &a : accesses)
-        ready = tracker.ready(a, ready);
-      if (verify)
-        checkMemory(file, i, inst.header->cycle, tracker, accesses, memoryReport);
+      if (verify) {
+        found.assign(accesses.count, mem::Violation());
+        for (size_t k = 0; k < accesses.count; ++k)
+          ready = tracker.ready(accesses.items[k], ready, inst.header->cycle, &found[k]);
+        checkMemory(file, i, inst.header->cycle, accesses, found, memoryReport);
+      } else {
+        for (const mem::Access &a : accesses)
+          ready = tracker.ready(a, ready);
+      }
       std::vector<uint64_t> &fa = freeAt[kind];
       size_t instance = 0;
       for (size_t j = 1; j < fa.size(); ++j)
