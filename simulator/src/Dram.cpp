@@ -58,15 +58,17 @@ double Model::transfer(uint64_t start, double bytes, double rate) {
       const double used = used_[k], take = eff * span, after = used + take;
       const bool fills = cap - after <= 0;
       double *u = used_.get();
+      const uint64_t first = k;
       while (!(take >= remaining - 1e-9)) {
         u[k] = after;
         remaining -= take;
-        if (fills)
-          next_[k] = uint32_t(k + 1);
         ++k;
         if (k >= size_ || u[k] != used)
           break;
       }
+      if (fills)
+        for (uint64_t j = first; j < k; ++j)
+          next_[j] = uint32_t(j + 1);
       pos = static_cast<double>(k * bucket_);
       if (k >= size_ || u[k] != used)
         continue;

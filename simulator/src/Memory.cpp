@@ -263,6 +263,17 @@ void Tracker::remove(Store &s, uint32_t slot) {
 }
 
 void Tracker::reshape(Store &s, uint32_t slot, const Box &b) {
+  if (b.k == 0 && s.where[slot] == kContiguous && s.box[slot].base == b.base) {
+    // A run keeping its start (the end cut off): its ordered-map entry
+    // stays, with the new end.
+    ++s.version;
+    unindex(s, slot);
+    s.box[slot] = b;
+    s.key[slot] = boxKey(b);
+    s.runs.find(b.base)->second.first = b.base + b.len;
+    index(s, slot);
+    return;
+  }
   unplace(s, slot);
   s.box[slot] = b;
   place(s, slot);
@@ -387,7 +398,7 @@ uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *
 
 Violation Tracker::firstViolation(const Access &a, uint64_t c) {
   Violation v;
-  ready(a, 0, c, &v);
+  ready(a, UINT64_MAX, c, &v);  // no floor to raise: only the rules' pieces
   return v;
 }
 

@@ -564,9 +564,12 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       // pass over each access's pieces.
       uint64_t ready = 0;
       if (verify) {
-        found.assign(accesses.count, mem::Violation());
-        for (size_t k = 0; k < accesses.count; ++k)
+        if (found.size() < accesses.count)
+          found.resize(accesses.count);
+        for (size_t k = 0; k < accesses.count; ++k) {
+          found[k] = mem::Violation();
           ready = tracker.ready(accesses.items[k], ready, inst.header->cycle, &found[k]);
+        }
         checkMemory(file, i, inst.header->cycle, accesses, found, memoryReport);
       } else {
         for (const mem::Access &a : accesses)
