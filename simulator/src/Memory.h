@@ -50,6 +50,7 @@ struct AccessList {
   // Recently seen one-box regions (streams reuse their buffers' regions
   // over and over): direct-mapped by a hash of the region's bytes.
   struct Seen {
+    Seen() {}  // only `valid` needs a value (no zeroing of the rest)
     format::Region region;
     geom::Box box;
     uint64_t key;
