@@ -196,7 +196,7 @@ void Tracker::place(Store &s, uint32_t slot) {
   s.key[slot] = boxKey(b);
   if (b.k == 0) {
     s.where[slot] = kContiguous;
-    s.runs.emplace(b.base, std::make_pair(b.base + b.len, slot));
+    s.runs.emplace(b.base + b.len, std::make_pair(b.base, slot));
   } else {
     s.where[slot] = int32_t(s.slotOf.size());
     s.slotOf.push_back(slot);
@@ -215,7 +215,7 @@ void Tracker::unplace(Store &s, uint32_t slot) {
   unindex(s, slot);
   const int32_t w = s.where[slot];
   if (w == kContiguous) {
-    s.runs.erase(s.box[slot].base);
+    s.runs.erase(s.box[slot].base + s.box[slot].len);
   } else {
     const size_t last = s.slotOf.size() - 1;
     if (size_t(w) != last) {
@@ -263,14 +263,15 @@ void Tracker::remove(Store &s, uint32_t slot) {
 }
 
 void Tracker::reshape(Store &s, uint32_t slot, const Box &b) {
-  if (b.k == 0 && s.where[slot] == kContiguous && s.box[slot].base == b.base) {
-    // A run keeping its start (the end cut off): its ordered-map entry
-    // stays, with the new end.
+  const Box &old = s.box[slot];
+  if (b.k == 0 && s.where[slot] == kContiguous && old.base + old.len == b.base + b.len) {
+    // A run keeping its end (its start cut off, the common case): its
+    // ordered-map entry stays, with the new start.
     ++s.version;
     unindex(s, slot);
+    s.runs.find(b.base + b.len)->second.first = b.base;
     s.box[slot] = b;
     s.key[slot] = boxKey(b);
-    s.runs.find(b.base)->second.first = b.base + b.len;
     index(s, slot);
     return;
   }
@@ -282,14 +283,9 @@ void Tracker::reshape(Store &s, uint32_t slot, const Box &b) {
 // Appends the contiguous pieces meeting [lo, hi) to cand_ (skipping one
 // equal to the last appended); false when more than `limit` were appended.
 bool Tracker::contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit) {
-  auto it = s.runs.upper_bound(lo);
-  if (it != s.runs.begin()) {
-    auto prev = std::prev(it);
-    if (prev->second.first > lo)
-      it = prev;
-  }
+  // Keyed by end: the runs ending after lo, while they start before hi.
   size_t added = 0;
-  for (; it != s.runs.end() && it->first < hi; ++it) {
+  for (auto it = s.runs.upper_bound(lo); it != s.runs.end() && it->second.first < hi; ++it) {
     const uint32_t slot = it->second.second;
     if (!cand_.empty() && cand_.back() == slot)
       continue;

@@ -101,9 +101,10 @@ private:
   // The pieces of one memory space, in reusable slots. An exact-box hash
   // finds the piece equal to an access (then the only one it can meet: the
   // pieces are disjoint). Contiguous pieces, disjoint intervals, sit in an
-  // ordered map; strided ones in packed arrays scanned by span and by
-  // residue (a box whose strides are multiples of its finest stride s1 has
-  // all its bytes within `len` bytes after base, modulo s1).
+  // ordered map by their end (a write over the start of a run leaves the
+  // rest's entry in place); strided ones in packed arrays scanned by span
+  // and by residue (a box whose strides are multiples of its finest stride
+  // s1 has all its bytes within `len` bytes after base, modulo s1).
   struct Store {
     std::vector<geom::Box> box;
     std::vector<PieceState> st;
@@ -111,7 +112,7 @@ private:
     std::vector<int32_t> where;  // packed position; kContiguous; kFree
     std::vector<uint32_t> freeSlots;
     size_t live = 0;
-    absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: base -> end, slot
+    absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: end -> base, slot
     std::vector<uint32_t> slotOf;              // packed strided pieces
     std::vector<uint64_t> lo, hi, s1, r1, len;
     // Open addressing: box hash -> slot + 1 (0 empty, kTomb removed).
