@@ -2,6 +2,7 @@
 #include "simulator/src/Memory.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace lmc::sim::mem {
 
@@ -55,19 +56,74 @@ int spaceIndex(const format::Region &r) {
   return -1;
 }
 
+namespace {
+
+constexpr int kSeenBits = 10;
+constexpr size_t kSeenSlots = size_t(1) << kSeenBits;
+
+// What regionBoxes reads of a region: space, dtype, rank, buffer, offset
+// and the shape and strides of its `rank` dims.
+uint64_t regionHash(const format::Region &r) {
+  uint64_t head;
+  std::memcpy(&head, &r, sizeof(head));
+  uint64_t h = (head ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ r.offset) * 0xBF58476D1CE4E5B9ull;
+  for (unsigned d = 0; d < r.rank; ++d)
+    h = (h ^ uint64_t(r.shape[d]) ^ uint64_t(r.strides[d]) << 32) * 0xBF58476D1CE4E5B9ull;
+  return h;  // its top bits depend on every input bit
+}
+
+bool sameRegion(const format::Region &a, const format::Region &b) {
+  if (std::memcmp(&a, &b, 16) != 0)  // space, dtype, rank, buffer, offset
+    return false;
+  for (unsigned d = 0; d < a.rank; ++d)
+    if (a.shape[d] != b.shape[d] || a.strides[d] != b.strides[d])
+      return false;
+  return true;
+}
+
+void copyBox(const Box &from, Box &to) {
+  to.base = from.base;
+  to.len = from.len;
+  to.k = from.k;
+  for (int j = 0; j < from.k; ++j) {
+    to.n[j] = from.n[j];
+    to.s[j] = from.s[j];
+  }
+}
+
+}  // namespace
+
 void collectAccesses(const format::InstructionView &inst, AccessList &out) {
   const unsigned outs = format::opcodeInfo(inst.opcode()).numOutputs;
   if (out.items.size() < inst.header->numOperands)
     out.items.resize(inst.header->numOperands);
+  if (out.seen.empty())
+    out.seen.resize(kSeenSlots);
   size_t n = 0;
   for (unsigned k = 0; k < inst.header->numOperands; ++k) {
-    int s = spaceIndex(inst.operands[k]);
+    const format::Region &r = inst.operands[k];
+    int s = spaceIndex(r);
     if (s < 0)
       continue;
     Access &a = out.items[n];
-    geom::regionBoxes(inst.operands[k], a.boxes);
-    if (a.boxes.empty())
-      continue;
+    AccessList::Seen &seen = out.seen[regionHash(r) >> (64 - kSeenBits)];
+    if (seen.valid && sameRegion(seen.region, r)) {
+      a.boxes.resize(1);
+      copyBox(seen.box, a.boxes[0]);
+      a.key = seen.key;
+    } else {
+      geom::regionBoxes(r, a.boxes);
+      if (a.boxes.empty())
+        continue;
+      if (a.boxes.size() == 1) {
+        a.key = boxKey(a.boxes[0]);
+        seen.region = r;
+        copyBox(a.boxes[0], seen.box);
+        seen.key = a.key;
+        seen.valid = true;
+      }
+    }
     a.space = static_cast<unsigned>(s);
     a.write = k < outs;
     a.version = ~uint64_t(0);
@@ -120,10 +176,9 @@ void Tracker::unindex(Store &s, uint32_t slot) {
   s.table[h] = kTomb;
 }
 
-int64_t Tracker::find(const Store &s, const Box &b) const {
+int64_t Tracker::find(const Store &s, const Box &b, uint64_t key) const {
   if (s.table.empty())
     return -1;
-  const uint64_t key = boxKey(b);
   const size_t mask = s.table.size() - 1;
   for (size_t h = key & mask;; h = (h + 1) & mask) {
     const uint32_t e = s.table[h];
@@ -141,7 +196,7 @@ void Tracker::place(Store &s, uint32_t slot) {
   s.key[slot] = boxKey(b);
   if (b.k == 0) {
     s.where[slot] = kContiguous;
-    s.runs.emplace(b.base, std::make_pair(b.base + b.len, slot));
+    s.runs.emplace(b.base + b.len, std::make_pair(b.base, slot));
   } else {
     s.where[slot] = int32_t(s.slotOf.size());
     s.slotOf.push_back(slot);
@@ -160,7 +215,7 @@ void Tracker::unplace(Store &s, uint32_t slot) {
   unindex(s, slot);
   const int32_t w = s.where[slot];
   if (w == kContiguous) {
-    s.runs.erase(s.box[slot].base);
+    s.runs.erase(s.box[slot].base + s.box[slot].len);
   } else {
     const size_t last = s.slotOf.size() - 1;
     if (size_t(w) != last) {
@@ -208,6 +263,18 @@ void Tracker::remove(Store &s, uint32_t slot) {
 }
 
 void Tracker::reshape(Store &s, uint32_t slot, const Box &b) {
+  const Box &old = s.box[slot];
+  if (b.k == 0 && s.where[slot] == kContiguous && old.base + old.len == b.base + b.len) {
+    // A run keeping its end (its start cut off, the common case): its
+    // ordered-map entry stays, with the new start.
+    ++s.version;
+    unindex(s, slot);
+    s.runs.find(b.base + b.len)->second.first = b.base;
+    s.box[slot] = b;
+    s.key[slot] = boxKey(b);
+    index(s, slot);
+    return;
+  }
   unplace(s, slot);
   s.box[slot] = b;
   place(s, slot);
@@ -216,14 +283,9 @@ void Tracker::reshape(Store &s, uint32_t slot, const Box &b) {
 // Appends the contiguous pieces meeting [lo, hi) to cand_ (skipping one
 // equal to the last appended); false when more than `limit` were appended.
 bool Tracker::contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit) {
-  auto it = s.runs.upper_bound(lo);
-  if (it != s.runs.begin()) {
-    auto prev = std::prev(it);
-    if (prev->second.first > lo)
-      it = prev;
-  }
+  // Keyed by end: the runs ending after lo, while they start before hi.
   size_t added = 0;
-  for (; it != s.runs.end() && it->first < hi; ++it) {
+  for (auto it = s.runs.upper_bound(lo); it != s.runs.end() && it->second.first < hi; ++it) {
     const uint32_t slot = it->second.second;
     if (!cand_.empty() && cand_.back() == slot)
       continue;
@@ -234,25 +296,24 @@ bool Tracker::contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limi
   return true;
 }
 
-void Tracker::candidates(const Store &s, const Access &a, const Box &b) {
+const std::vector<uint32_t> &Tracker::candidates(const Store &s, const Access &a, const Box &b) {
   if (a.boxes.size() != 1) {
-    candidates(s, b);
-    return;
+    candidates(s, b, boxKey(b));
+    return cand_;
   }
-  if (a.version == s.version) {
-    cand_ = a.cand;
-    exact_ = a.exact;
-    return;
+  if (a.version != s.version) {
+    candidates(s, b, a.key);
+    a.cand.swap(cand_);  // no copy: cand_ takes the access's old buffer
+    a.version = s.version;
+    a.exact = exact_;
   }
-  candidates(s, b);
-  a.version = s.version;
-  a.cand = cand_;
-  a.exact = exact_;
+  exact_ = a.exact;
+  return a.cand;
 }
 
-void Tracker::candidates(const Store &s, const Box &b) {
+void Tracker::candidates(const Store &s, const Box &b, uint64_t key) {
   cand_.clear();
-  if (int64_t e = find(s, b); e >= 0) {
+  if (int64_t e = find(s, b, key); e >= 0) {
     cand_.push_back(uint32_t(e));
     exact_ = true;
     return;
@@ -300,50 +361,40 @@ void Tracker::dead(const PieceState &st, uint64_t bytes) {
   sramEvents.push_back({std::max(st.wEnd, st.rEnd), -int64_t(bytes)});
 }
 
-uint64_t Tracker::ready(const Access &a, uint64_t floor) {
+uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *v) {
   Store &s = spaces_[a.space];
+  uint64_t best = UINT64_MAX;
   for (const Box &b : a.boxes) {
-    candidates(s, a, b);
-    for (uint32_t i : cand_) {
+    for (uint32_t i : candidates(s, a, b)) {
       const PieceState &st = s.st[i];
       uint64_t need = st.writer >= 0 ? st.wEnd : 0;
       if (a.write)
         need = std::max(need, st.rEnd);
-      if (need > floor && (exact_ || geom::overlaps(s.box[i], b)))
-        floor = need;
+      const bool byReader = v && a.write && st.vreader >= 0 && st.vrEnd > c;
+      const bool byWriter = v && st.writer >= 0 && st.vwEnd > c;
+      if (need <= floor && !byReader && !byWriter)
+        continue;
+      if (!exact_ && !geom::overlaps(s.box[i], b))
+        continue;
+      floor = std::max(floor, need);
+      if (!byReader && !byWriter)
+        continue;
+      const uint64_t first = exact_ ? b.base : geom::firstCommonByte(s.box[i], b);
+      if (first < best) {
+        best = first;
+        v->found = true;
+        v->byReader = byReader;
+        v->other = byReader ? st.vreader : st.writer;
+        v->until = byReader ? st.vrEnd : st.vwEnd;
+      }
     }
   }
   return floor;
 }
 
 Violation Tracker::firstViolation(const Access &a, uint64_t c) {
-  Store &s = spaces_[a.space];
   Violation v;
-  uint64_t best = UINT64_MAX;
-  for (const Box &b : a.boxes) {
-    candidates(s, a, b);
-    for (uint32_t i : cand_) {
-      const PieceState &st = s.st[i];
-      const bool byReader = a.write && st.vreader >= 0 && st.vrEnd > c;
-      const bool byWriter = st.writer >= 0 && st.vwEnd > c;
-      if (!byReader && !byWriter)
-        continue;
-      uint64_t first;
-      if (exact_)
-        first = b.base;
-      else if (geom::overlaps(s.box[i], b))
-        first = geom::firstCommonByte(s.box[i], b);
-      else
-        continue;
-      if (first < best) {
-        best = first;
-        v.found = true;
-        v.byReader = byReader;
-        v.other = byReader ? st.vreader : st.writer;
-        v.until = byReader ? st.vrEnd : st.vwEnd;
-      }
-    }
-  }
+  ready(a, UINT64_MAX, c, &v);  // no floor to raise: only the rules' pieces
   return v;
 }
 
@@ -357,15 +408,15 @@ void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t sta
     }
   };
   for (const Box &b : a.boxes) {
-    candidates(s, a, b);
+    const std::vector<uint32_t> &cands = candidates(s, a, b);
     if (exact_) {
-      apply(s.st[cand_[0]]);
+      apply(s.st[cands[0]]);
       continue;
     }
     // The pieces within b after the split: its bytes that were accessed before.
     uint64_t covered = 0;
     inside_.clear();
-    for (uint32_t i : cand_) {
+    for (uint32_t i : cands) {
       Relation r = geom::relate(s.box[i], b, &inter_, &diff_);
       if (r == Relation::Disjoint)
         continue;
@@ -420,15 +471,15 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simIssue, uint64_t 
   fresh.wEnd = simEnd;
   fresh.vwEnd = staticEnd;
   for (const Box &b : a.boxes) {
-    candidates(s, a, b);
+    const std::vector<uint32_t> &cands = candidates(s, a, b);
     if (exact_) {
-      const uint32_t i = cand_[0];
+      const uint32_t i = cands[0];
       if (sram)
         dead(s.st[i], s.box[i].bytes());
       s.st[i] = fresh;
       continue;
     }
-    for (uint32_t i : cand_) {
+    for (uint32_t i : cands) {
       Relation r = geom::relate(s.box[i], b, nullptr, &diff_);
       if (r == Relation::Disjoint)
         continue;

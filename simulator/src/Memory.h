@@ -31,6 +31,7 @@ struct Access {
   unsigned space;  // memory-map index
   bool write;
   geom::Boxes boxes;
+  uint64_t key = 0;  // the hash of boxes[0] when it is the only box
   // The tracker's candidates for a one-box access, while its space is
   // unchanged.
   mutable uint64_t version = ~uint64_t(0);
@@ -46,6 +47,16 @@ int spaceIndex(const format::Region &r);
 struct AccessList {
   std::vector<Access> items;
   size_t count = 0;
+  // Recently seen one-box regions (streams reuse their buffers' regions
+  // over and over): direct-mapped by a hash of the region's bytes.
+  struct Seen {
+    Seen() {}  // only `valid` needs a value (no zeroing of the rest)
+    format::Region region;
+    geom::Box box;
+    uint64_t key;
+    bool valid = false;
+  };
+  std::vector<Seen> seen;
   const Access *begin() const { return items.data(); }
   const Access *end() const { return items.data() + count; }
 };
@@ -66,8 +77,10 @@ public:
   Tracker(size_t numSpaces, bool sramEvents);
 
   // The latest simulated finish among the pieces `a` depends on (the last
-  // writer of its bytes and, for a write, the readers since), at least `floor`.
-  uint64_t ready(const Access &a, uint64_t floor);
+  // writer of its bytes and, for a write, the readers since), at least
+  // `floor`; with `v`, also what firstViolation(a, c) gives, in the same
+  // pass over the pieces.
+  uint64_t ready(const Access &a, uint64_t floor, uint64_t c = 0, Violation *v = nullptr);
 
   // Verification at static cycle `c`: the piece holding the lowest byte of
   // `a` whose writer (or, for a write, readers since) end after `c`.
@@ -88,9 +101,10 @@ private:
   // The pieces of one memory space, in reusable slots. An exact-box hash
   // finds the piece equal to an access (then the only one it can meet: the
   // pieces are disjoint). Contiguous pieces, disjoint intervals, sit in an
-  // ordered map; strided ones in packed arrays scanned by span and by
-  // residue (a box whose strides are multiples of its finest stride s1 has
-  // all its bytes within `len` bytes after base, modulo s1).
+  // ordered map by their end (a write over the start of a run leaves the
+  // rest's entry in place); strided ones in packed arrays scanned by span
+  // and by residue (a box whose strides are multiples of its finest stride
+  // s1 has all its bytes within `len` bytes after base, modulo s1).
   struct Store {
     std::vector<geom::Box> box;
     std::vector<PieceState> st;
@@ -98,7 +112,7 @@ private:
     std::vector<int32_t> where;  // packed position; kContiguous; kFree
     std::vector<uint32_t> freeSlots;
     size_t live = 0;
-    absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: base -> end, slot
+    absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: end -> base, slot
     std::vector<uint32_t> slotOf;              // packed strided pieces
     std::vector<uint64_t> lo, hi, s1, r1, len;
     // Open addressing: box hash -> slot + 1 (0 empty, kTomb removed).
@@ -111,14 +125,14 @@ private:
   void reshape(Store &s, uint32_t slot, const geom::Box &b);
   void place(Store &s, uint32_t slot);
   void unplace(Store &s, uint32_t slot);
-  int64_t find(const Store &s, const geom::Box &b) const;
+  int64_t find(const Store &s, const geom::Box &b, uint64_t key) const;
   void index(Store &s, uint32_t slot);
   void unindex(Store &s, uint32_t slot);
   void rehash(Store &s);
   // The slots whose pieces may meet `b` (a superset of those that do), or
   // the one equal to b (exact_).
-  void candidates(const Store &s, const geom::Box &b);
-  void candidates(const Store &s, const Access &a, const geom::Box &b);
+  void candidates(const Store &s, const geom::Box &b, uint64_t key);
+  const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
   void dead(const PieceState &st, uint64_t bytes);
 

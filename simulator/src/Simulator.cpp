@@ -17,6 +17,7 @@
 #include "runtime/format/TargetLoader.h"
 #include "runtime/kernels/Half.h"
 #include "runtime/kernels/Kernels.h"
+#include "simulator/src/Dram.h"
 #include "simulator/src/Memory.h"
 
 namespace lmc::sim {
@@ -87,25 +88,28 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
 // strides). Streams repeat a few shapes many times.
 class CostCache {
 public:
-  explicit CostCache(const Target &target) : target_(target), table_(1024) {}
+  explicit CostCache(const Target &target) : target_(target), table_(size_t(1) << kTableBits) {}
   format::InstructionCost get(const InstructionView &inst, format::UnitKind kind) {
     uint64_t key[1 + 255 * (1 + format::kMaxRank)];
     size_t len = 0;
     const unsigned n = inst.header->numOperands;
+    // Multiplicative hash; the slot is its top bits, which depend on every
+    // word.
+    constexpr uint64_t kMul = 0xBF58476D1CE4E5B9ull;
     key[len++] = uint64_t(inst.header->opcode) | uint64_t(kind) << 16 | uint64_t(n) << 24;
+    uint64_t h = (0x9E3779B97F4A7C15ull ^ key[0]) * kMul;
     for (unsigned k = 0; k < n; ++k) {
       const Region &r = inst.operands[k];
-      key[len++] = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
-      for (unsigned d = 0; d < r.rank; ++d)
+      const uint64_t head = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
+      key[len++] = head;
+      h = (h ^ head) * kMul;
+      for (unsigned d = 0; d < r.rank; ++d) {
         key[len++] = uint64_t(r.shape[d]);
-    }
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < len; ++i) {
-      h = (h ^ key[i]) * 0xBF58476D1CE4E5B9ull;
-      h ^= h >> 29;
+        h = (h ^ uint64_t(r.shape[d])) * kMul;
+      }
     }
     const size_t mask = table_.size() - 1;
-    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+    for (size_t slot = size_t(h >> (64 - kTableBits));; slot = (slot + 1) & mask) {
       Entry &e = table_[slot];
       if (e.length == 0) {
         format::InstructionCost c = costOf(target_, inst, kind);
@@ -126,6 +130,7 @@ public:
   }
 
 private:
+  static constexpr int kTableBits = 10;
   struct Entry {
     uint64_t hash = 0;
     size_t offset = 0, length = 0;  // length 0: empty
@@ -135,118 +140,6 @@ private:
   std::vector<Entry> table_;
   std::vector<uint64_t> pool_;
   size_t entries_ = 0;
-};
-
-// DRAM bandwidth shared by overlapping transfers, first come first served:
-// time is cut into buckets of `bucket_` cycles, each holding
-// bytes_per_cycle x bucket bytes; a transfer asks for its uncontended rate
-// and gets what earlier transfers left in each bucket.
-class DramModel {
-public:
-  DramModel(double bytesPerCycle, uint64_t horizon) : bw_(bytesPerCycle) {
-    bucket_ = 64;
-    while (horizon / bucket_ > (1u << 20))
-      bucket_ *= 2;
-    if (bw_ > 0)
-      grow(horizon / bucket_);
-  }
-  // Cycles a transfer of `bytes` at most `rate` bytes/cycle takes from `start`.
-  double transfer(uint64_t start, double bytes, double rate) {
-    if (bw_ <= 0 || bytes <= 0)
-      return 0;
-    rate = std::min(rate, bw_);
-    double pos = static_cast<double>(start), remaining = bytes;
-    const double cap = bw_ * static_cast<double>(bucket_);
-    // bucket_ is a power of two: dividing by a whole bucket is exactly a
-    // multiplication by its inverse.
-    const double whole = static_cast<double>(bucket_), inverse = 1.0 / whole;
-    uint64_t k = static_cast<uint64_t>(pos) / bucket_;
-    for (;;) {
-      if (k >= size_)
-        grow(k);
-      double avail = std::max(0.0, cap - used_[k]);
-      if (avail == 0.0) {
-        // A full bucket gives nothing: jump over the run of full ones.
-        if (uint64_t f = firstNotFull(k); f != k) {
-          k = f;
-          pos = static_cast<double>(k * bucket_);
-          continue;
-        }
-      }
-      double bucketEnd = static_cast<double>((k + 1) * bucket_);
-      double span = bucketEnd - pos;
-      if (span == whole && used_[k] == 0.0) {
-        // A stretch of untouched whole buckets: each takes the same bytes
-        // (the same operations as below, without the general case).
-        const double eff = std::min(rate, avail * inverse), take = eff * whole;
-        if (eff > 0 && take < remaining - 1e-9) {
-          const bool fills = cap - take <= 0;
-          const size_t size = size_;
-          do {
-            used_[k] = take;
-            remaining -= take;
-            if (fills)
-              next_[k] = uint32_t(k + 1);
-            ++k;
-          } while (k < size && used_[k] == 0.0 && take < remaining - 1e-9);
-          pos = static_cast<double>(k * bucket_);
-          continue;
-        }
-      }
-      double eff = std::min(rate, span == whole ? avail * inverse : span > 0 ? avail / span : 0.0);
-      if (eff > 0 && eff * span >= remaining - 1e-9) {
-        used_[k] += remaining;
-        if (cap - used_[k] <= 0)
-          next_[k] = uint32_t(k + 1);
-        return pos + remaining / eff - static_cast<double>(start);
-      }
-      used_[k] += eff * span;
-      remaining -= eff * span;
-      if (cap - used_[k] <= 0)
-        next_[k] = uint32_t(k + 1);
-      pos = bucketEnd;
-      ++k;
-    }
-  }
-  uint64_t bucket() const { return bucket_; }
-
-private:
-  struct Free {
-    void operator()(void *p) const { std::free(p); }
-  };
-  // Zero-filled by the allocator (pages untouched until used).
-  void grow(uint64_t k) {
-    const size_t size = std::max<size_t>(k + 1, size_ * 2);
-    std::unique_ptr<double[], Free> used(static_cast<double *>(std::calloc(size, sizeof(double))));
-    std::unique_ptr<uint32_t[], Free> next(
-        static_cast<uint32_t *>(std::calloc(size, sizeof(uint32_t))));
-    if (!used || !next)
-      throw std::bad_alloc();
-    if (size_) {
-      std::memcpy(used.get(), used_.get(), size_ * sizeof(double));
-      std::memcpy(next.get(), next_.get(), size_ * sizeof(uint32_t));
-    }
-    used_ = std::move(used);
-    next_ = std::move(next);
-    size_ = size;
-  }
-  // The first bucket from k on that is not full (path halving over the
-  // forward links of full buckets).
-  uint64_t firstNotFull(uint64_t k) {
-    while (k < size_ && next_[k] != 0) {
-      uint64_t n = next_[k];
-      if (n < size_ && next_[n] != 0)
-        next_[k] = next_[n];
-      k = n;
-    }
-    return k;
-  }
-
-  double bw_;
-  uint64_t bucket_;
-  size_t size_ = 0;
-  std::unique_ptr<double[], Free> used_;    // bytes taken in each bucket
-  std::unique_ptr<uint32_t[], Free> next_;  // 0: not full; else a later bucket
 };
 
 double rateFor(const google::protobuf::RepeatedPtrField<format::Rate> &rates, DType dtype) {
@@ -415,18 +308,19 @@ void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNum
                 Reporter &report) {
   const auto &insts = file.instructions();
   const size_t n = insts.size();
-  std::vector<size_t> order(n);
+  // (static cycle, index) in cycle order, ties in file order.
+  std::vector<std::pair<uint64_t, size_t>> order(n);
   for (size_t i = 0; i < n; ++i)
-    order[i] = i;
-  auto byCycle = [&](size_t a, size_t b) { return insts[a].header->cycle < insts[b].header->cycle; };
-  if (!std::is_sorted(order.begin(), order.end(), byCycle))
-    std::stable_sort(order.begin(), order.end(), byCycle);
+    order[i] = {insts[i].header->cycle, i};
+  if (!std::is_sorted(order.begin(), order.end()))
+    std::sort(order.begin(), order.end());
   std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds);
   for (int k = 0; k < kNumUnitKinds; ++k)
     if (specs[k])
       busy[k].assign(specs[k]->count(), {0, SIZE_MAX});
-  for (size_t i : order) {
-    uint64_t c = insts[i].header->cycle;
+  for (const std::pair<uint64_t, size_t> &entry : order) {
+    const uint64_t c = entry.first;
+    const size_t i = entry.second;
     auto &inst = busy[kinds[i]];
     size_t best = 0;
     for (size_t j = 1; j < inst.size(); ++j)
@@ -448,13 +342,15 @@ void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNum
 // Memory rules of the static schedule for instruction `i` (before its
 // accesses are applied): no operand read before its last writer finished,
 // no bytes overwritten while an earlier reader or writer still uses them.
-void checkMemory(const BinFile &file, size_t i, uint64_t c, mem::Tracker &tracker,
-                 const mem::AccessList &accesses, Reporter &report) {
+// found[k]: the tracker's first violation of access k (at static cycle c).
+void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessList &accesses,
+                 const std::vector<mem::Violation> &found, Reporter &report) {
   bool reportedRead = false, reportedWrite = false;
-  for (const mem::Access &a : accesses) {
+  for (size_t k = 0; k < accesses.count; ++k) {
+    const mem::Access &a = accesses.items[k];
     if (a.write ? reportedWrite : reportedRead)
       continue;
-    mem::Violation v = tracker.firstViolation(a, c);
+    const mem::Violation &v = found[k];
     if (!v.found)
       continue;
     const size_t other = size_t(v.other);
@@ -546,10 +442,14 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
     const auto &insts = file.instructions();
     mem::Tracker tracker(numSpaces(file), false);
     mem::AccessList accesses;
+    std::vector<mem::Violation> found;
     for (size_t i = 0; i < insts.size(); ++i) {
       const uint64_t c = insts[i].header->cycle, end = c + dur[i];
       mem::collectAccesses(insts[i], accesses);
-      checkMemory(file, i, c, tracker, accesses, report);
+      found.assign(accesses.count, mem::Violation());
+      for (size_t k = 0; k < accesses.count; ++k)
+        found[k] = tracker.firstViolation(accesses.items[k], c);
+      checkMemory(file, i, c, accesses, found, report);
       for (const mem::Access &a : accesses)
         if (!a.write)
           tracker.read(a, int32_t(i), 0, end);
@@ -632,7 +532,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         result.units.push_back(u);
       }
     }
-    DramModel dram(target.dram().bytes_per_cycle(),
+    dram::Model dram(target.dram().bytes_per_cycle(),
                    std::max<uint64_t>(meta.schedule_cycles(), 1) * 2);
     mem::Tracker tracker(numSpaces(file), true);
     std::vector<NodeTime> nodes;
@@ -642,6 +542,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     InstructionTiming scratchTiming;
     tracker.sramEvents.reserve(4 * n);
     mem::AccessList accesses;
+    std::vector<mem::Violation> found;
     const double sramPj = target.energy().pj_per_sram_byte();
     const double dramPj = target.energy().pj_per_dram_byte();
     const double linkPj = target.energy().pj_per_link_byte();
@@ -659,11 +560,21 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (verify && sameTarget)
         staticDur[i] = cost.cycles;
       mem::collectAccesses(inst, accesses);
+      // Operands ready (simulated) and, verifying, the static rules, in one
+      // pass over each access's pieces.
       uint64_t ready = 0;
-      for (const mem::Access &a : accesses)
-        ready = tracker.ready(a, ready);
-      if (verify)
-        checkMemory(file, i, inst.header->cycle, tracker, accesses, memoryReport);
+      if (verify) {
+        if (found.size() < accesses.count)
+          found.resize(accesses.count);
+        for (size_t k = 0; k < accesses.count; ++k) {
+          found[k] = mem::Violation();
+          ready = tracker.ready(accesses.items[k], ready, inst.header->cycle, &found[k]);
+        }
+        checkMemory(file, i, inst.header->cycle, accesses, found, memoryReport);
+      } else {
+        for (const mem::Access &a : accesses)
+          ready = tracker.ready(a, ready);
+      }
       std::vector<uint64_t> &fa = freeAt[kind];
       size_t instance = 0;
       for (size_t j = 1; j < fa.size(); ++j)
