@@ -382,78 +382,86 @@ absl::Status BinFile::verify() {
       return invalid("F11", absl::StrCat("instruction ", index, " at byte ", v.fileOffset,
                                          " has unknown opcode ", ih.opcode));
     const OpcodeInfo &info = opcodeInfo(v.opcode());
-    std::string inst =
-        absl::StrCat("instruction ", index, " '", info.mnemonic, "' at byte ", v.fileOffset);
+    // Descriptions for the messages, built only when a rule fails.
+    auto inst = [&] {
+      return absl::StrCat("instruction ", index, " '", info.mnemonic, "' at byte ", v.fileOffset);
+    };
     const uint32_t needs = instructionFormatVersion(v.opcode(), v.operands, ih.numOperands);
     if (needs > header().formatVersion)
-      return invalid("F11", absl::StrCat(inst, " needs format version ", needs,
+      return invalid("F11", absl::StrCat(inst(), " needs format version ", needs,
                                          " but the file has version ", header().formatVersion));
     int inputs = int(ih.numOperands) - info.numOutputs;
     if (inputs < info.minInputs || inputs > info.maxInputs) {
       std::string range = info.minInputs == info.maxInputs
                               ? absl::StrCat(int(info.minInputs))
                               : absl::StrCat(int(info.minInputs), "..", int(info.maxInputs));
-      return invalid("F11", absl::StrCat(inst, " has ", int(ih.numOperands), " operands, expected ",
+      return invalid("F11", absl::StrCat(inst(), " has ", int(ih.numOperands), " operands, expected ",
                                          int(info.numOutputs), " output(s) and ", range,
                                          " input(s)"));
     }
     if (ih.numImms != info.numImms)
-      return invalid("F11", absl::StrCat(inst, " has ", ih.numImms, " immediates, expected ",
+      return invalid("F11", absl::StrCat(inst(), " has ", ih.numImms, " immediates, expected ",
                                          int(info.numImms)));
     if (ih.unit >= kNumUnits)
-      return invalid("F11", absl::StrCat(inst, " has invalid unit ", int(ih.unit)));
+      return invalid("F11", absl::StrCat(inst(), " has invalid unit ", int(ih.unit)));
     if (ih.reserved0 != 0)
-      return invalid("F11", absl::StrCat(inst, " has a non-zero reserved field"));
+      return invalid("F11", absl::StrCat(inst(), " has a non-zero reserved field"));
     // F14: location.
     if (ih.location >= static_cast<uint32_t>(locations_.locations_size()))
-      return invalid("F14", absl::StrCat(inst, " has location ", ih.location,
+      return invalid("F14", absl::StrCat(inst(), " has location ", ih.location,
                                          " but the table has ", locations_.locations_size(),
                                          " entries"));
     for (unsigned i = 0; i < ih.numOperands; ++i) {
       const Region &r = v.operands[i];
       uint64_t rAt = v.fileOffset + sizeof(InstructionHeader) + sizeof(Region) * i;
-      std::string opnd = absl::StrCat("operand ", i, " of instruction ", index, " '",
-                                      info.mnemonic, "' at byte ", rAt);
+      auto opnd = [&] {
+        return absl::StrCat("operand ", i, " of instruction ", index, " '", info.mnemonic,
+                            "' at byte ", rAt);
+      };
       // F12: region fields.
       if (r.space >= kNumSpaces)
-        return invalid("F12", absl::StrCat(opnd, " has invalid space ", int(r.space)));
+        return invalid("F12", absl::StrCat(opnd(), " has invalid space ", int(r.space)));
       if (!isValidDType(r.dtype))
-        return invalid("F12", absl::StrCat(opnd, " has invalid dtype ", int(r.dtype)));
+        return invalid("F12", absl::StrCat(opnd(), " has invalid dtype ", int(r.dtype)));
       if (r.rank > kMaxRank)
-        return invalid("F12", absl::StrCat(opnd, " has rank ", int(r.rank), " > ", kMaxRank));
+        return invalid("F12", absl::StrCat(opnd(), " has rank ", int(r.rank), " > ", kMaxRank));
       if (r.reserved0 != 0)
-        return invalid("F12", absl::StrCat(opnd, " has a non-zero reserved field"));
+        return invalid("F12", absl::StrCat(opnd(), " has a non-zero reserved field"));
       for (unsigned k = 0; k < kMaxRank; ++k) {
         if (k < r.rank && r.shape[k] < 0)
-          return invalid("F12", absl::StrCat(opnd, " has negative dim ", r.shape[k]));
+          return invalid("F12", absl::StrCat(opnd(), " has negative dim ", r.shape[k]));
         if (k >= r.rank && (r.shape[k] != 1 || r.strides[k] != 0))
-          return invalid("F12", absl::StrCat(opnd, " has dim ", k, " beyond its rank ",
+          return invalid("F12", absl::StrCat(opnd(), " has dim ", k, " beyond its rank ",
                                              int(r.rank), " that is not shape 1 stride 0"));
       }
       Space space = static_cast<Space>(r.space);
       DType dtype = static_cast<DType>(r.dtype);
       // Aligned offsets let kernels access elements as native types.
       if (r.offset % dtypeSize(dtype) != 0)
-        return invalid("F12", absl::StrCat(opnd, " has offset ", r.offset,
+        return invalid("F12", absl::StrCat(opnd(), " has offset ", r.offset,
                                            ", not a multiple of its element size ",
                                            dtypeSize(dtype)));
       if (i < info.numOutputs && space == Space::Const)
-        return invalid("F12", absl::StrCat(opnd, " is an output in the read-only const space"));
+        return invalid("F12", absl::StrCat(opnd(), " is an output in the read-only const space"));
       uint64_t limit = spaceBytes[r.space];
-      std::string spaceDesc = spaceName(space);
+      const TensorInfo *ioTensor = nullptr;
+      auto spaceDesc = [&] {
+        return ioTensor ? absl::StrCat("io tensor '", ioTensor->name(), "'")
+                        : std::string(spaceName(space));
+      };
       if (space == Space::Io) {
         if (r.buffer >= ioTensors.size())
-          return invalid("F12", absl::StrCat(opnd, " names io buffer ", r.buffer, " but there are ",
+          return invalid("F12", absl::StrCat(opnd(), " names io buffer ", r.buffer, " but there are ",
                                              ioTensors.size(), " inputs and outputs"));
         const TensorInfo &t = *ioTensors[r.buffer];
         if (t.dtype() != r.dtype)
-          return invalid("F12", absl::StrCat(opnd, " is ", dtypeName(dtype), " but io tensor '",
+          return invalid("F12", absl::StrCat(opnd(), " is ", dtypeName(dtype), " but io tensor '",
                                              t.name(), "' is ",
                                              dtypeName(static_cast<DType>(t.dtype()))));
         limit = ioBytes[r.buffer];
-        spaceDesc = absl::StrCat("io tensor '", t.name(), "'");
+        ioTensor = &t;
       } else if (r.buffer != 0) {
-        return invalid("F12", absl::StrCat(opnd, " in ", spaceDesc, " has non-zero buffer ",
+        return invalid("F12", absl::StrCat(opnd(), " in ", spaceDesc(), " has non-zero buffer ",
                                            r.buffer));
       }
       // F13: bounds, with every step overflow-checked.
@@ -482,19 +490,19 @@ absl::Status BinFile::verify() {
                   __builtin_mul_overflow(hi, elem, &hiByte) ||
                   __builtin_add_overflow(hiByte, offset, &hiByte);
       if (overflow)
-        return invalid("F13", absl::StrCat(opnd, " has an offset, shape and strides whose extent "
+        return invalid("F13", absl::StrCat(opnd(), " has an offset, shape and strides whose extent "
                                            "overflows 64-bit arithmetic"));
       if (loByte < 0)
-        return invalid("F13", absl::StrCat(opnd, " reaches byte ", loByte,
-                                           " before the start of ", spaceDesc));
+        return invalid("F13", absl::StrCat(opnd(), " reaches byte ", loByte,
+                                           " before the start of ", spaceDesc()));
       if (static_cast<uint64_t>(hiByte) > limit)
-        return invalid("F13", absl::StrCat(opnd, " reaches byte ", hiByte, " past the end of ",
-                                           spaceDesc, " (", limit, " bytes)"));
+        return invalid("F13", absl::StrCat(opnd(), " reaches byte ", hiByte, " past the end of ",
+                                           spaceDesc(), " (", limit, " bytes)"));
     }
     // F16: per-opcode shapes and dtypes.
     std::string why = checkOperands(v.opcode(), v.operands, ih.numOperands, v.imms);
     if (!why.empty())
-      return invalid("F16", absl::StrCat(inst, ": ", why));
+      return invalid("F16", absl::StrCat(inst(), ": ", why));
   }
   return absl::OkStatus();
 }
