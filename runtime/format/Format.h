@@ -12,7 +12,7 @@ inline constexpr char kMagic[8] = {'L', 'M', 'C', 'B', 'I', 'N', '\r', '\n'};
 // The newest version this code reads and writes, and the oldest it reads
 // (F1). Versions 2-4 only added opcodes (and optional metadata), so every
 // older file is valid.
-inline constexpr uint32_t kFormatVersion = 4;
+inline constexpr uint32_t kFormatVersion = 5;
 inline constexpr uint32_t kMinFormatVersion = 1;
 inline constexpr uint32_t kMaxRank = 6;
 inline constexpr uint64_t kConstantAlign = 64;  // F5
@@ -86,9 +86,10 @@ inline const OpcodeInfo &opcodeInfo(Opcode op) {
 }
 
 // The format version that introduced `op` (F11: a file may only use the
-// opcodes of its version). Opcodes appended after matmul_q are version 3.
+// opcodes of its version; FORMAT.md "Versioning").
 inline constexpr uint32_t opcodeFormatVersion(Opcode op) {
-  return op >= Opcode::Scatter       ? 4
+  return op >= Opcode::Math          ? 5
+         : op >= Opcode::Scatter      ? 4
          : op >= Opcode::MatMulQ      ? 3
          : op >= Opcode::MatMulPacked ? 2
                                       : 1;

@@ -135,6 +135,17 @@ absl::Status runGelu(const TensorRef &o, const TensorRef &a, bool tanhForm);
 absl::Status runMatMulQ(const TensorRef &o, const TensorRef &a, const TensorRef &b,
                         const TensorRef &c, const int64_t *imms);
 absl::Status runUnary(format::Opcode op, const TensorRef &o, const TensorRef &a);
+// math (imm: the function, format::MathFn).
+absl::Status runMath(const TensorRef &o, const TensorRef &a, int64_t fn);
+// mod (imm: fmod) and bitshift (imm: left).
+absl::Status runModShift(format::Opcode op, const TensorRef &o, const TensorRef &a,
+                         const TensorRef &b, int64_t imm);
+// argmax, argmin, cumsum, topk (imms as Opcodes.def).
+absl::Status runAxis(format::Opcode op, const TensorRef &o, const TensorRef &a,
+                     const int64_t *imms);
+// gather_elements, gather_nd, scatter_nd (imm as Opcodes.def).
+absl::Status runIndexing(format::Opcode op, const TensorRef &o, const TensorRef &a,
+                         const TensorRef &b, int64_t imm);
 absl::Status runCast(const TensorRef &o, const TensorRef &a);
 absl::Status runBinary(format::Opcode op, const TensorRef &o, const TensorRef &a,
                        const TensorRef &b);

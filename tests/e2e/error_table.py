@@ -71,8 +71,8 @@ def prepare(work):
          os.path.join(work, "conv.onnx"))
     save(make_model([helper.make_node("Conv", ["x", "cw"], ["c"], name="conv"),
                      helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[2, 2], name="pool"),
-                     helper.make_node("Sin", ["p"], ["y"], name="sin")], [x],
-                    [helper.make_tensor_value_info("y", F, [1, 1, 1, 1])], [conv_w]),
+                     helper.make_node("Det", ["p"], ["y"], name="det")], [x],
+                    [helper.make_tensor_value_info("y", F, [1, 1])], [conv_w]),
          os.path.join(work, "unsupported3.onnx"))
     dyn = make_model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
                      [helper.make_tensor_value_info("x", F, ["batch", 8])],

@@ -245,11 +245,11 @@ def nms_model(path):
     return save_checked(graph, path)
 
 
-def celu_det_model(path):
-    """Valid ONNX with two different unsupported ops (Celu, Det) among supported ones."""
+def bernoulli_det_model(path):
+    """Valid ONNX with two different unsupported ops (Bernoulli, Det) among supported ones."""
     f32 = TensorProto.FLOAT
     nodes = [helper.make_node("Add", ["x", "x"], ["a"], name="add"),
-             helper.make_node("Celu", ["a"], ["c"], name="celu"),
+             helper.make_node("Bernoulli", ["a"], ["c"], name="bernoulli"),
              helper.make_node("Det", ["c"], ["d"], name="det"),
              helper.make_node("Neg", ["d"], ["y"], name="neg")]
     graph = helper.make_graph(nodes, "two_unsupported", [helper.make_tensor_value_info("x", f32, [4, 4])],
@@ -607,6 +607,74 @@ def check_targets_match(ctx):
     for target in ("lpu", "ara2"):
         details.append(f"{target} vs cpu: " + compare_logits(logits[target], logits["cpu"]))
     return "; ".join(details)
+
+
+def math_ops_model(path):
+    """One node per format-5 opcode (math, mod, bitshift, reduce_prod, argmax, argmin,
+    cumsum, topk + gather_elements, gather_nd, scatter_nd) and its numpy reference."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-3, 3, (4, 6)).astype(np.float32)
+    u = rng.integers(0, 200, (4, 6)).astype(np.uint8)
+    s = rng.integers(0, 9, (4, 6)).astype(np.uint8)
+    gi = rng.integers(-6, 6, (4, 3)).astype(np.int64)
+    ni = np.array([[3, 1], [0, 5], [2, 2]], np.int64)
+    si = np.array([[1], [3], [1]], np.int64)
+    su = rng.uniform(-1, 1, (3, 6)).astype(np.float32)
+    inits = {"gi": gi, "ni": ni, "si": si, "su": su, "two": np.float32(2.5),
+             "k": np.array([3], np.int64), "axis": np.array(1, np.int64)}
+    n = helper.make_node
+    nodes = [n("Sin", ["x"], ["sin"]), n("Mod", ["x", "two"], ["mod"], fmod=1),
+             n("BitShift", ["u", "s"], ["shl"], direction="LEFT"),
+             n("ReduceProd", ["x"], ["prod"], axes=[1], keepdims=0),
+             n("ArgMax", ["x"], ["argmax"], axis=1), n("ArgMin", ["x"], ["argmin"], axis=0, keepdims=0),
+             n("CumSum", ["x", "axis"], ["cumsum"], reverse=1),
+             n("TopK", ["x", "k"], ["topv", "topi"]),
+             n("GatherElements", ["x", "gi"], ["gel"], axis=1),
+             n("GatherND", ["x", "ni"], ["gnd"]),
+             n("ScatterND", ["x", "si", "su"], ["snd"], reduction="add")]
+    order = np.argsort(-x, axis=1, kind="stable")[:, :3]
+    snd = x.copy()
+    for r, row in enumerate(si[:, 0]):
+        snd[row] += su[r]
+    expected = {"sin": np.sin(x), "mod": np.fmod(x, np.float32(2.5)), "shl": (u << s).astype(np.uint8),
+                "prod": np.prod(x, axis=1), "argmax": np.argmax(x, axis=1)[:, None],
+                "argmin": np.argmin(x, axis=0), "cumsum": np.cumsum(x[:, ::-1], axis=1)[:, ::-1],
+                "topv": np.take_along_axis(x, order, 1), "topi": order,
+                "gel": np.take_along_axis(x, np.where(gi < 0, gi + 6, gi), 1),
+                "gnd": x[ni[:, 0], ni[:, 1]], "snd": snd}
+    as_type = lambda arr: onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(arr).dtype]  # noqa: E731
+    graph = helper.make_graph(
+        nodes, "math_ops",
+        [helper.make_tensor_value_info(k, as_type(v), v.shape) for k, v in (("x", x), ("u", u), ("s", s))],
+        [helper.make_tensor_value_info(k, as_type(v), np.shape(v)) for k, v in expected.items()],
+        initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()])
+    return save_checked(graph, path), {"x": x, "u": u, "s": s}, expected
+
+
+def check_math_ops_targets(ctx):
+    """The format-5 opcodes compiled for cpu, lpu and ara2: every target's output matches
+    numpy (and so each other) on the CPU runtime, and the simulator runs the lpu file."""
+    d = ctx.fresh_dir("math_ops_targets")
+    model, inputs, expected = math_ops_model(os.path.join(d, "model.onnx"))
+    feeds = {}
+    for k, v in inputs.items():
+        feeds[k] = os.path.join(d, f"{k}.npy")
+        np.save(feeds[k], v)
+    for target in ("cpu", "lpu", "ara2"):
+        binary = lmc_compile(ctx, model, os.path.join(d, f"{target}.bin"), ["--target", target])
+        out_dir = os.path.join(d, f"out_{target}")
+        lmc_run(ctx, binary, feeds, out_dir)
+        for k, want in expected.items():
+            got = np.load(os.path.join(out_dir, f"{k}.npy"))
+            want = np.asarray(want)
+            close = got.shape == want.shape and (
+                np.allclose(got, want, rtol=1e-5, atol=1e-5) if want.dtype.kind == "f"
+                else np.array_equal(got, want))
+            if not close:
+                raise CheckFailed(f"{target}: output '{k}' is {got.ravel()[:6]}, expected {want.ravel()[:6]}")
+        if target == "lpu":
+            lmc_simulate_json(ctx, binary)
+    return f"{len(expected)} outputs match numpy on cpu, lpu and ara2"
 
 
 def target_figure(text, unit, key):
@@ -1346,8 +1414,8 @@ def check_unsupported_op(ctx):
 
 def check_two_unsupported_ops(ctx):
     d = ctx.fresh_dir("errors", "op_two")
-    model = celu_det_model(os.path.join(d, "model.onnx"))
-    return expect_compile_error(ctx, model, [], all_words=["Celu", "Det"])
+    model = bernoulli_det_model(os.path.join(d, "model.onnx"))
+    return expect_compile_error(ctx, model, [], all_words=["Bernoulli", "Det"])
 
 
 def check_dynamic_without_shape(ctx):
@@ -1453,6 +1521,7 @@ def all_cases():
     cases["targets_match"] = ("targets", check_targets_match)
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)
+    cases["math_ops_targets"] = ("targets", check_math_ops_targets)
     cases["custom_target"] = ("targets", check_custom_target)
     cases["err_bad_target"] = ("errors", check_bad_target)
     cases.update({name: ("errors", fn) for name, fn in ERROR_CHECKS.items()})

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/tools/lmc/Args.h"
 #include "compiler/tools/lmc/Commands.h"
+#include "runtime/format/MathFn.h"
 #include "runtime/format/QuantMatMul.h"
 #include "runtime/format/Reader.h"
 
@@ -94,6 +95,7 @@ std::string formatImms(Opcode op, const int64_t *imms) {
   case Opcode::Concat:
   case Opcode::Gather:
   case Opcode::Scatter:
+  case Opcode::GatherElements:
   case Opcode::Softmax:
     return absl::StrCat("axis=", imms[0]);
   case Opcode::Trilu:
@@ -105,6 +107,8 @@ std::string formatImms(Opcode op, const int64_t *imms) {
   }
   case Opcode::MatMulQ:
     return absl::StrCat(format::quantSchemeName(imms[0]), " group=", imms[1]);
+  case Opcode::Math:
+    return absl::StrCat("fn=", format::mathFnName(imms[0]) ? format::mathFnName(imms[0]) : "?");
   default: {
     std::vector<int64_t> values(imms, imms + format::opcodeInfo(op).numImms);
     return values.empty() ? "" : absl::StrCat("imms=", absl::StrJoin(values, ","));
