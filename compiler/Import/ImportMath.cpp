@@ -378,42 +378,25 @@ LogicalResult Importer::importAxisOp(const onnx::NodeProto &n, Value x) {
   if (op == "LogSoftmax" || op == "Hardmax") {
     if (!isa<FloatType>(elem))
       return error() << "element type " << elem << " is not supported (float only)";
-    int64_t rank = type.getRank();
-    FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", opset < 13 ? 1 : -1), rank);
+    // (The loader converts older models to opset 13, whose converter
+    // handles LogSoftmax's 2-D coercion.)
+    if (type.getRank() == 0)
+      return error() << "input must have rank >= 1";
+    FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", -1), type.getRank());
     if (failed(axis))
       return failure();
-    // Before opset 13 the input is coerced to 2-D [prod(:axis), prod(axis:)].
-    Value v = x;
-    if (opset < 13) {
-      int64_t outer = 1;
-      for (int64_t d = 0; d < *axis; ++d)
-        outer *= type.getDimSize(d);
-      v = reshape(x, {outer, outer ? type.getNumElements() / std::max<int64_t>(outer, 1) : 0});
-      *axis = 1;
-    }
-    auto vt = typeOf(v);
-    if (vt.getDimSize(*axis) == 0)
+    if (type.getDimSize(*axis) == 0)
       return setOutput(0, x);
-    Value r;
-    if (op == "LogSoftmax") {
-      r = logSoftmax(v, *axis);
-    } else {
-      // 1 where the index is the first argmax, else 0.
-      SmallVector<int64_t> keptShape(vt.getShape());
-      keptShape[*axis] = 1;
-      Value arg = create<g::ArgMaxOp>(tensor(keptShape, i64), v, b.getI64IntegerAttr(*axis),
-                                      b.getBoolAttr(false));
-      int64_t len = vt.getDimSize(*axis);
-      std::vector<int64_t> iota(len);
-      for (int64_t j = 0; j < len; ++j)
-        iota[j] = j;
-      SmallVector<int64_t> iotaShape(vt.getRank(), 1);
-      iotaShape[*axis] = len;
-      Value hit =
-          create<g::EqualOp>(tensor(vt.getShape(), b.getI1Type()), constI64(iota, iotaShape), arg);
-      r = create<g::CastOp>(vt, hit);
-    }
-    return setOutput(0, opset < 13 ? reshape(r, type.getShape()) : r);
+    if (op == "LogSoftmax")
+      return setOutput(0, logSoftmax(x, *axis));
+    // 1 where the index is the first argmax, else 0.
+    SmallVector<int64_t> keptShape(type.getShape());
+    keptShape[*axis] = 1;
+    Value arg = create<g::ArgMaxOp>(tensor(keptShape, i64), x, b.getI64IntegerAttr(*axis),
+                                    b.getBoolAttr(false));
+    Value hit = create<g::EqualOp>(tensor(type.getShape(), b.getI1Type()),
+                                   iota(type.getDimSize(*axis), *axis, type.getRank()), arg);
+    return setOutput(0, create<g::CastOp>(type, hit));
   }
 
   if (op == "CumSum") {
@@ -471,6 +454,15 @@ LogicalResult Importer::importAxisOp(const onnx::NodeProto &n, Value x) {
   return setOutput(0, r);
 }
 
+Value Importer::iota(int64_t n, int64_t axis, int64_t rank) {
+  std::vector<int64_t> values(n);
+  for (int64_t j = 0; j < n; ++j)
+    values[j] = j;
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = n;
+  return constI64(values, shape);
+}
+
 Value Importer::coordinates(Value indices, int64_t axis) {
   // [..., r]: the index of each element of `indices`, with `indices`
   // itself on `axis`.
@@ -485,12 +477,7 @@ Value Importer::coordinates(Value indices, int64_t axis) {
       parts.push_back(reshape(create<g::CastOp>(tensor(it.getShape(), i64), indices), one));
       continue;
     }
-    std::vector<int64_t> iota(it.getDimSize(d));
-    for (size_t j = 0; j < iota.size(); ++j)
-      iota[j] = static_cast<int64_t>(j);
-    SmallVector<int64_t> iotaShape(rank + 1, 1);
-    iotaShape[d] = it.getDimSize(d);
-    parts.push_back(create<g::ExpandOp>(tensor(one, i64), constI64(iota, iotaShape)));
+    parts.push_back(create<g::ExpandOp>(tensor(one, i64), iota(it.getDimSize(d), d, rank + 1)));
   }
   SmallVector<int64_t> shape(it.getShape());
   shape.push_back(rank);
@@ -551,13 +538,9 @@ LogicalResult Importer::importIndexing(const onnx::NodeProto &n, Value data) {
     Value idx = reshape(create<g::CastOp>(tensor(dt.getShape(), i64), data), idxShape);
     Value negative = create<g::LessOp>(tensor(idxShape, b.getI1Type()), idx, constScalar(i64, 0));
     idx = create<g::WhereOp>(it, negative, create<g::AddOp>(it, idx, constScalar(i64, d)), idx);
-    std::vector<int64_t> iota(d);
-    for (int64_t j = 0; j < d; ++j)
-      iota[j] = j;
-    SmallVector<int64_t> iotaShape(rank, 1), shape(idxShape);
-    iotaShape[*axis] = d;
+    SmallVector<int64_t> shape(idxShape);
     shape[*axis] = d;
-    Value hit = create<g::EqualOp>(tensor(shape, b.getI1Type()), idx, constI64(iota, iotaShape));
+    Value hit = create<g::EqualOp>(tensor(shape, b.getI1Type()), idx, iota(d, *axis, rank));
     Type ve = vt.getElementType();
     Value flat = reshape(*valuesV, {2});
     auto pick = [&](int64_t j) {

@@ -101,6 +101,8 @@ private:
   // (empty: all), keeping them as size 1.
   Value reduceKeep(StringRef kind, Value x, ArrayRef<int64_t> axes);
   Value logSoftmax(Value x, int64_t axis);
+  // The i64 constant 0, 1, ..., n-1 along `axis` of a rank-`rank` shape of 1s.
+  Value iota(int64_t n, int64_t axis, int64_t rank);
   // The i64 coordinates [..., rank] of every element of `indices`, with
   // the index itself on `axis` (ScatterElements as scatter_nd).
   Value coordinates(Value indices, int64_t axis);

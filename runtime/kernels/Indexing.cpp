@@ -11,40 +11,6 @@ namespace {
 
 using format::Opcode;
 
-// The full index of element i of a row that forEachRow reports at `index`.
-void rowIndex(int rank, const int64_t *index, int64_t i, int64_t *out) {
-  for (int k = 0; k < rank; ++k)
-    out[k] = index[k];
-  if (rank > 0)
-    out[rank - 1] = i;
-}
-
-// Checks every index of `idx` against the size limit(last coordinate)
-// gives; the error names the first one out of range.
-template <typename I, typename Limit>
-absl::Status checkIndices(const TensorRef &idx, const char *what, Limit limit) {
-  const I *p = typed<I>(idx);
-  absl::Status bad = absl::OkStatus();
-  forEachRow<1>(idx.rank, idx.shape, {idx.strides},
-                [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
-                  for (int64_t i = 0; i < len && bad.ok(); ++i) {
-                    int64_t v = static_cast<int64_t>(p[base[0] + i * inner[0]]);
-                    int64_t n = limit(i);
-                    if (v >= -n && v < n)
-                      continue;
-                    int64_t at[format::kMaxRank];
-                    rowIndex(idx.rank, index, i, at);
-                    std::string where;
-                    for (int k = 0; k < idx.rank; ++k)
-                      absl::StrAppend(&where, k ? ", " : "", at[k]);
-                    bad = absl::OutOfRangeError(absl::StrCat(what, " index ", v, " at [", where,
-                                                             "] of the indices is outside [", -n,
-                                                             ", ", n, ")"));
-                  }
-                });
-  return bad;
-}
-
 template <typename I> int64_t indexAt(const TensorRef &idx, int64_t off, int64_t n) {
   int64_t v = static_cast<int64_t>(typed<I>(idx)[off]);
   return v < 0 ? v + n : v;

@@ -677,6 +677,58 @@ def check_math_ops_targets(ctx):
     return f"{len(expected)} outputs match numpy on cpu, lpu and ara2"
 
 
+def check_coerced_log_softmax(ctx):
+    """LogSoftmax before opset 13 works on the input coerced to 2-D
+    [prod(shape[:axis]), prod(shape[axis:])] (the loader's conversion to opset 13
+    keeps that meaning); compared with numpy."""
+    d = ctx.fresh_dir("coerced_log_softmax")
+    x = np.random.default_rng(3).uniform(-4, 4, (2, 3, 4)).astype(np.float32)
+    flat = x.reshape(2, 12)
+    shifted = flat - flat.max(axis=1, keepdims=True)
+    want = (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))).reshape(x.shape)
+    graph = helper.make_graph([helper.make_node("LogSoftmax", ["x"], ["y"], axis=1)], "coerced",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, x.shape)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    onnx.checker.check_model(model, full_check=True)
+    path = os.path.join(d, "model.onnx")
+    onnx.save(model, path)
+    np.save(os.path.join(d, "x.npy"), x)
+    binary = lmc_compile(ctx, path, os.path.join(d, "model.bin"))
+    lmc_run(ctx, binary, {"x": os.path.join(d, "x.npy")}, os.path.join(d, "out"))
+    got = np.load(os.path.join(d, "out", "y.npy"))
+    if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+        raise CheckFailed(f"{got.ravel()[:6]}, expected {want.ravel()[:6]}")
+    return "LogSoftmax (opset 11, axis 1 of a 3-D input) matches numpy"
+
+
+def check_math_op_errors(ctx):
+    """Unsupported uses of the math/indexing operators are one-line errors naming the node."""
+    f32, i64 = TensorProto.FLOAT, TensorProto.INT64
+    info = helper.make_tensor_value_info
+    x = info("x", f32, [2, 4])
+    cases = {
+        "topk_k_input": ([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk")],
+                         [x, info("k", i64, [1])], [info("v", f32, [2, "K"]), info("i", i64, [2, "K"])],
+                         ["K must be a constant"]),
+        "mod_float_fmod0": ([helper.make_node("Mod", ["x", "x"], ["y"], name="mod")], [x],
+                            [info("y", f32, [2, 4])], ["fmod must be 1"]),
+        "cumsum_axis_input": ([helper.make_node("CumSum", ["x", "a"], ["y"], name="cumsum")],
+                              [x, info("a", i64, [])], [info("y", f32, [2, 4])], ["axis must be a constant"]),
+        "onehot_depth_input": ([helper.make_node("OneHot", ["j", "depth", "vals"], ["y"], name="onehot")],
+                               [info("j", i64, [3]), info("depth", i64, []), info("vals", f32, [2])],
+                               [info("y", f32, [3, "depth"])], ["depth must be a constant"]),
+    }
+    done = []
+    for name, (nodes, inputs, outputs, words) in cases.items():
+        d = ctx.fresh_dir("errors", "math_ops", name)
+        path = save_checked(helper.make_graph(nodes, name, inputs, outputs), os.path.join(d, "model.onnx"))
+        node = nodes[0].name
+        expect_compile_error(ctx, path, words, all_words=[f"'{node}'"])
+        done.append(name)
+    return f"{len(done)} bad uses rejected with the node named"
+
+
 def target_figure(text, unit, key):
     """A number from a unit block of a target .textproto (e.g. MXM count, f32 rate)."""
     for block in re.findall(r"units \{(.*?)\n\}", text, re.S):
@@ -1522,6 +1574,8 @@ def all_cases():
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)
     cases["math_ops_targets"] = ("targets", check_math_ops_targets)
+    cases["coerced_log_softmax"] = ("tiny", check_coerced_log_softmax)
+    cases["err_math_ops"] = ("errors", check_math_op_errors)
     cases["custom_target"] = ("targets", check_custom_target)
     cases["err_bad_target"] = ("errors", check_bad_target)
     cases.update({name: ("errors", fn) for name, fn in ERROR_CHECKS.items()})
