@@ -378,8 +378,8 @@ LogicalResult Importer::importAxisOp(const onnx::NodeProto &n, Value x) {
   if (op == "LogSoftmax" || op == "Hardmax") {
     if (!isa<FloatType>(elem))
       return error() << "element type " << elem << " is not supported (float only)";
-    // (The loader converts older models to opset 13, whose converter
-    // handles LogSoftmax's 2-D coercion.)
+    // (The loader converts older models to opset 13, keeping their 2-D
+    // coercion: OnnxLoader.cpp.)
     if (type.getRank() == 0)
       return error() << "input must have rank >= 1";
     FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", -1), type.getRank());

@@ -677,18 +677,22 @@ def check_math_ops_targets(ctx):
     return f"{len(expected)} outputs match numpy on cpu, lpu and ara2"
 
 
-def check_coerced_log_softmax(ctx):
-    """LogSoftmax before opset 13 works on the input coerced to 2-D
-    [prod(shape[:axis]), prod(shape[axis:])] (the loader's conversion to opset 13
-    keeps that meaning); compared with numpy."""
-    d = ctx.fresh_dir("coerced_log_softmax")
+def check_coerced_softmax_family(ctx):
+    """LogSoftmax and Hardmax before opset 13 work on the input coerced to 2-D
+    [prod(shape[:axis]), prod(shape[axis:])] (kept through the loader's conversion
+    to opset 13); compared with numpy."""
+    d = ctx.fresh_dir("coerced_softmax")
     x = np.random.default_rng(3).uniform(-4, 4, (2, 3, 4)).astype(np.float32)
+    x[1, 2, 1] = x[1].max() + 1
+    x[1, 0, 3] = x[1, 2, 1]  # a tie: Hardmax marks the first
     flat = x.reshape(2, 12)
     shifted = flat - flat.max(axis=1, keepdims=True)
-    want = (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))).reshape(x.shape)
-    graph = helper.make_graph([helper.make_node("LogSoftmax", ["x"], ["y"], axis=1)], "coerced",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, x.shape)])
+    expected = {"ls": (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))).reshape(x.shape),
+                "hm": np.eye(12, dtype=np.float32)[flat.argmax(axis=1)].reshape(x.shape)}
+    nodes = [helper.make_node("LogSoftmax", ["x"], ["ls"], axis=1),
+             helper.make_node("Hardmax", ["x"], ["hm"], axis=1)]
+    graph = helper.make_graph(nodes, "coerced", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info(k, TensorProto.FLOAT, x.shape) for k in expected])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
     onnx.checker.check_model(model, full_check=True)
     path = os.path.join(d, "model.onnx")
@@ -696,10 +700,11 @@ def check_coerced_log_softmax(ctx):
     np.save(os.path.join(d, "x.npy"), x)
     binary = lmc_compile(ctx, path, os.path.join(d, "model.bin"))
     lmc_run(ctx, binary, {"x": os.path.join(d, "x.npy")}, os.path.join(d, "out"))
-    got = np.load(os.path.join(d, "out", "y.npy"))
-    if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
-        raise CheckFailed(f"{got.ravel()[:6]}, expected {want.ravel()[:6]}")
-    return "LogSoftmax (opset 11, axis 1 of a 3-D input) matches numpy"
+    for k, want in expected.items():
+        got = np.load(os.path.join(d, "out", f"{k}.npy"))
+        if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+            raise CheckFailed(f"{k}: {got.ravel()[:8]}, expected {want.ravel()[:8]}")
+    return "LogSoftmax and Hardmax (opset 11, axis 1 of a 3-D input) match numpy"
 
 
 def check_math_op_errors(ctx):
@@ -1574,7 +1579,7 @@ def all_cases():
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)
     cases["math_ops_targets"] = ("targets", check_math_ops_targets)
-    cases["coerced_log_softmax"] = ("tiny", check_coerced_log_softmax)
+    cases["coerced_softmax_family"] = ("tiny", check_coerced_softmax_family)
     cases["err_math_ops"] = ("errors", check_math_op_errors)
     cases["custom_target"] = ("targets", check_custom_target)
     cases["err_bad_target"] = ("errors", check_bad_target)
