@@ -3,6 +3,7 @@
 // count from the end, and one out of range is a run-time error raised
 // before anything is written.
 #include <string>
+#include <type_traits>
 
 #include "runtime/kernels/Tensor.h"
 
@@ -79,6 +80,26 @@ absl::Status gatherNdTyped(const TensorRef &o, const TensorRef &a, const TensorR
   return absl::OkStatus();
 }
 
+// scatter_nd's reduction (1 add, 2 mul, 3 max, 4 min) of x by y; integer
+// add and mul wrap, computed unsigned and at least as wide as `unsigned`
+// (narrower types would promote to int, where they can overflow).
+template <typename T> T combine(T x, T y, int64_t reduction) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    using W = std::conditional_t<(sizeof(U) < sizeof(unsigned)), unsigned, U>;
+    if (reduction == 1)
+      return static_cast<T>(static_cast<U>(W(U(x)) + W(U(y))));
+    if (reduction == 2)
+      return static_cast<T>(static_cast<U>(W(U(x)) * W(U(y))));
+  } else {
+    if (reduction == 1)
+      return x + y;
+    if (reduction == 2)
+      return x * y;
+  }
+  return reduction == 3 ? (y > x ? y : x) : (y < x ? y : x);
+}
+
 // ONNX ScatterND on o in place: a is the indices [rest..., m], b the
 // updates [rest..., o.shape[m:]...]; o[a[rest, :], tail] (op)= b[rest, tail]
 // in row-major order of b.
@@ -102,12 +123,7 @@ absl::Status scatterNdTyped(const TensorRef &o, const TensorRef &a, const Tensor
                       po[oOff] = update;
                       continue;
                     }
-                    T x = load(po[oOff]), y = load(update);
-                    T r = reduction == 1   ? static_cast<T>(x + y)
-                          : reduction == 2 ? static_cast<T>(x * y)
-                          : reduction == 3 ? (y > x ? y : x)
-                                           : (y < x ? y : x);
-                    po[oOff] = store<S>(r);
+                    po[oOff] = store<S>(combine(load(po[oOff]), load(update), reduction));
                   }
                 });
   return absl::OkStatus();

@@ -294,6 +294,16 @@ TEST(ScatterNdKernel, ReductionsWithDuplicatesAndRangeCheck) {
       {1});
   EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange) << s;
   EXPECT_EQ(o, before);
+  // Integer add and mul wrap: 100 + 100 and 300 * 300 in 8 and 16 bits.
+  std::vector<int64_t> one = {0};
+  std::vector<int8_t> o8 = {100}, u8 = {100};
+  runOk(Opcode::ScatterND,
+        {view(o8, DType::I8, {1}), view(one, DType::I64, {1, 1}), view(u8, DType::I8, {1})}, {1});
+  EXPECT_EQ(o8[0], int8_t(-56));
+  std::vector<uint16_t> o16 = {300}, u16 = {300};
+  runOk(Opcode::ScatterND,
+        {view(o16, DType::U16, {1}), view(one, DType::I64, {1, 1}), view(u16, DType::U16, {1})}, {2});
+  EXPECT_EQ(o16[0], uint16_t(90000 % 65536));
 }
 
 } // namespace
