@@ -660,10 +660,7 @@ def check_math_ops_targets(ctx):
     for k, v in inputs.items():
         feeds[k] = os.path.join(d, f"{k}.npy")
         np.save(feeds[k], v)
-    for target in ("cpu", "lpu", "ara2"):
-        binary = lmc_compile(ctx, model, os.path.join(d, f"{target}.bin"), ["--target", target])
-        out_dir = os.path.join(d, f"out_{target}")
-        lmc_run(ctx, binary, feeds, out_dir)
+    def compare(what, out_dir):
         for k, want in expected.items():
             got = np.load(os.path.join(out_dir, f"{k}.npy"))
             want = np.asarray(want)
@@ -671,10 +668,20 @@ def check_math_ops_targets(ctx):
                 np.allclose(got, want, rtol=1e-5, atol=1e-5) if want.dtype.kind == "f"
                 else np.array_equal(got, want))
             if not close:
-                raise CheckFailed(f"{target}: output '{k}' is {got.ravel()[:6]}, expected {want.ravel()[:6]}")
-        if target == "lpu":
-            lmc_simulate_json(ctx, binary)
-    return f"{len(expected)} outputs match numpy on cpu, lpu and ara2"
+                raise CheckFailed(f"{what}: output '{k}' is {got.ravel()[:6]}, expected {want.ravel()[:6]}")
+
+    inputs_flags = [f for k, path in feeds.items() for f in ("--input", f"{k}={path}")]
+    for target in ("cpu", "lpu", "ara2"):
+        binary = lmc_compile(ctx, model, os.path.join(d, f"{target}.bin"), ["--target", target])
+        out_dir = os.path.join(d, f"out_{target}")
+        lmc_run(ctx, binary, feeds, out_dir)
+        compare(f"{target} (lmc run)", out_dir)
+        if target != "cpu":
+            # The simulator executes the schedule functionally and checks it (--strict).
+            sim_dir = os.path.join(d, f"sim_{target}")
+            lmc_simulate_json(ctx, binary, ["--strict", "--functional", *inputs_flags, "--output-dir", sim_dir])
+            compare(f"{target} (lmc simulate)", sim_dir)
+    return f"{len(expected)} outputs match numpy on cpu, lpu and ara2, run and simulated"
 
 
 def check_coerced_softmax_family(ctx):
