@@ -102,26 +102,22 @@ LogicalResult Importer::importMathOp(const onnx::NodeProto &n) {
   if (op == "MeanVarianceNormalization") {
     if (!isa<FloatType>(elem))
       return error() << "element type " << elem << " is not supported (float only)";
+    if (t.getRank() == 0)
+      return error() << "input must have rank >= 1";
     std::vector<int64_t> axes = attrInts("axes").value_or(std::vector<int64_t>{0, 2, 3});
     SmallVector<int64_t> norm;
-    SmallVector<int64_t> kept(t.getShape());
     for (int64_t a : axes) {
       FailureOr<int64_t> axis = normalizeAxis(a, t.getRank());
       if (failed(axis))
         return failure();
       if (!llvm::is_contained(norm, *axis))
         norm.push_back(*axis);
-      kept[*axis] = 1;
     }
     llvm::sort(norm);
-    auto keptType = tensor(kept, elem);
-    auto mean = [&](Value v) {
-      return create<g::ReduceMeanOp>(keptType, v, b.getDenseI64ArrayAttr(norm),
-                                     b.getBoolAttr(true));
-    };
     // ONNX's definition: (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9).
-    Value m = mean(x);
-    Value var = create<g::SubOp>(keptType, mean(create<g::MulOp>(t, x, x)),
+    Value m = reduceKeep("mean", x, norm);
+    auto keptType = typeOf(m);
+    Value var = create<g::SubOp>(keptType, reduceKeep("mean", create<g::MulOp>(t, x, x), norm),
                                  create<g::MulOp>(keptType, m, m));
     Value denom =
         create<g::AddOp>(keptType, create<g::SqrtOp>(keptType, var), constScalar(elem, 1e-9));
