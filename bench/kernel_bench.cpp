@@ -33,7 +33,8 @@ struct Mode {
   ExecOptions options;
   explicit Mode(int64_t mode, int64_t simd = 2) {
     options.referenceOnly = mode == 0;
-    options.maxSimd = static_cast<SimdLevel>(simd);
+    static const SimdLevel levels[] = {SimdLevel::Portable, SimdLevel::Avx2, SimdLevel::Avx512};
+    options.maxSimd = levels[simd];
     if (mode >= 2) {
       pool = std::make_unique<lmc::runtime::ThreadPool>(int(mode));
       options.parallel = pool.get();

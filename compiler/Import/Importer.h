@@ -4,7 +4,9 @@
 #pragma once
 
 #include <map>
+#include <cassert>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,9 @@ namespace g = lmc::graph;
 
 // "[2, 3]" for diagnostics.
 std::string shapeText(ArrayRef<int64_t> shape);
+// Tensors beyond 2^40 elements are not something lmc can lay out (and their
+// byte sizes would overflow on the way); a negative dimension counts too.
+bool tooManyElements(ArrayRef<int64_t> shape);
 
 class Importer {
 public:
@@ -67,6 +72,50 @@ private:
   Value reshape(Value v, ArrayRef<int64_t> shape) {
     return create<g::ReshapeOp>(tensor(shape, typeOf(v).getElementType()), v);
   }
+  Value transpose(Value v, ArrayRef<int64_t> perm) {
+    SmallVector<int64_t> shape;
+    for (int64_t p : perm)
+      shape.push_back(typeOf(v).getDimSize(p));
+    return create<g::TransposeOp>(tensor(shape, typeOf(v).getElementType()), v,
+                                  b.getDenseI64ArrayAttr(perm));
+  }
+  // `sizes[d]` elements of axis d from `starts[d]`, unit steps.
+  Value slice(Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> sizes) {
+    SmallVector<int64_t> steps(starts.size(), 1);
+    return create<g::SliceOp>(tensor(sizes, typeOf(v).getElementType()), v,
+                              b.getDenseI64ArrayAttr(starts), b.getDenseI64ArrayAttr(steps));
+  }
+  Value concat(ArrayRef<Value> parts, int64_t axis) {
+    if (parts.size() == 1)
+      return parts.front();
+    SmallVector<int64_t> shape(typeOf(parts.front()).getShape());
+    shape[axis] = 0;
+    for (Value p : parts)
+      shape[axis] += typeOf(p).getDimSize(axis);
+    return create<g::ConcatOp>(tensor(shape, typeOf(parts.front()).getElementType()), parts,
+                               b.getI64IntegerAttr(axis));
+  }
+  // An elementwise binary operation on operands already known to broadcast.
+  template <typename OpTy>
+  Value binary(Value lhs, Value rhs) {
+    SmallVector<int64_t> shape;
+    [[maybe_unused]] bool ok =
+        g::broadcastShapes(typeOf(lhs).getShape(), typeOf(rhs).getShape(), shape);
+    assert(ok && "the caller checked that the operands broadcast");
+    constexpr bool logical = std::is_same_v<OpTy, g::LessOp> ||
+                             std::is_same_v<OpTy, g::GreaterOp> ||
+                             std::is_same_v<OpTy, g::EqualOp>;
+    Type elem = logical ? Type(b.getI1Type()) : typeOf(lhs).getElementType();
+    return create<OpTy>(tensor(shape, elem), lhs, rhs);
+  }
+  Value select(Value condition, Value lhs, Value rhs) {
+    SmallVector<int64_t> s1, shape;
+    [[maybe_unused]] bool ok =
+        g::broadcastShapes(typeOf(condition).getShape(), typeOf(lhs).getShape(), s1) &&
+        g::broadcastShapes(s1, typeOf(rhs).getShape(), shape);
+    assert(ok && "the caller checked that the operands broadcast");
+    return create<g::WhereOp>(tensor(shape, typeOf(lhs).getElementType()), condition, lhs, rhs);
+  }
   FailureOr<Value> broadcastBinary(StringRef op, Value lhs, Value rhs);
   FailureOr<Value> matmul(Value a, Value bv);
   // QuantizeLinear / DequantizeLinear: scale and zero point (a zero of
@@ -87,6 +136,28 @@ private:
   FailureOr<Value> matmulInteger(Value a, Value bv, Value za, Value zb, Value sa = {},
                                  Value sb = {});
   LogicalResult importQuantOp(const onnx::NodeProto &n);
+
+  // --- recurrent layers: RNN, GRU, LSTM (ImportRecurrent.cpp) ---
+  struct Activation {
+    std::string name;
+    float alpha = 0, beta = 0;
+  };
+  LogicalResult importRecurrent(const onnx::NodeProto &n);
+  FailureOr<SmallVector<Activation>> recurrentActivations(ArrayRef<StringRef> defaults,
+                                                          int64_t directions);
+  Value activate(const Activation &f, Value x, std::optional<float> clip);
+
+  // --- Einsum (ImportEinsum.cpp) ---
+  LogicalResult importEinsum(const onnx::NodeProto &n);
+
+  // --- If, Loop, Scan: inlined or unrolled (ImportControlFlow.cpp) ---
+  LogicalResult importControlFlow(const onnx::NodeProto &n);
+  // Imports the nodes of `graph` (a node's attribute) with its inputs bound
+  // to `inputs`, returns its outputs; outer-scope names stay visible. Its
+  // nodes are named "<node>[<tag>]/<name>" (tag: the branch or iteration).
+  FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph,
+                                               ArrayRef<Value> inputs, StringRef what,
+                                               const std::string &tag);
 
   // ImportMath.cpp: elementwise functions, activations, reductions,
   // arg/scan/top-k, indexing and losses.
@@ -119,6 +190,8 @@ private:
   std::map<std::string, onnx::TensorProto *> initializers;
   const onnx::NodeProto *node = nullptr;
   std::string nodeName;
+  std::string scope;  // prefix of node names inside If/Loop/Scan bodies
+  int64_t unrolledBodies = 0;
   int64_t opset = 0;
 };
 

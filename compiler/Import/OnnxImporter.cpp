@@ -217,9 +217,7 @@ FailureOr<Value> Importer::input(unsigned i) {
   return value(node->input(i));
 }
 
-// Tensors beyond 2^40 elements are not something lmc can lay out (and their
-// byte sizes would overflow on the way).
-static bool tooManyElements(ArrayRef<int64_t> shape) {
+bool tooManyElements(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
     if (d < 0 || __builtin_mul_overflow(n, d, &n) || n > (int64_t(1) << 40))
@@ -247,7 +245,7 @@ FailureOr<int64_t> Importer::normalizeAxis(int64_t axis, int64_t rank) {
 
 LogicalResult Importer::importNode(const onnx::NodeProto &n, int index) {
   node = &n;
-  nodeName = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
+  nodeName = scope + (n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name());
   loc = NameLoc::get(b.getStringAttr(nodeName), NameLoc::get(b.getStringAttr(n.op_type())));
   return importOp(n);
 }
@@ -744,6 +742,13 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     }
     return failed(acc) ? failure() : setOutput(0, *acc);
   }
+
+  if (op == "RNN" || op == "GRU" || op == "LSTM")
+    return importRecurrent(n);
+  if (op == "Einsum")
+    return importEinsum(n);
+  if (op == "If" || op == "Loop" || op == "Scan")
+    return importControlFlow(n);
 
   if (op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear" ||
       op == "MatMulInteger" || op == "QLinearMatMul")

@@ -342,14 +342,27 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": the model imports no default-domain (ai.onnx) opset; re-export it with opset ",
           kMaxOpset));
+    for (int i = 0; opset < 9 && i < model.graph().node_size(); ++i)
+      if (const auto &node = model.graph().node(i);
+          node.op_type() == "Scan" && (node.domain().empty() || node.domain() == "ai.onnx"))
+        return absl::UnimplementedError(absl::StrCat(
+            path, ": node ", node.name().empty() ? absl::StrCat("#", i) : "'" + node.name() + "'",
+            " is a Scan of opset ", opset,
+            " (with a batch axis and sequence_lens), which lmc does not convert; export with "
+            "opset 9 or later"));
+    if (absl::Status s = bindInputShapes(path, model, options); !s.ok())
+      return s;
     if (opset < kMinOpset) {
       if (opset < 13)
         coerceOldHardmax(*model.mutable_graph());
+      // Some adapters read shapes (Softmax 12 -> 13 needs its input's rank):
+      // infer them first, ignoring what inference cannot tell.
+      onnx::ShapeInferenceOptions inference(/*check_type=*/false, /*strict_mode=*/0,
+                                            /*data_prop=*/false);
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), inference);
       model = onnx::version_conversion::ConvertVersion(model, kMinOpset);
       onnx::checker::check_model(options.noWeights ? withoutExternalData(model) : model);
     }
-    if (absl::Status s = bindInputShapes(path, model, options); !s.ok())
-      return s;
   } catch (const onnx::checker::ValidationError &e) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the ONNX checker rejects the model: ", e.what()));

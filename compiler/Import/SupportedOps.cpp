@@ -1,7 +1,8 @@
-// The list of importable ONNX operators; OnnxImporter.cpp handles each one.
+// The list of importable ONNX operators; OnnxImporter.cpp dispatches each one.
 #include "compiler/Import/SupportedOps.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,7 @@ const std::vector<std::string> &supportedOps() {
       "Div",
       "Dropout",
       "DynamicQuantizeLinear",
+      "Einsum",
       "Elu",
       "Equal",
       "Erf",
@@ -47,6 +49,7 @@ const std::vector<std::string> &supportedOps() {
       "EyeLike",
       "Flatten",
       "Floor",
+      "GRU",
       "Gather",
       "GatherElements",
       "GatherND",
@@ -57,14 +60,17 @@ const std::vector<std::string> &supportedOps() {
       "HardSwish",
       "Hardmax",
       "Identity",
+      "If",
       "IsInf",
       "IsNaN",
+      "LSTM",
       "LayerNormalization",
       "LeakyRelu",
       "Less",
       "LessOrEqual",
       "Log",
       "LogSoftmax",
+      "Loop",
       "MatMul",
       "MatMulInteger",
       "Max",
@@ -82,6 +88,7 @@ const std::vector<std::string> &supportedOps() {
       "Pow",
       "QLinearMatMul",
       "QuantizeLinear",
+      "RNN",
       "Range",
       "Reciprocal",
       "ReduceL1",
@@ -97,6 +104,7 @@ const std::vector<std::string> &supportedOps() {
       "Relu",
       "Reshape",
       "Round",
+      "Scan",
       "Scatter",
       "ScatterElements",
       "ScatterND",
@@ -143,15 +151,25 @@ absl::Status checkSupportedOps(const std::string &path, const onnx::ModelProto &
   for (const auto &o : model.opset_import())
     opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = o.version();
   std::vector<std::string> unsupported;
-  for (int i = 0; i < model.graph().node_size(); ++i) {
-    const auto &node = model.graph().node(i);
-    if (isSupportedOp(node.domain(), node.op_type()))
-      continue;
-    std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
-    std::string name = node.name().empty() ? absl::StrCat("#", i) : absl::StrCat("'", node.name(), "'");
-    unsupported.push_back(absl::StrCat(domain.empty() ? "" : domain + ".", node.op_type(),
-                                       " (opset ", opsets[domain], ", node ", name, ")"));
-  }
+  // Bodies of If, Loop and Scan count too; their nodes are named after the graph's.
+  std::function<void(const onnx::GraphProto &, const std::string &)> scan =
+      [&](const onnx::GraphProto &graph, const std::string &scope) {
+        for (int i = 0; i < graph.node_size(); ++i) {
+          const auto &node = graph.node(i);
+          for (const auto &a : node.attribute())
+            if (a.has_g())
+              scan(a.g(), absl::StrCat(scope, graph.name(), "/"));
+          if (isSupportedOp(node.domain(), node.op_type()))
+            continue;
+          std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+          std::string name = node.name().empty() ? absl::StrCat("#", i) : absl::StrCat("'", node.name(), "'");
+          if (!scope.empty())
+            name = absl::StrCat(name, " in ", scope, graph.name());
+          unsupported.push_back(absl::StrCat(domain.empty() ? "" : domain + ".", node.op_type(),
+                                             " (opset ", opsets[domain], ", node ", name, ")"));
+        }
+      };
+  scan(model.graph(), "");
   if (unsupported.empty())
     return absl::OkStatus();
   return absl::UnimplementedError(absl::StrCat(

@@ -7,6 +7,7 @@
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "runtime/format/OpcodeRules.h"
+#include "runtime/format/PackedMatMul.h"
 #include "runtime/format/Writer.h"
 
 using namespace mlir;
@@ -184,14 +185,29 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
 
   llvm::DenseMap<Value, BufferInfo> buffers;
   std::map<std::pair<std::string, std::string>, uint32_t> locationIndex;
-  llvm::DenseMap<Attribute, uint64_t> constantOffsets;
+  // Keyed by value and packing: a tied weight may be stored both ways.
+  llvm::DenseMap<std::pair<Attribute, Attribute>, uint64_t> constantOffsets;
   uint64_t constantTotal = 0;
   // Real constants first; absent weights (F17) get the offsets after them.
   func.walk([&](lisa::ConstOp c) {
-    auto [it, inserted] = constantOffsets.try_emplace(c.getValue(), 0);
+    auto [it, inserted] =
+        constantOffsets.try_emplace({c.getValue(), c.getPackBAttr()}, 0);
     if (inserted) {
       auto dense = cast<DenseElementsAttr>(c.getValue());
-      if (!dense.isSplat() && !dense.getElementType().isInteger(1)) {
+      if (std::optional<ArrayRef<int64_t>> pack = c.getPackB()) {
+        // matmul_packed's B, packed as the file is written (the verifier
+        // checked the view against the value).
+        const float *src = reinterpret_cast<const float *>(dense.getRawData().data());
+        int64_t offset = (*pack)[0], k = (*pack)[1], n = (*pack)[2], rs = (*pack)[3],
+                cs = (*pack)[4];
+        if (dense.isSplat())
+          offset = rs = cs = 0;  // one stored element stands for all
+        const int64_t bytes = c.getByteSize();
+        constantTotal += bytes;
+        it->second = writer.addConstantFill(bytes, [=](uint8_t *out) {
+          fmt::packMatMulB(src + offset, rs, cs, k, n, reinterpret_cast<float *>(out));
+        });
+      } else if (!dense.isSplat() && !dense.getElementType().isInteger(1)) {
         // The attribute's storage outlives the write: no copy of the weights.
         ArrayRef<char> raw = dense.getRawData();
         constantTotal += raw.size();

@@ -30,14 +30,29 @@ def Isa_ConstOp : Isa_Op<"const", [Pure]> {
   let summary = "a buffer in the constants section";
   let description = [{
     Holds `value`, stored in the `.bin`'s constants section (64-byte aligned).
+    With `pack_b = [offset, k, n, row_stride, col_stride]` (f32 values only)
+    the buffer holds instead the K x N matrix B[i][j] = value[offset + i *
+    row_stride + j * col_stride] in matmul_packed's layout (FORMAT.md,
+    "Packed B"), `packedElements(k, n)` floats. The packing happens when the
+    `.bin` is written, one constant at a time, so the compiler never holds a
+    packed copy of every weight next to the originals.
 
     ```mlir
     %w = lmc_isa.const {value = dense<1.0> : tensor<64x64xf32>}
+    %p = lmc_isa.const {pack_b = array<i64: 0, 64, 64, 1, 64>, value = dense<1.0> : tensor<64x64xf32>}
     ```
   }];
-  let arguments = (ins ElementsAttr:$value);
+  let arguments = (ins ElementsAttr:$value, OptionalAttr<DenseI64ArrayAttr>:$pack_b);
   let results = (outs Isa_BufferType:$buffer);
   let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "::mlir::Type":$buffer, "::mlir::ElementsAttr":$value), [{
+    build($_builder, $_state, buffer, value, ::mlir::DenseI64ArrayAttr());
+  }]>];
+  let extraClassDeclaration = [{
+    // Bytes the buffer holds in the .bin (the packed size with pack_b).
+    int64_t getByteSize();
+  }];
 }
 
 def Isa_WeightOp : Isa_Op<"weight", [Pure]> {

@@ -1,9 +1,11 @@
 // Verifiers of lmc_isa: structural rules that mirror the .bin's (FORMAT.md
 // F11, F12), so a bad stream is caught in the IR, before emission.
 #include <cstring>
+#include <tuple>
 
 #include "dialects/Isa/Isa.h"
 #include "runtime/format/Format.h"
+#include "runtime/format/PackedMatMul.h"
 
 using namespace mlir;
 using namespace lmc::isa;
@@ -26,6 +28,39 @@ LogicalResult RegionAttr::verify(function_ref<InFlightDiagnostic()> emitError, T
   if (!elementType.isIntOrFloat())
     return emitError() << "region element type must be an integer or float";
   return success();
+}
+
+LogicalResult ConstOp::verify() {
+  std::optional<ArrayRef<int64_t>> pack = getPackB();
+  if (!pack)
+    return success();
+  auto dense = dyn_cast<DenseElementsAttr>(getValue());
+  if (!dense || !dense.getElementType().isF32())
+    return emitOpError("pack_b needs a dense f32 value");
+  if (pack->size() != 5)
+    return emitOpError("pack_b must be [offset, k, n, row_stride, col_stride]");
+  auto [offset, k, n, rs, cs] = std::tuple((*pack)[0], (*pack)[1], (*pack)[2], (*pack)[3], (*pack)[4]);
+  if (k <= 0 || n <= 0 || fmt::packedElements(k, n) < 0)
+    return emitOpError("pack_b's matrix must be non-empty and packable, not ") << k << " x " << n;
+  // Every element the view reads lies in [0, count).
+  int64_t lo = offset, hi = offset, span;
+  for (auto [dim, stride] : {std::pair(k, rs), std::pair(n, cs)}) {
+    int64_t &end = stride < 0 ? lo : hi;
+    if (__builtin_mul_overflow(dim - 1, stride, &span) || __builtin_add_overflow(end, span, &end))
+      return emitOpError("pack_b's view overflows");
+  }
+  if (lo < 0 || hi >= dense.getNumElements())
+    return emitOpError("pack_b's view reads elements [")
+           << lo << ", " << hi << "] outside the value's " << dense.getNumElements();
+  return success();
+}
+
+int64_t ConstOp::getByteSize() {
+  if (std::optional<ArrayRef<int64_t>> pack = getPackB())
+    return fmt::packedElements((*pack)[1], (*pack)[2]) * int64_t(sizeof(float));
+  auto type = cast<ShapedType>(getValue().getType());
+  Type elem = type.getElementType();
+  return type.getNumElements() * (elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8);
 }
 
 static bool isSpace(StringRef s) { return s == "sram" || s == "dram" || s == "state"; }

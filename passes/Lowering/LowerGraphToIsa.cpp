@@ -351,7 +351,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     View bView{b, builder.getIntegerType(8, /*isSigned=*/false), {bytes}, {1}, 0};
     View a = in(0), scales = in(2);
     emit("matmul_q", {define(q.getResult(), loc), a, bView, scales},
-         {int64_t(scheme), q.getGroup()}, loc);
+         {int64_t(scheme), int64_t(q.getGroup())}, loc);
     return success();
   }
   auto lowerReduce = [&](StringRef opcode, ArrayRef<int64_t> axes) {

@@ -84,27 +84,19 @@ Value Packer::packedBuffer(Value buffer, const MatrixView &view, int64_t element
   Operation *def = buffer.getDefiningOp();
   // Right after the constant, so that constants keep their program order.
   b.setInsertionPointAfter(def);
-  auto type = RankedTensorType::get({elements}, b.getF32Type());
   auto bufferType = lisa::BufferType::get(b.getContext());
   Value result;
   if (auto w = dyn_cast<lisa::WeightOp>(def)) {
     // --no-weights: reserve the packed size; there are no bytes to pack.
-    result = b.create<lisa::WeightOp>(w.getLoc(), bufferType, w.getNameAttr(),
-                                      TypeAttr::get(type));
+    result = b.create<lisa::WeightOp>(
+        w.getLoc(), bufferType, w.getNameAttr(),
+        TypeAttr::get(RankedTensorType::get({elements}, b.getF32Type())));
   } else {
+    // The same value, packed when the .bin is written (no copy here).
     auto c = cast<lisa::ConstOp>(def);
-    auto dense = cast<DenseElementsAttr>(c.getValue());
-    std::vector<float> out(static_cast<size_t>(elements));
-    if (dense.isSplat()) {
-      float v = dense.getSplatValue<float>();
-      fmt::packMatMulB(&v, 0, 0, view.k, view.n, out.data());
-    } else {
-      const float *src = reinterpret_cast<const float *>(dense.getRawData().data());
-      fmt::packMatMulB(src + view.offset, view.rs, view.cs, view.k, view.n, out.data());
-    }
-    ArrayRef<char> raw(reinterpret_cast<const char *>(out.data()), out.size() * sizeof(float));
-    result = b.create<lisa::ConstOp>(c.getLoc(), bufferType,
-                                     DenseElementsAttr::getFromRawBuffer(type, raw));
+    result = b.create<lisa::ConstOp>(
+        c.getLoc(), bufferType, c.getValue(),
+        b.getDenseI64ArrayAttr({view.offset, view.k, view.n, view.rs, view.cs}));
   }
   packed[key] = result;
   if (!llvm::is_contained(sources, def))
@@ -125,7 +117,7 @@ void Packer::run(lisa::InstOp inst) {
     count = type.getNumElements();
   } else if (auto c = dyn_cast_or_null<lisa::ConstOp>(def)) {
     auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
-    if (!dense || !dense.getElementType().isF32())
+    if (!dense || !dense.getElementType().isF32() || c.getPackB())
       return;
     count = dense.getNumElements();
   } else {

@@ -199,14 +199,14 @@ void PlanBuffersPass::runOnOperation() {
   if (failed(target))
     return signalPassFailure();
   int64_t weightBytes = 0;
-  llvm::DenseSet<Attribute> seen;
+  llvm::DenseSet<std::pair<Attribute, Attribute>> seen;  // as the emitter dedupes
   auto bytesOf = [](ShapedType type) {
     Type elem = type.getElementType();
     return type.getNumElements() * (elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8);
   };
   module.walk([&](lisa::ConstOp c) {
-    if (seen.insert(c.getValue()).second)
-      weightBytes += bytesOf(cast<ShapedType>(c.getValue().getType()));
+    if (seen.insert({c.getValue(), c.getPackBAttr()}).second)
+      weightBytes += c.getByteSize();
   });
   module.walk([&](lisa::WeightOp w) { weightBytes += bytesOf(cast<ShapedType>(w.getType())); });
   // State tensors persist across runs: one after the other, never shared.

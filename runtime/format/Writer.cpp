@@ -61,6 +61,12 @@ uint64_t Writer::addConstant(const void *data, size_t size) {
   return offset;
 }
 
+uint64_t Writer::addConstantFill(size_t size, ConstantFill fill) {
+  uint64_t offset = addConstantView(nullptr, size);
+  constants_.back().fill = std::move(fill);
+  return offset;
+}
+
 void Writer::addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t location,
                             const std::vector<Region> &operands,
                             const std::vector<int64_t> &imms) {
@@ -146,10 +152,18 @@ uint64_t Writer::stream(const std::string &compilerVersion, Sink &&sink) {
   padTo(table[1].offset);
   put(ioBytes.data(), ioBytes.size());
   padTo(table[2].offset);
+  std::vector<uint64_t> scratch;  // the filled chunks, one at a time
   for (const Chunk &chunk : constants_) {
     padTo(table[2].offset + chunk.offset);
-    if (chunk.size)
+    if (!chunk.size)
+      continue;
+    if (chunk.fill) {
+      scratch.assign((chunk.size + 7) / 8, 0);
+      chunk.fill(reinterpret_cast<uint8_t *>(scratch.data()));
+      put(scratch.data(), chunk.size);
+    } else {
       put(chunk.data, chunk.size);
+    }
   }
   padTo(table[3].offset);
   put(instructions_.data(), instructions_.size());

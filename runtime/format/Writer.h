@@ -4,6 +4,7 @@
 #define LMC_FORMAT_WRITER_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@ public:
   // pointer, valid until the file is written (large weights are not copied).
   uint64_t addConstant(const void *data, size_t size);
   uint64_t addConstantView(const void *data, size_t size);
+  // Reserves `size` bytes that `fill(out)` writes (out 8-byte aligned) when
+  // the file is serialized, so a derived constant (a packed weight) never
+  // needs to exist in memory beside every other one. fill must be
+  // deterministic and stay callable until then.
+  using ConstantFill = std::function<void(uint8_t *out)>;
+  uint64_t addConstantFill(size_t size, ConstantFill fill);
 
   // Appends one instruction. `operands` are outputs first, then inputs.
   void addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t location,
@@ -58,6 +65,7 @@ private:
     const uint8_t *data;
     size_t size;
     std::vector<uint8_t> owned;
+    ConstantFill fill;  // set: data is null, fill makes the bytes
   };
   std::vector<Chunk> constants_;
   uint64_t constantsSize_ = 0;

@@ -65,10 +65,13 @@ const SimdOps &simdOps(const ExecOptions &options);
 
 // The level the fast paths run at: the highest this build and CPU support,
 // capped by options (maxSimd, portableOnly) and by the environment variable
-// LMC_SIMD (portable, avx2 or avx512; read once, other values ignored).
+// LMC_SIMD (portable, avx2, avx2vnni or avx512; read once, other values
+// ignored).
 SimdLevel simdLevel(const ExecOptions &options);
 // AVX-512 usable (avx512SimdOps) and VNNI, which matmul_q's AVX-512 kernels need.
 bool cpuHasAvx512Vnni();
+// AVX2 usable (avx2SimdOps) and AVX-VNNI, for matmul_q's Avx2Vnni kernels.
+bool cpuHasAvxVnni();
 
 // Splits [0, count) into chunks of at least `grain` items and runs
 // fn(begin, end) on each, on options.parallel when there is one. The chunk

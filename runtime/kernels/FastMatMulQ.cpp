@@ -85,6 +85,10 @@ const QuantOps &quantOps(const ExecOptions &options) {
     if (const QuantOps *ops = avx512QuantOps(); ops && cpuHasAvx512Vnni())
       return *ops;
     [[fallthrough]];
+  case SimdLevel::Avx2Vnni:
+    if (const QuantOps *ops = avxVnniQuantOps(); ops && cpuHasAvxVnni())
+      return *ops;
+    [[fallthrough]];
   case SimdLevel::Avx2:
     if (const QuantOps *ops = avx2QuantOps())
       return *ops;

@@ -57,6 +57,7 @@ const QuantOps &portableQuantOps();
 // Null when this build has no such routines; callers check the CPU
 // (simdLevel) before calling them.
 const QuantOps *avx2QuantOps();
+const QuantOps *avxVnniQuantOps();
 const QuantOps *avx512QuantOps();
 
 // The routines of simdLevel(options), for the driver and the tests.

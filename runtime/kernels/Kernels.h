@@ -44,10 +44,11 @@ public:
   virtual void run(int64_t count, const std::function<void(int64_t)> &fn) = 0;
 };
 
-// The SIMD levels of the fast paths, lowest first. Avx512 needs AVX-512
-// F/BW/VL/DQ (and the OS's support); matmul_q's AVX-512 kernels also need
-// VNNI and use the AVX2 ones without it.
-enum class SimdLevel : uint8_t { Portable, Avx2, Avx512 };
+// The SIMD levels of the fast paths, lowest first. Avx2Vnni is Avx2 plus
+// AVX-VNNI (VEX-encoded vpdpbusd), used by matmul_q's int8/int4 kernels
+// only. Avx512 needs AVX-512 F/BW/VL/DQ (and the OS's support); matmul_q's
+// AVX-512 kernels also need AVX-512 VNNI and use the AVX2 ones without it.
+enum class SimdLevel : uint8_t { Portable, Avx2, Avx2Vnni, Avx512 };
 
 // How runKernel may execute. Every choice gives results within 1e-5
 // (relative) of the reference kernels for f32 and identical ones for every
@@ -63,9 +64,10 @@ struct ExecOptions {
 };
 
 // The SIMD level the fast paths use on this CPU with these options:
-// "avx512" (with VNNI: "avx512+vnni"), "avx2+fma", "portable" or, with
-// referenceOnly, "reference".
-// LMC_SIMD=portable|avx2|avx512 in the environment (read once) caps it.
+// "avx512" (with VNNI: "avx512+vnni"), "avx2+vnni", "avx2+fma", "portable"
+// or, with referenceOnly, "reference".
+// LMC_SIMD=portable|avx2|avx2vnni|avx512 in the environment (read once)
+// caps it.
 const char *simdLevelName(const ExecOptions &options = {});
 
 // Runs the kernel of `opcode`. operands[0] is the output, inputs follow;

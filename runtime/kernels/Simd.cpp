@@ -8,6 +8,10 @@
 
 #include "runtime/kernels/Fast.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
+
 namespace lmc::kernels {
 namespace {
 
@@ -111,8 +115,8 @@ const SimdOps kPortableOps = {"portable", kGemmMr, 1,       gemmMicro, gemvPanel
                               gemvCols,   binary,  nullptr, nullptr,   nullptr,    nullptr,
                               nullptr};
 
-// The highest level LMC_SIMD=portable|avx2|avx512 allows, read once; unset
-// or another value: no limit.
+// The highest level LMC_SIMD=portable|avx2|avx2vnni|avx512 allows, read
+// once; unset or another value: no limit.
 SimdLevel environmentSimdCap() {
   static const SimdLevel cap = [] {
     const char *v = std::getenv("LMC_SIMD");
@@ -120,6 +124,8 @@ SimdLevel environmentSimdCap() {
       return SimdLevel::Portable;
     if (v && std::strcmp(v, "avx2") == 0)
       return SimdLevel::Avx2;
+    if (v && std::strcmp(v, "avx2vnni") == 0)
+      return SimdLevel::Avx2Vnni;
     return SimdLevel::Avx512;
   }();
   return cap;
@@ -127,9 +133,10 @@ SimdLevel environmentSimdCap() {
 
 // The highest level this build and CPU run, decided once per process.
 SimdLevel cpuSimdLevel() {
-  static const SimdLevel level = avx512SimdOps() ? SimdLevel::Avx512
-                                 : avx2SimdOps() ? SimdLevel::Avx2
-                                                 : SimdLevel::Portable;
+  static const SimdLevel level = avx512SimdOps()   ? SimdLevel::Avx512
+                                 : cpuHasAvxVnni() ? SimdLevel::Avx2Vnni
+                                 : avx2SimdOps()   ? SimdLevel::Avx2
+                                                   : SimdLevel::Portable;
   return level;
 }
 
@@ -146,10 +153,26 @@ bool cpuHasAvx512Vnni() {
 #endif
 }
 
+bool cpuHasAvxVnni() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  // CPUID leaf 7 sub-leaf 1, EAX bit 4 (GCC 12 knows "avxvnni" for
+  // __builtin_cpu_supports, clang 14 does not).
+  static const bool vnni = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return avx2SimdOps() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)) != 0;
+  }();
+  return vnni;
+#else
+  return false;
+#endif
+}
+
 SimdLevel simdLevel(const ExecOptions &options) {
   if (options.portableOnly)
     return SimdLevel::Portable;
-  return std::min({cpuSimdLevel(), environmentSimdCap(), options.maxSimd});
+  const SimdLevel level = std::min({cpuSimdLevel(), environmentSimdCap(), options.maxSimd});
+  // An AVX-512 CPU capped to Avx2Vnni may lack AVX-VNNI (Skylake-X does).
+  return level == SimdLevel::Avx2Vnni && !cpuHasAvxVnni() ? SimdLevel::Avx2 : level;
 }
 
 const SimdOps &simdOps(const ExecOptions &options) {
@@ -168,6 +191,8 @@ const char *simdLevelName(const ExecOptions &options) {
   switch (simdLevel(options)) {
   case SimdLevel::Avx512:
     return cpuHasAvx512Vnni() ? "avx512+vnni" : "avx512";
+  case SimdLevel::Avx2Vnni:
+    return "avx2+vnni";
   case SimdLevel::Avx2:
     return "avx2+fma";
   case SimdLevel::Portable:

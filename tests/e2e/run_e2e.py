@@ -17,6 +17,9 @@ The "kv" group compiles the decode form of the same GPT-2 (make_gpt2.py
 one session a step at a time (`lmc run --steps`) and requires every step's
 logits to match the whole-sequence reference's rows, for 1- and 4-token
 steps, the lpu and ara2 targets, int8 weights and a symbolic cache length.
+The "import" and "exporters" groups (tests/e2e/import_cases.py) check the ONNX
+forms of other exporters: RNN/GRU/LSTM, Einsum, If/Loop/Scan, opset 9-12
+operators, Constant-node weights and external data, against numpy.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -35,10 +38,13 @@ import shutil
 import subprocess
 import sys
 import time
+import types
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+import import_cases  # tests/e2e/import_cases.py: the "import" and "exporters" groups
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GPT2_DIR = os.path.join(REPO, "examples", "gpt2")
@@ -1573,6 +1579,16 @@ ERROR_CHECKS = {
 }
 
 
+def check_import_case(ctx, name):
+    """A case of tests/e2e/import_cases.py in its own work directory."""
+    tools = types.SimpleNamespace(lmc=ctx.lmc, run=lambda cmd, what: run(cmd, COMPILE_TIMEOUT, what),
+                                  run_ok=lambda cmd, what: run_ok(cmd, COMPILE_TIMEOUT, what))
+    try:
+        return import_cases.CASES[name][1](tools, ctx.fresh_dir(name))
+    except import_cases.CaseFailed as e:
+        raise CheckFailed(str(e))
+
+
 def all_cases():
     """name -> (group, function)."""
     cases = {name: (spec[0], lambda ctx, n=name: check_model_case(ctx, n)) for name, spec in MODEL_CASES.items()}
@@ -1614,6 +1630,8 @@ def all_cases():
     cases["kv_simulate"] = ("kv", check_kv_simulate)
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
+    cases.update({name: (spec[0], lambda ctx, n=name: check_import_case(ctx, n))
+                  for name, spec in import_cases.CASES.items()})
     return cases
 
 

@@ -70,6 +70,43 @@ def models():
         [vi("x", F, [2, 3])], [vi("y", TensorProto.INT32, [2, 1])],
         [const("zero", np.float32(0)), const("axes", np.array([1], np.int64))])
 
+    # Operators imported by unrolling: recurrent layers, Einsum, If/Loop/Scan bodies.
+    yield "lstm_gru", model(
+        "lstm_gru",
+        [helper.make_node("LSTM", ["x", "lw", "lr", "lb", "", "", "", "lp"], ["ly", "lh"], hidden_size=2,
+                          direction="bidirectional", name="lstm"),
+         helper.make_node("Reshape", ["ly", "s"], ["gx"], name="reshape"),
+         helper.make_node("GRU", ["gx", "gw", "gr"], ["", "y"], hidden_size=2, linear_before_reset=1,
+                          name="gru")],
+        [vi("x", F, [3, 1, 2])], [vi("y", F, [1, 1, 2])],
+        [const("lw", rng.standard_normal((2, 8, 2)).astype(np.float32)),
+         const("lr", rng.standard_normal((2, 8, 2)).astype(np.float32)),
+         const("lb", rng.standard_normal((2, 16)).astype(np.float32)),
+         const("lp", rng.standard_normal((2, 6)).astype(np.float32)),
+         const("s", np.array([3, 1, 4], np.int64)),
+         const("gw", rng.standard_normal((1, 6, 4)).astype(np.float32)),
+         const("gr", rng.standard_normal((1, 6, 2)).astype(np.float32))], opset=14)
+    yield "einsum", model(
+        "einsum",
+        [helper.make_node("Einsum", ["a", "b"], ["y"], equation="...ii,...ij->...j", name="einsum")],
+        [vi("a", F, [2, 3, 3]), vi("b", F, [2, 3, 4])], [vi("y", F, [2, 4])])
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["c_in"], ["c_out"], name="cond"),
+         helper.make_node("Add", ["v_in", "v_in"], ["v_out"], name="double")],
+        "body", [vi("i", TensorProto.INT64, []), vi("c_in", TensorProto.BOOL, []), vi("v_in", F, [2])],
+        [vi("c_out", TensorProto.BOOL, []), vi("v_out", F, [2])])
+    then_g = helper.make_graph([helper.make_node("Neg", ["l"], ["t"], name="neg")], "then", [], [vi("t", F, [2])])
+    else_g = helper.make_graph([helper.make_node("Abs", ["l"], ["e"], name="abs")], "else", [], [vi("e", F, [2])])
+    scan_body = helper.make_graph([helper.make_node("Add", ["s_in", "r"], ["s_out"], name="acc")], "scan_body",
+                                  [vi("s_in", F, [2]), vi("r", F, [2])], [vi("s_out", F, [2])])
+    yield "loop_if_scan", model(
+        "loop_if_scan",
+        [helper.make_node("Loop", ["m", "c", "x"], ["l"], body=body, name="loop"),
+         helper.make_node("If", ["c"], ["f"], then_branch=then_g, else_branch=else_g, name="if"),
+         helper.make_node("Scan", ["f", "rows"], ["y"], body=scan_body, num_scan_inputs=1, name="scan")],
+        [vi("x", F, [2]), vi("rows", F, [3, 2])], [vi("y", F, [2])],
+        [const("m", np.array(3, np.int64)), const("c", np.array(True))])
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

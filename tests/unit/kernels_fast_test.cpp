@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "runtime/format/PackedMatMul.h"
+#include "runtime/kernels/Fast.h"
 #include "runtime/src/ThreadPool.h"
 #include "tests/unit/KernelTestUtil.h"
 
@@ -509,12 +510,18 @@ TEST(FastKernels, SimdLevelIsReported) {
   EXPECT_STREQ(kernels::simdLevelName(levelOptions(SimdLevel::Portable)), "portable");
   EXPECT_STREQ(kernels::simdLevelName(referenceOptions()), "reference");
   std::string level = kernels::simdLevelName();
-  EXPECT_TRUE(level == "avx512" || level == "avx512+vnni" || level == "avx2+fma" ||
-              level == "portable")
+  EXPECT_TRUE(level == "avx512" || level == "avx512+vnni" || level == "avx2+vnni" ||
+              level == "avx2+fma" || level == "portable")
       << level;
   // A cap never raises the level: at most AVX2 is AVX2 or portable.
   std::string avx2 = kernels::simdLevelName(levelOptions(SimdLevel::Avx2));
   EXPECT_TRUE(avx2 == "avx2+fma" || avx2 == "portable") << avx2;
+  std::string vnni = kernels::simdLevelName(levelOptions(SimdLevel::Avx2Vnni));
+  EXPECT_TRUE(vnni == "avx2+vnni" || vnni == "avx2+fma" || vnni == "portable") << vnni;
+  // AVX-VNNI is reported only when the CPU has it, and then unless LMC_SIMD caps it.
+  EXPECT_TRUE(vnni != "avx2+vnni" || kernels::cpuHasAvxVnni());
+  if (!std::getenv("LMC_SIMD") && kernels::cpuHasAvxVnni())
+    EXPECT_EQ(vnni, "avx2+vnni");
   std::string names;
   for (const Config &config : configs())
     if (config.threads == 1)
@@ -531,6 +538,8 @@ TEST(FastKernels, EnvironmentCapsTheLevel) {
     EXPECT_EQ(level, "portable");
   else if (env && std::strcmp(env, "avx2") == 0)
     EXPECT_TRUE(level == "avx2+fma" || level == "portable") << level;
+  else if (env && std::strcmp(env, "avx2vnni") == 0)
+    EXPECT_TRUE(level == "avx2+vnni" || level == "avx2+fma" || level == "portable") << level;
   else
     EXPECT_EQ(level, kernels::simdLevelName(levelOptions(SimdLevel::Avx512)));
 }

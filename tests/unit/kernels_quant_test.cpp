@@ -4,6 +4,7 @@
 // reference: odd shapes, batches, strided operands, column tiles, 1 and 2
 // threads (bitwise identical), zero rows.
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 
@@ -413,7 +414,8 @@ struct Config {
 
 std::vector<Config> configs() {
   std::vector<Config> out;
-  for (SimdLevel level : {SimdLevel::Avx512, SimdLevel::Avx2, SimdLevel::Portable}) {
+  for (SimdLevel level :
+       {SimdLevel::Avx512, SimdLevel::Avx2Vnni, SimdLevel::Avx2, SimdLevel::Portable}) {
     ExecOptions options;
     options.maxSimd = level;
     if (kernels::simdLevel(options) != level)
@@ -444,6 +446,11 @@ TEST(MatMulQFast, TheLevelsThisCpuHas) {
   const std::vector<Config> all = configs();
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.back().name, "portable/2");
+  // A CPU with AVX-VNNI tests those routines too (this one's AVX-512 does not hide them).
+  bool vnni = false;
+  for (const Config &c : all)
+    vnni = vnni || c.name == "avx2+vnni/1";
+  EXPECT_EQ(vnni, kernels::cpuHasAvxVnni() && !std::getenv("LMC_SIMD"));
   for (const Config &c : all)
     EXPECT_STREQ(kernels::quantOps(Runner(c).options()).name,
                  kernels::simdLevelName(Runner(c).options()));

@@ -153,3 +153,44 @@ func.func @inst_shape() {
   lmc_isa.inst "relu" (%a, %a) regions [#lmc_isa.region<f32, [4], [1], 0>, #lmc_isa.region<f32, [2], [1], 0>] imms []
   return
 }
+
+// -----
+
+func.func @pack_b_dtype() {
+  // expected-error @+1 {{pack_b needs a dense f32 value}}
+  %c = lmc_isa.const {pack_b = array<i64: 0, 2, 2, 2, 1>, value = dense<1> : tensor<2x2xi32>}
+  return
+}
+
+// -----
+
+func.func @pack_b_arity() {
+  // expected-error @+1 {{pack_b must be [offset, k, n, row_stride, col_stride]}}
+  %c = lmc_isa.const {pack_b = array<i64: 0, 2, 2>, value = dense<1.0> : tensor<2x2xf32>}
+  return
+}
+
+// -----
+
+func.func @pack_b_empty() {
+  // expected-error @+1 {{pack_b's matrix must be non-empty and packable, not 0 x 2}}
+  %c = lmc_isa.const {pack_b = array<i64: 0, 0, 2, 2, 1>, value = dense<1.0> : tensor<2x2xf32>}
+  return
+}
+
+// -----
+
+func.func @pack_b_bounds() {
+  // A transposed 2 x 3 view of 6 elements starting at 1 reads element 6.
+  // expected-error @+1 {{pack_b's view reads elements [1, 6] outside the value's 6}}
+  %c = lmc_isa.const {pack_b = array<i64: 1, 2, 3, 1, 2>, value = dense<1.0> : tensor<3x2xf32>}
+  return
+}
+
+// -----
+
+func.func @pack_b_overflow() {
+  // expected-error @+1 {{pack_b's view overflows}}
+  %c = lmc_isa.const {pack_b = array<i64: 0, 2, 2, 9223372036854775807, 1>, value = dense<1.0> : tensor<2x2xf32>}
+  return
+}

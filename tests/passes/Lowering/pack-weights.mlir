@@ -1,12 +1,14 @@
 // RUN: lmc-opt %s -split-input-file -lmc-pack-weights | FileCheck %s
 // RUN: lmc-opt %s -split-input-file -lmc-pack-weights=target=lpu | FileCheck %s --check-prefix=LPU
 
-// A transposed constant ([N, K] = [3, 2] read as K x N = [[1, 3, 5], [2, 4, 6]])
-// becomes one 16-column panel of 2 rows, zero-padded (2 * 16 = 32 elements);
-// the original constant, now unread, is removed. lpu keeps the plain matmul.
+// A transposed constant ([N, K] = [3, 2] read as K x N = [[1, 3, 5], [2, 4, 6]]:
+// offset 0, row stride 1, column stride 2) becomes the same value with pack_b,
+// which the emitter packs into one 16-column panel of 2 rows, zero-padded
+// (2 * 16 = 32 elements); the original constant, now unread, is removed.
+// lpu keeps the plain matmul.
 // CHECK-LABEL: func @main()
-// CHECK-NOT: tensor<3x2xf32>
-// CHECK: %[[P:.*]] = lmc_isa.const {value = dense<[1.000000e+00, 3.000000e+00, 5.000000e+00, 0.000000e+00, {{.*}}, 0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00, 0.000000e+00, {{.*}}]> : tensor<32xf32>}
+// CHECK-NOT: lmc_isa.const {value
+// CHECK: %[[P:.*]] = lmc_isa.const {pack_b = array<i64: 0, 2, 3, 1, 2>, value = dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>}
 // CHECK: lmc_isa.inst "matmul_packed"(%{{.*}}, %{{.*}}, %[[P]]) regions [#lmc_isa.region<f32, [4, 3], [3, 1], 0>, #lmc_isa.region<f32, [4, 2], [2, 1], 0>, #lmc_isa.region<f32, [32], [1], 0>] imms []
 // CHECK-NOT: "matmul"
 // LPU-LABEL: func @main()
@@ -27,7 +29,7 @@ func.func @main() {
 // elements. Two matmuls reading the same view share one packed constant; a
 // batched matmul whose B broadcasts over the batch (stride 0) packs too.
 // CHECK-LABEL: func @main()
-// CHECK: %[[P:.*]] = lmc_isa.const {value = dense<{{.*}}> : tensor<9600xf32>}
+// CHECK: %[[P:.*]] = lmc_isa.const {pack_b = array<i64: 0, 300, 20, 20, 1>, value = dense<5.000000e-01> : tensor<300x20xf32>}
 // CHECK-NOT: lmc_isa.const
 // CHECK: lmc_isa.inst "matmul_packed"(%{{.*}}, %{{.*}}, %[[P]]) regions [#lmc_isa.region<f32, [5, 20], [20, 1], 0>, #lmc_isa.region<f32, [5, 300], [300, 1], 0>, #lmc_isa.region<f32, [9600], [1], 0>] imms []
 // CHECK: lmc_isa.inst "matmul_packed"(%{{.*}}, %{{.*}}, %[[P]]) regions [#lmc_isa.region<f32, [2, 5, 20], [100, 20, 1], 0>, #lmc_isa.region<f32, [2, 5, 300], [1500, 300, 1], 0>, #lmc_isa.region<f32, [9600], [1], 0>] imms []
@@ -47,7 +49,7 @@ func.func @main() {
 // the packed copy.
 // CHECK-LABEL: func @main()
 // CHECK: %[[W:.*]] = lmc_isa.const {value = dense<2.000000e+00> : tensor<2x4x4xf32>}
-// CHECK: %[[P:.*]] = lmc_isa.const {value = dense<{{.*}}> : tensor<64xf32>}
+// CHECK: %[[P:.*]] = lmc_isa.const {pack_b = array<i64: 16, 4, 4, 4, 1>, value = dense<2.000000e+00> : tensor<2x4x4xf32>}
 // CHECK: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %{{.*}}) regions [#lmc_isa.region<f32, [4, 4], [4, 1], 0>, #lmc_isa.region<f32, [4, 4], [4, 1], 0>, #lmc_isa.region<f32, [4, 4], [4, 1], 0>]
 // CHECK: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %[[W]]) regions [#lmc_isa.region<f32, [2, 4, 4], [16, 4, 1], 0>, #lmc_isa.region<f32, [2, 4, 4], [16, 4, 1], 0>, #lmc_isa.region<f32, [2, 4, 4], [16, 4, 1], 0>]
 // CHECK: lmc_isa.inst "matmul_packed"(%{{.*}}, %{{.*}}, %[[P]])
