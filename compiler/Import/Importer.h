@@ -193,6 +193,25 @@ private:
   LogicalResult importDepthToSpace(bool toSpace);
   LogicalResult importTile();
 
+  // ImportMath.cpp: elementwise functions, activations, reductions,
+  // arg/scan/top-k, indexing and losses.
+  static bool isMathOp(const onnx::NodeProto &n);
+  LogicalResult importMathOp(const onnx::NodeProto &n);
+  LogicalResult importVariadic(const onnx::NodeProto &n);
+  LogicalResult importReduce(const onnx::NodeProto &n, Value x);
+  LogicalResult importAxisOp(const onnx::NodeProto &n, Value x);
+  LogicalResult importIndexing(const onnx::NodeProto &n, Value x);
+  LogicalResult importLoss(const onnx::NodeProto &n, Value x);
+  // A reduction of `kind` (sum, mean, max, min, prod) over sorted `axes`
+  // (empty: all), keeping them as size 1.
+  Value reduceKeep(StringRef kind, Value x, ArrayRef<int64_t> axes);
+  Value logSoftmax(Value x, int64_t axis);
+  // The i64 constant 0, 1, ..., n-1 along `axis` of a rank-`rank` shape of 1s.
+  Value iota(int64_t n, int64_t axis, int64_t rank);
+  // The i64 coordinates [..., rank] of every element of `indices`, with
+  // the index itself on `axis` (ScatterElements as scatter_nd).
+  Value coordinates(Value indices, int64_t axis);
+
   FailureOr<Value> layerNormStats(Value x, int64_t axis, double epsilon, bool invStd);
   LogicalResult importSlice(Value data);
 

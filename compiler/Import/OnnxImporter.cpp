@@ -724,6 +724,8 @@ LogicalResult Importer::importQuantOp(const onnx::NodeProto &n) {
 LogicalResult Importer::importOp(const onnx::NodeProto &n) {
   const std::string &op = n.op_type();
   auto in0 = [&]() { return input(0); };
+  if (isMathOp(n))
+    return importMathOp(n);
 
   static const std::map<std::string, std::string> binaries = {
       {"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"}, {"Div", "div"}, {"Pow", "pow"},
@@ -895,56 +897,6 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     return setOutput(0, r);
   }
 
-  if (op == "ReduceSum" || op == "ReduceMean" || op == "ReduceMax" || op == "ReduceMin") {
-    FailureOr<Value> x = in0();
-    if (failed(x))
-      return failure();
-    auto type = typeOf(*x);
-    std::vector<int64_t> axes;
-    if (op == "ReduceSum" && opset >= 13) {
-      if (hasInput(1)) {
-        FailureOr<Value> a = input(1);
-        auto values = succeeded(a) ? constInts(*a) : std::nullopt;
-        if (!values)
-          return error() << "axes must be a constant";
-        axes = *values;
-      }
-    } else if (auto a = attrInts("axes")) {
-      axes = *a;
-    }
-    if (axes.empty() && attrInt("noop_with_empty_axes", 0))
-      return setOutput(0, *x);
-    bool keep = attrInt("keepdims", 1) != 0;
-    SmallVector<int64_t> normalized;
-    for (int64_t a : axes) {
-      FailureOr<int64_t> axis = normalizeAxis(a, type.getRank());
-      if (failed(axis))
-        return failure();
-      normalized.push_back(*axis);
-    }
-    if (normalized.empty())
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        normalized.push_back(d);
-    llvm::sort(normalized);
-    normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
-    SmallVector<int64_t> shape;
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      if (!llvm::is_contained(normalized, d))
-        shape.push_back(type.getDimSize(d));
-      else if (keep)
-        shape.push_back(1);
-    }
-    auto rt = tensor(shape, type.getElementType());
-    auto axesAttr = b.getDenseI64ArrayAttr(normalized);
-    auto keepAttr = b.getBoolAttr(keep);
-    Value r;
-    if (op == "ReduceSum") r = create<g::ReduceSumOp>(rt, *x, axesAttr, keepAttr);
-    else if (op == "ReduceMean") r = create<g::ReduceMeanOp>(rt, *x, axesAttr, keepAttr);
-    else if (op == "ReduceMax") r = create<g::ReduceMaxOp>(rt, *x, axesAttr, keepAttr);
-    else r = create<g::ReduceMinOp>(rt, *x, axesAttr, keepAttr);
-    return setOutput(0, r);
-  }
-
   if (op == "Softmax") {
     FailureOr<Value> x = in0();
     if (failed(x))
@@ -1022,35 +974,6 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
     llvm::append_range(shape, dt.getShape().drop_front(*axis + 1));
     return setOutput(0, create<g::GatherOp>(tensor(shape, dt.getElementType()), *data, *idx,
                                             b.getI64IntegerAttr(*axis)));
-  }
-
-  if (op == "ScatterElements") {
-    FailureOr<Value> data = input(0), idx = input(1), upd = input(2);
-    if (failed(data) || failed(idx) || failed(upd))
-      return failure();
-    if (const auto *r = attr("reduction"); r && r->s() != "none")
-      return error() << "reduction '" << r->s()
-                     << "' is not supported (only 'none', the default)";
-    auto dt = typeOf(*data), it = typeOf(*idx), ut = typeOf(*upd);
-    if (dt.getRank() == 0)
-      return error() << "data must have rank >= 1";
-    FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 0), dt.getRank());
-    if (failed(axis))
-      return failure();
-    if (!it.getElementType().isInteger(32) && !it.getElementType().isInteger(64))
-      return error() << "indices must be int32 or int64";
-    if (it.getRank() != dt.getRank() || it.getShape() != ut.getShape())
-      return error() << "indices " << shapeText(it.getShape()) << " and updates "
-                     << shapeText(ut.getShape()) << " must have one shape, of data's rank "
-                     << dt.getRank();
-    if (ut.getElementType() != dt.getElementType())
-      return error() << "updates and data differ in element type";
-    for (int64_t d = 0; d < dt.getRank(); ++d)
-      if (d != *axis && it.getDimSize(d) > dt.getDimSize(d))
-        return error() << "indices " << shapeText(it.getShape()) << " exceed data "
-                       << shapeText(dt.getShape()) << " in dimension " << d;
-    return setOutput(0, create<g::ScatterElementsOp>(dt, *data, *idx, *upd,
-                                                     b.getI64IntegerAttr(*axis)));
   }
 
   if (op == "Reshape") {

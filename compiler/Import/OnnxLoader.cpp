@@ -253,6 +253,43 @@ uint64_t weightBytes(const std::string &path, const onnx::GraphProto &graph) {
   return total;
 }
 
+// onnx 1.12's version converter keeps an opset < 13 Hardmax as it is,
+// although opset 13 changed its meaning (one axis instead of the input
+// coerced to 2-D at `axis`): spell the old meaning out before converting,
+// as the converter itself does for Softmax and LogSoftmax.
+void coerceOldHardmax(onnx::GraphProto &graph) {
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (const onnx::NodeProto &n : graph.node()) {
+    bool hardmax = n.op_type() == "Hardmax" && (n.domain().empty() || n.domain() == "ai.onnx");
+    if (!hardmax || n.input_size() != 1 || n.output_size() != 1) {
+      *nodes.Add() = n;
+      continue;
+    }
+    int64_t axis = 1;
+    for (const auto &a : n.attribute())
+      if (a.name() == "axis")
+        axis = a.i();
+    const std::string &x = n.input(0), &y = n.output(0);
+    auto add = [&](const char *op, std::vector<std::string> ins, const std::string &out) {
+      onnx::NodeProto *m = nodes.Add();
+      m->set_op_type(op);
+      m->set_name(n.name().empty() ? std::string() : n.name() + "/" + op);
+      for (const std::string &in : ins)
+        m->add_input(in);
+      m->add_output(out);
+      return m;
+    };
+    onnx::AttributeProto *flatAxis = add("Flatten", {x}, y + "/lmc_flat")->add_attribute();
+    flatAxis->set_name("axis");
+    flatAxis->set_type(onnx::AttributeProto::INT);
+    flatAxis->set_i(axis);
+    add("Hardmax", {y + "/lmc_flat"}, y + "/lmc_hard");  // axis 1: the last of two
+    add("Shape", {x}, y + "/lmc_shape");
+    add("Reshape", {y + "/lmc_hard", y + "/lmc_shape"}, y);
+  }
+  graph.mutable_node()->Swap(&nodes);
+}
+
 }  // namespace
 
 absl::StatusOr<onnx::ModelProto> loadOnnxModel(const std::string &path,
@@ -316,6 +353,8 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes
     if (absl::Status s = bindInputShapes(path, model, options); !s.ok())
       return s;
     if (opset < kMinOpset) {
+      if (opset < 13)
+        coerceOldHardmax(*model.mutable_graph());
       // Some adapters read shapes (Softmax 12 -> 13 needs its input's rank):
       // infer them first, ignoring what inference cannot tell.
       onnx::ShapeInferenceOptions inference(/*check_type=*/false, /*strict_mode=*/0,

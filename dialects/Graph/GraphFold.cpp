@@ -4,6 +4,7 @@
 
 #include "dialects/Graph/ConstEval.h"
 #include "dialects/Graph/Graph.h"
+#include "runtime/format/MathFn.h"
 
 using namespace mlir;
 using namespace lmc::graph;
@@ -174,10 +175,10 @@ Attribute foldReduce(Operation *op, Attribute inAttr, ArrayRef<int64_t> axes, in
       o += (kept[d] == 1 ? 0 : idx[d]) * keptStrides[d];
     if (out.isFloat) {
       double x = in->f[k], cur = out.f[o];
-      out.f[o] = !seen[o] ? x : kind == 0 || kind == 1 ? cur + x : kind == 2 ? std::max(cur, x) : std::min(cur, x);
+      out.f[o] = !seen[o] ? x : kind == 0 || kind == 1 ? cur + x : kind == 2 ? std::max(cur, x) : kind == 3 ? std::min(cur, x) : cur * x;
     } else {
       int64_t xi = in->i[k], cur = out.i[o];
-      out.i[o] = !seen[o] ? xi : kind == 0 || kind == 1 ? cur + xi : kind == 2 ? std::max(cur, xi) : std::min(cur, xi);
+      out.i[o] = !seen[o] ? xi : kind == 0 || kind == 1 ? cur + xi : kind == 2 ? std::max(cur, xi) : kind == 3 ? std::min(cur, xi) : static_cast<int64_t>(uint64_t(cur) * uint64_t(xi));
     }
     seen[o] = true;
     for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
@@ -241,7 +242,24 @@ LMC_REDUCE_FOLDER(ReduceSumOp, 0)
 LMC_REDUCE_FOLDER(ReduceMeanOp, 1)
 LMC_REDUCE_FOLDER(ReduceMaxOp, 2)
 LMC_REDUCE_FOLDER(ReduceMinOp, 3)
+LMC_REDUCE_FOLDER(ReduceProdOp, 4)
 #undef LMC_REDUCE_FOLDER
+
+OpFoldResult MathOp::fold(FoldAdaptor adaptor) {
+  auto in = HostTensor::fromAttr(adaptor.getInput());
+  int64_t fn = lmc::format::mathFnFromName(getFn());
+  if (!in || fn < 0)
+    return {};
+  auto f = static_cast<lmc::format::MathFn>(fn);
+  HostTensor out = *in;
+  for (int64_t k = 0; k < out.size(); ++k) {
+    if (out.isFloat)
+      out.f[k] = lmc::format::evalMathFn(f, out.f[k]);
+    else
+      out.i[k] = lmc::format::evalMathFn(f, out.i[k]);
+  }
+  return out.toAttr();
+}
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())

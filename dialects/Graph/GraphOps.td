@@ -109,6 +109,59 @@ def Graph_AbsOp : Graph_UnaryOp<"abs", "absolute value">;
 def Graph_NotOp : Graph_UnaryOp<"not", "logical negation">;
 def Graph_RoundOp : Graph_UnaryOp<"round", "rounding to the nearest integer, halves to even">;
 
+def Graph_MathOp : Graph_Op<"math", [SameOperandsAndResultType]> {
+  let summary = "an elementwise function named by an attribute";
+  let description = [{
+    `fn` is one of `floor ceil sin cos tan asin acos atan sinh cosh asinh
+    acosh atanh sign` (runtime/format/MathFn.h, the `math` opcode's
+    functions): floats, and `sign` (-1, 0 or 1) also on integers. One op
+    for the functions that no exact composition of other ops gives.
+
+    ```mlir
+    %y = lmc_graph.math %x {fn = "sin"} : tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, StrAttr:$fn);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_ModOp : Graph_Op<"mod"> {
+  let summary = "elementwise remainder with numpy broadcasting";
+  let description = [{
+    ONNX Mod: with `fmod` the remainder has the sign of `lhs` (C's
+    `fmod`, truncated division), otherwise that of `rhs` (floored
+    division, Python's `%`). Numeric operands of one element type; an
+    integer remainder by zero is a run-time error.
+
+    ```mlir
+    %z = lmc_graph.mod %x, %y {fmod = false} : (tensor<6xi32>, tensor<6xi32>) -> tensor<6xi32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$rhs, BoolAttr:$fmod);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_BitShiftOp : Graph_Op<"bitshift"> {
+  let summary = "elementwise bit shift of unsigned integers with numpy broadcasting";
+  let description = [{
+    `lhs << rhs` (`left`) or `lhs >> rhs`; a shift by the bit width or
+    more gives 0.
+
+    ```mlir
+    %z = lmc_graph.bitshift %x, %y {left = true} : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$rhs, BoolAttr:$left);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Graph_CastOp : Graph_Op<"cast"> {
   let summary = "elementwise conversion of the element type";
   let description = [{
@@ -270,6 +323,63 @@ def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum">;
 def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean", "mean">;
 def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum">;
 def Graph_ReduceMinOp : Graph_ReduceOp<"reduce_min", "minimum">;
+def Graph_ReduceProdOp : Graph_ReduceOp<"reduce_prod", "product">;
+
+class Graph_ArgOp<string mnemonic, string what> : Graph_Op<mnemonic> {
+  let summary = "i64 index of the " # what # " along an axis";
+  let description = [{
+    The result has the input's shape with size 1 on `axis` and holds the
+    index of the }] # what # [{ of each lane: the first of equal values, or
+    the last with `select_last_index`. A NaN counts as the extreme (numpy).
+
+    ```mlir
+    %i = lmc_graph.}] # mnemonic # [{ %x {axis = 1 : i64, select_last_index = false} : (tensor<2x5xf32>) -> tensor<2x1xi64>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, I64Attr:$axis, BoolAttr:$select_last_index);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ArgMaxOp : Graph_ArgOp<"argmax", "maximum">;
+def Graph_ArgMinOp : Graph_ArgOp<"argmin", "minimum">;
+
+def Graph_CumSumOp : Graph_Op<"cumsum", [SameOperandsAndResultType]> {
+  let summary = "prefix sums along an axis";
+  let description = [{
+    ONNX CumSum: `result[.., j, ..]` is the sum of the input's elements
+    up to `j` along `axis` (from the end with `reverse`; without element
+    `j` itself with `exclusive`).
+
+    ```mlir
+    %y = lmc_graph.cumsum %x {axis = 0 : i64, exclusive = false, reverse = false} : tensor<5xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, I64Attr:$axis, BoolAttr:$exclusive,
+                       BoolAttr:$reverse);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_TopKOp : Graph_Op<"topk"> {
+  let summary = "i64 indices of the k largest or smallest elements along an axis";
+  let description = [{
+    The result has the input's shape with `k` (its own size) on `axis`:
+    the indices of the `k` largest (`largest`) or smallest elements of
+    each lane, sorted by value, equal values by lower index. ONNX TopK's
+    values are a `gather_elements` of the input at these indices.
+
+    ```mlir
+    %i = lmc_graph.topk %x {axis = 1 : i64, largest = true} : (tensor<3x4xf32>) -> tensor<3x2xi64>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, I64Attr:$axis, BoolAttr:$largest);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
 
 //===----------------------------------------------------------------------===//
 // Data movement
@@ -315,6 +425,62 @@ def Graph_ScatterElementsOp : Graph_Op<"scatter_elements"> {
   let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def Graph_GatherElementsOp : Graph_Op<"gather_elements"> {
+  let summary = "gather single elements along an axis (ONNX GatherElements)";
+  let description = [{
+    `result[i] = data[i with i[axis] replaced by indices[i]]`; the result
+    has the shape of `indices`, which has `data`'s rank and at most its
+    dims off `axis`. Negative indices count from the end.
+
+    ```mlir
+    %y = lmc_graph.gather_elements %x, %i {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$data, AnyStaticShapeTensor:$indices, I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
+  let summary = "gather slices by index tuples (ONNX GatherND)";
+  let description = [{
+    `indices` is `[batch..., rest..., m]` whose first `batch_dims` dims
+    are `data`'s; each tuple of its last axis picks the slice
+    `data[batch, t0, ..., t(m-1), ...]`. The result is
+    `indices.shape[:-1] + data.shape[batch_dims + m:]`.
+
+    ```mlir
+    %y = lmc_graph.gather_nd %x, %i {batch_dims = 0 : i64} : (tensor<2x2xf32>, tensor<2x1xi64>) -> tensor<2x2xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$data, AnyStaticShapeTensor:$indices,
+                       I64Attr:$batch_dims);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ScatterNDOp : Graph_Op<"scatter_nd"> {
+  let summary = "write (or combine) slices at index tuples into a copy of data (ONNX ScatterND)";
+  let description = [{
+    `indices` is `[rest..., m]`, `updates` `[rest..., data.shape[m:]...]`:
+    the result is `data` with each slice `result[indices[r]]` replaced by
+    `updates[r]` (`reduction` "none"), or combined with it by "add",
+    "mul", "max" or "min", in row-major order of `rest`.
+
+    ```mlir
+    %y = lmc_graph.scatter_nd %x, %i, %u {reduction = "add"}
+        : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$data, AnyStaticShapeTensor:$indices,
+                       AnyStaticShapeTensor:$updates, StrAttr:$reduction);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Graph_ReshapeOp : Graph_Op<"reshape"> {

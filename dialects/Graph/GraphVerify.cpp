@@ -1,6 +1,8 @@
 // Verifiers of lmc_graph operations: the shape and type rules of each op.
 #include "dialects/Graph/Graph.h"
 
+#include "runtime/format/MathFn.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/CheckedArithmetic.h"
@@ -211,7 +213,136 @@ LMC_REDUCE_VERIFIER(ReduceSumOp)
 LMC_REDUCE_VERIFIER(ReduceMeanOp)
 LMC_REDUCE_VERIFIER(ReduceMaxOp)
 LMC_REDUCE_VERIFIER(ReduceMinOp)
+LMC_REDUCE_VERIFIER(ReduceProdOp)
 #undef LMC_REDUCE_VERIFIER
+
+LogicalResult MathOp::verify() {
+  int64_t fn = lmc::format::mathFnFromName(getFn());
+  if (fn < 0)
+    return emitOpError("unknown function '") << getFn() << "'";
+  Type elem = getType().getElementType();
+  bool ints = lmc::format::mathFnTakesIntegers(static_cast<lmc::format::MathFn>(fn));
+  if (!isa<FloatType>(elem) && !(ints && isa<IntegerType>(elem) && !elem.isInteger(1)))
+    return emitOpError("'") << getFn() << "' does not take element type " << elem;
+  return success();
+}
+
+LogicalResult ModOp::verify() {
+  if (tensorType(getLhs()).getElementType().isInteger(1))
+    return emitOpError("operands must be numbers, not i1");
+  return verifyBinary(*this, false, false);
+}
+
+LogicalResult BitShiftOp::verify() {
+  if (!tensorType(getLhs()).getElementType().isUnsignedInteger())
+    return emitOpError("operands must be unsigned integers");
+  return verifyBinary(*this, false, false);
+}
+
+// The input's shape with `size` on `axis`, of element type `elem`.
+static LogicalResult verifyAlongAxis(Operation *op, int64_t axis, int64_t size, Type elem) {
+  auto input = tensorType(op->getOperand(0));
+  if (failed(verifyAxis(op, axis, input.getRank())))
+    return failure();
+  SmallVector<int64_t> expected(input.getShape());
+  expected[axis] = size;
+  auto want = RankedTensorType::get(expected, elem);
+  if (tensorType(op->getResult(0)) != want)
+    return op->emitOpError("result type must be ") << want;
+  return success();
+}
+
+static LogicalResult verifyArg(Operation *op, int64_t axis) {
+  auto input = tensorType(op->getOperand(0));
+  if (input.getElementType().isInteger(1))
+    return op->emitOpError("input must be numbers, not i1");
+  if (input.getRank() > 0 && axis >= 0 && axis < input.getRank() && input.getDimSize(axis) == 0)
+    return op->emitOpError("axis ") << axis << " is empty";
+  return verifyAlongAxis(op, axis, 1, IntegerType::get(op->getContext(), 64));
+}
+
+LogicalResult ArgMaxOp::verify() { return verifyArg(*this, getAxis()); }
+LogicalResult ArgMinOp::verify() { return verifyArg(*this, getAxis()); }
+
+LogicalResult CumSumOp::verify() {
+  if (getType().getElementType().isInteger(1))
+    return emitOpError("input must be numbers, not i1");
+  return verifyAxis(*this, getAxis(), getType().getRank());
+}
+
+LogicalResult TopKOp::verify() {
+  auto input = getInput().getType();
+  if (failed(verifyAxis(*this, getAxis(), input.getRank())))
+    return failure();
+  int64_t k = getType().getDimSize(getAxis());
+  if (k > input.getDimSize(getAxis()))
+    return emitOpError("k = ") << k << " exceeds the axis' size " << input.getDimSize(getAxis());
+  return verifyAlongAxis(*this, getAxis(), k, IntegerType::get(getContext(), 64));
+}
+
+static LogicalResult verifyIndices(Operation *op, RankedTensorType indices) {
+  Type idx = indices.getElementType();
+  if (!idx.isInteger(32) && !idx.isInteger(64))
+    return op->emitOpError("indices must be i32 or i64");
+  return success();
+}
+
+LogicalResult GatherElementsOp::verify() {
+  auto data = getData().getType(), indices = getIndices().getType();
+  int64_t axis = getAxis();
+  if (failed(verifyIndices(*this, indices)) || failed(verifyAxis(*this, axis, data.getRank())))
+    return failure();
+  if (indices.getRank() != data.getRank())
+    return emitOpError("indices must have the rank of data (") << data.getRank() << ")";
+  for (int64_t d = 0; d < data.getRank(); ++d)
+    if (d != axis && indices.getDimSize(d) > data.getDimSize(d))
+      return emitOpError("indices dim ") << d << " exceeds data's";
+  auto want = RankedTensorType::get(indices.getShape(), data.getElementType());
+  if (getType() != want)
+    return emitOpError("result type must be ") << want;
+  return success();
+}
+
+LogicalResult GatherNDOp::verify() {
+  auto data = getData().getType(), indices = getIndices().getType();
+  if (failed(verifyIndices(*this, indices)))
+    return failure();
+  int64_t q = indices.getRank(), r = data.getRank(), batch = getBatchDims();
+  if (q < 1 || batch < 0 || batch >= std::min(q, r))
+    return emitOpError("batch_dims ") << batch << " must be below the ranks of data and indices";
+  int64_t m = indices.getDimSize(q - 1);
+  if (m < 1 || m > r - batch)
+    return emitOpError("index tuples of ") << m << " do not fit data of rank " << r;
+  if (indices.getShape().take_front(batch) != data.getShape().take_front(batch))
+    return emitOpError("batch dims of data and indices differ");
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(batch + m));
+  auto want = RankedTensorType::get(expected, data.getElementType());
+  if (getType() != want)
+    return emitOpError("result type must be ") << want;
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  auto data = getData().getType(), indices = getIndices().getType();
+  if (failed(verifyIndices(*this, indices)))
+    return failure();
+  StringRef r = getReduction();
+  if (r != "none" && r != "add" && r != "mul" && r != "max" && r != "min")
+    return emitOpError("reduction '") << r << "' is not none, add, mul, max or min";
+  int64_t q = indices.getRank();
+  int64_t m = q ? indices.getDimSize(q - 1) : 0;
+  if (m < 1 || m > data.getRank())
+    return emitOpError("index tuples of ") << m << " do not fit data of rank " << data.getRank();
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(m));
+  auto want = RankedTensorType::get(expected, data.getElementType());
+  if (getUpdates().getType() != want)
+    return emitOpError("updates type must be ") << want;
+  if (getType() != data)
+    return emitOpError("result type must be ") << data;
+  return success();
+}
 
 LogicalResult GatherOp::verify() {
   auto data = getData().getType();

@@ -8,11 +8,13 @@
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
 #include "runtime/format/Format.h"
+#include "runtime/format/MathFn.h"
 #include "runtime/format/QuantMatMul.h"
 #include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace lmc {
@@ -307,14 +309,42 @@ LogicalResult Lowering::lowerOp(Operation *op) {
           .Case([](g::RoundOp) { return "round"; })
           .Case([](g::CastOp) { return "cast"; })
           .Default([](Operation *) { return ""; });
+  // mod and bitshift: elementwise with a flag.
+  SmallVector<int64_t> flags;
+  if (auto m = dyn_cast<g::ModOp>(op)) {
+    elementwise = "mod";
+    flags.push_back(m.getFmod());
+  } else if (auto s = dyn_cast<g::BitShiftOp>(op)) {
+    elementwise = "bitshift";
+    flags.push_back(s.getLeft());
+  }
   if (!elementwise.empty()) {
     SmallVector<View> operands;
     for (unsigned i = 0; i < op->getNumOperands(); ++i)
       operands.push_back(broadcastTo(in(i), resultShape()));
     operands.insert(operands.begin(), define(op->getResult(0), loc));
-    emit(elementwise, operands, {}, loc);
+    emit(elementwise, operands, flags, loc);
     return success();
   }
+  if (auto m = dyn_cast<g::MathOp>(op)) {
+    View x = in(0);
+    emit("math", {define(m.getResult(), loc), x}, {format::mathFnFromName(m.getFn())}, loc);
+    return success();
+  }
+  // Along one axis: the result's own shape is the kernel's.
+  auto lowerAxis = [&](StringRef opcode, ArrayRef<int64_t> imms) {
+    View x = in(0);
+    emit(opcode, {define(op->getResult(0), loc), x}, imms, loc);
+    return success();
+  };
+  if (auto a = dyn_cast<g::ArgMaxOp>(op))
+    return lowerAxis("argmax", {a.getAxisAttr().getInt(), a.getSelectLastIndex()});
+  if (auto a = dyn_cast<g::ArgMinOp>(op))
+    return lowerAxis("argmin", {a.getAxisAttr().getInt(), a.getSelectLastIndex()});
+  if (auto c = dyn_cast<g::CumSumOp>(op))
+    return lowerAxis("cumsum", {c.getAxisAttr().getInt(), c.getExclusive(), c.getReverse()});
+  if (auto t = dyn_cast<g::TopKOp>(op))
+    return lowerAxis("topk", {t.getAxisAttr().getInt(), t.getLargest()});
   if (auto m = dyn_cast<g::MatMulOp>(op)) {
     ArrayRef<int64_t> shape = m.getType().getShape();
     size_t rank = shape.size();
@@ -364,6 +394,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerReduce("reduce_max", r.getAxes());
   if (auto r = dyn_cast<g::ReduceMinOp>(op))
     return lowerReduce("reduce_min", r.getAxes());
+  if (auto r = dyn_cast<g::ReduceProdOp>(op))
+    return lowerReduce("reduce_prod", r.getAxes());
   if (auto gelu = dyn_cast<g::GeluOp>(op)) {
     View x = in(0);
     emit("gelu", {define(gelu.getResult(), loc), x}, {gelu.getTanhApproximation() ? 1 : 0}, loc);
@@ -388,6 +420,30 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     View data = in(0), indices = in(1);
     emit("gather", {define(gOp.getResult(), loc), data, indices}, {gOp.getAxisAttr().getInt()},
          loc);
+    return success();
+  }
+  if (auto ge = dyn_cast<g::GatherElementsOp>(op)) {
+    View data = in(0), indices = in(1);
+    emit("gather_elements", {define(ge.getResult(), loc), data, indices}, {ge.getAxisAttr().getInt()}, loc);
+    return success();
+  }
+  if (auto gn = dyn_cast<g::GatherNDOp>(op)) {
+    View data = in(0), indices = in(1);
+    emit("gather_nd", {define(gn.getResult(), loc), data, indices}, {gn.getBatchDimsAttr().getInt()}, loc);
+    return success();
+  }
+  if (auto sn = dyn_cast<g::ScatterNDOp>(op)) {
+    View data = in(0), indices = in(1), updates = in(2);
+    View out = define(sn.getResult(), loc);
+    if (!sameView(out, data))
+      emit("copy", {out, data}, {}, loc);
+    int64_t reduction = llvm::StringSwitch<int64_t>(sn.getReduction())
+                            .Case("add", 1)
+                            .Case("mul", 2)
+                            .Case("max", 3)
+                            .Case("min", 4)
+                            .Default(0);
+    emit("scatter_nd", {out, indices, updates}, {reduction}, loc);
     return success();
   }
   if (auto sc = dyn_cast<g::ScatterElementsOp>(op)) {

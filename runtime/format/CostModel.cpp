@@ -67,7 +67,11 @@ unsigned vectorOpsPerElement(Opcode opcode) {
   case Opcode::Erf:
   case Opcode::Sigmoid:
   case Opcode::Pow:
+  case Opcode::Math:  // the transcendentals (floor, ceil, sign cost as much)
     return 8;
+  case Opcode::TopK:
+    return 16;  // a sort of the lane
+  case Opcode::Mod:
   case Opcode::Div:
   case Opcode::Reciprocal:
   case Opcode::Sqrt:
@@ -90,9 +94,12 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
   for (unsigned i = 0; i < n; ++i) {
     // A gather touches only the rows it picks: as many bytes as it writes; a
     // scatter writes only as many bytes of o as its updates hold.
-    uint64_t touched = opcode == Opcode::Gather && i == 1    ? bytes(ops[0])
-                       : opcode == Opcode::Scatter && i == 0 ? bytes(ops[2])
-                                                             : bytes(ops[i]);
+    const bool gather = opcode == Opcode::Gather || opcode == Opcode::GatherElements ||
+                        opcode == Opcode::GatherND;
+    const bool scatter = opcode == Opcode::Scatter || opcode == Opcode::ScatterND;
+    uint64_t touched = gather && i == 1     ? bytes(ops[0])
+                       : scatter && i == 0 ? bytes(ops[2])
+                                           : bytes(ops[i]);
     (regionInDram(target, ops[i]) ? cost.dramBytes : cost.sramBytes) += touched;
   }
   const UnitSpec *spec = findUnit(target, unit);
@@ -125,7 +132,8 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
     break;
   }
   default:  // SXM, DMA, C2C: bytes moved (a scatter's: its updates; a window's: every window it writes)
-    work = ceilDiv(double(bytes(ops[opcode == Opcode::Scatter ? 2 : 0])), rate);
+    work = ceilDiv(
+        double(bytes(ops[opcode == Opcode::Scatter || opcode == Opcode::ScatterND ? 2 : 0])), rate);
     break;
   }
   // Operands spilled to (or weights streamed from) DRAM by a non-DMA unit

@@ -86,7 +86,7 @@ inline const OpcodeInfo &opcodeInfo(Opcode op) {
 }
 
 // The format version that introduced `op` (F11: a file may only use the
-// opcodes of its version). Opcodes appended after matmul_q are version 3.
+// opcodes of its version; FORMAT.md "Versioning").
 inline constexpr uint32_t opcodeFormatVersion(Opcode op) {
   return op >= Opcode::Window        ? 5
          : op >= Opcode::Scatter      ? 4

@@ -1,11 +1,13 @@
 // The F16 operand constraints of every opcode (FORMAT.md, "Opcodes").
 #include "runtime/format/OpcodeRules.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/format/MathFn.h"
 #include "runtime/format/PackedMatMul.h"
 #include "runtime/format/QuantMatMul.h"
 
@@ -282,6 +284,152 @@ std::string checkScatter(const Region *ops, int64_t axis) {
   return "";
 }
 
+std::string checkFlag(const int64_t *imms, unsigned i, const char *what) {
+  if (imms[i] == 0 || imms[i] == 1)
+    return "";
+  return absl::StrCat("imm", i, " (", what, ") is ", imms[i], "; expected 0 or 1");
+}
+
+bool isIndexType(DType t) { return t == DType::I32 || t == DType::I64; }
+
+// math: as unary; floats, and sign also on integers.
+std::string checkMath(const Region *ops, const int64_t *imms) {
+  const char *fn = mathFnName(imms[0]);
+  if (!fn)
+    return absl::StrCat("imm0 (the function) is ", imms[0], "; expected 0 to ", kNumMathFns - 1);
+  if (!sameShape(ops[0], ops[1]))
+    return mismatch(ops, 0, 1, "shapes differ");
+  if (dt(ops[0]) != dt(ops[1]))
+    return mismatch(ops, 0, 1, "dtypes differ");
+  if (mathFnTakesIntegers(static_cast<MathFn>(imms[0])))
+    return isNumericType(dt(ops[1])) ? "" : badType(ops, 1, kNumeric);
+  return isFloatType(dt(ops[1])) ? "" : badType(ops, 1, kFloat);
+}
+
+// mod (numeric) and bitshift (unsigned): one shape and dtype for all three.
+std::string checkModShift(Opcode op, const Region *ops, const int64_t *imms) {
+  if (std::string e = checkFlag(imms, 0, op == Opcode::Mod ? "fmod" : "left"); !e.empty())
+    return e;
+  if (std::string e = checkSameShapes(ops, 3, 1); !e.empty())
+    return e;
+  for (unsigned i : {0u, 2u})
+    if (dt(ops[i]) != dt(ops[1]))
+      return mismatch(ops, i, 1, "dtypes differ");
+  DType t = dt(ops[1]);
+  if (op == Opcode::Mod)
+    return isNumericType(t) ? "" : badType(ops, 1, kNumeric);
+  return isIntegerType(t) && !isSignedIntegerType(t) ? "" : badType(ops, 1, "an unsigned integer");
+}
+
+// argmax, argmin, cumsum, topk: a numeric, imm0 an axis of it; o has a's
+// rank and its dims off the axis.
+std::string checkAxisOp(Opcode op, const Region *ops, const int64_t *imms) {
+  const Region &o = ops[0], &a = ops[1];
+  if (!isNumericType(dt(a)))
+    return badType(ops, 1, kNumeric);
+  if (std::string e = checkAxis(imms[0], a.rank); !e.empty())
+    return e;
+  if (o.rank != a.rank)
+    return mismatch(ops, 0, 1, "ranks differ");
+  for (unsigned k = 0; k < a.rank; ++k)
+    if (k != imms[0] && o.shape[k] != a.shape[k])
+      return mismatch(ops, 0, 1, "dims off the axis differ");
+  const int64_t n = a.shape[imms[0]], out = o.shape[imms[0]];
+  if (op == Opcode::CumSum) {
+    if (dt(o) != dt(a))
+      return mismatch(ops, 0, 1, "dtypes differ");
+    if (out != n)
+      return mismatch(ops, 0, 1, "shapes differ");
+    if (std::string e = checkFlag(imms, 1, "exclusive"); !e.empty())
+      return e;
+    return checkFlag(imms, 2, "reverse");
+  }
+  if (dt(o) != DType::I64)
+    return badType(ops, 0, "i64");
+  if (op == Opcode::TopK) {
+    if (out > n)
+      return absl::StrCat("o takes ", out, " indices along axis ", imms[0], " of a's ", n);
+    return checkFlag(imms, 1, "largest");
+  }
+  if (out != 1)
+    return badType(ops, 0, "size 1 along the axis");
+  if (n == 0)
+    return absl::StrCat("axis ", imms[0], " of a is empty; its arg max/min is undefined");
+  return checkFlag(imms, 1, "select last index");
+}
+
+// gather_elements (imm axis): a, b (indices) and o of one rank, o shaped
+// as b, b within a off the axis.
+std::string checkGatherElements(const Region *ops, int64_t axis) {
+  const Region &o = ops[0], &a = ops[1], &b = ops[2];
+  if (!isIndexType(dt(b)))
+    return badType(ops, 2, "i32 or i64 indices");
+  if (o.dtype != a.dtype)
+    return mismatch(ops, 0, 1, "dtypes differ");
+  if (std::string e = checkAxis(axis, a.rank); !e.empty())
+    return e;
+  if (b.rank != a.rank)
+    return mismatch(ops, 2, 1, "ranks differ");
+  if (!sameShape(o, b))
+    return mismatch(ops, 0, 2, "shapes differ");
+  for (unsigned k = 0; k < a.rank; ++k)
+    if (k != axis && b.shape[k] > a.shape[k])
+      return mismatch(ops, 2, 1, "a dim (not the axis) of the indices exceeds a's");
+  return "";
+}
+
+// gather_nd (imm batch dims B): b is [batch..., rest..., m] with a's first
+// B dims; o is b's dims but the last, then a's from B + m.
+std::string checkGatherNd(const Region *ops, int64_t batch) {
+  const Region &o = ops[0], &a = ops[1], &b = ops[2];
+  if (!isIndexType(dt(b)))
+    return badType(ops, 2, "i32 or i64 indices");
+  if (o.dtype != a.dtype)
+    return mismatch(ops, 0, 1, "dtypes differ");
+  if (b.rank < 1)
+    return badType(ops, 2, "rank >= 1");
+  const int64_t q = b.rank, r = a.rank, m = b.shape[q - 1];
+  if (batch < 0 || batch >= std::min(q, r))
+    return absl::StrCat("imm0 (batch dims) is ", batch, "; expected [0, ", std::min(q, r), ")");
+  if (m < 1 || m > r - batch)
+    return absl::StrCat("b's last dim is ", m, "; expected [1, ", r - batch, "]");
+  for (int64_t k = 0; k < batch; ++k)
+    if (b.shape[k] != a.shape[k])
+      return mismatch(ops, 2, 1, "batch dims differ");
+  if (o.rank != q - 1 + r - batch - m)
+    return absl::StrCat("o has rank ", int(o.rank), "; expected ", q - 1 + r - batch - m);
+  for (int64_t k = 0; k < o.rank; ++k)
+    if (o.shape[k] != (k < q - 1 ? b.shape[k] : a.shape[k - (q - 1) + batch + m]))
+      return absl::StrCat("o is ", describeRegionType(o), " but a is ", describeRegionType(a),
+                          " and b is ", describeRegionType(b), " with ", batch, " batch dims");
+  return "";
+}
+
+// scatter_nd (imm reduction 0..4): o in place, a (indices) [rest..., m],
+// b (updates) [rest..., o.shape[m:]...] of o's dtype.
+std::string checkScatterNd(const Region *ops, int64_t reduction) {
+  const Region &o = ops[0], &a = ops[1], &b = ops[2];
+  if (reduction < 0 || reduction > 4)
+    return absl::StrCat("imm0 (reduction) is ", reduction, "; expected 0 to 4");
+  if (!isIndexType(dt(a)))
+    return badType(ops, 1, "i32 or i64 indices");
+  if (o.dtype != b.dtype)
+    return mismatch(ops, 2, 0, "dtypes differ");
+  if (reduction != 0 && !isNumericType(dt(o)))
+    return badType(ops, 0, kNumeric);
+  if (a.rank < 1)
+    return badType(ops, 1, "rank >= 1");
+  const int64_t q = a.rank, m = a.shape[q - 1];
+  if (m < 1 || m > o.rank)
+    return absl::StrCat("a's last dim is ", m, "; expected [1, ", int(o.rank), "]");
+  bool ok = b.rank == q - 1 + o.rank - m;
+  for (int64_t k = 0; ok && k < b.rank; ++k)
+    ok = b.shape[k] == (k < q - 1 ? a.shape[k] : o.shape[k - (q - 1) + m]);
+  if (!ok)
+    return absl::StrCat("b is ", describeRegionType(b), "; expected a's dims but the last, then o's from ", m);
+  return "";
+}
+
 std::string checkReduce(Opcode op, const Region *ops) {
   const Region &o = ops[0], &a = ops[1];
   if (o.rank != a.rank)
@@ -410,6 +558,22 @@ std::string checkOperands(Opcode opcode, const Region *ops, unsigned n, const in
     if (ops[0].dtype != ops[1].dtype)
       return mismatch(ops, 0, 1, "dtypes differ");
     return imms[1] == 0 || imms[1] == 1 ? "" : absl::StrCat("upper is ", imms[1], "; expected 0 or 1");
+  case Opcode::Math:
+    return checkMath(ops, imms);
+  case Opcode::Mod:
+  case Opcode::BitShift:
+    return checkModShift(opcode, ops, imms);
+  case Opcode::ArgMax:
+  case Opcode::ArgMin:
+  case Opcode::CumSum:
+  case Opcode::TopK:
+    return checkAxisOp(opcode, ops, imms);
+  case Opcode::GatherElements:
+    return checkGatherElements(ops, imms[0]);
+  case Opcode::GatherND:
+    return checkGatherNd(ops, imms[0]);
+  case Opcode::ScatterND:
+    return checkScatterNd(ops, imms[0]);
   case Opcode::MatMul:
     return checkMatMul(ops);
   case Opcode::MatMulPacked:

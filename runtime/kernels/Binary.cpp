@@ -1,11 +1,12 @@
 // Elementwise binary kernels (broadcast is zero strides): add sub mul div
-// pow max min, the comparisons equal less greater, and/or, and where. Every
+// pow max min mod bitshift, the comparisons equal less greater, and/or, and where. Every
 // numeric dtype; f16/bf16 compute in f32 and round on store.
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <type_traits>
 
+#include "runtime/format/MathFn.h"
 #include "runtime/kernels/Tensor.h"
 
 namespace lmc::kernels {
@@ -162,7 +163,46 @@ absl::Status arithmetic(Opcode op, const TensorRef &o, const TensorRef &a, const
   }
 }
 
+template <typename T>
+absl::Status modTyped(const TensorRef &o, const TensorRef &a, const TensorRef &b, bool fmod) {
+  using C = ComputeType<T>;
+  if constexpr (std::is_integral_v<T>) {
+    bool divByZero = false;
+    binaryLoop<T, T>(o, a, b, [&](T x, T y) {
+      if (y == 0) {
+        divByZero = true;
+        return T(0);
+      }
+      return format::evalMod(x, y, fmod);
+    });
+    if (divByZero)
+      return absl::InvalidArgumentError("integer modulo by zero");
+  } else {
+    binaryLoop<T, T>(o, a, b, [fmod](C x, C y) { return format::evalMod(x, y, fmod); });
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status runModShift(Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b,
+                         int64_t imm) {
+  if (op == Opcode::Mod)
+    return dispatchNumeric(a.dtype, "mod",
+                           [&](auto tag) { return modTyped<decltype(tag)>(o, a, b, imm != 0); });
+  auto shift = [&](auto tag) {
+    using T = decltype(tag);
+    binaryLoop<T, T>(o, a, b, [imm](T x, T y) { return format::evalShift(x, y, imm != 0); });
+    return absl::OkStatus();
+  };
+  switch (a.dtype) {
+  case DType::U8: return shift(uint8_t{});
+  case DType::U16: return shift(uint16_t{});
+  case DType::U32: return shift(uint32_t{});
+  case DType::U64: return shift(uint64_t{});
+  default: return unsupported("bitshift", a.dtype);
+  }
+}
 
 absl::Status runBinary(Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b) {
   const char *mnemonic = format::opcodeInfo(op).mnemonic;

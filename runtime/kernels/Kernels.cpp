@@ -90,6 +90,9 @@ absl::Status runKernel(Opcode opcode, const TensorRef *ops, unsigned n, const in
     return absl::OkStatus();
   switch (info.family) {
   case format::OpFamily::Move:
+    if (opcode == Opcode::GatherElements || opcode == Opcode::GatherND ||
+        opcode == Opcode::ScatterND)
+      return runIndexing(opcode, ops[0], ops[1], ops[2], imms[0]);
     return runMove(opcode, ops, n, imms);
   case format::OpFamily::Matrix:
     if (opcode == Opcode::MatMulPacked)
@@ -100,12 +103,19 @@ absl::Status runKernel(Opcode opcode, const TensorRef *ops, unsigned n, const in
   case format::OpFamily::Unary:
     if (opcode == Opcode::Gelu)
       return runGelu(ops[0], ops[1], imms[0] != 0);
+    if (opcode == Opcode::Math)
+      return runMath(ops[0], ops[1], imms[0]);
     return opcode == Opcode::Cast ? runCast(ops[0], ops[1]) : runUnary(opcode, ops[0], ops[1]);
   case format::OpFamily::Binary:
+    if (opcode == Opcode::Mod || opcode == Opcode::BitShift)
+      return runModShift(opcode, ops[0], ops[1], ops[2], imms[0]);
     return runBinary(opcode, ops[0], ops[1], ops[2]);
   case format::OpFamily::Select:
     return runWhere(ops[0], ops[1], ops[2], ops[3]);
   case format::OpFamily::Reduce:
+    if (opcode == Opcode::ArgMax || opcode == Opcode::ArgMin || opcode == Opcode::CumSum ||
+        opcode == Opcode::TopK)
+      return runAxis(opcode, ops[0], ops[1], imms);
     return runReduce(opcode, ops[0], ops[1]);
   case format::OpFamily::Normalize:
     if (opcode == Opcode::Softmax)

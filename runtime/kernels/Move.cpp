@@ -49,24 +49,10 @@ absl::Status concat(const TensorRef *ops, unsigned n, int64_t axis) {
 template <typename T, typename I>
 absl::Status gatherTyped(const TensorRef &o, const TensorRef &a, const TensorRef &b, int axis) {
   const int64_t n = a.shape[axis];
-  // Check every index first, so that a bad one leaves the output untouched.
   const I *pb = typed<I>(b);
-  absl::Status bad = absl::OkStatus();
-  forEachRow<1>(b.rank, b.shape, {b.strides},
-                [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
-                  for (int64_t i = 0; i < len && bad.ok(); ++i) {
-                    int64_t v = static_cast<int64_t>(pb[base[0] + i * inner[0]]);
-                    if (v < -n || v >= n) {
-                      std::string where;
-                      for (int k = 0; k < b.rank; ++k)
-                        absl::StrAppend(&where, k ? ", " : "", k == b.rank - 1 ? i : index[k]);
-                      bad = absl::OutOfRangeError(absl::StrCat(
-                          "gather index ", v, " at [", where, "] of the indices is outside [",
-                          -n, ", ", n, ") for axis ", axis, " of size ", n));
-                    }
-                  }
-                });
-  if (!bad.ok())
+  if (absl::Status bad = checkIndices<I>(b, "gather", [n](int64_t) { return n; },
+                                         absl::StrCat(" for axis ", axis, " of size ", n));
+      !bad.ok())
     return bad;
   // o's axes are a[:axis] + b[:] + a[axis+1:].
   const int rb = b.rank;
@@ -113,23 +99,9 @@ template <typename T, typename I>
 absl::Status scatterTyped(const TensorRef &o, const TensorRef &a, const TensorRef &b, int axis) {
   const int64_t n = o.shape[axis];
   const I *pa = typed<I>(a);
-  // Check every index first, so that a bad one leaves the output untouched.
-  absl::Status bad = absl::OkStatus();
-  forEachRow<1>(a.rank, a.shape, {a.strides},
-                [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
-                  for (int64_t i = 0; i < len && bad.ok(); ++i) {
-                    int64_t v = static_cast<int64_t>(pa[base[0] + i * inner[0]]);
-                    if (v < -n || v >= n) {
-                      std::string where;
-                      for (int k = 0; k < a.rank; ++k)
-                        absl::StrAppend(&where, k ? ", " : "", k == a.rank - 1 ? i : index[k]);
-                      bad = absl::OutOfRangeError(absl::StrCat(
-                          "scatter index ", v, " at [", where, "] of the indices is outside [",
-                          -n, ", ", n, ") for axis ", axis, " of size ", n));
-                    }
-                  }
-                });
-  if (!bad.ok())
+  if (absl::Status bad = checkIndices<I>(a, "scatter", [n](int64_t) { return n; },
+                                         absl::StrCat(" for axis ", axis, " of size ", n));
+      !bad.ok())
     return bad;
   T *po = typed<T>(o);
   const T *pb = typed<T>(b);

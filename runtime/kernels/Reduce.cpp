@@ -1,6 +1,6 @@
-// Reductions: o has a's rank with 1 on the reduced axes. Sums accumulate in
-// f64 (floats) or with wrap-around in 64 bits (integers; the low bits are
-// the wrapped sum in any narrower type), in a contiguous buffer, so o may
+// Reductions: o has a's rank with 1 on the reduced axes. Sums and products
+// accumulate in f64 (floats) or with wrap-around in 64 bits (integers; the
+// low bits are the wrapped result in any narrower type), in a contiguous buffer, so o may
 // even be a's own region when nothing is reduced. f16/bf16 widen to f32.
 #include <cmath>
 #include <limits>
@@ -30,9 +30,10 @@ template <typename S> absl::Status reduceTyped(Opcode op, const TensorRef &o, co
     stride *= o.shape[k];
   }
   const bool isSum = op == Opcode::ReduceSum || op == Opcode::ReduceMean;
+  const bool isProd = op == Opcode::ReduceProd;
   const bool isMax = op == Opcode::ReduceMax;
-  Acc init = 0;
-  if (!isSum) {
+  Acc init = isProd ? 1 : 0;
+  if (!isSum && !isProd) {
     if constexpr (isInt)
       init = static_cast<Acc>(isMax ? std::numeric_limits<T>::min() : std::numeric_limits<T>::max());
     else
@@ -47,6 +48,8 @@ template <typename S> absl::Status reduceTyped(Opcode op, const TensorRef &o, co
                     Acc &slot = acc[base[1] + i * inner[1]];
                     if (isSum) {
                       slot += static_cast<Acc>(x);
+                    } else if (isProd) {
+                      slot *= static_cast<Acc>(x);
                     } else if constexpr (isInt) {
                       T cur = static_cast<T>(slot);
                       slot = static_cast<Acc>(isMax ? (x > cur ? x : cur) : (x < cur ? x : cur));

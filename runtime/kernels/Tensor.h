@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -65,6 +66,43 @@ inline int64_t offsetOf(const TensorRef &t, const int64_t *index) {
 }
 
 template <typename T> T *typed(const TensorRef &t) { return reinterpret_cast<T *>(t.data); }
+
+// The full index of element i of a row that forEachRow reports at `index`.
+inline void rowIndex(int rank, const int64_t *index, int64_t i, int64_t *out) {
+  for (int k = 0; k < rank; ++k)
+    out[k] = index[k];
+  if (rank > 0)
+    out[rank - 1] = i;
+}
+
+// Checks every index (of type I) in `idx` against [-n, n) with n =
+// limit(its coordinate along idx's last axis), so that a kernel can reject
+// bad indices before it writes anything. The error names the first bad one:
+// "<what> index 9 at [1, 0] of the indices is outside [-4, 4)<detail>".
+template <typename I, typename Limit>
+absl::Status checkIndices(const TensorRef &idx, const char *what, Limit limit,
+                          const std::string &detail = "") {
+  const I *p = typed<I>(idx);
+  absl::Status bad = absl::OkStatus();
+  forEachRow<1>(idx.rank, idx.shape, {idx.strides},
+                [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
+                  for (int64_t i = 0; i < len && bad.ok(); ++i) {
+                    int64_t v = static_cast<int64_t>(p[base[0] + i * inner[0]]);
+                    int64_t n = limit(i);
+                    if (v >= -n && v < n)
+                      continue;
+                    int64_t at[format::kMaxRank];
+                    rowIndex(idx.rank, index, i, at);
+                    std::string where;
+                    for (int k = 0; k < idx.rank; ++k)
+                      absl::StrAppend(&where, k ? ", " : "", at[k]);
+                    bad = absl::OutOfRangeError(absl::StrCat(what, " index ", v, " at [", where,
+                                                             "] of the indices is outside [", -n,
+                                                             ", ", n, ")", detail));
+                  }
+                });
+  return bad;
+}
 
 inline absl::Status unsupported(const char *what, format::DType t) {
   return absl::InvalidArgumentError(
@@ -135,6 +173,17 @@ absl::Status runGelu(const TensorRef &o, const TensorRef &a, bool tanhForm);
 absl::Status runMatMulQ(const TensorRef &o, const TensorRef &a, const TensorRef &b,
                         const TensorRef &c, const int64_t *imms);
 absl::Status runUnary(format::Opcode op, const TensorRef &o, const TensorRef &a);
+// math (imm: the function, format::MathFn).
+absl::Status runMath(const TensorRef &o, const TensorRef &a, int64_t fn);
+// mod (imm: fmod) and bitshift (imm: left).
+absl::Status runModShift(format::Opcode op, const TensorRef &o, const TensorRef &a,
+                         const TensorRef &b, int64_t imm);
+// argmax, argmin, cumsum, topk (imms as Opcodes.def).
+absl::Status runAxis(format::Opcode op, const TensorRef &o, const TensorRef &a,
+                     const int64_t *imms);
+// gather_elements, gather_nd, scatter_nd (imm as Opcodes.def).
+absl::Status runIndexing(format::Opcode op, const TensorRef &o, const TensorRef &a,
+                         const TensorRef &b, int64_t imm);
 absl::Status runCast(const TensorRef &o, const TensorRef &a);
 absl::Status runBinary(format::Opcode op, const TensorRef &o, const TensorRef &a,
                        const TensorRef &b);

@@ -1,9 +1,10 @@
 // Elementwise unary kernels: neg sqrt reciprocal erf tanh sigmoid relu exp
-// log abs round gelu (floats, f16/bf16 computed in f32; neg, relu also
+// log abs round gelu math (floats, f16/bf16 computed in f32; neg, relu also
 // signed integers, abs every integer) and not (bool).
 #include <cmath>
 #include <type_traits>
 
+#include "runtime/format/MathFn.h"
 #include "runtime/kernels/Tensor.h"
 
 namespace lmc::kernels {
@@ -92,7 +93,23 @@ template <typename S> absl::Status geluTyped(const TensorRef &o, const TensorRef
   }
 }
 
+template <typename S> absl::Status mathTyped(const TensorRef &o, const TensorRef &a, format::MathFn fn) {
+  using T = ComputeType<S>;
+  if (std::is_integral_v<T> && !format::mathFnTakesIntegers(fn))
+    return unsupported(format::mathFnName(int64_t(fn)), a.dtype);
+  unaryLoop<S>(o, a, [fn](T x) { return format::evalMathFn(fn, x); });
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status runMath(const TensorRef &o, const TensorRef &a, int64_t fn) {
+  if (!format::mathFnName(fn))
+    return absl::InvalidArgumentError(absl::StrCat("math function ", fn, " does not exist"));
+  return dispatchNumeric(a.dtype, format::mathFnName(fn), [&](auto tag) {
+    return mathTyped<decltype(tag)>(o, a, static_cast<format::MathFn>(fn));
+  });
+}
 
 absl::Status runGelu(const TensorRef &o, const TensorRef &a, bool tanhForm) {
   return dispatchNumeric(a.dtype, "gelu",

@@ -495,7 +495,7 @@ def control_flow_errors():
                                [helper.make_tensor_value_info("e", TensorProto.FLOAT, [1])])
     branch = make_model([node("If", ["c"], ["y"], name="the_if", then_branch=then_g, else_branch=else_g)],
                         {"c": np.array(True), "v": v}, {"y": v}, opset=13, name="dyn_if")
-    unsupported = helper.make_graph([node("Celu", ["v"], ["t"], name="inner_celu")], "then", [],
+    unsupported = helper.make_graph([node("LpNormalization", ["v"], ["t"], name="inner_lpnorm")], "then", [],
                                     [helper.make_tensor_value_info("t", TensorProto.FLOAT, [2])])
     inner = make_model([node("If", ["c"], ["y"], then_branch=unsupported, else_branch=unsupported)],
                        {"c": np.array(True), "v": v}, {"y": v}, opset=13, name="inner")
@@ -508,7 +508,7 @@ def control_flow_errors():
     return [("loop_runtime_trip_count", loop, ["the_loop", "static control flow", "trip count"]),
             ("error_in_loop_body", inner_error, ["the_loop[0]/reshape", "shape input must be a constant"]),
             ("if_runtime_condition_other_shapes", branch, ["the_if", "static control flow", "condition"]),
-            ("unsupported_op_in_branch", inner, ["Celu", "inner_celu"])]
+            ("unsupported_op_in_branch", inner, ["LpNormalization", "inner_lpnorm"])]
 
 
 # ---------------------------------------------------------------- opset 9-12 forms

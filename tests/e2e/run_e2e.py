@@ -259,11 +259,11 @@ def nms_model(path):
     return save_checked(graph, path)
 
 
-def celu_det_model(path):
-    """Valid ONNX with two different unsupported ops (Celu, Det) among supported ones."""
+def bernoulli_det_model(path):
+    """Valid ONNX with two different unsupported ops (Bernoulli, Det) among supported ones."""
     f32 = TensorProto.FLOAT
     nodes = [helper.make_node("Add", ["x", "x"], ["a"], name="add"),
-             helper.make_node("Celu", ["a"], ["c"], name="celu"),
+             helper.make_node("Bernoulli", ["a"], ["c"], name="bernoulli"),
              helper.make_node("Det", ["c"], ["d"], name="det"),
              helper.make_node("Neg", ["d"], ["y"], name="neg")]
     graph = helper.make_graph(nodes, "two_unsupported", [helper.make_tensor_value_info("x", f32, [4, 4])],
@@ -659,6 +659,138 @@ def check_targets_match(ctx):
     for target in ("lpu", "ara2"):
         details.append(f"{target} vs cpu: " + compare_logits(logits[target], logits["cpu"]))
     return "; ".join(details)
+
+
+def math_ops_model(path):
+    """One node per format-5 opcode (math, mod, bitshift, reduce_prod, argmax, argmin,
+    cumsum, topk + gather_elements, gather_nd, scatter_nd) and its numpy reference."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-3, 3, (4, 6)).astype(np.float32)
+    u = rng.integers(0, 200, (4, 6)).astype(np.uint8)
+    s = rng.integers(0, 9, (4, 6)).astype(np.uint8)
+    gi = rng.integers(-6, 6, (4, 3)).astype(np.int64)
+    ni = np.array([[3, 1], [0, 5], [2, 2]], np.int64)
+    si = np.array([[1], [3], [1]], np.int64)
+    su = rng.uniform(-1, 1, (3, 6)).astype(np.float32)
+    inits = {"gi": gi, "ni": ni, "si": si, "su": su, "two": np.float32(2.5),
+             "k": np.array([3], np.int64), "axis": np.array(1, np.int64)}
+    n = helper.make_node
+    nodes = [n("Sin", ["x"], ["sin"]), n("Mod", ["x", "two"], ["mod"], fmod=1),
+             n("BitShift", ["u", "s"], ["shl"], direction="LEFT"),
+             n("ReduceProd", ["x"], ["prod"], axes=[1], keepdims=0),
+             n("ArgMax", ["x"], ["argmax"], axis=1), n("ArgMin", ["x"], ["argmin"], axis=0, keepdims=0),
+             n("CumSum", ["x", "axis"], ["cumsum"], reverse=1),
+             n("TopK", ["x", "k"], ["topv", "topi"]),
+             n("GatherElements", ["x", "gi"], ["gel"], axis=1),
+             n("GatherND", ["x", "ni"], ["gnd"]),
+             n("ScatterND", ["x", "si", "su"], ["snd"], reduction="add")]
+    order = np.argsort(-x, axis=1, kind="stable")[:, :3]
+    snd = x.copy()
+    for r, row in enumerate(si[:, 0]):
+        snd[row] += su[r]
+    expected = {"sin": np.sin(x), "mod": np.fmod(x, np.float32(2.5)), "shl": (u << s).astype(np.uint8),
+                "prod": np.prod(x, axis=1), "argmax": np.argmax(x, axis=1)[:, None],
+                "argmin": np.argmin(x, axis=0), "cumsum": np.cumsum(x[:, ::-1], axis=1)[:, ::-1],
+                "topv": np.take_along_axis(x, order, 1), "topi": order,
+                "gel": np.take_along_axis(x, np.where(gi < 0, gi + 6, gi), 1),
+                "gnd": x[ni[:, 0], ni[:, 1]], "snd": snd}
+    as_type = lambda arr: onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(arr).dtype]  # noqa: E731
+    graph = helper.make_graph(
+        nodes, "math_ops",
+        [helper.make_tensor_value_info(k, as_type(v), v.shape) for k, v in (("x", x), ("u", u), ("s", s))],
+        [helper.make_tensor_value_info(k, as_type(v), np.shape(v)) for k, v in expected.items()],
+        initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()])
+    return save_checked(graph, path), {"x": x, "u": u, "s": s}, expected
+
+
+def check_math_ops_targets(ctx):
+    """The format-5 opcodes compiled for cpu, lpu and ara2: every target's output matches
+    numpy (and so each other) on the CPU runtime, and the simulator runs the lpu file."""
+    d = ctx.fresh_dir("math_ops_targets")
+    model, inputs, expected = math_ops_model(os.path.join(d, "model.onnx"))
+    feeds = {}
+    for k, v in inputs.items():
+        feeds[k] = os.path.join(d, f"{k}.npy")
+        np.save(feeds[k], v)
+    def compare(what, out_dir):
+        for k, want in expected.items():
+            got = np.load(os.path.join(out_dir, f"{k}.npy"))
+            want = np.asarray(want)
+            close = got.shape == want.shape and (
+                np.allclose(got, want, rtol=1e-5, atol=1e-5) if want.dtype.kind == "f"
+                else np.array_equal(got, want))
+            if not close:
+                raise CheckFailed(f"{what}: output '{k}' is {got.ravel()[:6]}, expected {want.ravel()[:6]}")
+
+    inputs_flags = [f for k, path in feeds.items() for f in ("--input", f"{k}={path}")]
+    for target in ("cpu", "lpu", "ara2"):
+        binary = lmc_compile(ctx, model, os.path.join(d, f"{target}.bin"), ["--target", target])
+        out_dir = os.path.join(d, f"out_{target}")
+        lmc_run(ctx, binary, feeds, out_dir)
+        compare(f"{target} (lmc run)", out_dir)
+        if target != "cpu":
+            # The simulator executes the schedule functionally and checks it (--strict).
+            sim_dir = os.path.join(d, f"sim_{target}")
+            lmc_simulate_json(ctx, binary, ["--strict", "--functional", *inputs_flags, "--output-dir", sim_dir])
+            compare(f"{target} (lmc simulate)", sim_dir)
+    return f"{len(expected)} outputs match numpy on cpu, lpu and ara2, run and simulated"
+
+
+def check_coerced_softmax_family(ctx):
+    """LogSoftmax and Hardmax before opset 13 work on the input coerced to 2-D
+    [prod(shape[:axis]), prod(shape[axis:])] (kept through the loader's conversion
+    to opset 13); compared with numpy."""
+    d = ctx.fresh_dir("coerced_softmax")
+    x = np.random.default_rng(3).uniform(-4, 4, (2, 3, 4)).astype(np.float32)
+    x[1, 2, 1] = x[1].max() + 1
+    x[1, 0, 3] = x[1, 2, 1]  # a tie: Hardmax marks the first
+    flat = x.reshape(2, 12)
+    shifted = flat - flat.max(axis=1, keepdims=True)
+    expected = {"ls": (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))).reshape(x.shape),
+                "hm": np.eye(12, dtype=np.float32)[flat.argmax(axis=1)].reshape(x.shape)}
+    nodes = [helper.make_node("LogSoftmax", ["x"], ["ls"], axis=1),
+             helper.make_node("Hardmax", ["x"], ["hm"], axis=1)]
+    graph = helper.make_graph(nodes, "coerced", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info(k, TensorProto.FLOAT, x.shape) for k in expected])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    onnx.checker.check_model(model, full_check=True)
+    path = os.path.join(d, "model.onnx")
+    onnx.save(model, path)
+    np.save(os.path.join(d, "x.npy"), x)
+    binary = lmc_compile(ctx, path, os.path.join(d, "model.bin"))
+    lmc_run(ctx, binary, {"x": os.path.join(d, "x.npy")}, os.path.join(d, "out"))
+    for k, want in expected.items():
+        got = np.load(os.path.join(d, "out", f"{k}.npy"))
+        if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+            raise CheckFailed(f"{k}: {got.ravel()[:8]}, expected {want.ravel()[:8]}")
+    return "LogSoftmax and Hardmax (opset 11, axis 1 of a 3-D input) match numpy"
+
+
+def check_math_op_errors(ctx):
+    """Unsupported uses of the math/indexing operators are one-line errors naming the node."""
+    f32, i64 = TensorProto.FLOAT, TensorProto.INT64
+    info = helper.make_tensor_value_info
+    x = info("x", f32, [2, 4])
+    cases = {
+        "topk_k_input": ([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk")],
+                         [x, info("k", i64, [1])], [info("v", f32, [2, "K"]), info("i", i64, [2, "K"])],
+                         ["K must be a constant"]),
+        "mod_float_fmod0": ([helper.make_node("Mod", ["x", "x"], ["y"], name="mod")], [x],
+                            [info("y", f32, [2, 4])], ["fmod must be 1"]),
+        "cumsum_axis_input": ([helper.make_node("CumSum", ["x", "a"], ["y"], name="cumsum")],
+                              [x, info("a", i64, [])], [info("y", f32, [2, 4])], ["axis must be a constant"]),
+        "onehot_depth_input": ([helper.make_node("OneHot", ["j", "depth", "vals"], ["y"], name="onehot")],
+                               [info("j", i64, [3]), info("depth", i64, []), info("vals", f32, [2])],
+                               [info("y", f32, [3, "depth"])], ["depth must be a constant"]),
+    }
+    done = []
+    for name, (nodes, inputs, outputs, words) in cases.items():
+        d = ctx.fresh_dir("errors", "math_ops", name)
+        path = save_checked(helper.make_graph(nodes, name, inputs, outputs), os.path.join(d, "model.onnx"))
+        node = nodes[0].name
+        expect_compile_error(ctx, path, words, all_words=[f"'{node}'"])
+        done.append(name)
+    return f"{len(done)} bad uses rejected with the node named"
 
 
 def target_figure(text, unit, key):
@@ -1398,8 +1530,8 @@ def check_unsupported_op(ctx):
 
 def check_two_unsupported_ops(ctx):
     d = ctx.fresh_dir("errors", "op_two")
-    model = celu_det_model(os.path.join(d, "model.onnx"))
-    return expect_compile_error(ctx, model, [], all_words=["Celu", "Det"])
+    model = bernoulli_det_model(os.path.join(d, "model.onnx"))
+    return expect_compile_error(ctx, model, [], all_words=["Bernoulli", "Det"])
 
 
 def check_dynamic_without_shape(ctx):
@@ -1516,6 +1648,9 @@ def all_cases():
     cases["targets_match"] = ("targets", check_targets_match)
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)
+    cases["math_ops_targets"] = ("targets", check_math_ops_targets)
+    cases["coerced_softmax_family"] = ("tiny", check_coerced_softmax_family)
+    cases["err_math_ops"] = ("errors", check_math_op_errors)
     cases["custom_target"] = ("targets", check_custom_target)
     cases["err_bad_target"] = ("errors", check_bad_target)
     cases.update({name: ("errors", fn) for name, fn in ERROR_CHECKS.items()})

@@ -506,6 +506,21 @@ TEST(Writer, StampsTheLowestVersionItsOpcodesNeed) {
   headerOf(s).formatVersion = 3;
   fixChecksum(s);
   expectRule(s, "F11", "needs format version 4 but the file has version 3");
+  // math needs version 5; a version-4 header refuses it (F11), and an
+  // unknown function is an F16 error.
+  auto mathFile = [&](int64_t fn) {
+    return withInstruction([&](Writer &w) {
+      w.addInstruction(Opcode::Math, Unit::Cpu, 0, 0, {dram(DType::F32, {2}), dram(DType::F32, {2})},
+                       {fn});
+    });
+  };
+  std::vector<uint8_t> m = mathFile(2);
+  EXPECT_EQ(headerOf(m).formatVersion, 5u);
+  EXPECT_TRUE(verifyBytes(m).ok()) << verifyBytes(m);
+  headerOf(m).formatVersion = 4;
+  fixChecksum(m);
+  expectRule(m, "F11", "needs format version 5 but the file has version 4");
+  expectRule(mathFile(99), "F16", "imm0 (the function) is 99");
 }
 
 TEST(ReaderRules, F12Region) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/tools/lmc/Args.h"
 #include "compiler/tools/lmc/Commands.h"
+#include "runtime/format/MathFn.h"
 #include "runtime/format/QuantMatMul.h"
 #include "runtime/format/Reader.h"
 
@@ -94,6 +95,7 @@ std::string formatImms(Opcode op, const int64_t *imms) {
   case Opcode::Concat:
   case Opcode::Gather:
   case Opcode::Scatter:
+  case Opcode::GatherElements:
   case Opcode::Softmax:
     return absl::StrCat("axis=", imms[0]);
   case Opcode::Trilu:
@@ -115,6 +117,25 @@ std::string formatImms(Opcode op, const int64_t *imms) {
     }
     return absl::StrFormat("k/s/d/pad/idil/out=%s pad=%#x", absl::StrJoin(axes, ","),
                            imms[format::kWindowPadImm]);
+  }
+  case Opcode::Math:
+    return absl::StrCat("fn=", format::mathFnName(imms[0]) ? format::mathFnName(imms[0]) : "?");
+  case Opcode::Mod:
+    return imms[0] ? "fmod" : "floored";
+  case Opcode::BitShift:
+    return imms[0] ? "left" : "right";
+  case Opcode::ArgMax:
+  case Opcode::ArgMin:
+    return absl::StrCat("axis=", imms[0], imms[1] ? " last" : "");
+  case Opcode::CumSum:
+    return absl::StrCat("axis=", imms[0], imms[1] ? " exclusive" : "", imms[2] ? " reverse" : "");
+  case Opcode::TopK:
+    return absl::StrCat("axis=", imms[0], imms[1] ? " largest" : " smallest");
+  case Opcode::GatherND:
+    return absl::StrCat("batch_dims=", imms[0]);
+  case Opcode::ScatterND: {
+    static const char *kReductions[] = {"none", "add", "mul", "max", "min"};
+    return absl::StrCat("reduction=", imms[0] >= 0 && imms[0] <= 4 ? kReductions[imms[0]] : "?");
   }
   default: {
     std::vector<int64_t> values(imms, imms + format::opcodeInfo(op).numImms);
