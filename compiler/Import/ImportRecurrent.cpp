@@ -117,6 +117,42 @@ Value Importer::activate(const Activation &f, Value x, std::optional<float> clip
                           create<g::LogOp>(type, binary<g::AddOp>(tail, scalar(1))));
 }
 
+// ReverseSequence: along time_axis, batch entry b's first lens[b] elements
+// reversed and the rest kept, as one gather_elements whose index is
+// t < lens[b] ? lens[b] - 1 - t : t (computed at run time when the lengths
+// are an input).
+LogicalResult Importer::importReverseSequence() {
+  FailureOr<Value> x = input(0), lens = input(1);
+  if (failed(x) || failed(lens))
+    return failure();
+  RankedTensorType type = typeOf(*x);
+  const int64_t rank = type.getRank();
+  const int64_t batchAxis = attrInt("batch_axis", 1), timeAxis = attrInt("time_axis", 0);
+  if (rank < 2)
+    return error() << "input must have rank 2 or more, not " << rank;
+  if (!((batchAxis == 0 && timeAxis == 1) || (batchAxis == 1 && timeAxis == 0)))
+    return error() << "batch_axis and time_axis must be 0 and 1 in some order, not " << batchAxis
+                   << " and " << timeAxis;
+  const int64_t batch = type.getDimSize(batchAxis), steps = type.getDimSize(timeAxis);
+  RankedTensorType lensType = typeOf(*lens);
+  if (lensType.getShape() != ArrayRef<int64_t>{batch} || !lensType.getElementType().isInteger(64))
+    return error() << "sequence_lens must be i64 of shape [" << batch << "], not "
+                   << shapeText(lensType.getShape());
+  SmallVector<int64_t> timeShape(rank, 1), batchShape(rank, 1);
+  timeShape[timeAxis] = steps;
+  batchShape[batchAxis] = batch;
+  std::vector<int64_t> iota(steps);
+  for (int64_t t = 0; t < steps; ++t)
+    iota[t] = t;
+  Value t = constI64(iota, timeShape);
+  Value l = reshape(*lens, batchShape);
+  Value reversed = binary<g::SubOp>(binary<g::SubOp>(l, constI64({1}, {})), t);
+  Value index = select(binary<g::LessOp>(t, l), reversed, t);
+  index = create<g::ExpandOp>(tensor(type.getShape(), b.getIntegerType(64)), index);
+  return setOutput(0, create<g::GatherElementsOp>(type, *x, index,
+                                                  b.getI64IntegerAttr(timeAxis)));
+}
+
 LogicalResult Importer::importRecurrent(const onnx::NodeProto &n) {
   const std::string &op = n.op_type();
   const bool isGru = op == "GRU", isLstm = op == "LSTM";

@@ -143,6 +143,7 @@ private:
     float alpha = 0, beta = 0;
   };
   LogicalResult importRecurrent(const onnx::NodeProto &n);
+  LogicalResult importReverseSequence();
   FailureOr<SmallVector<Activation>> recurrentActivations(ArrayRef<StringRef> defaults,
                                                           int64_t directions);
   Value activate(const Activation &f, Value x, std::optional<float> clip);

@@ -745,6 +745,8 @@ LogicalResult Importer::importOp(const onnx::NodeProto &n) {
 
   if (op == "RNN" || op == "GRU" || op == "LSTM")
     return importRecurrent(n);
+  if (op == "ReverseSequence")
+    return importReverseSequence();
   if (op == "Einsum")
     return importEinsum(n);
   if (op == "If" || op == "Loop" || op == "Scan")

@@ -116,6 +116,7 @@ const std::vector<std::string> &supportedOps() {
       "Relu",
       "Reshape",
       "Resize",
+      "ReverseSequence",
       "Round",
       "Scan",
       "Scatter",
