@@ -230,7 +230,7 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
     return error() << "num_scan_inputs " << numScanIn << " does not fit " << numInputs()
                    << " input(s)";
   const int64_t numScanOut = body->output_size() - numStates;
-  if (numScanOut < 0 || body->input_size() != numInputs())
+  if (numScanOut < 0 || body->input_size() != int(numInputs()))
     return error() << "the body has " << body->input_size() << " input(s) and "
                    << body->output_size() << " output(s) for " << numStates << " state(s) and "
                    << numScanIn << " scan input(s)";

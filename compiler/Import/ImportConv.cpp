@@ -585,6 +585,8 @@ std::optional<LogicalResult> Importer::importCnnOp(const onnx::NodeProto &n) {
     return importDepthToSpace(op == "DepthToSpace");
   if (op == "Tile")
     return importTile();
+  if (op == "GridSample")
+    return importGridSample();
   return std::nullopt;
 }
 

@@ -190,6 +190,7 @@ private:
   LogicalResult importInstanceNorm();
   LogicalResult importLrn();
   LogicalResult importResize(bool upsample);
+  LogicalResult importGridSample();  // ImportGridSample.cpp
   LogicalResult importPad();
   LogicalResult importDepthToSpace(bool toSpace);
   LogicalResult importTile();

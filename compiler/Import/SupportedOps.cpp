@@ -64,6 +64,7 @@ const std::vector<std::string> &supportedOps() {
       "GlobalMaxPool",
       "Greater",
       "GreaterOrEqual",
+      "GridSample",
       "HardSigmoid",
       "HardSwish",
       "Hardmax",

@@ -8,8 +8,9 @@ Two groups of run_e2e.py:
   operands; If, Loop and Scan under static control; the opset 9-12 forms of
   Slice, Split, Squeeze/Unsqueeze, Pad, ReduceSum, Softmax (coerced to 2-D),
   Dropout and Clip that the version converter rewrites (Pad's only when lmc
-  lists Pad); and the clear errors of dynamic control flow and of bad
-  recurrent and Einsum attributes.
+  lists Pad); GridSample in every mode, padding mode and align_corners
+  (a numpy reference point by point) and ReverseSequence; and the clear
+  errors of dynamic control flow and of bad recurrent and Einsum attributes.
 - "exporters": whole models as older exporters write them: an opset-11
   GPT-2-style block with its weights in Constant nodes and a decomposed
   LayerNorm and GELU (lmc inspect must show the fused layer_norm and gelu),
@@ -845,6 +846,105 @@ def check_exporter_model(tools, workdir, name, built, targets=("cpu", "lpu"), mu
 
 # ---------------------------------------------------------------- the cases run_e2e.py registers
 
+# ---------------------------------------------------------------- GridSample, ReverseSequence
+
+def grid_sample_reference(x, grid, mode, padding, align):
+    """GridSample (opset 16, 2-D) point by point from the specification."""
+    n_, c_, h, w = x.shape
+    _, ho, wo, _ = grid.shape
+    out = np.zeros((n_, c_, ho, wo), np.float64)
+
+    def denorm(v, length):
+        return (v + 1) / 2 * (length - 1) if align else ((v + 1) * length - 1) / 2
+
+    def reflect(v, lo, hi):
+        rng_ = hi - lo
+        if v < lo:
+            k, r = divmod(lo - v, rng_)
+            return lo + r if int(k) % 2 == 0 else hi - r
+        if v > hi:
+            k, r = divmod(v - hi, rng_)
+            return hi - r if int(k) % 2 == 0 else lo + r
+        return v
+
+    def pixel(img, yy, xx):
+        if padding == "zeros":
+            return img[yy, xx] if 0 <= yy < h and 0 <= xx < w else 0.0
+        if padding == "border":
+            return img[min(max(yy, 0), h - 1), min(max(xx, 0), w - 1)]
+        lo_x, hi_x = (0, w - 1) if align else (-0.5, w - 0.5)
+        lo_y, hi_y = (0, h - 1) if align else (-0.5, h - 0.5)
+        return img[int(reflect(float(yy), lo_y, hi_y)), int(reflect(float(xx), lo_x, hi_x))]
+
+    def cubic(t):
+        a = -0.75
+        def outer(d):
+            return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+        def inner(d):
+            return ((a + 2) * d - (a + 3)) * d * d + 1
+        return [outer(t + 1), inner(t), inner(1 - t), outer(2 - t)]
+
+    for n in range(n_):
+        for oy in range(ho):
+            for ox in range(wo):
+                gx, gy = (float(v) for v in grid[n, oy, ox])
+                fx, fy = denorm(gx, w), denorm(gy, h)
+                for c in range(c_):
+                    img = x[n, c].astype(np.float64)
+                    if mode == "nearest":
+                        v = pixel(img, int(np.rint(fy)), int(np.rint(fx)))
+                    elif mode == "bilinear":
+                        x0, y0 = math.floor(fx), math.floor(fy)
+                        tx, ty = fx - x0, fy - y0
+                        v = sum(wy * wx * pixel(img, y0 + j, x0 + i)
+                                for j, wy in enumerate((1 - ty, ty)) for i, wx in enumerate((1 - tx, tx)))
+                    else:
+                        x0, y0 = math.floor(fx) - 1, math.floor(fy) - 1
+                        cx, cy = cubic(fx - math.floor(fx)), cubic(fy - math.floor(fy))
+                        v = sum(cy[j] * cx[i] * pixel(img, y0 + j, x0 + i) for j in range(4) for i in range(4))
+                    out[n, c, oy, ox] = v
+    return out.astype(np.float32)
+
+
+def sampling_cases():
+    rng = np.random.default_rng(11)
+    f32 = np.float32
+    cases = []
+    x = rng.standard_normal((2, 3, 4, 5)).astype(f32)
+    # Locations past the borders (|v| up to 2.6) exercise the padding modes.
+    grid = rng.uniform(-2.6, 2.6, (2, 3, 4, 2)).astype(f32)
+    for mode in ("nearest", "bilinear", "bicubic"):
+        for padding in ("zeros", "border", "reflection"):
+            for align in (0, 1):
+                name = f"grid_sample_{mode}_{padding}_{align}"
+                want = grid_sample_reference(x, grid, mode, padding, align)
+                model = make_model([node("GridSample", ["x", "grid"], ["y"], mode=mode,
+                                         padding_mode=padding, align_corners=align)],
+                                   {"x": x, "grid": grid}, {"y": want}, opset=16, name=name)
+                cases.append((name, model, {"x": x, "grid": grid}, {"y": want}))
+    # ReverseSequence, time-major and batch-major, with run-time lengths.
+    seq = rng.standard_normal((5, 3, 2)).astype(f32)
+    lens = np.array([5, 0, 3], np.int64)
+    for batch_axis, time_axis in ((1, 0), (0, 1)):
+        data = seq if time_axis == 0 else np.ascontiguousarray(seq.transpose(1, 0, 2))
+        want = data.copy()
+        for bi, n in enumerate(lens):
+            if time_axis == 0:
+                want[:n, bi] = data[:n, bi][::-1]
+            else:
+                want[bi, :n] = data[bi, :n][::-1]
+        name = f"reverse_sequence_time{time_axis}"
+        model = make_model([node("ReverseSequence", ["x", "lens"], ["y"], batch_axis=batch_axis,
+                                 time_axis=time_axis)],
+                           {"x": data, "lens": lens}, {"y": want}, name=name)
+        cases.append((name, model, {"x": data, "lens": lens}, {"y": want}))
+    return cases
+
+
+def _import_sampling(tools, d):
+    return run_cases(tools, d, sampling_cases())
+
+
 def _import_recurrent(tools, d):
     return run_cases(tools, d, recurrent_cases()) + "; " + expect_errors(tools, d, recurrent_errors())
 
@@ -894,6 +994,7 @@ CASES = {
     "import_control_flow": ("import", _import_control_flow),
     "import_old_opsets": ("import", _import_old_opsets),
     "import_lpu": ("import", _import_on_lpu),
+    "import_sampling": ("import", _import_sampling),
 }
 for _name in ("gpt2_block_opset11", "if_constant", "lstm_gru", "loop_rnn", "einsum_attention", "external_data"):
     CASES[f"exporters_{_name}"] = ("exporters", lambda tools, d, n=_name: _exporters(tools, d, n))
