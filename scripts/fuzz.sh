@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh clang-14 libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes
 seconds=${1:-${FUZZ_SECONDS:-60}}
+export FUZZ_SEED=${FUZZ_SEED:-0}  # a random seed per run (CI's ctest runs use 1)
 [ $# -gt 0 ] && shift
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(bin target onnx)

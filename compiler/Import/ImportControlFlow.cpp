@@ -254,6 +254,8 @@ LogicalResult Importer::importControlFlow(const onnx::NodeProto &n) {
       continue;
     }
     int64_t j = i - numStates;
+    if (typeOf(*v).getRank() == 0)
+      return error() << "scan input " << j << " is a scalar; it needs an axis to scan";
     FailureOr<int64_t> axis = normalizeAxis(inAxes[j], typeOf(*v).getRank());
     if (failed(axis))
       return failure();

@@ -15,7 +15,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-19/bin/llvm-symbolizer}
 # New inputs go to the first (scratch) corpus directory; the seeds and regressions are read only.
 status=0
-"$fuzzer" -max_total_time="${FUZZ_SECONDS:-60}" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
+# FUZZ_SEED (default 1) fixes libFuzzer's mutation sequence, so a CI run is repeatable;
+# scripts/fuzz.sh uses 0 (a new random seed each run) to explore further.
+"$fuzzer" -seed="${FUZZ_SEED:-1}" -max_total_time="${FUZZ_SECONDS:-60}" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
   -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$@" \
   "$work/corpus" "$here/corpus/$target" "$here/regressions/$target" || status=$?
 if [ $status -ne 0 ]; then
