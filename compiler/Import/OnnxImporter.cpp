@@ -235,8 +235,9 @@ LogicalResult Importer::setOutput(unsigned i, Value v) {
 }
 
 FailureOr<int64_t> Importer::normalizeAxis(int64_t axis, int64_t rank) {
+  // A scalar has no axis: callers index the shape with the result.
   int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= std::max<int64_t>(rank, 1)) {
+  if (a < 0 || a >= rank) {
     error() << "axis " << axis << " is out of range for rank " << rank;
     return failure();
   }
