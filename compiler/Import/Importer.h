@@ -117,6 +117,17 @@ private:
     return create<g::WhereOp>(tensor(shape, typeOf(lhs).getElementType()), condition, lhs, rhs);
   }
   FailureOr<Value> broadcastBinary(StringRef op, Value lhs, Value rhs);
+  // numpy's matmul shapes: 1-D operands made a row (lhs) or a column (rhs),
+  // the contraction checked, batch dims broadcast. `batchMessage`: a batch
+  // mismatch gets its own message rather than "cannot multiply".
+  struct MatMulShape {
+    Value a, b;
+    bool vecA, vecB;
+    SmallVector<int64_t> shape;  // of the product before dropVectorAxes
+    // The product `r` without the axes the 1-D operands added.
+    Value dropVectorAxes(Importer &im, Value r) const;
+  };
+  FailureOr<MatMulShape> matmulShape(Value a, Value bv, bool batchMessage);
   FailureOr<Value> matmul(Value a, Value bv);
   // QuantizeLinear / DequantizeLinear: scale and zero point (a zero of
   // `zeroType` when absent), each a scalar or 1-D along the returned axis.

@@ -370,44 +370,56 @@ FailureOr<Value> Importer::broadcastBinary(StringRef op, Value lhs, Value rhs) {
   return create<g::GreaterOp>(logic, lhs, rhs);
 }
 
-FailureOr<Value> Importer::matmul(Value a, Value bv) {
+FailureOr<Importer::MatMulShape> Importer::matmulShape(Value a, Value bv,
+                                                     bool batchMessage) {
   ArrayRef<int64_t> as = typeOf(a).getShape(), bs = typeOf(bv).getShape();
   if (as.empty() || bs.empty()) {
     error() << "operands must have rank >= 1";
     return failure();
   }
   // numpy: a 1-D operand is a row (lhs) or column (rhs) dropped afterwards.
-  bool vecA = as.size() == 1, vecB = bs.size() == 1;
-  if (vecA)
-    a = reshape(a, {1, as[0]});
-  if (vecB)
-    bv = reshape(bv, {bs[0], 1});
-  as = typeOf(a).getShape();
-  bs = typeOf(bv).getShape();
-  if (as.back() != bs[bs.size() - 2]) {
+  MatMulShape m{a, bv, as.size() == 1, bs.size() == 1, {}};
+  if (m.vecA)
+    m.a = reshape(a, {1, as[0]});
+  if (m.vecB)
+    m.b = reshape(bv, {bs[0], 1});
+  as = typeOf(m.a).getShape();
+  bs = typeOf(m.b).getShape();
+  bool contracts = as.back() == bs[bs.size() - 2];
+  bool broadcasts = g::broadcastShapes(as.drop_back(2), bs.drop_back(2), m.shape);
+  if (!contracts || (!broadcasts && !batchMessage)) {
     error() << "cannot multiply " << shapeText(as) << " by " << shapeText(bs);
     return failure();
   }
-  SmallVector<int64_t> shape;
-  if (!g::broadcastShapes(as.drop_back(2), bs.drop_back(2), shape)) {
+  if (!broadcasts) {
     error() << "batch dimensions of " << shapeText(as) << " and " << shapeText(bs)
             << " do not broadcast";
     return failure();
   }
-  Type elem = typeOf(a).getElementType();
-  if (!elem.isF32()) {
-    error() << "matrix products on " << elem << " are not supported (f32 only)";
-    return failure();
-  }
-  shape.push_back(as[as.size() - 2]);
-  shape.push_back(bs.back());
-  Value r = create<g::MatMulOp>(tensor(shape, elem), a, bv);
+  m.shape.push_back(as[as.size() - 2]);
+  m.shape.push_back(bs.back());
+  return m;
+}
+
+Value Importer::MatMulShape::dropVectorAxes(Importer &im, Value r) const {
   SmallVector<int64_t> finalShape(shape);
   if (vecB)
     finalShape.pop_back();
   if (vecA)
     finalShape.erase(finalShape.end() - (vecB ? 1 : 2));
-  return finalShape.size() == shape.size() ? r : reshape(r, finalShape);
+  return finalShape.size() == shape.size() ? r : im.reshape(r, finalShape);
+}
+
+FailureOr<Value> Importer::matmul(Value a, Value bv) {
+  FailureOr<MatMulShape> m = matmulShape(a, bv, /*batchMessage=*/true);
+  if (failed(m))
+    return failure();
+  Type elem = typeOf(a).getElementType();
+  if (!elem.isF32()) {
+    error() << "matrix products on " << elem << " are not supported (f32 only)";
+    return failure();
+  }
+  return m->dropVectorAxes(*this, create<g::MatMulOp>(tensor(m->shape, elem), m->a, m->b));
 }
 
 FailureOr<Value> Importer::layerNormStats(Value x, int64_t axis, double epsilon, bool invStd) {
@@ -576,26 +588,12 @@ FailureOr<Value> Importer::matmulInteger(Value a, Value bv, Value za, Value zb, 
     error() << "a zero point must have its operand's element type";
     return failure();
   }
-  ArrayRef<int64_t> as = typeOf(a).getShape(), bs = typeOf(bv).getShape();
-  if (as.empty() || bs.empty()) {
-    error() << "operands must have rank >= 1";
+  FailureOr<MatMulShape> m = matmulShape(a, bv, /*batchMessage=*/false);
+  if (failed(m))
     return failure();
-  }
-  bool vecA = as.size() == 1, vecB = bs.size() == 1;
-  if (vecA)
-    a = reshape(a, {1, as[0]});
-  if (vecB)
-    bv = reshape(bv, {bs[0], 1});
-  as = typeOf(a).getShape();
-  bs = typeOf(bv).getShape();
-  SmallVector<int64_t> shape;
-  if (as.back() != bs[bs.size() - 2] ||
-      !g::broadcastShapes(as.drop_back(2), bs.drop_back(2), shape)) {
-    error() << "cannot multiply " << shapeText(as) << " by " << shapeText(bs);
-    return failure();
-  }
-  shape.push_back(as[as.size() - 2]);
-  shape.push_back(bs.back());
+  a = m->a;
+  bv = m->b;
+  ArrayRef<int64_t> shape = m->shape;
   auto param = [&](Value p, Value operand, bool lhs, Type zero, StringRef what) -> FailureOr<Value> {
     if (!p)
       return constScalar(zero, 0);
@@ -622,18 +620,13 @@ FailureOr<Value> Importer::matmulInteger(Value a, Value bv, Value za, Value zb, 
     FailureOr<Value> product = broadcastBinary("mul", acc, *scale);
     if (failed(product))
       return failure();
-    if (typeOf(*product).getShape() != ArrayRef<int64_t>(shape)) {
+    if (typeOf(*product).getShape() != shape) {
       error() << "the scales do not broadcast to the product's shape " << shapeText(shape);
       return failure();
     }
     r = *product;
   }
-  SmallVector<int64_t> finalShape(shape);
-  if (vecB)
-    finalShape.pop_back();
-  if (vecA)
-    finalShape.erase(finalShape.end() - (vecB ? 1 : 2));
-  return finalShape.size() == shape.size() ? r : reshape(r, finalShape);
+  return m->dropVectorAxes(*this, r);
 }
 
 LogicalResult Importer::importQuantOp(const onnx::NodeProto &n) {
