@@ -350,6 +350,20 @@ absl::StatusOr<onnx::ModelProto> loadOnnxModelFromBytes(const std::string &bytes
             " is a Scan of opset ", opset,
             " (with a batch axis and sequence_lens), which lmc does not convert; export with "
             "opset 9 or later"));
+    // onnx 1.12's checker lets an output no one defines through, and its
+    // version converter then dereferences the missing producer.
+    std::set<std::string> defined;
+    for (const auto &in : model.graph().input())
+      defined.insert(in.name());
+    for (const auto &init : model.graph().initializer())
+      defined.insert(init.name());
+    for (const auto &node : model.graph().node())
+      defined.insert(node.output().begin(), node.output().end());
+    for (const auto &out : model.graph().output())
+      if (!defined.count(out.name()))
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": graph output '", out.name(),
+            "' is not an input, an initializer or any node's output; fix the exporter's graph"));
     if (absl::Status s = bindInputShapes(path, model, options); !s.ok())
       return s;
     if (opset < kMinOpset) {
