@@ -234,27 +234,31 @@ def PackWeights : Pass<"lmc-pack-weights", "mlir::ModuleOp"> {
 }
 
 def TileForTarget : Pass<"lmc-tile", "mlir::ModuleOp"> {
-  let summary = "split instructions into tiles that fit a TILE target's units";
+  let summary = "cut operator-level instructions into lmc_tile tiles that fit a TILE target's units";
   let description = [{
     For a target of TILE granularity (module attribute `lmc.target`, or the
-    `target` option): moves working buffers to SRAM, splits each matmul
-    along N into tiles of at most the MXM's `tile_cols` columns (K is
-    processed in `tile_rows` passes inside one tile, accumulating in the
-    unit), and assigns every instruction its unit: MXM for matmuls, VXM for
-    vector work, SXM for on-chip moves, DMA for moves between DRAM and SRAM.
-    On targets whose weights live in DRAM, each constant operand (a weight
-    tile, a bias) is first copied to an SRAM buffer by an explicit DMA; the
-    copy of tile i+1 is issued before the matmul of tile i, so that the two
-    buffers are live together (double buffering) and the scheduler can
-    overlap them. OPERATOR targets are left unchanged.
+    `target` option): moves working buffers to SRAM and replaces every
+    operator-level `lmc_isa.inst` by `lmc_tile` ops, whose class is the
+    unit kind they need: `lmc_tile.matmul` (MXM) for each column tile of a
+    matmul, at most the MXM's `tile_cols` wide (K is processed in
+    `tile_rows` passes inside one tile, accumulating in the unit; the op's
+    `tile` attribute records the unit's block), `lmc_tile.vector` (VXM),
+    `lmc_tile.move` (SXM, on-chip moves) and `lmc_tile.dma` (moves between
+    DRAM and SRAM). On targets whose weights live in DRAM, each constant
+    operand (a weight tile, a bias) is first copied to an SRAM buffer by an
+    explicit `lmc_tile.dma`; the copy of tile i+1 is issued before the
+    matmul of tile i, alternating between two buffers (`slot` 0 and 1), so
+    that the scheduler can overlap them (double buffering). OPERATOR
+    targets are left unchanged.
 
     ```mlir
     // on ara2, a 64x192 weight tiled 64 columns at a time:
-    lmc_isa.inst "copy"(%w0, %w) ... {unit = "dma"}
-    lmc_isa.inst "copy"(%w1, %w) ... {unit = "dma"}
-    lmc_isa.inst "matmul"(%o, %x, %w0) regions [..., [16, 64] ...] {unit = "mxm"}
+    lmc_tile.dma (%w0, %w) regions [...] {slot = 0 : i64}
+    lmc_tile.dma (%w1, %w) regions [...] {slot = 1 : i64}
+    lmc_tile.matmul "matmul" (%o, %x, %w0) regions [..., [16, 64] ...] imms [] {tile = array<i64: 80, 64>}
     ```
   }];
+  let dependentDialects = ["::lmc::tile::TileDialect"];
   let options = [
     Option<"targetName", "target", "std::string", /*default=*/"\"\"",
            "target name (cpu, lpu, ara2) or .textproto path; default: the module's">
@@ -262,10 +266,11 @@ def TileForTarget : Pass<"lmc-tile", "mlir::ModuleOp"> {
 }
 
 def ScheduleInstructions : Pass<"lmc-schedule", "mlir::ModuleOp"> {
-  let summary = "give every instruction an issue cycle by list scheduling";
+  let summary = "turn lmc_tile tiles into lmc_isa instructions with a unit and an issue cycle";
   let description = [{
-    Builds a scheduling problem (passes/Scheduling/Problem.h) from the
-    instructions of a TILE target: one operation per instruction, lasting
+    Lowers every `lmc_tile` op to one `lmc_isa.inst` on the unit its class
+    names, then builds a scheduling problem (passes/Scheduling/Problem.h)
+    from the instructions of a TILE target: one operation per instruction, lasting
     the cycles of the shared cost model (runtime/format/CostModel.h) on its
     unit; a dependence wherever two instructions touch overlapping bytes of
     one buffer and one of them writes (read after write, write after read,

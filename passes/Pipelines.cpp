@@ -31,6 +31,8 @@ void buildLowering(mlir::OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createLowerGraphToIsa());
   if (options.tiled) {
     pm.addPass(createTileForTarget());
+    if (options.stopAfterTiling)
+      return;
     pm.addPass(createScheduleInstructions());
   } else {
     pm.addPass(createPackWeights());

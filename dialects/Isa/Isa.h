@@ -21,4 +21,14 @@
 #define GET_OP_CLASSES
 #include "dialects/Isa/IsaOps.h.inc"
 
+namespace lmc::isa {
+
+// The operand rules every instruction obeys (FORMAT.md F11, F16): a known
+// opcode, its operand and immediate counts, one region per buffer, equal
+// shapes where the opcode is elementwise. Shared with lmc_tile's tiles.
+mlir::LogicalResult verifyInstruction(mlir::Operation *op, llvm::StringRef opcode, size_t buffers,
+                                      mlir::ArrayAttr regions, llvm::ArrayRef<int64_t> imms);
+
+}  // namespace lmc::isa
+
 #endif  // LMC_DIALECTS_ISA_ISA_H

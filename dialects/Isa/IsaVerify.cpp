@@ -101,32 +101,37 @@ static const fmt::OpcodeInfo *lookupOpcode(StringRef mnemonic) {
   return nullptr;
 }
 
-LogicalResult InstOp::verify() {
-  const fmt::OpcodeInfo *info = lookupOpcode(getOpcode());
+LogicalResult lmc::isa::verifyInstruction(Operation *op, StringRef opcode, size_t n,
+                                          ArrayAttr regions, ArrayRef<int64_t> imms) {
+  const fmt::OpcodeInfo *info = lookupOpcode(opcode);
   if (!info)
-    return emitOpError("unknown opcode '") << getOpcode() << "' (F11)";
-  size_t n = getBuffers().size();
-  if (getRegions().size() != n)
-    return emitOpError("has ") << n << " buffers but " << getRegions().size() << " regions";
+    return op->emitOpError("unknown opcode '") << opcode << "' (F11)";
+  if (regions.size() != n)
+    return op->emitOpError("has ") << n << " buffers but " << regions.size() << " regions";
   if (n < size_t(info->numOutputs) + info->minInputs ||
       n > size_t(info->numOutputs) + info->maxInputs)
-    return emitOpError("'") << getOpcode() << "' takes " << int(info->minInputs) << " to "
-                            << int(info->maxInputs) << " inputs after "
-                            << int(info->numOutputs) << " output(s), got " << n
-                            << " operands (F11)";
-  if (getImms().size() != info->numImms)
-    return emitOpError("'") << getOpcode() << "' takes " << int(info->numImms)
-                            << " immediates, got " << getImms().size() << " (F11)";
-  for (Attribute a : getRegions())
+    return op->emitOpError("'") << opcode << "' takes " << int(info->minInputs) << " to "
+                                << int(info->maxInputs) << " inputs after "
+                                << int(info->numOutputs) << " output(s), got " << n
+                                << " operands (F11)";
+  if (imms.size() != info->numImms)
+    return op->emitOpError("'") << opcode << "' takes " << int(info->numImms)
+                                << " immediates, got " << imms.size() << " (F11)";
+  for (Attribute a : regions)
     if (!llvm::isa<RegionAttr>(a))
-      return emitOpError("regions must be #lmc_isa.region attributes");
+      return op->emitOpError("regions must be #lmc_isa.region attributes");
   if (info->family == fmt::OpFamily::Unary || info->family == fmt::OpFamily::Binary ||
-      info->family == fmt::OpFamily::Select || getOpcode() == "copy") {
-    ArrayRef<int64_t> shape = cast<RegionAttr>(getRegions()[0]).getShape();
-    for (Attribute a : getRegions())
+      info->family == fmt::OpFamily::Select || opcode == "copy") {
+    ArrayRef<int64_t> shape = cast<RegionAttr>(regions[0]).getShape();
+    for (Attribute a : regions)
       if (cast<RegionAttr>(a).getShape() != shape)
-        return emitOpError("operand regions of '") << getOpcode()
-                                                   << "' must have the output's shape (F16)";
+        return op->emitOpError("operand regions of '")
+               << opcode << "' must have the output's shape (F16)";
   }
   return success();
+}
+
+LogicalResult InstOp::verify() {
+  return verifyInstruction(getOperation(), getOpcode(), getBuffers().size(), getRegions(),
+                           getImms());
 }

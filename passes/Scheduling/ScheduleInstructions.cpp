@@ -1,9 +1,11 @@
-// lmc-schedule: the MLIR adapter of the scheduling library. Builds a
-// Problem from lmc_isa instructions, list-schedules it and writes the cycles.
+// lmc-schedule: the MLIR adapter of the scheduling library. Lowers lmc_tile
+// tiles to lmc_isa instructions on their units, builds a Problem from the
+// instructions, list-schedules it and writes the cycles.
 #include <algorithm>
 #include <map>
 
 #include "dialects/Isa/Isa.h"
+#include "dialects/Tile/Tile.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
@@ -71,6 +73,20 @@ struct Access {
   bool write;
 };
 
+// Each tile becomes the instruction it stands for, on its unit kind.
+void lowerTiles(func::FuncOp func) {
+  SmallVector<lmc::tile::TileOpInterface> tiles;
+  func.walk([&](lmc::tile::TileOpInterface t) { tiles.push_back(t); });
+  OpBuilder b(func.getContext());
+  for (lmc::tile::TileOpInterface t : tiles) {
+    b.setInsertionPoint(t);
+    b.create<lisa::InstOp>(t->getLoc(), b.getStringAttr(t.getOpcodeName()), t.getTileBuffers(),
+                           t.getTileRegions(), b.getDenseI64ArrayAttr(t.getImmValues()),
+                           b.getStringAttr(t.getUnitName()), b.getI64IntegerAttr(0));
+    t->erase();
+  }
+}
+
 }  // namespace
 
 LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &target) {
@@ -79,6 +95,7 @@ LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &ta
   for (const fmt::UnitSpec &u : target.units())
     kinds[u.kind()] = problem.addUnitKind(lmc::unitNameOf(u.kind()), u.count());
 
+  lowerTiles(func);
   SmallVector<lisa::InstOp> insts;
   func.walk([&](lisa::InstOp inst) { insts.push_back(inst); });
   llvm::DenseMap<Value, std::vector<Access>> accesses;

@@ -1,8 +1,11 @@
-// lmc-tile: split instructions into unit-sized tiles for a TILE target,
-// stage DRAM-resident constants in SRAM by DMA, and assign units.
+// lmc-tile: cut operator-level lmc_isa instructions into lmc_tile tiles for
+// a TILE target: matmuls into MXM-sized column tiles, DRAM-resident
+// constants staged in SRAM by explicit DMA tiles, each tile of the op class
+// of its unit kind.
 #include <array>
 
 #include "dialects/Isa/Isa.h"
+#include "dialects/Tile/Tile.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
@@ -17,6 +20,7 @@ namespace lmc {
 
 using namespace mlir;
 namespace lisa = lmc::isa;
+namespace ltile = lmc::tile;
 namespace fmt = lmc::format;
 using lmc::bufferSpace;
 using lmc::toFormatRegion;
@@ -47,31 +51,46 @@ private:
   // Copies the bytes a constant operand reads to an SRAM buffer by DMA (a
   // fresh one unless `into` is given) and returns the operand rewritten to
   // read that buffer. Broadcast (zero-stride) axes are copied once.
-  Operand stage(Location loc, Operand op, Value into = Value());
+  Operand stage(Location loc, Operand op, Value into = Value(), int64_t slot = -1);
   Value allocSram(Location loc, int64_t bytes);
-  lisa::InstOp create(Location loc, StringRef opcode, ArrayRef<Operand> operands,
-                      ArrayRef<int64_t> imms, StringRef unit);
-  StringRef unitFor(StringRef opcode, ArrayRef<Operand> operands);
+  // A tile of `opcode` of the op class of its unit kind. `mxmTile` is a
+  // matmul's unit block; `slot` a DMA's double-buffer slot (-1: none).
+  Operation *create(Location loc, StringRef opcode, ArrayRef<Operand> operands,
+                    ArrayRef<int64_t> imms, int64_t slot = -1);
+  fmt::UnitKind unitFor(StringRef opcode, ArrayRef<Operand> operands);
   void tileMatMul(lisa::InstOp inst, SmallVector<Operand> operands);
 
   const fmt::Target &target;
   OpBuilder b;
 };
 
-lisa::InstOp Tiler::create(Location loc, StringRef opcode, ArrayRef<Operand> operands,
-                           ArrayRef<int64_t> imms, StringRef unit) {
+Operation *Tiler::create(Location loc, StringRef opcode, ArrayRef<Operand> operands,
+                         ArrayRef<int64_t> imms, int64_t slot) {
   SmallVector<Value> buffers;
-  SmallVector<Attribute> regions;
+  SmallVector<Attribute> attrs;
   for (const Operand &o : operands) {
     buffers.push_back(o.buffer);
-    regions.push_back(o.region);
+    attrs.push_back(o.region);
   }
-  return b.create<lisa::InstOp>(loc, b.getStringAttr(opcode), buffers, b.getArrayAttr(regions),
-                                b.getDenseI64ArrayAttr(imms), b.getStringAttr(unit),
-                                b.getI64IntegerAttr(0));
+  ArrayAttr regions = b.getArrayAttr(attrs);
+  switch (unitFor(opcode, operands)) {
+  case fmt::MXM: {
+    const fmt::UnitSpec *mxm = fmt::findUnit(target, fmt::MXM);
+    return b.create<ltile::MatMulOp>(
+        loc, opcode, buffers, regions, imms,
+        ArrayRef<int64_t>{int64_t(mxm->tile_rows()), int64_t(mxm->tile_cols())});
+  }
+  case fmt::DMA:
+    return b.create<ltile::DmaOp>(loc, buffers, regions,
+                                  slot < 0 ? IntegerAttr() : b.getI64IntegerAttr(slot));
+  case fmt::SXM:
+    return b.create<ltile::MoveOp>(loc, opcode, buffers, regions, imms);
+  default:
+    return b.create<ltile::VectorOp>(loc, opcode, buffers, regions, imms);
+  }
 }
 
-StringRef Tiler::unitFor(StringRef opcode, ArrayRef<Operand> operands) {
+fmt::UnitKind Tiler::unitFor(StringRef opcode, ArrayRef<Operand> operands) {
   std::vector<fmt::Region> regions;
   for (const Operand &o : operands)
     regions.push_back(toFormatRegion(o.buffer, o.region));
@@ -79,8 +98,7 @@ StringRef Tiler::unitFor(StringRef opcode, ArrayRef<Operand> operands) {
   for (uint16_t k = 0; k < static_cast<uint16_t>(fmt::Opcode::NumOpcodes); ++k)
     if (opcode == fmt::kOpcodeInfo[k].mnemonic)
       op = static_cast<fmt::Opcode>(k);
-  return unitNameOf(fmt::unitKindFor(target, op, regions.data(),
-                                     static_cast<unsigned>(regions.size())));
+  return fmt::unitKindFor(target, op, regions.data(), static_cast<unsigned>(regions.size()));
 }
 
 Value Tiler::allocSram(Location loc, int64_t bytes) {
@@ -89,7 +107,7 @@ Value Tiler::allocSram(Location loc, int64_t bytes) {
                                  b.getStringAttr("sram"), IntegerAttr());
 }
 
-Tiler::Operand Tiler::stage(Location loc, Operand op, Value into) {
+Tiler::Operand Tiler::stage(Location loc, Operand op, Value into, int64_t slot) {
   lisa::RegionAttr r = op.region;
   SmallVector<int64_t> footprint(r.getShape());
   for (size_t d = 0; d < footprint.size(); ++d)
@@ -104,7 +122,7 @@ Tiler::Operand Tiler::stage(Location loc, Operand op, Value into) {
   auto *ctx = b.getContext();
   Operand dst{sram, lisa::RegionAttr::get(ctx, elem, footprint, dense, 0)};
   Operand src{op.buffer, lisa::RegionAttr::get(ctx, elem, footprint, r.getStrides(), r.getOffset())};
-  create(loc, "copy", {dst, src}, {}, "dma");
+  create(loc, "copy", {dst, src}, {}, slot);
   SmallVector<int64_t> strides(dense);
   for (size_t d = 0; d < strides.size(); ++d)
     if (r.getStrides()[d] == 0)
@@ -175,7 +193,7 @@ void Tiler::tileMatMul(lisa::InstOp inst, SmallVector<Operand> ops) {
     SmallVector<Operand> staged;
     for (unsigned i : tiled) {
       Operand o = tileOf(i, n0, count);
-      staged.push_back(inDram(ops[i]) ? stage(loc, o, ring[i][t % 2]) : o);
+      staged.push_back(inDram(ops[i]) ? stage(loc, o, ring[i][t % 2], t % 2) : o);
     }
     return staged;
   };
@@ -192,7 +210,7 @@ void Tiler::tileMatMul(lisa::InstOp inst, SmallVector<Operand> ops) {
     int64_t n0 = t * width;
     SmallVector<Operand> operands{column(ops[0], n0, std::min(width, n - n0)), a};
     operands.append(w.begin(), w.end());
-    create(loc, inst.getOpcode(), operands, inst.getImms(), "mxm");
+    create(loc, inst.getOpcode(), operands, inst.getImms());
   }
   inst.erase();
 }
@@ -206,19 +224,11 @@ void Tiler::run(lisa::InstOp inst) {
     return tileMatMul(inst, ops);
   // Constant operands of vector and on-chip move work come from DRAM
   // through SRAM; a gather reads only the rows it picks, straight from DRAM.
-  bool changed = false;
   if (weightsInDram() && inst.getOpcode() != "gather" && inst.getOpcode() != "copy")
     for (size_t i = 1; i < ops.size(); ++i)
-      if (bufferSpace(ops[i].buffer) == fmt::Space::Const) {
+      if (bufferSpace(ops[i].buffer) == fmt::Space::Const)
         ops[i] = stage(inst.getLoc(), ops[i]);
-        changed = true;
-      }
-  StringRef unit = unitFor(inst.getOpcode(), ops);
-  if (!changed) {
-    inst.setUnitAttr(b.getStringAttr(unit));
-    return;
-  }
-  create(inst.getLoc(), inst.getOpcode(), ops, inst.getImms(), unit);
+  create(inst.getLoc(), inst.getOpcode(), ops, inst.getImms());
   inst.erase();
 }
 

@@ -834,6 +834,46 @@ def check_lpu_matmul_peak(ctx):
     return detail
 
 
+def check_emit_tile(ctx):
+    """`--emit tile` shows each operator cut into lmc_tile ops sized by the target file's units."""
+    m, k, n = 16, 96, 700
+    d = ctx.fresh_dir("emit_tile")
+    info = helper.make_tensor_value_info
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.standard_normal((k, n), dtype=np.float32), "w")
+    b = numpy_helper.from_array(rng.standard_normal((n,), dtype=np.float32), "b")
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["t"], name="mm"),
+             helper.make_node("Add", ["t", "b"], ["u"], name="bias"),
+             helper.make_node("Relu", ["u"], ["y"], name="act")]
+    graph = helper.make_graph(nodes, "tiles", [info("x", TensorProto.FLOAT, [m, k])],
+                              [info("y", TensorProto.FLOAT, [m, n])], [w, b])
+    model = save_checked(graph, os.path.join(d, "model.onnx"))
+    done = []
+    for target, weights_in_dram in (("lpu", False), ("ara2", True)):
+        with open(os.path.join(REPO, "simulator", "targets", f"{target}.textproto")) as f:
+            text = f.read()
+        rows, cols = int(target_figure(text, "MXM", "tile_rows")), int(target_figure(text, "MXM", "tile_cols"))
+        ir = run_ok([ctx.lmc, "compile", model, "--emit", "tile", "--target", target],
+                    COMPILE_TIMEOUT, "lmc compile --emit tile").stdout
+        tiles = re.findall(r'lmc_tile\.matmul "matmul".*?regions \[#lmc_isa\.region<f32, \[(\d+), (\d+)\].*'
+                           r'\{tile = array<i64: (\d+), (\d+)>\}', ir)
+        want = -(-n // cols)
+        if len(tiles) != want:
+            raise CheckFailed(f"{target}: {len(tiles)} matmul tiles, expected ceil({n} / {cols}) = {want}")
+        widths = [int(t[1]) for t in tiles]
+        if sum(widths) != n or max(widths) > cols or any((int(t[2]), int(t[3])) != (rows, cols) for t in tiles):
+            raise CheckFailed(f"{target}: tile widths {widths}, tile attributes {set(t[2:] for t in tiles)}")
+        dmas = len(re.findall(r"lmc_tile\.dma", ir))
+        want_dmas = want + 1 if weights_in_dram else 0  # every weight tile and the bias
+        vectors = re.findall(r'lmc_tile\.vector "(\w+)"', ir)
+        if dmas != want_dmas or vectors != ["add", "relu"] or "lmc_isa.inst" in ir:
+            raise CheckFailed(f"{target}: {dmas} DMA tiles (expected {want_dmas}), vector tiles {vectors}")
+        done.append(f"{target}: {want} matmul tiles <= {cols} wide, {dmas} DMAs")
+    expect_error(ctx, [ctx.lmc, "compile", model, "--emit", "tile", "--target", "cpu"],
+                 ["tile target"], all_words=["--emit tile", "--emit isa"], timeout=COMPILE_TIMEOUT)
+    return "; ".join(done)
+
+
 def check_custom_target(ctx):
     """A user's machine file (--target FILE.textproto) compiles and runs like the built-ins."""
     d = ctx.fresh_dir("custom_target")
@@ -1652,6 +1692,7 @@ def all_cases():
     cases["coerced_softmax_family"] = ("tiny", check_coerced_softmax_family)
     cases["err_math_ops"] = ("errors", check_math_op_errors)
     cases["custom_target"] = ("targets", check_custom_target)
+    cases["emit_tile"] = ("targets", check_emit_tile)
     cases["err_bad_target"] = ("errors", check_bad_target)
     cases.update({name: ("errors", fn) for name, fn in ERROR_CHECKS.items()})
     cases.update({name: ("simulate", lambda ctx, n=name: check_simulate_case(ctx, n)) for name in SIM_CASES})

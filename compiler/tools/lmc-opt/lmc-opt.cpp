@@ -1,6 +1,7 @@
 // lmc-opt: MLIR's opt driver with the lmc dialects and passes, for lit tests.
 #include "dialects/Graph/Graph.h"
 #include "dialects/Isa/Isa.h"
+#include "dialects/Tile/Tile.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -9,7 +10,8 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<lmc::graph::GraphDialect, lmc::isa::IsaDialect, mlir::func::FuncDialect>();
+  registry.insert<lmc::graph::GraphDialect, lmc::isa::IsaDialect, lmc::tile::TileDialect,
+                  mlir::func::FuncDialect>();
   mlir::registerTransformsPasses();
   lmc::registerLmcPasses();
   return mlir::asMainReturnCode(

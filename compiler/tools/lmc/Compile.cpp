@@ -45,10 +45,10 @@ CommandSpec compileSpec() {
       "written. Supported operators:\n  ",
       absl::StrJoin(import::supportedOps(), ", "), ".");
   spec.options = {
-      {"-o", "FILE", "output .bin (or IR text with --emit graph|isa; default stdout)"},
+      {"-o", "FILE", "output .bin (or IR text with --emit graph|tile|isa; default stdout)"},
       {"--target", "NAME|FILE", "machine: cpu (default), lpu, ara2, or a .textproto file"},
       {"--input-shape", "NAME=DIMS", "bind an input's shape, e.g. tokens=1x128", true},
-      {"--emit", "WHAT", "bin (default), graph (lmc_graph IR) or isa (planned lmc_isa IR)"},
+      {"--emit", "WHAT", "bin (default), graph (lmc_graph IR), tile (lmc_tile IR: the tiles of a tile target, before scheduling) or isa (planned lmc_isa IR)"},
       {"--report", "", "print the memory plan and the weight footprint per precision"},
       {"--quant", "SCHEME", "weights of constant matmuls: none (default), int8 (per channel), "
                             "int4 (group-wise), ternary (absmean); activations int8 per token"},
@@ -122,14 +122,19 @@ int compileMain(int argc, char **argv) {
   const std::string output = args.get("-o");
   const std::string emit = args.get("--emit", "bin");
   const std::string target = args.get("--target", "cpu");
-  if (emit != "bin" && emit != "graph" && emit != "isa")
-    return fail("--emit must be bin, graph or isa, not '" + emit + "'");
+  if (emit != "bin" && emit != "graph" && emit != "tile" && emit != "isa")
+    return fail("--emit must be bin, graph, tile or isa, not '" + emit + "'");
   absl::StatusOr<format::Target> machine = format::loadTarget(target);
   if (!machine.ok())
     return fail(std::string(machine.status().message()));
   PipelineOptions pipeline;
   pipeline.tiled = machine->granularity() == format::Target::TILE;
   pipeline.reportMemory = args.has("--report");
+  pipeline.stopAfterTiling = emit == "tile";
+  if (emit == "tile" && !pipeline.tiled)
+    return fail("--emit tile prints the tiles of a tile target (lpu, ara2 or a TILE target "
+                "file); target '" + machine->name() + "' lowers one instruction per operator: "
+                "use --emit isa");
   pipeline.quantScheme = args.get("--quant", "none");
   pipeline.quantOverrides = args.getAll("--quant-override");
   QuantConfig quant;

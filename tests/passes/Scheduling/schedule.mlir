@@ -4,7 +4,8 @@
 // 1061 cycles) on 2 channels, matmuls ([16 x 64] x [64 x 64] f32: 16 rows x
 // 8 cycles + 40 = 168 cycles) on 4 MXM cores. The third copy waits for a
 // channel; each matmul waits for its tile but not for the other matmuls,
-// which write other columns of %y; instructions end up in issue order.
+// which write other columns of %y; each lmc_tile op becomes one lmc_isa
+// instruction on its unit, and the instructions end up in issue order.
 // CHECK-LABEL: module attributes {lmc.schedule_cycles = 2290 : i64
 // CHECK: lmc_isa.inst "copy"(%[[T0:.*]], %{{.*}}) {{.*}} {lmc.duration = 1061 : i64, unit = "dma"}
 // CHECK-NEXT: lmc_isa.inst "copy"(%[[T1:.*]], %{{.*}}) {{.*}} {lmc.duration = 1061 : i64, unit = "dma"}
@@ -12,6 +13,7 @@
 // CHECK-NEXT: lmc_isa.inst "copy"(%[[T2:.*]], %{{.*}}) {{.*}} {cycle = 1061 : i64, lmc.duration = 1061 : i64, unit = "dma"}
 // CHECK-NEXT: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %[[T1]]) {{.*}} {cycle = 1061 : i64, lmc.duration = 168 : i64, unit = "mxm"}
 // CHECK-NEXT: lmc_isa.inst "matmul"(%{{.*}}, %{{.*}}, %[[T2]]) {{.*}} {cycle = 2122 : i64, lmc.duration = 168 : i64, unit = "mxm"}
+// CHECK-NOT: lmc_tile
 #x = #lmc_isa.region<f32, [16, 64], [64, 1], 0>
 #w = #lmc_isa.region<f32, [64, 64], [64, 1], 0>
 func.func @main() {
@@ -21,12 +23,12 @@ func.func @main() {
   %t0 = lmc_isa.alloc {bytes = 16384 : i64, space = "sram"}
   %t1 = lmc_isa.alloc {bytes = 16384 : i64, space = "sram"}
   %t2 = lmc_isa.alloc {bytes = 16384 : i64, space = "sram"}
-  lmc_isa.inst "copy" (%t0, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 0>] imms [] {unit = "dma"}
-  lmc_isa.inst "copy" (%t1, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 64>] imms [] {unit = "dma"}
-  lmc_isa.inst "matmul" (%y, %x, %t0) regions [#lmc_isa.region<f32, [16, 64], [192, 1], 0>, #x, #w] imms [] {unit = "mxm"}
-  lmc_isa.inst "copy" (%t2, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 128>] imms [] {unit = "dma"}
-  lmc_isa.inst "matmul" (%y, %x, %t1) regions [#lmc_isa.region<f32, [16, 64], [192, 1], 64>, #x, #w] imms [] {unit = "mxm"}
-  lmc_isa.inst "matmul" (%y, %x, %t2) regions [#lmc_isa.region<f32, [16, 64], [192, 1], 128>, #x, #w] imms [] {unit = "mxm"}
+  lmc_tile.dma (%t0, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 0>]
+  lmc_tile.dma (%t1, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 64>]
+  lmc_tile.matmul "matmul" (%y, %x, %t0) regions [#lmc_isa.region<f32, [16, 64], [192, 1], 0>, #x, #w] imms [] {tile = array<i64: 80, 64>}
+  lmc_tile.dma (%t2, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 128>]
+  lmc_tile.matmul "matmul" (%y, %x, %t1) regions [#lmc_isa.region<f32, [16, 64], [192, 1], 64>, #x, #w] imms [] {tile = array<i64: 80, 64>}
+  lmc_tile.matmul "matmul" (%y, %x, %t2) regions [#lmc_isa.region<f32, [16, 64], [192, 1], 128>, #x, #w] imms [] {tile = array<i64: 80, 64>}
   return
 }
 
@@ -36,7 +38,9 @@ func.func @main() {
 // for the read to finish (relu reads %a; the neg that overwrites %a starts
 // after it); the independent exp runs beside them on another of the 4 VXM
 // instances and moves ahead of the neg. VXM: 1024 elements / 64 per cycle
-// + 8 = 24 cycles; exp: 8 operations per element -> 136.
+// + 8 = 24 cycles; exp: 8 operations per element -> 136. The input is
+// lmc_isa already on its units: lmc-plan-buffers schedules a stream again
+// after it spills a buffer.
 // CHECK-LABEL: module attributes {lmc.schedule_cycles = 136 : i64
 // CHECK: lmc_isa.inst "relu"{{.*}}{lmc.duration = 24 : i64, unit = "vxm"}
 // CHECK-NEXT: lmc_isa.inst "exp"{{.*}}{lmc.duration = 136 : i64, unit = "vxm"}
