@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 #include "passes/Scheduling/Schedule.h"
 #include "passes/TargetInfo.h"
+#include "runtime/format/TargetLoader.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -25,6 +26,42 @@ namespace {
 
 int64_t alignUp(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
+// The lowest offset >= `offset` where `bytes` may start when each slice of
+// `slice` bytes is its own address space (0: one address space): a buffer
+// no larger than a slice must lie inside one; a larger one spans several
+// slices wherever it starts.
+int64_t sliceLegal(int64_t offset, int64_t bytes, int64_t slice) {
+  if (slice == 0 || bytes > slice || offset % slice + bytes <= slice)
+    return offset;
+  return alignUp(offset, slice);
+}
+
+// The bytes `sizes` take in SRAM laid out for good: with slices, the ones
+// larger than a slice back to back from 0, then the others first fit
+// decreasing into the slices' free tails (a bin packing), in whole slices.
+int64_t packedExtent(std::vector<int64_t> sizes, int64_t slice) {
+  int64_t total = 0;
+  for (int64_t size : sizes)
+    total += size;
+  if (slice == 0)
+    return total;
+  std::stable_sort(sizes.begin(), sizes.end(), std::greater<>());
+  int64_t end = 0;
+  size_t i = 0;
+  for (; i < sizes.size() && sizes[i] > slice; ++i)
+    end += sizes[i];
+  std::vector<int64_t> free;  // free bytes of each slice from the first partial one
+  if (end % slice)
+    free.push_back(slice - end % slice);
+  for (; i < sizes.size(); ++i) {
+    auto fits = std::find_if(free.begin(), free.end(), [&](int64_t f) { return f >= sizes[i]; });
+    if (fits == free.end())
+      fits = free.insert(free.end(), slice);
+    *fits -= sizes[i];
+  }
+  return (end / slice + static_cast<int64_t>(free.size())) * slice;
+}
+
 struct Interval {
   lisa::AllocOp alloc;
   int64_t bytes;        // aligned size
@@ -38,7 +75,9 @@ struct SpacePlan {
   size_t buffers = 0;
 };
 
-SpacePlan place(std::vector<Interval *> &intervals) {
+// Largest first, each at the lowest offset (legal under the slice rule, see
+// sliceLegal) that no buffer with an intersecting live interval occupies.
+SpacePlan place(std::vector<Interval *> &intervals, int64_t slice) {
   SpacePlan plan;
   plan.buffers = intervals.size();
   std::vector<Interval *> order(intervals);
@@ -62,7 +101,7 @@ SpacePlan place(std::vector<Interval *> &intervals) {
     for (auto [begin, end] : busy) {
       if (begin - offset >= iv->bytes)
         break;
-      offset = std::max(offset, end);
+      offset = sliceLegal(std::max(offset, end), iv->bytes, slice);
     }
     iv->offset = offset;
     plan.arena = std::max(plan.arena, offset + iv->bytes);
@@ -99,14 +138,23 @@ std::string mib(int64_t bytes) {
   return text;
 }
 
+// What stays in SRAM beside the working buffers on a target without DRAM
+// for them: the weights (weights_in_sram) and the KV caches (no DRAM).
+struct Resident {
+  int64_t slice = 0;              // bytes per slice under the slice rule, else 0
+  int64_t weightBytes = 0, stateBytes = 0;
+  int64_t weightExtent = 0, stateExtent = 0;  // laid out (whole slices with the rule)
+  int64_t working(int64_t arena) const { return slice ? alignUp(arena, slice) : arena; }
+  int64_t extent(int64_t arena) const { return weightExtent + stateExtent + working(arena); }
+};
+
 struct PlanBuffersPass : lmc::impl::PlanBuffersBase<PlanBuffersPass> {
   using PlanBuffersBase::PlanBuffersBase;
 
   void runOnOperation() override;
   // Spills until the SRAM plan fits; true when anything was spilled.
   FailureOr<bool> fitSram(ModuleOp module, const fmt::Target &target,
-                          std::vector<Interval> &intervals, int64_t weightBytes,
-                          int64_t stateBytes);
+                          std::vector<Interval> &intervals, const Resident &resident);
 };
 
 // The live interval of every alloc: in cycles when the instructions are
@@ -151,32 +199,34 @@ std::vector<Interval> collectIntervals(ModuleOp module, const fmt::Target &targe
 }
 
 FailureOr<bool> PlanBuffersPass::fitSram(ModuleOp module, const fmt::Target &target,
-                                         std::vector<Interval> &intervals, int64_t weightBytes,
-                                         int64_t stateBytes) {
-  int64_t capacity = static_cast<int64_t>(target.sram().bytes());
-  int64_t weights = target.weights_in_sram() ? weightBytes : 0;
-  // The State space (KV caches) stays in SRAM where there is no DRAM.
-  int64_t state = fmt::stateInDram(target) ? 0 : stateBytes;
-  int64_t resident = weights + state;
+                                         std::vector<Interval> &intervals,
+                                         const Resident &resident) {
+  const int64_t slice = resident.slice;
+  const int64_t capacity = slice ? slice * target.sram().slices()
+                                 : static_cast<int64_t>(target.sram().bytes());
   bool spilled = false;
   for (;;) {
     std::vector<Interval *> sram;
     for (Interval &iv : intervals)
       if (iv.alloc.getSpace() == "sram")
         sram.push_back(&iv);
-    SpacePlan plan = place(sram);
-    if (plan.arena + resident <= capacity)
+    SpacePlan plan = place(sram, slice);
+    int64_t needed = resident.extent(plan.arena);
+    if (needed <= capacity)
       return spilled;
     if (target.dram().bytes() == 0) {
-      int64_t needed = plan.arena + resident;
+      int64_t weights = resident.weightBytes, state = resident.stateBytes;
       int64_t chips = (needed + capacity - 1) / capacity;
-      return module.emitError("the model needs ")
-             << needed << " bytes of SRAM (" << mib(needed) << ": " << mib(weights)
-             << " of weights + " << (state ? mib(state) + " of KV cache + " : std::string())
-             << mib(plan.arena) << " of activations at the peak), target '"
-             << target.name() << "' has " << capacity << " (" << mib(capacity)
-             << ") per chip and no DRAM; it would take " << chips
-             << " chips (multi-chip partitioning is not implemented yet)";
+      auto diag = module.emitError("the model needs ");
+      diag << needed << " bytes of SRAM (" << mib(needed) << ": " << mib(weights)
+           << " of weights + " << (state ? mib(state) + " of KV cache + " : std::string())
+           << mib(plan.arena) << " of activations at the peak";
+      if (slice)
+        diag << ", in " << needed / slice << " slices of " << mib(slice);
+      diag << "), target '" << target.name() << "' has " << capacity << " (" << mib(capacity)
+           << ") per chip and no DRAM; it would take " << chips
+           << " chips (multi-chip partitioning is not implemented yet)";
+      return diag;
     }
     // Spill the largest buffer live at the SRAM peak to DRAM and replan.
     Interval *victim = nullptr;
@@ -198,7 +248,14 @@ void PlanBuffersPass::runOnOperation() {
   FailureOr<fmt::Target> target = lmc::getModuleTarget(module);
   if (failed(target))
     return signalPassFailure();
-  int64_t weightBytes = 0;
+  // With the slice rule, the weights and (without DRAM) the KV caches are
+  // laid out slice by slice in SRAM as well: the caches in their State
+  // space order, the weights packed (packedExtent).
+  Resident resident;
+  if (target->granularity() == fmt::Target::TILE && target->sram().buffers_within_slices())
+    resident.slice = static_cast<int64_t>(fmt::sliceBytes(target->sram()));
+  const bool stateInSram = target->granularity() == fmt::Target::TILE && !fmt::stateInDram(*target);
+  std::vector<int64_t> weightSizes;
   llvm::DenseSet<std::pair<Attribute, Attribute>> seen;  // as the emitter dedupes
   auto bytesOf = [](ShapedType type) {
     Type elem = type.getElementType();
@@ -206,29 +263,43 @@ void PlanBuffersPass::runOnOperation() {
   };
   module.walk([&](lisa::ConstOp c) {
     if (seen.insert({c.getValue(), c.getPackBAttr()}).second)
-      weightBytes += c.getByteSize();
+      weightSizes.push_back(c.getByteSize());
   });
-  module.walk([&](lisa::WeightOp w) { weightBytes += bytesOf(cast<ShapedType>(w.getType())); });
-  // State tensors persist across runs: one after the other, never shared.
+  module.walk([&](lisa::WeightOp w) { weightSizes.push_back(bytesOf(cast<ShapedType>(w.getType()))); });
+  int64_t weightBytes = 0;
+  for (int64_t size : weightSizes)
+    weightBytes += size;
+  // State tensors persist across runs: one after the other, never shared
+  // (and, in SRAM under the slice rule, not across a slice boundary).
   OpBuilder builder(module.getContext());
   int64_t stateBytes = 0;
+  auto placeState = [&](Operation *op, int64_t bytes) {
+    bytes = alignUp(std::max<int64_t>(bytes, 1), 64);
+    int64_t offset = sliceLegal(stateBytes, bytes, stateInSram ? resident.slice : 0);
+    op->setAttr("offset", builder.getI64IntegerAttr(offset));
+    stateBytes = offset + bytes;
+  };
   module.walk([&](lisa::StateOp state) {
-    auto type = cast<ShapedType>(state.getType());
-    state.setOffsetAttr(builder.getI64IntegerAttr(stateBytes));
-    stateBytes += alignUp(std::max<int64_t>(bytesOf(type), 1), 64);
+    placeState(state, bytesOf(cast<ShapedType>(state.getType())));
   });
   module.walk([&](lisa::AllocOp alloc) {
-    if (alloc.getSpace() != "state")
-      return;
-    alloc.setOffsetAttr(builder.getI64IntegerAttr(stateBytes));
-    stateBytes += alignUp(static_cast<int64_t>(alloc.getBytes()), 64);
+    if (alloc.getSpace() == "state")
+      placeState(alloc, static_cast<int64_t>(alloc.getBytes()));
   });
+  if (target->weights_in_sram()) {
+    resident.weightBytes = weightBytes;
+    resident.weightExtent = packedExtent(weightSizes, resident.slice);
+  }
+  if (stateInSram) {
+    resident.stateBytes = stateBytes;
+    resident.stateExtent = resident.slice ? alignUp(stateBytes, resident.slice) : stateBytes;
+  }
   std::vector<Interval> intervals = collectIntervals(module, *target);
   // Spilling makes the instructions that touch a spilled buffer slower
   // (DRAM bandwidth), so a scheduled stream is scheduled again with the new
   // costs and its liveness replanned. Spills only grow: this terminates.
   while (target->granularity() == fmt::Target::TILE) {
-    FailureOr<bool> spilled = fitSram(module, *target, intervals, weightBytes, stateBytes);
+    FailureOr<bool> spilled = fitSram(module, *target, intervals, resident);
     if (failed(spilled))
       return signalPassFailure();
     bool scheduled = false;
@@ -247,7 +318,7 @@ void PlanBuffersPass::runOnOperation() {
       spaces[iv.alloc.getSpace().str()].push_back(&iv);
   int64_t peakLive = 0;
   for (auto &[space, list] : spaces) {
-    SpacePlan plan = place(list);
+    SpacePlan plan = place(list, space == "sram" ? resident.slice : 0);
     for (Interval *iv : list)
       iv->alloc.setOffsetAttr(builder.getI64IntegerAttr(iv->offset));
     module->setAttr("lmc." + space + "_bytes", builder.getI64IntegerAttr(plan.arena));
@@ -258,14 +329,22 @@ void PlanBuffersPass::runOnOperation() {
                  << plan.unshared << " bytes without reuse, " << plan.arena
                  << " bytes planned, peak live " << plan.peakLive << " bytes\n";
     if (space == "sram" && target->sram().bytes()) {
-      int64_t resident = target->weights_in_sram() ? weightBytes : 0;
-      int64_t state = fmt::stateInDram(*target) ? 0 : stateBytes;
-      llvm::errs() << "  sram use at the peak: " << mib(plan.arena + resident + state) << " of "
+      int64_t weights = resident.weightBytes, state = resident.stateBytes;
+      int64_t use = plan.arena + weights + state;
+      llvm::errs() << "  sram use at the peak: " << mib(use) << " of "
                    << mib(target->sram().bytes()) << " ("
-                   << llvm::format("%.1f", 100.0 * (plan.arena + resident + state) /
-                                               target->sram().bytes())
-                   << "%; weights " << mib(resident)
+                   << llvm::format("%.1f", 100.0 * use / target->sram().bytes())
+                   << "%; weights " << mib(weights)
                    << (state ? "; KV cache " + mib(state) : std::string()) << ")\n";
+      if (int64_t slice = resident.slice) {
+        int64_t slices = target->sram().slices();
+        int64_t w = resident.weightExtent / slice, k = resident.stateExtent / slice,
+                a = resident.working(plan.arena) / slice;
+        llvm::errs() << "  slices of " << mib(slice) << " (buffers within slices): weights "
+                     << w << (k ? ", KV cache " + std::to_string(k) : std::string())
+                     << ", working buffers " << a << ", free " << slices - w - k - a << " of "
+                     << slices << "\n";
+      }
     }
     std::vector<Interval *> atPeak;
     for (Interval *iv : list)

@@ -1,6 +1,7 @@
 // Parsing and validation of target machine descriptions.
 #include "runtime/format/TargetLoader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -91,6 +92,10 @@ absl::Status validateTarget(const Target &t, const std::string &source) {
     return fieldError(source, "sram.alignment_bytes", "must be > 0");
   if (!(t.sram().bytes_per_cycle() > 0))
     return fieldError(source, "sram.bytes_per_cycle", "must be > 0");
+  if (t.sram().buffers_within_slices() && sliceBytes(t.sram()) == 0)
+    return fieldError(source, "sram.slices",
+                      "must be >= 1 and leave each slice at least sram.alignment_bytes when "
+                      "sram.buffers_within_slices is set");
   for (UnitKind kind : {MXM, VXM, SXM})
     if (!findUnit(t, kind))
       return fieldError(source, "units",
@@ -152,6 +157,13 @@ const UnitSpec *findUnit(const Target &target, UnitKind kind) {
     if (u.kind() == kind)
       return &u;
   return nullptr;
+}
+
+uint64_t sliceBytes(const Memory &memory) {
+  if (memory.slices() == 0)
+    return 0;
+  uint64_t align = std::max<uint64_t>(memory.alignment_bytes(), 1);
+  return memory.bytes() / memory.slices() / align * align;
 }
 
 double unitRate(const UnitSpec &unit, DType dtype) {

@@ -32,6 +32,9 @@ absl::Status validateTarget(const Target &target, const std::string &source);
 const UnitSpec *findUnit(const Target &target, UnitKind kind);
 // The rate of `unit` for `dtype` (exact name, else "*"); 0 when none.
 double unitRate(const UnitSpec &unit, DType dtype);
+// The bytes of one slice of `memory`: bytes / slices rounded down to the
+// alignment; 0 when slices is 0 or a slice would be smaller than that.
+uint64_t sliceBytes(const Memory &memory);
 
 }  // namespace lmc::format
 

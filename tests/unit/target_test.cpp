@@ -57,6 +57,10 @@ TEST(Targets, EachRuleNamesItsField) {
       {"bytes: 4096", "", "'sram.bytes'"},
       {"alignment_bytes: 64", "", "'sram.alignment_bytes'"},
       {"bytes_per_cycle: 64", "", "'sram.bytes_per_cycle'"},
+      {"bytes_per_cycle: 64 }", "bytes_per_cycle: 64 buffers_within_slices: true }",
+       "'sram.slices'"},
+      {"bytes_per_cycle: 64 }", "bytes_per_cycle: 64 slices: 128 buffers_within_slices: true }",
+       "'sram.slices'"},
       {"tile_rows: 8", "", "'units[0].tile_rows'"},
       {"tile_cols: 8", "", "'units[0].tile_cols'"},
       {"count: 2", "count: 0", "'units[1].count'"},
@@ -82,6 +86,23 @@ TEST(Targets, EachRuleNamesItsField) {
     EXPECT_NE(m.find("mini.textproto: "), std::string::npos) << m;
     EXPECT_NE(m.find(c.field), std::string::npos) << m;
   }
+}
+
+TEST(Targets, SliceBytes) {
+  Memory m;
+  m.set_bytes(230686720);
+  m.set_slices(88);
+  m.set_alignment_bytes(320);
+  EXPECT_EQ(sliceBytes(m), 2621440u);  // 2.5 MiB, a whole number of 320-byte vectors
+  m.set_bytes(1000);
+  m.set_slices(3);
+  m.set_alignment_bytes(64);
+  EXPECT_EQ(sliceBytes(m), 320u);  // 333 rounded down to the alignment
+  m.set_slices(0);
+  EXPECT_EQ(sliceBytes(m), 0u);
+  ASSERT_TRUE(loadTarget("lpu").ok());
+  EXPECT_TRUE(loadTarget("lpu")->sram().buffers_within_slices());
+  EXPECT_FALSE(loadTarget("ara2")->sram().buffers_within_slices());
 }
 
 TEST(Targets, SyntaxErrorsGiveTheLine) {

@@ -130,3 +130,57 @@ module attributes {lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 sr
     return
   }
 }
+
+// -----
+
+// buffers_within_slices: each 256-byte slice is its own address space. A
+// buffer no larger than a slice stays inside one (A, 224 bytes, would
+// straddle 256 at offset 320, so it starts at 512); a larger one (C, 320
+// bytes) spans two slices wherever it starts; B fits the gap at 320. The
+// working buffers take 3 slices.
+// CHECK-LABEL: module attributes {lmc.peak_live_bytes = 672 : i64, lmc.sram_bytes = 736 : i64
+// CHECK: %[[C:.*]] = lmc_isa.alloc {bytes = 320 : i64, offset = 0 : i64, space = "sram"}
+// CHECK: %[[A:.*]] = lmc_isa.alloc {bytes = 224 : i64, offset = 512 : i64, space = "sram"}
+// CHECK: %[[B:.*]] = lmc_isa.alloc {bytes = 128 : i64, offset = 320 : i64, space = "sram"}
+// REPORT: slices of 0.2 KiB (buffers within slices): weights 0, working buffers 3, free 1 of 4
+#x80 = #lmc_isa.region<f32, [80], [1], 0>
+#x56 = #lmc_isa.region<f32, [56], [1], 0>
+#x32 = #lmc_isa.region<f32, [32], [1], 0>
+module attributes {lmc.target = "name: 'sliced' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 slices: 4 alignment_bytes: 32 bytes_per_cycle: 1 buffers_within_slices: true } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<80xf32>}
+    %c = lmc_isa.alloc {bytes = 320 : i64, space = "sram"}
+    %a = lmc_isa.alloc {bytes = 224 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 128 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%c, %x) regions [#x80, #x80] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%a, %x) regions [#x56, #x56] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %x) regions [#x32, #x32] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %a, %b) regions [#x32, #x32, #x32] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%x, %c) regions [#x32, #x32] imms [] {unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
+// The same buffers beside 288 bytes of resident weights, which take two
+// slices: 5 slices are needed, 4 exist.
+#x80 = #lmc_isa.region<f32, [80], [1], 0>
+#x56 = #lmc_isa.region<f32, [56], [1], 0>
+#x32 = #lmc_isa.region<f32, [32], [1], 0>
+// expected-error @+1 {{the model needs 1280 bytes of SRAM (1.2 KiB: 0.3 KiB of weights + 0.7 KiB of activations at the peak, in 5 slices of 0.2 KiB), target 'sliced' has 1024 (1.0 KiB) per chip and no DRAM; it would take 2 chips}}
+module attributes {lmc.target = "name: 'sliced' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 slices: 4 alignment_bytes: 32 bytes_per_cycle: 1 buffers_within_slices: true } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<80xf32>}
+    %w = lmc_isa.const {value = dense<1.0> : tensor<72xf32>}
+    %c = lmc_isa.alloc {bytes = 320 : i64, space = "sram"}
+    %a = lmc_isa.alloc {bytes = 224 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 128 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%c, %x) regions [#x80, #x80] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%a, %w) regions [#x56, #x56] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %x) regions [#x32, #x32] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %a, %b) regions [#x32, #x32, #x32] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%x, %c) regions [#x32, #x32] imms [] {unit = "vxm"}
+    return
+  }
+}
