@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
+# Headless Chromium: e2e_trace_viewer opens simulator traces in its DevTools trace engine.
+./scripts/setup.sh chromium
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "${JOBS:-2}" "$@"
