@@ -32,6 +32,9 @@ struct EmitSummary {
 mlir::LogicalResult emitBin(mlir::ModuleOp module, const std::string &path,
                             const EmitOptions &options, EmitSummary *summary = nullptr);
 
+// Registers `lmc-emit-bin{output=FILE}` (emitBin as a pass, for lmc-opt).
+void registerEmitBinPass();
+
 }  // namespace lmc::target
 
 #endif  // LMC_TARGET_EMITBIN_H

@@ -1,4 +1,5 @@
 // lmc-opt: MLIR's opt driver with the lmc dialects and passes, for lit tests.
+#include "compiler/Target/EmitBin.h"
 #include "dialects/Graph/Graph.h"
 #include "dialects/Isa/Isa.h"
 #include "dialects/Tile/Tile.h"
@@ -14,6 +15,7 @@ int main(int argc, char **argv) {
                   mlir::func::FuncDialect>();
   mlir::registerTransformsPasses();
   lmc::registerLmcPasses();
+  lmc::target::registerEmitBinPass();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lmc optimizer driver\n", registry));
 }
