@@ -97,6 +97,9 @@ bool fastUnary(format::Opcode op, const TensorRef &o, const TensorRef &a,
 bool fastGelu(const TensorRef &o, const TensorRef &a, bool tanhForm, const ExecOptions &options);
 bool fastBinary(format::Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b,
                 const ExecOptions &options);
+// where on 4-byte values, inputs contiguous or broadcast along the last axis.
+bool fastWhere(const TensorRef &o, const TensorRef &cond, const TensorRef &a, const TensorRef &b,
+               const ExecOptions &options);
 bool fastSoftmax(const TensorRef &o, const TensorRef &a, int64_t axis, const ExecOptions &options);
 bool fastLayerNorm(const TensorRef &o, const TensorRef &a, const TensorRef &scale,
                    const TensorRef *bias, int64_t axis, double epsilon, const ExecOptions &options);

@@ -1,5 +1,5 @@
-// Fast f32 vector paths: elementwise binary ops and exp/tanh/erf over rows
-// with unit (or, for binary inputs, zero) inner stride, softmax along a
+// Fast f32 vector paths: elementwise binary ops, where, and exp/tanh/erf
+// over rows with unit (or, for binary inputs, zero) inner stride, softmax along a
 // contiguous axis and layer_norm over a contiguous trailing block. Rows are
 // split between threads; each element's value is independent of the split.
 #include <algorithm>
@@ -162,6 +162,56 @@ bool fastBinary(Opcode op, const TensorRef &o, const TensorRef &a, const TensorR
   forRows<3>(options, c, [&](const int64_t *base, int64_t from, int64_t to) {
     ops.binary(fn, pa + base[1] + from * sa, sa, pb + base[2] + from * sb, sb, po + base[0] + from,
                to - from);
+  });
+  return true;
+}
+
+namespace {
+
+// o[i] = c[i * C] ? a[i * A] : b[i * B] over one row, each input contiguous
+// (1) or broadcast (0). Both values are loaded and blended by a mask, so the
+// compiler vectorizes the loop (a conditional load keeps it scalar).
+template <int C, int A, int B>
+void selectRow(const uint8_t *c, const uint32_t *a, const uint32_t *b, uint32_t *o, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t mask = 0u - uint32_t(c[i * C] != 0);
+    o[i] = (a[i * A] & mask) | (b[i * B] & ~mask);
+  }
+}
+
+using SelectRow = void (*)(const uint8_t *, const uint32_t *, const uint32_t *, uint32_t *,
+                           int64_t);
+constexpr SelectRow kSelectRows[8] = {selectRow<0, 0, 0>, selectRow<0, 0, 1>, selectRow<0, 1, 0>,
+                                      selectRow<0, 1, 1>, selectRow<1, 0, 0>, selectRow<1, 0, 1>,
+                                      selectRow<1, 1, 0>, selectRow<1, 1, 1>};
+
+}  // namespace
+
+bool fastWhere(const TensorRef &o, const TensorRef &cond, const TensorRef &a, const TensorRef &b,
+               const ExecOptions &options) {
+  // 4-byte values moved as bits (f32, i32): a select computes nothing.
+  if (cond.dtype != DType::Bool || format::dtypeSize(o.dtype) != 4 || a.dtype != o.dtype ||
+      b.dtype != o.dtype)
+    return false;
+  const Collapsed<4> c = collapse<4>({&o, &cond, &a, &b});
+  const int64_t *inner[4] = {c.strides[0], c.strides[1], c.strides[2], c.strides[3]};
+  const int last = c.rank - 1;
+  if (c.shape[last] > 1) {
+    if (inner[0][last] != 1)
+      return false;
+    for (int t = 1; t < 4; ++t)
+      if (inner[t][last] != 0 && inner[t][last] != 1)
+        return false;
+  }
+  const bool unit = c.shape[last] > 1;
+  const SelectRow row = kSelectRows[(unit && inner[1][last]) * 4 + (unit && inner[2][last]) * 2 +
+                                    (unit && inner[3][last])];
+  uint32_t *po = typed<uint32_t>(o);
+  const uint8_t *pc = typed<uint8_t>(cond);
+  const uint32_t *pa = typed<uint32_t>(a), *pb = typed<uint32_t>(b);
+  forRows<4>(options, c, [&](const int64_t *base, int64_t from, int64_t to) {
+    row(pc + base[1] + from * inner[1][last], pa + base[2] + from * inner[2][last],
+        pb + base[3] + from * inner[3][last], po + base[0] + from, to - from);
   });
   return true;
 }

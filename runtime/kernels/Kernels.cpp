@@ -64,6 +64,8 @@ bool runFast(Opcode opcode, const TensorRef *ops, unsigned n, const int64_t *imm
     return fastUnary(opcode, ops[0], ops[1], options);
   case format::OpFamily::Binary:
     return fastBinary(opcode, ops[0], ops[1], ops[2], options);
+  case format::OpFamily::Select:
+    return fastWhere(ops[0], ops[1], ops[2], ops[3], options);
   case format::OpFamily::Normalize:
     if (opcode == Opcode::Softmax)
       return fastSoftmax(ops[0], ops[1], imms[0], options);

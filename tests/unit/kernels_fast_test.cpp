@@ -397,6 +397,55 @@ TEST(FastBinary, EveryOpAndBroadcastLayout) {
   }
 }
 
+TEST(FastWhere, BroadcastLayoutsAreBitExact) {
+  // An attention mask's layout among them: the condition broadcast over a
+  // leading axis, one value a full tensor, the other a scalar.
+  const int64_t R = 37, C = 301;
+  std::vector<float> a = withSpecials(size_t(R * C), 4.0f, 41);
+  std::vector<float> b = withSpecials(size_t(R * C), 4.0f, 42);
+  std::vector<float> bits = randomFloats(size_t(R * C), 1.0f, 43);
+  std::vector<uint8_t> cond(bits.size());
+  for (size_t i = 0; i < bits.size(); ++i)
+    cond[i] = bits[i] > 0.0f;
+  struct Layout {
+    const char *name;
+    std::vector<int64_t> c, a, b;  // strides over [R, C]; empty = contiguous
+  };
+  const Layout layouts[] = {{"contiguous", {}, {}, {}},
+                            {"mask over rows, scalar b", {0, 1}, {}, {0, 0}},
+                            {"column mask, row a", {1, 0}, {0, 1}, {}},
+                            {"scalar condition", {0, 0}, {}, {}},
+                            {"transposed a (falls back)", {}, {1, R}, {0, 0}}};
+  std::vector<int32_t> ia(a.size()), ib(b.size());
+  std::memcpy(ia.data(), a.data(), a.size() * 4);
+  std::memcpy(ib.data(), b.data(), b.size() * 4);
+  for (const Layout &layout : layouts) {
+    for (DType dtype : {DType::F32, DType::I32}) {
+      auto runOne = [&](const ExecOptions &options) {
+        std::vector<float> o(size_t(R * C));
+        TensorRef av = dtype == DType::F32 ? view(a, dtype, {R, C}, layout.a)
+                                           : view(ia, dtype, {R, C}, layout.a);
+        TensorRef bv = dtype == DType::F32 ? view(b, dtype, {R, C}, layout.b)
+                                           : view(ib, dtype, {R, C}, layout.b);
+        TensorRef ov = view(o, DType::F32, {R, C});
+        ov.dtype = dtype;
+        EXPECT_TRUE(
+            runWith(options, Opcode::Where,
+                    {ov, view(cond, DType::Bool, {R, C}, layout.c), av, bv})
+                .ok());
+        return o;
+      };
+      std::vector<float> ref = runOne(referenceOptions());
+      for (const Config &config : configs()) {
+        Runner runner(config);
+        expectIdentical(runOne(runner.options()), ref,
+                        absl::StrCat("where ", layout.name, " ", format::dtypeName(dtype), " ",
+                                     config.name));
+      }
+    }
+  }
+}
+
 TEST(FastBinary, MaxMinSignedZerosAndInPlace) {
   std::vector<float> a = {0.0f, -0.0f, 1.0f, NAN, -2.0f, 5.0f, -0.0f, 0.0f, 3.0f};
   std::vector<float> b = {-0.0f, 0.0f, NAN, 1.0f, -3.0f, 5.0f, -0.0f, 0.0f, 4.0f};
