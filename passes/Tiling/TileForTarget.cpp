@@ -24,7 +24,6 @@ namespace ltile = lmc::tile;
 namespace fmt = lmc::format;
 using lmc::bufferSpace;
 using lmc::toFormatRegion;
-using lmc::unitNameOf;
 
 namespace {
 
@@ -53,8 +52,9 @@ private:
   // read that buffer. Broadcast (zero-stride) axes are copied once.
   Operand stage(Location loc, Operand op, Value into = Value(), int64_t slot = -1);
   Value allocSram(Location loc, int64_t bytes);
-  // A tile of `opcode` of the op class of its unit kind. `mxmTile` is a
-  // matmul's unit block; `slot` a DMA's double-buffer slot (-1: none).
+  // A tile of `opcode` of the op class of its unit kind (a matmul tile
+  // records the MXM's block); `slot` is a DMA's double-buffer slot (-1:
+  // none).
   Operation *create(Location loc, StringRef opcode, ArrayRef<Operand> operands,
                     ArrayRef<int64_t> imms, int64_t slot = -1);
   fmt::UnitKind unitFor(StringRef opcode, ArrayRef<Operand> operands);
