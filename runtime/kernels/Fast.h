@@ -54,6 +54,9 @@ struct SimdOps {
   void (*softmaxRow)(const float *x, float *y, int64_t n);
   void (*layerNormRow)(const float *x, const float *scale, const float *bias, float *y, int64_t n,
                        double epsilon);
+  // gelu in one pass, tanh and erf forms.
+  void (*geluTanh)(const float *x, float *y, int64_t n);
+  void (*geluErf)(const float *x, float *y, int64_t n);
 };
 
 const SimdOps &portableSimdOps();
@@ -93,7 +96,7 @@ bool fastMatMulQ(const TensorRef &o, const TensorRef &a, const TensorRef &b, con
                  const int64_t *imms, const ExecOptions &options);
 bool fastUnary(format::Opcode op, const TensorRef &o, const TensorRef &a,
                const ExecOptions &options);
-// gelu over erf or tanh routines of the SIMD level.
+// gelu by the SIMD level's one-pass routines.
 bool fastGelu(const TensorRef &o, const TensorRef &a, bool tanhForm, const ExecOptions &options);
 bool fastBinary(format::Opcode op, const TensorRef &o, const TensorRef &a, const TensorRef &b,
                 const ExecOptions &options);

@@ -240,23 +240,8 @@ bool contiguousUnary(const TensorRef &o, const TensorRef &a, const ExecOptions &
 
 bool fastGelu(const TensorRef &o, const TensorRef &a, bool tanhForm, const ExecOptions &options) {
   const SimdOps &ops = simdOps(options);
-  void (*fn)(const float *, float *, int64_t) = tanhForm ? ops.tanh : ops.erf;
-  if (!fn)
-    return false;
-  const float k = tanhForm ? float(std::sqrt(2.0 / M_PI)) : float(1.0 / std::sqrt(2.0));
-  return contiguousUnary(o, a, options, [&](const float *x, float *y, int64_t count) {
-    // Blocks of the argument of erf/tanh, transformed in place, then scaled.
-    constexpr int64_t kBlock = 256;
-    float t[kBlock];
-    for (int64_t i = 0; i < count; i += kBlock) {
-      const int64_t n = std::min(kBlock, count - i);
-      for (int64_t j = 0; j < n; ++j)
-        t[j] = tanhForm ? k * (x[i + j] + 0.044715f * x[i + j] * x[i + j] * x[i + j]) : x[i + j] * k;
-      fn(t, t, n);
-      for (int64_t j = 0; j < n; ++j)
-        y[i + j] = 0.5f * x[i + j] * (1.0f + t[j]);
-    }
-  });
+  void (*fn)(const float *, float *, int64_t) = tanhForm ? ops.geluTanh : ops.geluErf;
+  return fn && contiguousUnary(o, a, options, fn);
 }
 
 bool fastUnary(Opcode op, const TensorRef &o, const TensorRef &a, const ExecOptions &options) {

@@ -138,7 +138,7 @@ void binary(BinaryFn fn, const float *a, int64_t sa, const float *b, int64_t sb,
 // reference kernels (f64 where it matters) run instead.
 const SimdOps kPortableOps = {"portable", kGemmMr, 1,       gemmMicro, gemvPanels, gemvRows,
                               gemvCols,   binary,  nullptr, nullptr,   nullptr,    nullptr,
-                              nullptr};
+                              nullptr,    nullptr, nullptr};
 
 // The highest level LMC_SIMD=portable|avx2|avx2vnni|avx512 allows, read
 // once; unset or another value: no limit.

@@ -404,9 +404,24 @@ LMC_AVX2_INLINE __m256 erfCore(__m256 x) {
       _mm256_maskstore_ps(y + i, mask, CORE(_mm256_maskload_ps(x + i, mask)));                    \
     }                                                                                             \
   }
+// gelu in one pass (the reference's formulas; see SimdAvx512.cpp).
+LMC_AVX2_INLINE __m256 geluTanhCore(__m256 x) {
+  const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+  const __m256 inner = _mm256_mul_ps(_mm256_set1_ps(0.7978845608f),
+                                     _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
+  const __m256 half = _mm256_mul_ps(_mm256_set1_ps(0.5f), x);
+  return _mm256_fmadd_ps(half, tanhCore(inner), half);
+}
+LMC_AVX2_INLINE __m256 geluErfCore(__m256 x) {
+  const __m256 half = _mm256_mul_ps(_mm256_set1_ps(0.5f), x);
+  return _mm256_fmadd_ps(half, erfCore(_mm256_mul_ps(x, _mm256_set1_ps(0.7071067812f))), half);
+}
+
 LMC_UNARY_ARRAY(expArray, expFull)
 LMC_UNARY_ARRAY(tanhArray, tanhCore)
 LMC_UNARY_ARRAY(erfArray, erfCore)
+LMC_UNARY_ARRAY(geluTanhArray, geluTanhCore)
+LMC_UNARY_ARRAY(geluErfArray, geluErfCore)
 #undef LMC_UNARY_ARRAY
 
 // ------------------------------------------------------- normalizations
@@ -499,9 +514,9 @@ LMC_AVX2 void layerNormRow(const float *x, const float *scale, const float *bias
   }
 }
 
-const SimdOps kAvx2Ops = {"avx2+fma", kGemmMr,  1,        gemmMicro,  gemvPanels,  gemvRows,
-                          gemvCols,   binary,   expArray, tanhArray,  erfArray,    softmaxRow,
-                          layerNormRow};
+const SimdOps kAvx2Ops = {"avx2+fma",   kGemmMr,  1,          gemmMicro,     gemvPanels,
+                          gemvRows,     gemvCols, binary,     expArray,      tanhArray,
+                          erfArray,     softmaxRow, layerNormRow, geluTanhArray, geluErfArray};
 
 }  // namespace
 

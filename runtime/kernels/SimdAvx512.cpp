@@ -379,9 +379,25 @@ LMC_AVX512_INLINE __m512 erfCore(__m512 x) {
       _mm512_mask_storeu_ps(y + i, m, CORE(_mm512_maskz_loadu_ps(m, x + i)));                     \
     }                                                                                             \
   }
+// gelu in one pass: 0.5 x (1 + tanh(k (x + 0.044715 x^3))) with k =
+// sqrt(2 / pi), or 0.5 x (1 + erf(x / sqrt(2))), the reference's formulas.
+LMC_AVX512_INLINE __m512 geluTanhCore(__m512 x) {
+  const __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+  const __m512 inner = _mm512_mul_ps(_mm512_set1_ps(0.7978845608f),
+                                     _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), x3, x));
+  const __m512 half = _mm512_mul_ps(_mm512_set1_ps(0.5f), x);
+  return _mm512_fmadd_ps(half, tanhCore(inner), half);
+}
+LMC_AVX512_INLINE __m512 geluErfCore(__m512 x) {
+  const __m512 half = _mm512_mul_ps(_mm512_set1_ps(0.5f), x);
+  return _mm512_fmadd_ps(half, erfCore(_mm512_mul_ps(x, _mm512_set1_ps(0.7071067812f))), half);
+}
+
 LMC_UNARY_ARRAY(expArray, expFull)
 LMC_UNARY_ARRAY(tanhArray, tanhCore)
 LMC_UNARY_ARRAY(erfArray, erfCore)
+LMC_UNARY_ARRAY(geluTanhArray, geluTanhCore)
+LMC_UNARY_ARRAY(geluErfArray, geluErfCore)
 #undef LMC_UNARY_ARRAY
 
 // ------------------------------------------------------- normalizations
@@ -471,9 +487,10 @@ LMC_AVX512 void layerNormRow(const float *x, const float *scale, const float *bi
   }
 }
 
-const SimdOps kAvx512Ops = {"avx512", kMr,      2,        gemmMicro, gemvPanels, gemvRows,
-                            gemvCols, binary,   expArray, tanhArray, erfArray,   softmaxRow,
-                            layerNormRow};
+const SimdOps kAvx512Ops = {"avx512",     kMr,      2,         gemmMicro, gemvPanels,
+                            gemvRows,     gemvCols, binary,    expArray,  tanhArray,
+                            erfArray,     softmaxRow, layerNormRow, geluTanhArray,
+                            geluErfArray};
 
 // AVX-512 F/BW/VL/DQ and FMA on the CPU, and an OS that saves the SSE, AVX,
 // opmask and zmm state (XCR0 bits 1, 2 and 5 to 7) across context switches.
