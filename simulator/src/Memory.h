@@ -10,6 +10,7 @@
 #define LMC_SIMULATOR_SRC_MEMORY_H
 
 #include <cstdint>
+#include <deque>
 #include <utility>
 #include <vector>
 
@@ -27,11 +28,25 @@ struct PieceState {
   uint64_t vwEnd = 0, vrEnd = 0;            // static: write end, last read end
 };
 
+// A distinct operand region of the stream, decoded once per run: its boxes
+// and, for a one-box region, the piece last found equal to it (valid while
+// that slot's generation is unchanged: the piece still has this box).
+struct RegionInfo {
+  format::Region region;
+  uint64_t hash = 0;     // regionHash(region)
+  uint32_t box0 = 0, numBoxes = 0;  // into AccessList::boxPool
+  uint64_t key = 0;      // the hash of its box when it is the only one
+  uint64_t bytes = 0;    // of that box
+  uint32_t slot = UINT32_MAX, gen = 0;
+};
+
 struct Access {
   unsigned space;  // memory-map index
   bool write;
-  geom::Boxes boxes;
+  const geom::Box *boxes = nullptr;  // numBoxes canonical disjoint boxes
+  uint32_t numBoxes = 0;
   uint64_t key = 0;  // the hash of boxes[0] when it is the only box
+  RegionInfo *info = nullptr;
   // The tracker's candidates for a one-box access, while its space is
   // unchanged.
   mutable uint64_t version = ~uint64_t(0);
@@ -43,20 +58,16 @@ struct Access {
 // 3 + b; -1 for read-only constants (no dependences).
 int spaceIndex(const format::Region &r);
 
-// The accesses of one instruction (the vectors are kept across instructions).
+// The accesses of one instruction (the vectors are kept across
+// instructions), and the run's distinct regions, found by hash (streams
+// reuse their buffers' regions over and over).
 struct AccessList {
   std::vector<Access> items;
   size_t count = 0;
-  // Recently seen one-box regions (streams reuse their buffers' regions
-  // over and over): direct-mapped by a hash of the region's bytes.
-  struct Seen {
-    Seen() {}  // only `valid` needs a value (no zeroing of the rest)
-    format::Region region;
-    geom::Box box;
-    uint64_t key;
-    bool valid = false;
-  };
-  std::vector<Seen> seen;
+  std::deque<RegionInfo> regions;  // stable addresses
+  std::vector<uint32_t> table;     // open addressing: region index + 1, 0 empty
+  std::vector<geom::Box> boxPool;
+  geom::Boxes scratch;
   const Access *begin() const { return items.data(); }
   const Access *end() const { return items.data() + count; }
 };
@@ -69,6 +80,11 @@ struct Violation {
   bool byReader = false;  // write access: a reader (else the writer) still uses the bytes
   int32_t other = -1;
   uint64_t until = 0;  // static cycle
+};
+
+struct SramEvent {
+  uint64_t cycle;
+  int64_t delta;  // bytes becoming live (+) or dead (-)
 };
 
 class Tracker {
@@ -95,7 +111,7 @@ public:
   // (cycle, +-bytes): a written SRAM byte is live from its writer's issue to
   // the finish of its last reader before it is overwritten (or the write's
   // finish when never read).
-  std::vector<std::pair<uint64_t, int64_t>> sramEvents;
+  std::vector<SramEvent> sramEvents;
 
 private:
   // The pieces of one memory space, in reusable slots. An exact-box hash
@@ -110,6 +126,7 @@ private:
     std::vector<PieceState> st;
     std::vector<uint64_t> key;   // hash of the box
     std::vector<int32_t> where;  // packed position; kContiguous; kFree
+    std::vector<uint32_t> gen;   // changes whenever the slot's box does (or it is freed)
     std::vector<uint32_t> freeSlots;
     size_t live = 0;
     absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: end -> base, slot
@@ -126,12 +143,14 @@ private:
   void place(Store &s, uint32_t slot);
   void unplace(Store &s, uint32_t slot);
   int64_t find(const Store &s, const geom::Box &b, uint64_t key) const;
+  // The piece equal to a one-box access, or -1.
+  int64_t exactSlot(const Store &s, const Access &a) const;
   void index(Store &s, uint32_t slot);
   void unindex(Store &s, uint32_t slot);
   void rehash(Store &s);
   // The slots whose pieces may meet `b` (a superset of those that do), or
   // the one equal to b (exact_).
-  void candidates(const Store &s, const geom::Box &b, uint64_t key);
+  void candidates(const Store &s, const geom::Box &b, uint64_t key, bool tryExact);
   const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
   void dead(const PieceState &st, uint64_t bytes);

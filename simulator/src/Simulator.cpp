@@ -51,25 +51,39 @@ std::string describe(const BinFile &file, size_t index) {
                       "' (", file.describeLocation(inst.header->location), ")");
 }
 
-// The unit spec of each kind the file's instructions use, or an error.
-absl::Status unitSpecs(const BinFile &file, const Target &target,
-                       const format::UnitSpec *(&specs)[kNumUnitKinds],
-                       std::vector<uint8_t> &kinds) {
+// The target's unit spec of each kind (null where it has none).
+void unitTable(const Target &target, const format::UnitSpec *(&specs)[kNumUnitKinds]) {
   for (auto &s : specs)
     s = nullptr;
   for (const format::UnitSpec &u : target.units())
     if (u.kind() >= 0 && u.kind() < kNumUnitKinds)
       specs[u.kind()] = &u;
-  const auto &insts = file.instructions();
-  kinds.resize(insts.size());
-  for (size_t i = 0; i < insts.size(); ++i) {
+}
+
+// The unit kind instruction i issues on, or an error when the target lacks it.
+absl::Status unitKind(const BinFile &file, const Target &target,
+                      const format::UnitSpec *const (&specs)[kNumUnitKinds], size_t i,
+                      format::UnitKind &kind) {
+  const format::Unit unit = static_cast<format::Unit>(file.instructions()[i].header->unit);
+  if (unitKindOf(unit, kind) && specs[kind] && specs[kind]->count() != 0)
+    return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(file.path(), ": ", describe(file, i), " issues on unit '",
+                   format::unitName(unit), "', which target '", target.name(),
+                   "' does not have (or has 0 of); check the target or --set overrides"));
+}
+
+// The unit spec of each kind the file's instructions use, or an error.
+absl::Status unitSpecs(const BinFile &file, const Target &target,
+                       const format::UnitSpec *(&specs)[kNumUnitKinds],
+                       std::vector<uint8_t> &kinds) {
+  unitTable(target, specs);
+  const size_t n = file.instructions().size();
+  kinds.resize(n);
+  for (size_t i = 0; i < n; ++i) {
     format::UnitKind kind;
-    if (!unitKindOf(static_cast<format::Unit>(insts[i].header->unit), kind) || !specs[kind] ||
-        specs[kind]->count() == 0)
-      return absl::FailedPreconditionError(absl::StrCat(
-          file.path(), ": ", describe(file, i), " issues on unit '",
-          format::unitName(static_cast<format::Unit>(insts[i].header->unit)), "', which target '",
-          target.name(), "' does not have (or has 0 of); check the target or --set overrides"));
+    if (absl::Status s = unitKind(file, target, specs, i, kind); !s.ok())
+      return s;
     kinds[i] = static_cast<uint8_t>(kind);
   }
   return absl::OkStatus();
@@ -304,14 +318,13 @@ private:
 // an instance whenever one exists, so a miss means more instructions in
 // flight than instances.
 void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNumUnitKinds],
-                const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &dur,
-                Reporter &report) {
-  const auto &insts = file.instructions();
-  const size_t n = insts.size();
+                const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &cycles,
+                const std::vector<uint64_t> &dur, Reporter &report) {
+  const size_t n = cycles.size();
   // (static cycle, index) in cycle order, ties in file order.
   std::vector<std::pair<uint64_t, size_t>> order(n);
   for (size_t i = 0; i < n; ++i)
-    order[i] = {insts[i].header->cycle, i};
+    order[i] = {cycles[i], i};
   if (!std::is_sorted(order.begin(), order.end()))
     std::sort(order.begin(), order.end());
   std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds);
@@ -374,38 +387,46 @@ void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessLis
   }
 }
 
-// Sorts (cycle, delta) events by cycle (LSD radix sort, 16 bits at a time,
-// skipping digits that are equal throughout). Events of one cycle are summed
-// together, so their order among themselves does not matter.
-void sortByCycle(std::vector<std::pair<uint64_t, int64_t>> &events) {
-  if (events.size() < 64) {
-    std::sort(events.begin(), events.end());
+// Sorts SRAM events by cycle: LSD radix sort, 11 bits at a time (the
+// counts stay in L1), skipping digits that are equal throughout. Events of
+// one cycle are summed together, so their order among themselves does not
+// matter.
+void sortByCycle(std::vector<mem::SramEvent> &events) {
+  const size_t n = events.size();
+  if (n < 64) {
+    std::sort(events.begin(), events.end(), [](const mem::SramEvent &a, const mem::SramEvent &b) {
+      return a.cycle < b.cycle;
+    });
     return;
   }
   uint64_t someSet = 0, allSet = ~uint64_t(0);
-  for (const auto &e : events) {
-    someSet |= e.first;
-    allSet &= e.first;
+  for (const mem::SramEvent &e : events) {
+    someSet |= e.cycle;
+    allSet &= e.cycle;
   }
-  std::vector<std::pair<uint64_t, int64_t>> tmp(events.size());
-  std::vector<uint32_t> count(1 << 16);
-  for (int shift = 0; shift < 64; shift += 16) {
-    const uint64_t digitMask = uint64_t(0xFFFF) << shift;
-    if (((someSet ^ allSet) & digitMask) == 0)
+  constexpr int kBits = 11;
+  constexpr uint64_t kMask = (uint64_t(1) << kBits) - 1;
+  std::unique_ptr<mem::SramEvent[]> tmp(new mem::SramEvent[n]);  // not zeroed
+  mem::SramEvent *from = events.data(), *to = tmp.get();
+  uint32_t count[kMask + 1];
+  for (int shift = 0; shift < 64; shift += kBits) {
+    if ((((someSet ^ allSet) >> shift) & kMask) == 0)
       continue;  // this digit is the same in every key
-    std::fill(count.begin(), count.end(), 0);
-    for (const auto &e : events)
-      ++count[(e.first >> shift) & 0xFFFF];
+    std::memset(count, 0, sizeof(count));
+    for (size_t k = 0; k < n; ++k)
+      ++count[(from[k].cycle >> shift) & kMask];
     uint32_t sum = 0;
     for (uint32_t &c : count) {
-      uint32_t v = c;
+      const uint32_t v = c;
       c = sum;
       sum += v;
     }
-    for (const auto &e : events)
-      tmp[count[(e.first >> shift) & 0xFFFF]++] = e;
-    events.swap(tmp);
+    for (size_t k = 0; k < n; ++k)
+      to[count[(from[k].cycle >> shift) & kMask]++] = from[k];
+    std::swap(from, to);
   }
+  if (from != events.data())
+    std::memcpy(events.data(), from, n * sizeof(mem::SramEvent));
 }
 
 size_t numSpaces(const BinFile &file) {
@@ -415,15 +436,19 @@ size_t numSpaces(const BinFile &file) {
 // Static durations on the file's own target; false when it has no machine
 // model or lacks a unit the instructions use (nothing to verify).
 bool staticDurations(const BinFile &file, const format::UnitSpec *(&specs)[kNumUnitKinds],
-                     std::vector<uint8_t> &kinds, std::vector<uint64_t> &dur) {
+                     std::vector<uint8_t> &kinds, std::vector<uint64_t> &cycles,
+                     std::vector<uint64_t> &dur) {
   const Target &target = file.metadata().target();
   if (target.granularity() != Target::TILE || !unitSpecs(file, target, specs, kinds).ok())
     return false;
   const auto &insts = file.instructions();
   dur.resize(insts.size());
+  cycles.resize(insts.size());
   CostCache cache(target);
-  for (size_t i = 0; i < insts.size(); ++i)
+  for (size_t i = 0; i < insts.size(); ++i) {
     dur[i] = cache.get(insts[i], static_cast<format::UnitKind>(kinds[i])).cycles;
+    cycles[i] = insts[i].header->cycle;
+  }
   return true;
 }
 
@@ -434,9 +459,9 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
   Reporter report(maxViolations);
   const format::UnitSpec *specs[kNumUnitKinds];
   std::vector<uint8_t> kinds;
-  std::vector<uint64_t> dur;
-  if (staticDurations(file, specs, kinds, dur)) {
-    checkUnits(file, specs, kinds, dur, report);
+  std::vector<uint64_t> cycles, dur;
+  if (staticDurations(file, specs, kinds, cycles, dur)) {
+    checkUnits(file, specs, kinds, cycles, dur, report);
     // Memory: in file order (the semantics), each access against the bytes'
     // last writer and readers since.
     const auto &insts = file.instructions();
@@ -494,16 +519,16 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
 
   if (result.timed) {
     const format::UnitSpec *specs[kNumUnitKinds];
-    std::vector<uint8_t> kinds;
-    if (absl::Status s = unitSpecs(file, target, specs, kinds); !s.ok())
-      return s;
+    unitTable(target, specs);
+    std::vector<uint8_t> kinds(n);
+    std::vector<uint64_t> cycles(n);
     // Verification (static schedule, embedded target) runs in the same pass
     // over the memory pieces as the timing model; its unit check after it
     // (its violations are listed first). With the embedded target unchanged
     // the static durations are the simulated costs, taken in the pass.
     const format::UnitSpec *staticSpecs[kNumUnitKinds];
     std::vector<uint8_t> staticKinds;
-    std::vector<uint64_t> staticDur;
+    std::vector<uint64_t> staticCycles, staticDur;
     const Target &embedded = meta.target();
     const bool sameTarget = target.SerializeAsString() == embedded.SerializeAsString();
     bool verify = false;
@@ -511,7 +536,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (sameTarget)
         verify = target.granularity() == Target::TILE;
       else
-        verify = staticDurations(file, staticSpecs, staticKinds, staticDur);
+        verify = staticDurations(file, staticSpecs, staticKinds, staticCycles, staticDur);
     }
     if (verify && sameTarget)
       staticDur.resize(n);
@@ -555,7 +580,11 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     uint64_t total = 0;
     for (size_t i = 0; i < n; ++i) {
       const InstructionView &inst = insts[i];
-      const format::UnitKind kind = static_cast<format::UnitKind>(kinds[i]);
+      format::UnitKind kind;
+      if (absl::Status s = unitKind(file, target, specs, i, kind); !s.ok())
+        return s;
+      kinds[i] = static_cast<uint8_t>(kind);
+      cycles[i] = inst.header->cycle;
       const format::InstructionCost cost = costCache.get(inst, kind);
       if (verify && sameTarget)
         staticDur[i] = cost.cycles;
@@ -651,9 +680,9 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (sameTarget) {
         for (int k = 0; k < kNumUnitKinds; ++k)
           staticSpecs[k] = specs[k];
-        checkUnits(file, staticSpecs, kinds, staticDur, report);
+        checkUnits(file, staticSpecs, kinds, cycles, staticDur, report);
       } else {
-        checkUnits(file, staticSpecs, staticKinds, staticDur, report);
+        checkUnits(file, staticSpecs, staticKinds, staticCycles, staticDur, report);
       }
       result.violationCount = report.count() + memoryReport.count();
       result.violations = report.take();
@@ -676,13 +705,13 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     e.averageWatts = result.latencySeconds > 0 ? e.totalJ / result.latencySeconds : 0;
 
     // SRAM occupancy: sweep the live intervals.
-    std::vector<std::pair<uint64_t, int64_t>> &sramEvents = tracker.sramEvents;
+    std::vector<mem::SramEvent> &sramEvents = tracker.sramEvents;
     sortByCycle(sramEvents);
     int64_t live = 0;
     for (size_t k = 0; k < sramEvents.size();) {
-      uint64_t c = sramEvents[k].first;
-      for (; k < sramEvents.size() && sramEvents[k].first == c; ++k)
-        live += sramEvents[k].second;
+      uint64_t c = sramEvents[k].cycle;
+      for (; k < sramEvents.size() && sramEvents[k].cycle == c; ++k)
+        live += sramEvents[k].delta;
       if (uint64_t(live) > result.sramPeak) {
         result.sramPeak = uint64_t(live);
         result.sramPeakCycle = c;
