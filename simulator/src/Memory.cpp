@@ -157,7 +157,8 @@ void collectAccesses(const format::InstructionView &inst, AccessList &out) {
   out.count = n;
 }
 
-Tracker::Tracker(size_t numSpaces, bool sramEvents) : spaces_(numSpaces), sram_(sramEvents) {}
+Tracker::Tracker(size_t numSpaces, size_t instructions)
+    : born(instructions), dies(instructions), spaces_(numSpaces), sram_(instructions > 0) {}
 
 // Rebuilds the table (dropping removed entries), doubling it while live
 // pieces would fill more than a quarter.
@@ -397,8 +398,8 @@ void Tracker::candidates(const Store &s, const Box &b, uint64_t key, bool tryExa
 void Tracker::dead(const PieceState &st, uint64_t bytes) {
   if (st.writer < 0 || bytes == 0)
     return;
-  sramEvents.push_back({st.wIssue, int64_t(bytes)});
-  sramEvents.push_back({std::max(st.wEnd, st.rEnd), -int64_t(bytes)});
+  born[size_t(st.writer)] += bytes;
+  dies[size_t(st.rEnd > st.wEnd ? st.rlast : st.writer)] += bytes;
 }
 
 uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *v) {
@@ -448,7 +449,10 @@ Violation Tracker::firstViolation(const Access &a, uint64_t c) {
 void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd) {
   Store &s = spaces_[a.space];
   auto apply = [&](PieceState &st) {
-    st.rEnd = std::max(st.rEnd, simEnd);
+    if (simEnd > st.rEnd) {
+      st.rEnd = simEnd;
+      st.rlast = index;
+    }
     if (staticEnd >= st.vrEnd) {
       st.vrEnd = staticEnd;
       st.vreader = index;
@@ -514,13 +518,11 @@ void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t sta
   }
 }
 
-void Tracker::write(const Access &a, int32_t index, uint64_t simIssue, uint64_t simEnd,
-                    uint64_t staticEnd) {
+void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd) {
   Store &s = spaces_[a.space];
   const bool sram = sram_ && a.space == 0;
   PieceState fresh;
   fresh.writer = index;
-  fresh.wIssue = simIssue;
   fresh.wEnd = simEnd;
   fresh.vwEnd = staticEnd;
   if (a.numBoxes == 1) {

@@ -24,7 +24,8 @@ namespace lmc::sim::mem {
 struct PieceState {
   int32_t writer = -1;   // instruction; -1: never written (initial zeros)
   int32_t vreader = -1;  // the reader since the write with the latest static end
-  uint64_t wIssue = 0, wEnd = 0, rEnd = 0;  // simulated: write issue and finish, last read finish
+  int32_t rlast = -1;    // the reader since the write that finishes last (at rEnd)
+  uint64_t wEnd = 0, rEnd = 0;  // simulated: write finish, last read finish
   uint64_t vwEnd = 0, vrEnd = 0;            // static: write end, last read end
 };
 
@@ -82,15 +83,11 @@ struct Violation {
   uint64_t until = 0;  // static cycle
 };
 
-struct SramEvent {
-  uint64_t cycle;
-  int64_t delta;  // bytes becoming live (+) or dead (-)
-};
-
 class Tracker {
 public:
-  // `sramEvents`: record SRAM occupancy events (timing).
-  Tracker(size_t numSpaces, bool sramEvents);
+  // With `instructions` > 0, SRAM occupancy is recorded (timing) in born
+  // and dies.
+  Tracker(size_t numSpaces, size_t instructions);
 
   // The latest simulated finish among the pieces `a` depends on (the last
   // writer of its bytes and, for a write, the readers since), at least
@@ -103,15 +100,15 @@ public:
   Violation firstViolation(const Access &a, uint64_t c);
 
   void read(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd);
-  void write(const Access &a, int32_t index, uint64_t simIssue, uint64_t simEnd,
-             uint64_t staticEnd);
+  void write(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd);
   // Ends the run: the SRAM bytes still held die.
   void flush();
 
-  // (cycle, +-bytes): a written SRAM byte is live from its writer's issue to
-  // the finish of its last reader before it is overwritten (or the write's
-  // finish when never read).
-  std::vector<SramEvent> sramEvents;
+  // A written SRAM byte is live from its writer's issue to the finish of its
+  // last reader before it is overwritten (or the write's finish when never
+  // read): born[i], the bytes that become live at instruction i's issue;
+  // dies[i], those that die at its finish.
+  std::vector<uint64_t> born, dies;
 
 private:
   // The pieces of one memory space, in reusable slots. An exact-box hash

@@ -387,46 +387,80 @@ void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessLis
   }
 }
 
-// Sorts SRAM events by cycle: LSD radix sort, 11 bits at a time (the
-// counts stay in L1), skipping digits that are equal throughout. Events of
-// one cycle are summed together, so their order among themselves does not
-// matter.
-void sortByCycle(std::vector<mem::SramEvent> &events) {
-  const size_t n = events.size();
-  if (n < 64) {
-    std::sort(events.begin(), events.end(), [](const mem::SramEvent &a, const mem::SramEvent &b) {
-      return a.cycle < b.cycle;
-    });
-    return;
-  }
-  uint64_t someSet = 0, allSet = ~uint64_t(0);
-  for (const mem::SramEvent &e : events) {
-    someSet |= e.cycle;
-    allSet &= e.cycle;
-  }
-  constexpr int kBits = 11;
-  constexpr uint64_t kMask = (uint64_t(1) << kBits) - 1;
-  std::unique_ptr<mem::SramEvent[]> tmp(new mem::SramEvent[n]);  // not zeroed
-  mem::SramEvent *from = events.data(), *to = tmp.get();
-  uint32_t count[kMask + 1];
-  for (int shift = 0; shift < 64; shift += kBits) {
-    if ((((someSet ^ allSet) >> shift) & kMask) == 0)
-      continue;  // this digit is the same in every key
-    std::memset(count, 0, sizeof(count));
-    for (size_t k = 0; k < n; ++k)
-      ++count[(from[k].cycle >> shift) & kMask];
-    uint32_t sum = 0;
-    for (uint32_t &c : count) {
-      const uint32_t v = c;
-      c = sum;
-      sum += v;
+// SRAM occupancy steps from born[i] (bytes live from instruction i's issue)
+// and dies[i] (bytes dead at its finish). On one unit instance the
+// instructions issue in file order and each issues at or after the previous
+// one's finish, so each instance's events are already in cycle order: the
+// instances' sequences are merged (a heap of one cursor per instance), no
+// sort. Calls step(cycle, live bytes) once per distinct cycle, in order.
+template <typename Step>
+void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &dies,
+               const std::vector<uint64_t> &issue, const std::vector<uint64_t> &finish,
+               const std::vector<uint32_t> &stream, size_t numStreams, Step step) {
+  const size_t n = born.size();
+  // The instructions of each stream, in file order.
+  std::vector<uint32_t> first(numStreams + 1, 0), list(n);
+  for (size_t i = 0; i < n; ++i)
+    ++first[stream[i] + 1];
+  for (size_t k = 0; k < numStreams; ++k)
+    first[k + 1] += first[k];
+  std::vector<uint32_t> pos(first.begin(), first.end() - 1);
+  for (size_t i = 0; i < n; ++i)
+    list[pos[stream[i]]++] = uint32_t(i);
+  // A cursor: the next event of its stream (phase 0: the issue of
+  // list[at], 1: its finish).
+  struct Cursor {
+    uint64_t cycle;
+    int64_t delta;
+    uint32_t at, end;
+    bool phase;
+  };
+  std::vector<Cursor> cursors(numStreams);
+  auto advance = [&](Cursor &c) {
+    while (c.at < c.end) {
+      const uint32_t i = list[c.at];
+      if (!c.phase) {
+        c.phase = true;
+        if (born[i]) {
+          c.cycle = issue[i];
+          c.delta = int64_t(born[i]);
+          return true;
+        }
+      } else {
+        c.phase = false;
+        ++c.at;
+        if (dies[i]) {
+          c.cycle = finish[i];
+          c.delta = -int64_t(dies[i]);
+          return true;
+        }
+      }
     }
-    for (size_t k = 0; k < n; ++k)
-      to[count[(from[k].cycle >> shift) & kMask]++] = from[k];
-    std::swap(from, to);
+    return false;
+  };
+  // Min-heap of stream indices by their cursor's cycle.
+  std::vector<uint32_t> heap;
+  auto later = [&](uint32_t a, uint32_t b) { return cursors[a].cycle > cursors[b].cycle; };
+  for (size_t k = 0; k < numStreams; ++k) {
+    cursors[k] = {0, 0, first[k], first[k + 1], false};
+    if (advance(cursors[k]))
+      heap.push_back(uint32_t(k));
   }
-  if (from != events.data())
-    std::memcpy(events.data(), from, n * sizeof(mem::SramEvent));
+  std::make_heap(heap.begin(), heap.end(), later);
+  int64_t live = 0;
+  while (!heap.empty()) {
+    const uint64_t c = cursors[heap.front()].cycle;
+    while (!heap.empty() && cursors[heap.front()].cycle == c) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      Cursor &cur = cursors[heap.back()];
+      live += cur.delta;
+      if (advance(cur))
+        std::push_heap(heap.begin(), heap.end(), later);
+      else
+        heap.pop_back();
+    }
+    step(c, live);
+  }
 }
 
 size_t numSpaces(const BinFile &file) {
@@ -465,7 +499,7 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
     // Memory: in file order (the semantics), each access against the bytes'
     // last writer and readers since.
     const auto &insts = file.instructions();
-    mem::Tracker tracker(numSpaces(file), false);
+    mem::Tracker tracker(numSpaces(file), 0);
     mem::AccessList accesses;
     std::vector<mem::Violation> found;
     for (size_t i = 0; i < insts.size(); ++i) {
@@ -480,7 +514,7 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
           tracker.read(a, int32_t(i), 0, end);
       for (const mem::Access &a : accesses)
         if (a.write)
-          tracker.write(a, int32_t(i), 0, 0, end);
+          tracker.write(a, int32_t(i), 0, end);
     }
   }
   if (total)
@@ -559,13 +593,22 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     }
     dram::Model dram(target.dram().bytes_per_cycle(),
                    std::max<uint64_t>(meta.schedule_cycles(), 1) * 2);
-    mem::Tracker tracker(numSpaces(file), true);
+    mem::Tracker tracker(numSpaces(file), n);
+    // Per instruction: simulated issue and finish, and its unit instance
+    // (numbered across kinds), for the SRAM occupancy sweep.
+    std::vector<uint64_t> issueAt(n), finishAt(n);
+    std::vector<uint32_t> streamOf(n);
+    uint32_t streamBase[kNumUnitKinds];
+    uint32_t numStreams = 0;
+    for (int k = 0; k < kNumUnitKinds; ++k) {
+      streamBase[k] = numStreams;
+      numStreams += uint32_t(freeAt[k].size());
+    }
     std::vector<NodeTime> nodes;
     const bool keepTimings = options.keepTimeline || options.functional;
     if (keepTimings)
       result.timings.resize(n);
     InstructionTiming scratchTiming;
-    tracker.sramEvents.reserve(4 * n);
     mem::AccessList accesses;
     std::vector<mem::Violation> found;
     const double sramPj = target.energy().pj_per_sram_byte();
@@ -643,7 +686,10 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           tracker.read(a, int32_t(i), t.finish, staticEnd);
       for (const mem::Access &a : accesses)
         if (a.write)
-          tracker.write(a, int32_t(i), t.issue, t.finish, staticEnd);
+          tracker.write(a, int32_t(i), t.finish, staticEnd);
+      issueAt[i] = t.issue;
+      finishAt[i] = t.finish;
+      streamOf[i] = streamBase[kind] + uint32_t(instance);
       // Statistics and energy.
       UnitStats &u = result.units[size_t(unitIndex[kind])];
       ++u.instructions;
@@ -705,20 +751,15 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     e.averageWatts = result.latencySeconds > 0 ? e.totalJ / result.latencySeconds : 0;
 
     // SRAM occupancy: sweep the live intervals.
-    std::vector<mem::SramEvent> &sramEvents = tracker.sramEvents;
-    sortByCycle(sramEvents);
-    int64_t live = 0;
-    for (size_t k = 0; k < sramEvents.size();) {
-      uint64_t c = sramEvents[k].cycle;
-      for (; k < sramEvents.size() && sramEvents[k].cycle == c; ++k)
-        live += sramEvents[k].delta;
-      if (uint64_t(live) > result.sramPeak) {
-        result.sramPeak = uint64_t(live);
-        result.sramPeakCycle = c;
-      }
-      if (options.keepTimeline)
-        result.sramTimeline.push_back({c, uint64_t(live)});
-    }
+    sramSweep(tracker.born, tracker.dies, issueAt, finishAt, streamOf, numStreams,
+              [&](uint64_t c, int64_t live) {
+                if (uint64_t(live) > result.sramPeak) {
+                  result.sramPeak = uint64_t(live);
+                  result.sramPeakCycle = c;
+                }
+                if (options.keepTimeline)
+                  result.sramTimeline.push_back({c, uint64_t(live)});
+              });
 
     // Roofline class.
     for (const UnitStats &u : result.units)
