@@ -66,33 +66,28 @@ int spaceIndex(const format::Region &r) {
 namespace {
 
 // Regions are interned by all their bytes (two regions that differ only in
-// unused dims get two entries with the same boxes: still exact). The hash's
-// words are multiplied independently, then mixed.
-constexpr size_t kRegionWords = sizeof(format::Region) / 8;
-
+// unused dims get two entries with the same boxes: still exact). The hash
+// reads the head, the offset and the first three dims (the rest tell apart
+// few regions of one stream); its words are multiplied independently.
 uint64_t regionHash(const format::Region &r) {
-  uint64_t w[kRegionWords];
-  std::memcpy(w, &r, sizeof(w));
-  uint64_t h = 0;
-  for (size_t i = 0; i < kRegionWords; ++i)
-    h += (w[i] ^ (0x9E3779B97F4A7C15ull * (i + 1))) * (0xBF58476D1CE4E5B9ull + 2 * i);
+  static_assert(format::kMaxRank >= 3, "hashed dims");
+  uint64_t head;
+  std::memcpy(&head, &r, sizeof(head));
+  uint64_t h = head * 0x9E3779B97F4A7C15ull + r.offset * 0xBF58476D1CE4E5B9ull;
+  h += uint64_t(r.shape[0]) * 0x94D049BB133111EBull + uint64_t(r.strides[0]) * 0xD6E8FEB86659FD93ull;
+  h += uint64_t(r.shape[1]) * 0xA0761D6478BD642Full + uint64_t(r.strides[1]) * 0xE7037ED1A0B428DBull;
+  h += uint64_t(r.shape[2]) * 0x8EBC6AF09C88C6E3ull + uint64_t(r.strides[2]) * 0x589965CC75374CC3ull;
   h ^= h >> 32;
   h *= 0x94D049BB133111EBull;
   return h ^ (h >> 29);
 }
 
 bool sameRegion(const format::Region &a, const format::Region &b) {
-  uint64_t x[kRegionWords], y[kRegionWords];
-  std::memcpy(x, &a, sizeof(x));
-  std::memcpy(y, &b, sizeof(y));
-  uint64_t d = 0;
-  for (size_t i = 0; i < kRegionWords; ++i)
-    d |= x[i] ^ y[i];
-  return d == 0;
+  return std::memcmp(&a, &b, sizeof(format::Region)) == 0;
 }
 
-// The interned entry of region r (decoded on first sight).
-RegionInfo &intern(AccessList &out, const format::Region &r) {
+// The index of region r's entry (decoded on first sight).
+uint32_t intern(AccessList &out, const format::Region &r, unsigned space) {
   const uint64_t h = regionHash(r);
   if (2 * (out.regions.size() + 1) > out.table.size()) {
     out.table.assign(std::max<size_t>(1024, 2 * out.table.size()), 0);
@@ -107,8 +102,8 @@ RegionInfo &intern(AccessList &out, const format::Region &r) {
   const size_t mask = out.table.size() - 1;
   size_t at = h & mask;
   for (; out.table[at] != 0; at = (at + 1) & mask) {
-    RegionInfo &e = out.regions[out.table[at] - 1];
-    if (e.hash == h && sameRegion(e.region, r))
+    const uint32_t e = out.table[at] - 1;
+    if (out.regions[e].hash == h && sameRegion(out.regions[e].region, r))
       return e;
   }
   out.regions.emplace_back();
@@ -116,6 +111,7 @@ RegionInfo &intern(AccessList &out, const format::Region &r) {
   RegionInfo &e = out.regions.back();
   std::memcpy(&e.region, &r, sizeof(r));
   e.hash = h;
+  e.space = space;
   geom::regionBoxes(r, out.scratch);
   e.box0 = uint32_t(out.boxPool.size());
   e.numBoxes = uint32_t(out.scratch.size());
@@ -124,37 +120,46 @@ RegionInfo &intern(AccessList &out, const format::Region &r) {
     e.key = boxKey(out.scratch[0]);
     e.bytes = out.scratch[0].bytes();
   }
-  return e;
+  return uint32_t(out.regions.size() - 1);
 }
 
 }  // namespace
 
-void collectAccesses(const format::InstructionView &inst, AccessList &out) {
+void internAccesses(const format::InstructionView &inst, AccessList &out,
+                    std::vector<uint32_t> &ids) {
   const unsigned outs = format::opcodeInfo(inst.opcode()).numOutputs;
-  if (out.items.size() < inst.header->numOperands)
-    out.items.resize(inst.header->numOperands);
-  size_t n = 0;
   for (unsigned k = 0; k < inst.header->numOperands; ++k) {
     const format::Region &r = inst.operands[k];
-    int s = spaceIndex(r);
+    const int s = spaceIndex(r);
     if (s < 0)
       continue;
-    RegionInfo &info = intern(out, r);
-    if (info.numBoxes == 0)
-      continue;
-    Access &a = out.items[n];
+    const uint32_t e = intern(out, r, unsigned(s));
+    if (out.regions[e].numBoxes != 0)
+      ids.push_back(e << 1 | uint32_t(k < outs));
+  }
+}
+
+void setAccesses(const uint32_t *ids, size_t count, AccessList &out) {
+  if (out.items.size() < count)
+    out.items.resize(count);
+  for (size_t k = 0; k < count; ++k) {
+    RegionInfo &info = out.regions[ids[k] >> 1];
+    Access &a = out.items[k];
     a.info = &info;
+    a.boxes = out.boxPool.data() + info.box0;
     a.numBoxes = info.numBoxes;
     a.key = info.key;
-    a.space = static_cast<unsigned>(s);
-    a.write = k < outs;
+    a.space = info.space;
+    a.write = ids[k] & 1;
     a.version = ~uint64_t(0);
-    ++n;
   }
-  // The pool is final for this instruction: point at its boxes.
-  for (size_t k = 0; k < n; ++k)
-    out.items[k].boxes = out.boxPool.data() + out.items[k].info->box0;
-  out.count = n;
+  out.count = count;
+}
+
+void collectAccesses(const format::InstructionView &inst, AccessList &out) {
+  out.ids.clear();
+  internAccesses(inst, out, out.ids);
+  setAccesses(out.ids.data(), out.ids.size(), out);
 }
 
 Tracker::Tracker(size_t numSpaces, size_t instructions)

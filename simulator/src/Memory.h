@@ -10,7 +10,6 @@
 #define LMC_SIMULATOR_SRC_MEMORY_H
 
 #include <cstdint>
-#include <deque>
 #include <utility>
 #include <vector>
 
@@ -39,6 +38,7 @@ struct RegionInfo {
   uint64_t key = 0;      // the hash of its box when it is the only one
   uint64_t bytes = 0;    // of that box
   uint32_t slot = UINT32_MAX, gen = 0;
+  unsigned space = 0;    // memory-map index
 };
 
 struct Access {
@@ -65,16 +65,24 @@ int spaceIndex(const format::Region &r);
 struct AccessList {
   std::vector<Access> items;
   size_t count = 0;
-  std::deque<RegionInfo> regions;  // stable addresses
+  std::vector<RegionInfo> regions;
   std::vector<uint32_t> table;     // open addressing: region index + 1, 0 empty
   std::vector<geom::Box> boxPool;
   geom::Boxes scratch;
+  std::vector<uint32_t> ids;
   const Access *begin() const { return items.data(); }
   const Access *end() const { return items.data() + count; }
 };
 
 // The accesses of an instruction's operands outside `const`, outputs first.
 void collectAccesses(const format::InstructionView &inst, AccessList &out);
+
+// The same in two steps: interns the operands' regions in `out`, appending
+// one id per access (region index << 1 | write) to `ids`; then makes the
+// accesses of `count` such ids the current ones (out.items).
+void internAccesses(const format::InstructionView &inst, AccessList &out,
+                    std::vector<uint32_t> &ids);
+void setAccesses(const uint32_t *ids, size_t count, AccessList &out);
 
 struct Violation {
   bool found = false;

@@ -60,6 +60,8 @@ void unitTable(const Target &target, const format::UnitSpec *(&specs)[kNumUnitKi
       specs[u.kind()] = &u;
 }
 
+absl::Status missingUnit(const BinFile &file, const Target &target, size_t i);
+
 // The unit kind instruction i issues on, or an error when the target lacks it.
 absl::Status unitKind(const BinFile &file, const Target &target,
                       const format::UnitSpec *const (&specs)[kNumUnitKinds], size_t i,
@@ -67,6 +69,11 @@ absl::Status unitKind(const BinFile &file, const Target &target,
   const format::Unit unit = static_cast<format::Unit>(file.instructions()[i].header->unit);
   if (unitKindOf(unit, kind) && specs[kind] && specs[kind]->count() != 0)
     return absl::OkStatus();
+  return missingUnit(file, target, i);
+}
+
+absl::Status missingUnit(const BinFile &file, const Target &target, size_t i) {
+  const format::Unit unit = static_cast<format::Unit>(file.instructions()[i].header->unit);
   return absl::FailedPreconditionError(
       absl::StrCat(file.path(), ": ", describe(file, i), " issues on unit '",
                    format::unitName(unit), "', which target '", target.name(),
@@ -81,7 +88,7 @@ absl::Status unitSpecs(const BinFile &file, const Target &target,
   const size_t n = file.instructions().size();
   kinds.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    format::UnitKind kind;
+    format::UnitKind kind = format::UNIT_UNSPECIFIED;
     if (absl::Status s = unitKind(file, target, specs, i, kind); !s.ok())
       return s;
     kinds[i] = static_cast<uint8_t>(kind);
@@ -97,13 +104,27 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
   return c;
 }
 
+uint64_t regionBytes(const Region &r);
+
+// What the timing model takes from the cost model for one instruction.
+struct CostInfo {
+  format::InstructionCost cost;
+  uint8_t rateType = 0;    // the dtype its energy rates are looked up by
+  uint64_t linkBytes = 0;  // C2C: the bytes it sends (operand 0)
+};
+
 // Costs of instructions by what the cost model reads: the opcode, the unit
 // kind and each operand's space, dtype and shape (not its offset or
 // strides). Streams repeat a few shapes many times.
 class CostCache {
 public:
   explicit CostCache(const Target &target) : target_(target), table_(size_t(1) << kTableBits) {}
+  const CostInfo &operator[](uint32_t id) const { return infos_[id]; }
   format::InstructionCost get(const InstructionView &inst, format::UnitKind kind) {
+    return infos_[id(inst, kind)].cost;
+  }
+  // The index of the instruction's costs.
+  uint32_t id(const InstructionView &inst, format::UnitKind kind) {
     uint64_t key[1 + 255 * (1 + format::kMaxRank)];
     size_t len = 0;
     const unsigned n = inst.header->numOperands;
@@ -126,33 +147,46 @@ public:
     for (size_t slot = size_t(h >> (64 - kTableBits));; slot = (slot + 1) & mask) {
       Entry &e = table_[slot];
       if (e.length == 0) {
-        format::InstructionCost c = costOf(target_, inst, kind);
+        const uint32_t id = uint32_t(infos_.size());
+        infos_.push_back(compute(inst, kind));
         if (2 * (entries_ + 1) > table_.size())
-          return c;  // full enough: do not cache more
+          return id;  // full enough: do not cache more
         e.hash = h;
         e.offset = pool_.size();
         e.length = len;
-        e.cost = c;
+        e.id = id;
         pool_.insert(pool_.end(), key, key + len);
         ++entries_;
-        return c;
+        return id;
       }
       if (e.hash == h && e.length == len &&
           std::equal(key, key + len, pool_.begin() + ptrdiff_t(e.offset)))
-        return e.cost;
+        return e.id;
     }
   }
 
 private:
+  CostInfo compute(const InstructionView &inst, format::UnitKind kind) const {
+    CostInfo c;
+    c.cost = costOf(target_, inst, kind);
+    c.rateType = static_cast<uint8_t>(
+        format::computeDType(inst.opcode(), inst.operands, inst.header->numOperands));
+    if (c.rateType > format::kMaxDType)
+      c.rateType = 0;  // invalid: "?", like dtypeName
+    if (kind == format::C2C)
+      c.linkBytes = regionBytes(inst.operands[0]);
+    return c;
+  }
   static constexpr int kTableBits = 10;
   struct Entry {
     uint64_t hash = 0;
     size_t offset = 0, length = 0;  // length 0: empty
-    format::InstructionCost cost;
+    uint32_t id = 0;
   };
   const Target &target_;
   std::vector<Entry> table_;
   std::vector<uint64_t> pool_;
+  std::vector<CostInfo> infos_;
   size_t entries_ = 0;
 };
 
@@ -438,26 +472,46 @@ void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &d
     }
     return false;
   };
-  // Min-heap of stream indices by their cursor's cycle.
+  // Min-heap of stream indices by their cursor's cycle; the top is replaced
+  // in place (one sift down) while its stream has events.
   std::vector<uint32_t> heap;
-  auto later = [&](uint32_t a, uint32_t b) { return cursors[a].cycle > cursors[b].cycle; };
   for (size_t k = 0; k < numStreams; ++k) {
     cursors[k] = {0, 0, first[k], first[k + 1], false};
     if (advance(cursors[k]))
       heap.push_back(uint32_t(k));
   }
-  std::make_heap(heap.begin(), heap.end(), later);
+  auto siftDown = [&](size_t at) {
+    const size_t size = heap.size();
+    const uint32_t x = heap[at];
+    const uint64_t key = cursors[x].cycle;
+    for (;;) {
+      size_t child = 2 * at + 1;
+      if (child >= size)
+        break;
+      if (child + 1 < size && cursors[heap[child + 1]].cycle < cursors[heap[child]].cycle)
+        ++child;
+      if (cursors[heap[child]].cycle >= key)
+        break;
+      heap[at] = heap[child];
+      at = child;
+    }
+    heap[at] = x;
+  };
+  for (size_t k = heap.size() / 2; k-- > 0;)
+    siftDown(k);
   int64_t live = 0;
   while (!heap.empty()) {
     const uint64_t c = cursors[heap.front()].cycle;
     while (!heap.empty() && cursors[heap.front()].cycle == c) {
-      std::pop_heap(heap.begin(), heap.end(), later);
-      Cursor &cur = cursors[heap.back()];
+      Cursor &cur = cursors[heap.front()];
       live += cur.delta;
-      if (advance(cur))
-        std::push_heap(heap.begin(), heap.end(), later);
-      else
+      if (!advance(cur)) {
+        heap.front() = heap.back();
         heap.pop_back();
+        if (heap.empty())
+          break;
+      }
+      siftDown(0);
     }
     step(c, live);
   }
@@ -620,18 +674,36 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       macPj[d] = rateFor(target.energy().pj_per_mac(), static_cast<DType>(d));
       opPj[d] = rateFor(target.energy().pj_per_op(), static_cast<DType>(d));
     }
-    uint64_t total = 0;
+    // Decoding: one pass over the file's records, into compact arrays: the
+    // unit kind, static cycle, costs, node and the accesses (interned
+    // regions) of every instruction.
+    std::vector<uint32_t> costId(n), locOf(n), accFirst(n + 1);
+    std::vector<uint32_t> accIds;
+    accIds.reserve(3 * n);
     for (size_t i = 0; i < n; ++i) {
       const InstructionView &inst = insts[i];
       format::UnitKind kind;
-      if (absl::Status s = unitKind(file, target, specs, i, kind); !s.ok())
-        return s;
+      if (!unitKindOf(static_cast<format::Unit>(inst.header->unit), kind) || !specs[kind] ||
+          specs[kind]->count() == 0)
+        return missingUnit(file, target, i);
       kinds[i] = static_cast<uint8_t>(kind);
       cycles[i] = inst.header->cycle;
-      const format::InstructionCost cost = costCache.get(inst, kind);
+      locOf[i] = inst.header->location;
+      costId[i] = costCache.id(inst, kind);
+      accFirst[i] = uint32_t(accIds.size());
+      mem::internAccesses(inst, accesses, accIds);
+    }
+    accFirst[n] = uint32_t(accIds.size());
+
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const format::UnitKind kind = static_cast<format::UnitKind>(kinds[i]);
+      const CostInfo &info = costCache[costId[i]];
+      const format::InstructionCost &cost = info.cost;
+      const uint64_t staticCycle = cycles[i];
       if (verify && sameTarget)
         staticDur[i] = cost.cycles;
-      mem::collectAccesses(inst, accesses);
+      mem::setAccesses(accIds.data() + accFirst[i], accFirst[i + 1] - accFirst[i], accesses);
       // Operands ready (simulated) and, verifying, the static rules, in one
       // pass over each access's pieces.
       uint64_t ready = 0;
@@ -640,9 +712,13 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           found.resize(accesses.count);
         for (size_t k = 0; k < accesses.count; ++k) {
           found[k] = mem::Violation();
-          ready = tracker.ready(accesses.items[k], ready, inst.header->cycle, &found[k]);
+          ready = tracker.ready(accesses.items[k], ready, staticCycle, &found[k]);
         }
-        checkMemory(file, i, inst.header->cycle, accesses, found, memoryReport);
+        bool any = false;
+        for (size_t k = 0; k < accesses.count; ++k)
+          any |= found[k].found;
+        if (any)
+          checkMemory(file, i, staticCycle, accesses, found, memoryReport);
       } else {
         for (const mem::Access &a : accesses)
           ready = tracker.ready(a, ready);
@@ -653,7 +729,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         if (fa[j] < fa[instance])
           instance = j;
       InstructionTiming &t = keepTimings ? result.timings[i] : (scratchTiming = {});
-      t.staticCycle = inst.header->cycle;
+      t.staticCycle = staticCycle;
       t.unitKind = static_cast<uint8_t>(kind);
       t.instance = static_cast<uint32_t>(instance);
       t.issue = std::max({t.staticCycle, ready, fa[instance]});
@@ -695,7 +771,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       ++u.instructions;
       u.busyCycles += duration;
       u.instanceBusy[instance] += duration;
-      const uint32_t loc = inst.header->location;
+      const uint32_t loc = locOf[i];
       if (loc >= nodes.size())
         nodes.resize(loc + 1);
       NodeTime &node = nodes[loc];
@@ -704,10 +780,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       result.sramBytes += cost.sramBytes;
       result.dramBytes += cost.dramBytes;
       result.vectorOps += cost.vectorOps;
-      uint8_t rateType = static_cast<uint8_t>(
-          format::computeDType(inst.opcode(), inst.operands, inst.header->numOperands));
-      if (rateType > format::kMaxDType)
-        rateType = 0;  // invalid: "?", like dtypeName
+      const uint8_t rateType = info.rateType;
       if (cost.macs) {
         macs[rateType] += cost.macs;
         result.energy.macPj += double(cost.macs) * macPj[rateType];
@@ -715,9 +788,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (cost.vectorOps)
         result.energy.vectorPj += double(cost.vectorOps) * opPj[rateType];
       if (kind == format::C2C) {
-        uint64_t b = regionBytes(inst.operands[0]);
-        result.linkBytes += b;
-        result.energy.linkPj += double(b) * linkPj;
+        result.linkBytes += info.linkBytes;
+        result.energy.linkPj += double(info.linkBytes) * linkPj;
       }
     }
     tracker.flush();
