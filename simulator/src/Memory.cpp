@@ -224,10 +224,14 @@ int64_t Tracker::exactSlot(const Store &s, const Access &a) const {
   RegionInfo &r = *a.info;
   if (r.slot < s.gen.size() && s.gen[r.slot] == r.gen)
     return r.slot;
+  if (r.noneSince == s.version + 1)
+    return -1;  // no piece has been placed or removed since none equalled it
   const int64_t e = find(s, a.boxes[0], a.key);
   if (e >= 0) {
     r.slot = uint32_t(e);
     r.gen = s.gen[size_t(e)];
+  } else {
+    r.noneSince = s.version + 1;
   }
   return e;
 }
@@ -545,6 +549,21 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
       if (sram)
         dead(s.st[i], s.box[i].bytes());
       s.st[i] = fresh;
+      continue;
+    }
+    if (b.k == 0 && cands.size() == 1 && s.box[cands[0]].k == 0 &&
+        s.box[cands[0]].base == b.base && s.box[cands[0]].len > b.len) {
+      // A run written over the start of one longer run (a buffer filled
+      // piece by piece): the rest keeps its state and its end.
+      const uint32_t i = cands[0];
+      if (sram)
+        dead(s.st[i], b.len);
+      Box rest;
+      rest.base = b.base + b.len;
+      rest.len = s.box[i].len - b.len;
+      rest.k = 0;
+      reshape(s, i, rest);
+      add(s, b, fresh);
       continue;
     }
     for (uint32_t i : cands) {

@@ -38,7 +38,8 @@ struct RegionInfo {
   uint64_t key = 0;      // the hash of its box when it is the only one
   uint64_t bytes = 0;    // of that box
   uint32_t slot = UINT32_MAX, gen = 0;
-  unsigned space = 0;    // memory-map index
+  uint64_t noneSince = 0;  // 1 + the space's version when no piece equalled it
+  unsigned space = 0;      // memory-map index
 };
 
 struct Access {
