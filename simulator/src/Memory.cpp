@@ -423,12 +423,17 @@ uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *
     const bool byWriter = v && st.writer >= 0 && st.vwEnd > c;
     if (need <= floor && !byReader && !byWriter)
       return;
-    if (!exact && !geom::overlaps(s.box[i], b))
+    // Two runs among the candidates meet (those are the runs that reach
+    // into b's span).
+    const bool runs = b.k == 0 && s.box[i].k == 0;
+    if (!exact && !runs && !geom::overlaps(s.box[i], b))
       return;
     floor = std::max(floor, need);
     if (!byReader && !byWriter)
       return;
-    const uint64_t first = exact ? b.base : geom::firstCommonByte(s.box[i], b);
+    const uint64_t first = exact  ? b.base
+                           : runs ? std::max(b.base, s.box[i].base)
+                                  : geom::firstCommonByte(s.box[i], b);
     if (first < best) {
       best = first;
       v->found = true;

@@ -355,19 +355,22 @@ void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNum
                 const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &cycles,
                 const std::vector<uint64_t> &dur, Reporter &report) {
   const size_t n = cycles.size();
-  // (static cycle, index) in cycle order, ties in file order.
-  std::vector<std::pair<uint64_t, size_t>> order(n);
-  for (size_t i = 0; i < n; ++i)
-    order[i] = {cycles[i], i};
-  if (!std::is_sorted(order.begin(), order.end()))
+  // (static cycle, index) in cycle order, ties in file order: file order
+  // itself when the cycles do not decrease.
+  std::vector<std::pair<uint64_t, size_t>> order;
+  if (!std::is_sorted(cycles.begin(), cycles.end())) {
+    order.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      order[i] = {cycles[i], i};
     std::sort(order.begin(), order.end());
+  }
   std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds);
   for (int k = 0; k < kNumUnitKinds; ++k)
     if (specs[k])
       busy[k].assign(specs[k]->count(), {0, SIZE_MAX});
-  for (const std::pair<uint64_t, size_t> &entry : order) {
-    const uint64_t c = entry.first;
-    const size_t i = entry.second;
+  for (size_t at = 0; at < n; ++at) {
+    const size_t i = order.empty() ? at : order[at].second;
+    const uint64_t c = cycles[i];
     auto &inst = busy[kinds[i]];
     size_t best = 0;
     for (size_t j = 1; j < inst.size(); ++j)
