@@ -106,6 +106,18 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
 
 uint64_t regionBytes(const Region &r);
 
+// n values that the caller writes before it reads them (not zeroed first,
+// unlike a vector's).
+template <typename T> class Filled {
+public:
+  explicit Filled(size_t n) : data_(new T[n]) {}
+  T &operator[](size_t i) { return data_[i]; }
+  const T *data() const { return data_.get(); }
+
+private:
+  std::unique_ptr<T[]> data_;
+};
+
 // What the timing model takes from the cost model for one instruction.
 struct CostInfo {
   format::InstructionCost cost;
@@ -428,95 +440,75 @@ void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessLis
 // and dies[i] (bytes dead at its finish). On one unit instance the
 // instructions issue in file order and each issues at or after the previous
 // one's finish, so each instance's events are already in cycle order: the
-// instances' sequences are merged (a heap of one cursor per instance), no
-// sort. Calls step(cycle, live bytes) once per distinct cycle, in order.
+// instances' sequences are merged, no sort (the next cycle of each in a
+// small array, scanned for the least). Calls step(cycle, live bytes) once
+// per distinct cycle, in order.
 template <typename Step>
 void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &dies,
-               const std::vector<uint64_t> &issue, const std::vector<uint64_t> &finish,
-               const std::vector<uint32_t> &stream, size_t numStreams, Step step) {
+               const uint64_t *issue, const uint64_t *finish, const uint32_t *stream,
+               size_t numStreams, Step step) {
   const size_t n = born.size();
-  // The instructions of each stream, in file order.
-  std::vector<uint32_t> first(numStreams + 1, 0), list(n);
-  for (size_t i = 0; i < n; ++i)
-    ++first[stream[i] + 1];
+  // The instructions of each stream, in file order: next[i] follows i.
+  constexpr uint32_t kEnd = UINT32_MAX;
+  std::vector<uint32_t> head(numStreams, kEnd), tail(numStreams, kEnd);
+  Filled<uint32_t> next(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t k = stream[i];
+    next[i] = kEnd;
+    (tail[k] == kEnd ? head[k] : next[tail[k]]) = uint32_t(i);
+    tail[k] = uint32_t(i);
+  }
+  // A cursor per stream with instructions: its next event (phase 0: the
+  // issue of instruction `at`, 1: its finish); cycle UINT64_MAX when done.
+  std::vector<uint64_t> cycle;
+  std::vector<int64_t> delta;
+  std::vector<uint32_t> at;
+  std::vector<uint8_t> phase;
   for (size_t k = 0; k < numStreams; ++k)
-    first[k + 1] += first[k];
-  std::vector<uint32_t> pos(first.begin(), first.end() - 1);
-  for (size_t i = 0; i < n; ++i)
-    list[pos[stream[i]]++] = uint32_t(i);
-  // A cursor: the next event of its stream (phase 0: the issue of
-  // list[at], 1: its finish).
-  struct Cursor {
-    uint64_t cycle;
-    int64_t delta;
-    uint32_t at, end;
-    bool phase;
-  };
-  std::vector<Cursor> cursors(numStreams);
-  auto advance = [&](Cursor &c) {
-    while (c.at < c.end) {
-      const uint32_t i = list[c.at];
-      if (!c.phase) {
-        c.phase = true;
+    if (head[k] != kEnd) {
+      cycle.push_back(0);
+      delta.push_back(0);
+      at.push_back(head[k]);
+      phase.push_back(0);
+    }
+  auto advance = [&](size_t c) {
+    while (at[c] != kEnd) {
+      const uint32_t i = at[c];
+      if (phase[c] == 0) {
+        phase[c] = 1;
         if (born[i]) {
-          c.cycle = issue[i];
-          c.delta = int64_t(born[i]);
-          return true;
+          cycle[c] = issue[i];
+          delta[c] = int64_t(born[i]);
+          return;
         }
       } else {
-        c.phase = false;
-        ++c.at;
+        phase[c] = 0;
+        at[c] = next[i];
         if (dies[i]) {
-          c.cycle = finish[i];
-          c.delta = -int64_t(dies[i]);
-          return true;
+          cycle[c] = finish[i];
+          delta[c] = -int64_t(dies[i]);
+          return;
         }
       }
     }
-    return false;
+    cycle[c] = UINT64_MAX;
   };
-  // Min-heap of stream indices by their cursor's cycle; the top is replaced
-  // in place (one sift down) while its stream has events.
-  std::vector<uint32_t> heap;
-  for (size_t k = 0; k < numStreams; ++k) {
-    cursors[k] = {0, 0, first[k], first[k + 1], false};
-    if (advance(cursors[k]))
-      heap.push_back(uint32_t(k));
-  }
-  auto siftDown = [&](size_t at) {
-    const size_t size = heap.size();
-    const uint32_t x = heap[at];
-    const uint64_t key = cursors[x].cycle;
-    for (;;) {
-      size_t child = 2 * at + 1;
-      if (child >= size)
-        break;
-      if (child + 1 < size && cursors[heap[child + 1]].cycle < cursors[heap[child]].cycle)
-        ++child;
-      if (cursors[heap[child]].cycle >= key)
-        break;
-      heap[at] = heap[child];
-      at = child;
-    }
-    heap[at] = x;
-  };
-  for (size_t k = heap.size() / 2; k-- > 0;)
-    siftDown(k);
+  const size_t m = cycle.size();
+  for (size_t c = 0; c < m; ++c)
+    advance(c);
   int64_t live = 0;
-  while (!heap.empty()) {
-    const uint64_t c = cursors[heap.front()].cycle;
-    while (!heap.empty() && cursors[heap.front()].cycle == c) {
-      Cursor &cur = cursors[heap.front()];
-      live += cur.delta;
-      if (!advance(cur)) {
-        heap.front() = heap.back();
-        heap.pop_back();
-        if (heap.empty())
-          break;
+  for (;;) {
+    uint64_t least = UINT64_MAX;
+    for (size_t c = 0; c < m; ++c)
+      least = std::min(least, cycle[c]);
+    if (least == UINT64_MAX)
+      break;
+    for (size_t c = 0; c < m; ++c)
+      while (cycle[c] == least) {
+        live += delta[c];
+        advance(c);
       }
-      siftDown(0);
-    }
-    step(c, live);
+    step(least, live);
   }
 }
 
@@ -653,8 +645,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     mem::Tracker tracker(numSpaces(file), n);
     // Per instruction: simulated issue and finish, and its unit instance
     // (numbered across kinds), for the SRAM occupancy sweep.
-    std::vector<uint64_t> issueAt(n), finishAt(n);
-    std::vector<uint32_t> streamOf(n);
+    Filled<uint64_t> issueAt(n), finishAt(n);
+    Filled<uint32_t> streamOf(n);
     uint32_t streamBase[kNumUnitKinds];
     uint32_t numStreams = 0;
     for (int k = 0; k < kNumUnitKinds; ++k) {
@@ -680,7 +672,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     // Decoding: one pass over the file's records, into compact arrays: the
     // unit kind, static cycle, costs, node and the accesses (interned
     // regions) of every instruction.
-    std::vector<uint32_t> costId(n), locOf(n), accFirst(n + 1);
+    Filled<uint32_t> costId(n), locOf(n), accFirst(n + 1);
     std::vector<uint32_t> accIds;
     accIds.reserve(3 * n);
     for (size_t i = 0; i < n; ++i) {
@@ -826,7 +818,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     e.averageWatts = result.latencySeconds > 0 ? e.totalJ / result.latencySeconds : 0;
 
     // SRAM occupancy: sweep the live intervals.
-    sramSweep(tracker.born, tracker.dies, issueAt, finishAt, streamOf, numStreams,
+    sramSweep(tracker.born, tracker.dies, issueAt.data(), finishAt.data(), streamOf.data(),
+              numStreams,
               [&](uint64_t c, int64_t live) {
                 if (uint64_t(live) > result.sramPeak) {
                   result.sramPeak = uint64_t(live);
