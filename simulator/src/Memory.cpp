@@ -18,6 +18,12 @@ struct BoxSpan {
 };
 BoxSpan boxesOf(const Access &a) { return {a.boxes, a.boxes + a.numBoxes}; }
 
+// Whether piece p lies in run b's bytes (its whole span does), without the
+// general relation.
+bool within(const Box &p, const Box &b) {
+  return b.k == 0 && p.base >= b.base && p.hi() <= b.base + b.len;
+}
+
 constexpr uint32_t kTomb = UINT32_MAX;
 constexpr int32_t kContiguous = -1, kFree = -2;
 
@@ -83,7 +89,15 @@ uint64_t regionHash(const format::Region &r) {
 }
 
 bool sameRegion(const format::Region &a, const format::Region &b) {
-  return std::memcmp(&a, &b, sizeof(format::Region)) == 0;
+  const char *x = reinterpret_cast<const char *>(&a), *y = reinterpret_cast<const char *>(&b);
+  uint64_t d = 0;
+  for (size_t i = 0; i < sizeof(format::Region); i += 8) {
+    uint64_t u, v;
+    std::memcpy(&u, x + i, 8);
+    std::memcpy(&v, y + i, 8);
+    d |= u ^ v;
+  }
+  return d == 0;
 }
 
 // The index of region r's entry (decoded on first sight).
@@ -488,7 +502,8 @@ void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t sta
     uint64_t covered = 0;
     inside_.clear();
     for (uint32_t i : cands) {
-      Relation r = geom::relate(s.box[i], b, &inter_, &diff_);
+      Relation r = within(s.box[i], b) ? Relation::Covered
+                                       : geom::relate(s.box[i], b, &inter_, &diff_);
       if (r == Relation::Disjoint)
         continue;
       if (r == Relation::Covered) {
@@ -572,7 +587,8 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
       continue;
     }
     for (uint32_t i : cands) {
-      Relation r = geom::relate(s.box[i], b, nullptr, &diff_);
+      Relation r = within(s.box[i], b) ? Relation::Covered
+                                       : geom::relate(s.box[i], b, nullptr, &diff_);
       if (r == Relation::Disjoint)
         continue;
       if (r == Relation::Covered) {

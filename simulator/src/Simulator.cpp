@@ -118,6 +118,13 @@ private:
   std::unique_ptr<T[]> data_;
 };
 
+bool sameWords(const uint64_t *a, const uint64_t *b, size_t n) {
+  uint64_t d = 0;
+  for (size_t i = 0; i < n; ++i)
+    d |= a[i] ^ b[i];
+  return d == 0;
+}
+
 // What the timing model takes from the cost model for one instruction.
 struct CostInfo {
   format::InstructionCost cost;
@@ -171,8 +178,7 @@ public:
         ++entries_;
         return id;
       }
-      if (e.hash == h && e.length == len &&
-          std::equal(key, key + len, pool_.begin() + ptrdiff_t(e.offset)))
+      if (e.hash == h && e.length == len && sameWords(key, pool_.data() + e.offset, len))
         return e.id;
     }
   }
