@@ -59,13 +59,15 @@ double Model::transfer(uint64_t start, double bytes, double rate) {
       const bool fills = cap - after <= 0;
       double *u = used_.get();
       const uint64_t first = k;
+      double *b = u + k;
+      const double *const stop = u + size_;
       while (!(take >= remaining - 1e-9)) {
-        u[k] = after;
+        *b = after;
         remaining -= take;
-        ++k;
-        if (k >= size_ || u[k] != used)
+        if (++b == stop || *b != used)
           break;
       }
+      k = uint64_t(b - u);
       if (fills)
         for (uint64_t j = first; j < k; ++j)
           next_[j] = uint32_t(j + 1);

@@ -147,21 +147,36 @@ public:
     uint64_t key[1 + 255 * (1 + format::kMaxRank)];
     size_t len = 0;
     const unsigned n = inst.header->numOperands;
+    key[len++] = uint64_t(inst.header->opcode) | uint64_t(kind) << 16 | uint64_t(n) << 24;
+    for (unsigned k = 0; k < n; ++k) {
+      const Region &r = inst.operands[k];
+      key[len++] = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
+      for (unsigned d = 0; d < r.rank; ++d)
+        key[len++] = uint64_t(r.shape[d]);
+    }
+    // The last key of this opcode first: streams run the same shapes in a
+    // row (tile after tile).
+    Memo &memo = memo_[inst.header->opcode % kMemos];
+    if (memo.length == len && sameWords(key, memo.key, len))
+      return memo.id;
+    const uint32_t id = lookup(inst, kind, key, len);
+    if (len <= kMemoWords) {
+      std::copy(key, key + len, memo.key);
+      memo.length = len;
+      memo.id = id;
+    }
+    return id;
+  }
+
+private:
+  uint32_t lookup(const InstructionView &inst, format::UnitKind kind, const uint64_t *key,
+                  size_t len) {
     // Multiplicative hash; the slot is its top bits, which depend on every
     // word.
     constexpr uint64_t kMul = 0xBF58476D1CE4E5B9ull;
-    key[len++] = uint64_t(inst.header->opcode) | uint64_t(kind) << 16 | uint64_t(n) << 24;
-    uint64_t h = (0x9E3779B97F4A7C15ull ^ key[0]) * kMul;
-    for (unsigned k = 0; k < n; ++k) {
-      const Region &r = inst.operands[k];
-      const uint64_t head = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
-      key[len++] = head;
-      h = (h ^ head) * kMul;
-      for (unsigned d = 0; d < r.rank; ++d) {
-        key[len++] = uint64_t(r.shape[d]);
-        h = (h ^ uint64_t(r.shape[d])) * kMul;
-      }
-    }
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t k = 0; k < len; ++k)
+      h = (h ^ key[k]) * kMul;
     const size_t mask = table_.size() - 1;
     for (size_t slot = size_t(h >> (64 - kTableBits));; slot = (slot + 1) & mask) {
       Entry &e = table_[slot];
@@ -183,7 +198,6 @@ public:
     }
   }
 
-private:
   CostInfo compute(const InstructionView &inst, format::UnitKind kind) const {
     CostInfo c;
     c.cost = costOf(target_, inst, kind);
@@ -195,7 +209,13 @@ private:
       c.linkBytes = regionBytes(inst.operands[0]);
     return c;
   }
-  static constexpr int kTableBits = 10;
+  static constexpr int kTableBits = 10, kMemos = 64, kMemoWords = 32;
+  struct Memo {
+    uint64_t key[kMemoWords];
+    size_t length = 0;  // 0: none
+    uint32_t id = 0;
+  };
+  Memo memo_[kMemos];
   struct Entry {
     uint64_t hash = 0;
     size_t offset = 0, length = 0;  // length 0: empty
