@@ -25,7 +25,7 @@ struct PieceState {
   int32_t vreader = -1;  // the reader since the write with the latest static end
   int32_t rlast = -1;    // the reader since the write that finishes last (at rEnd)
   uint64_t wEnd = 0, rEnd = 0;  // simulated: write finish, last read finish
-  uint64_t vwEnd = 0, vrEnd = 0;            // static: write end, last read end
+  uint64_t vwEnd = 0, vrEnd = 0;  // static: write end, last read end
 };
 
 // A distinct operand region of the stream, decoded once per run: its boxes
