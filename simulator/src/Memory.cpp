@@ -250,6 +250,14 @@ int64_t Tracker::exactSlot(const Store &s, const Access &a) const {
   return e;
 }
 
+// A one-box access's new piece is the one equal to its region from now on.
+void Tracker::remember(const Store &s, const Access &a, uint32_t slot) const {
+  if (a.numBoxes == 1) {
+    a.info->slot = slot;
+    a.info->gen = s.gen[slot];
+  }
+}
+
 // Puts a slot's box in the ordered map or the packed arrays, and the hash.
 void Tracker::place(Store &s, uint32_t slot) {
   ++s.version;
@@ -583,7 +591,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
       rest.len = s.box[i].len - b.len;
       rest.k = 0;
       reshape(s, i, rest);
-      add(s, b, fresh);
+      remember(s, a, add(s, b, fresh));
       continue;
     }
     for (uint32_t i : cands) {
@@ -607,7 +615,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
       for (size_t k = 1; k < diff_.size(); ++k)
         add(s, diff_[k], old);
     }
-    add(s, b, fresh);
+    remember(s, a, add(s, b, fresh));
   }
 }
 

@@ -151,6 +151,7 @@ private:
   int64_t find(const Store &s, const geom::Box &b, uint64_t key) const;
   // The piece equal to a one-box access, or -1.
   int64_t exactSlot(const Store &s, const Access &a) const;
+  void remember(const Store &s, const Access &a, uint32_t slot) const;
   void index(Store &s, uint32_t slot);
   void unindex(Store &s, uint32_t slot);
   void rehash(Store &s);
