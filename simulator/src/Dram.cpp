@@ -23,7 +23,7 @@ Model::Model(double bytesPerCycle, uint64_t horizon) : bw_(bytesPerCycle) {
   while (horizon / bucket_ > (1u << 20))
     bucket_ *= 2;
   if (bw_ > 0)
-    grow(horizon / bucket_);
+    allocate(horizon / bucket_ + 1);
 }
 
 double Model::transfer(uint64_t start, double bytes, double rate) {
@@ -59,13 +59,15 @@ double Model::transfer(uint64_t start, double bytes, double rate) {
       const bool fills = cap - after <= 0;
       double *u = used_.get();
       const uint64_t first = k;
+      double *b = u + k;
+      const double *const stop = u + size_;
       while (!(take >= remaining - 1e-9)) {
-        u[k] = after;
+        *b = after;
         remaining -= take;
-        ++k;
-        if (k >= size_ || u[k] != used)
+        if (++b == stop || *b != used)
           break;
       }
+      k = uint64_t(b - u);
       if (fills)
         for (uint64_t j = first; j < k; ++j)
           next_[j] = uint32_t(j + 1);
@@ -92,12 +94,13 @@ double Model::transfer(uint64_t start, double bytes, double rate) {
   }
 }
 
-// Zero-filled by the allocator (pages untouched until used).
-void Model::grow(uint64_t k) {
-  const size_t size = std::max<size_t>(k + 1, size_ * 2);
-  std::unique_ptr<double[], Free> used(static_cast<double *>(std::calloc(size, sizeof(double))));
+// Buckets at and beyond size_ are empty. The array is allocated for the
+// whole horizon up front but zeroed only as far as transfers reach (a run
+// ends near its own last cycle, often well before the horizon).
+void Model::allocate(size_t capacity) {
+  std::unique_ptr<double[], Free> used(static_cast<double *>(std::malloc(capacity * sizeof(double))));
   std::unique_ptr<uint32_t[], Free> next(
-      static_cast<uint32_t *>(std::calloc(size, sizeof(uint32_t))));
+      static_cast<uint32_t *>(std::malloc(capacity * sizeof(uint32_t))));
   if (!used || !next)
     throw std::bad_alloc();
   if (size_) {
@@ -106,6 +109,16 @@ void Model::grow(uint64_t k) {
   }
   used_ = std::move(used);
   next_ = std::move(next);
+  capacity_ = capacity;
+}
+
+void Model::grow(uint64_t k) {
+  if (k >= capacity_)
+    allocate(std::max<size_t>(k + 1, capacity_ * 2));
+  const size_t size =
+      std::min<size_t>(capacity_, std::max<size_t>(k + 1, size_ + (size_t(1) << 14)));
+  std::memset(used_.get() + size_, 0, (size - size_) * sizeof(double));
+  std::memset(next_.get() + size_, 0, (size - size_) * sizeof(uint32_t));
   size_ = size;
 }
 

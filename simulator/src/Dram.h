@@ -29,12 +29,14 @@ private:
   struct Free {
     void operator()(void *p) const { std::free(p); }
   };
-  void grow(uint64_t k);
+  void allocate(size_t capacity);
+  void grow(uint64_t k);  // zeroes (allocating if needed) through bucket k
   uint64_t firstNotFull(uint64_t k);
 
   double bw_;
   uint64_t bucket_;
-  size_t size_ = 0;
+  size_t size_ = 0;      // buckets zeroed (those beyond are empty)
+  size_t capacity_ = 0;  // buckets allocated
   std::unique_ptr<double[], Free> used_;    // bytes taken in each bucket
   std::unique_ptr<uint32_t[], Free> next_;  // 0: not full; else a later bucket
 };

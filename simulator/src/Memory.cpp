@@ -11,6 +11,19 @@ using geom::Relation;
 
 namespace {
 
+struct BoxSpan {
+  const Box *b, *e;
+  const Box *begin() const { return b; }
+  const Box *end() const { return e; }
+};
+BoxSpan boxesOf(const Access &a) { return {a.boxes, a.boxes + a.numBoxes}; }
+
+// Whether piece p lies in run b's bytes (its whole span does), without the
+// general relation.
+bool within(const Box &p, const Box &b) {
+  return b.k == 0 && p.base >= b.base && p.hi() <= b.base + b.len;
+}
+
 constexpr uint32_t kTomb = UINT32_MAX;
 constexpr int32_t kContiguous = -1, kFree = -2;
 
@@ -58,81 +71,113 @@ int spaceIndex(const format::Region &r) {
 
 namespace {
 
-constexpr int kSeenBits = 10;
-constexpr size_t kSeenSlots = size_t(1) << kSeenBits;
-
-// What regionBoxes reads of a region: space, dtype, rank, buffer, offset
-// and the shape and strides of its `rank` dims.
+// Regions are interned by all their bytes (two regions that differ only in
+// unused dims get two entries with the same boxes: still exact). The hash
+// reads the head, the offset and the first three dims (the rest tell apart
+// few regions of one stream); its words are multiplied independently.
 uint64_t regionHash(const format::Region &r) {
+  static_assert(format::kMaxRank >= 3, "hashed dims");
   uint64_t head;
   std::memcpy(&head, &r, sizeof(head));
-  uint64_t h = (head ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
-  h = (h ^ r.offset) * 0xBF58476D1CE4E5B9ull;
-  for (unsigned d = 0; d < r.rank; ++d)
-    h = (h ^ uint64_t(r.shape[d]) ^ uint64_t(r.strides[d]) << 32) * 0xBF58476D1CE4E5B9ull;
-  return h;  // its top bits depend on every input bit
+  uint64_t h = head * 0x9E3779B97F4A7C15ull + r.offset * 0xBF58476D1CE4E5B9ull;
+  h += uint64_t(r.shape[0]) * 0x94D049BB133111EBull + uint64_t(r.strides[0]) * 0xD6E8FEB86659FD93ull;
+  h += uint64_t(r.shape[1]) * 0xA0761D6478BD642Full + uint64_t(r.strides[1]) * 0xE7037ED1A0B428DBull;
+  h += uint64_t(r.shape[2]) * 0x8EBC6AF09C88C6E3ull + uint64_t(r.strides[2]) * 0x589965CC75374CC3ull;
+  h ^= h >> 32;
+  h *= 0x94D049BB133111EBull;
+  return h ^ (h >> 29);
 }
 
 bool sameRegion(const format::Region &a, const format::Region &b) {
-  if (std::memcmp(&a, &b, 16) != 0)  // space, dtype, rank, buffer, offset
-    return false;
-  for (unsigned d = 0; d < a.rank; ++d)
-    if (a.shape[d] != b.shape[d] || a.strides[d] != b.strides[d])
-      return false;
-  return true;
+  const char *x = reinterpret_cast<const char *>(&a), *y = reinterpret_cast<const char *>(&b);
+  uint64_t d = 0;
+  for (size_t i = 0; i < sizeof(format::Region); i += 8) {
+    uint64_t u, v;
+    std::memcpy(&u, x + i, 8);
+    std::memcpy(&v, y + i, 8);
+    d |= u ^ v;
+  }
+  return d == 0;
 }
 
-void copyBox(const Box &from, Box &to) {
-  to.base = from.base;
-  to.len = from.len;
-  to.k = from.k;
-  for (int j = 0; j < from.k; ++j) {
-    to.n[j] = from.n[j];
-    to.s[j] = from.s[j];
+// The index of region r's entry (decoded on first sight).
+uint32_t intern(AccessList &out, const format::Region &r, unsigned space) {
+  const uint64_t h = regionHash(r);
+  if (2 * (out.regions.size() + 1) > out.table.size()) {
+    out.table.assign(std::max<size_t>(1024, 2 * out.table.size()), 0);
+    const size_t mask = out.table.size() - 1;
+    for (size_t e = 0; e < out.regions.size(); ++e) {
+      size_t at = out.regions[e].hash & mask;
+      while (out.table[at] != 0)
+        at = (at + 1) & mask;
+      out.table[at] = uint32_t(e + 1);
+    }
   }
+  const size_t mask = out.table.size() - 1;
+  size_t at = h & mask;
+  for (; out.table[at] != 0; at = (at + 1) & mask) {
+    const uint32_t e = out.table[at] - 1;
+    if (out.regions[e].hash == h && sameRegion(out.regions[e].region, r))
+      return e;
+  }
+  out.regions.emplace_back();
+  out.table[at] = uint32_t(out.regions.size());
+  RegionInfo &e = out.regions.back();
+  std::memcpy(&e.region, &r, sizeof(r));
+  e.hash = h;
+  e.space = space;
+  geom::regionBoxes(r, out.scratch);
+  e.box0 = uint32_t(out.boxPool.size());
+  e.numBoxes = uint32_t(out.scratch.size());
+  out.boxPool.insert(out.boxPool.end(), out.scratch.begin(), out.scratch.end());
+  if (e.numBoxes == 1) {
+    e.key = boxKey(out.scratch[0]);
+    e.bytes = out.scratch[0].bytes();
+  }
+  return uint32_t(out.regions.size() - 1);
 }
 
 }  // namespace
 
-void collectAccesses(const format::InstructionView &inst, AccessList &out) {
+void internAccesses(const format::InstructionView &inst, AccessList &out,
+                    std::vector<uint32_t> &ids) {
   const unsigned outs = format::opcodeInfo(inst.opcode()).numOutputs;
-  if (out.items.size() < inst.header->numOperands)
-    out.items.resize(inst.header->numOperands);
-  if (out.seen.empty())
-    out.seen.resize(kSeenSlots);
-  size_t n = 0;
   for (unsigned k = 0; k < inst.header->numOperands; ++k) {
     const format::Region &r = inst.operands[k];
-    int s = spaceIndex(r);
+    const int s = spaceIndex(r);
     if (s < 0)
       continue;
-    Access &a = out.items[n];
-    AccessList::Seen &seen = out.seen[regionHash(r) >> (64 - kSeenBits)];
-    if (seen.valid && sameRegion(seen.region, r)) {
-      a.boxes.resize(1);
-      copyBox(seen.box, a.boxes[0]);
-      a.key = seen.key;
-    } else {
-      geom::regionBoxes(r, a.boxes);
-      if (a.boxes.empty())
-        continue;
-      if (a.boxes.size() == 1) {
-        a.key = boxKey(a.boxes[0]);
-        seen.region = r;
-        copyBox(a.boxes[0], seen.box);
-        seen.key = a.key;
-        seen.valid = true;
-      }
-    }
-    a.space = static_cast<unsigned>(s);
-    a.write = k < outs;
-    a.version = ~uint64_t(0);
-    ++n;
+    const uint32_t e = intern(out, r, unsigned(s));
+    if (out.regions[e].numBoxes != 0)
+      ids.push_back(e << 1 | uint32_t(k < outs));
   }
-  out.count = n;
 }
 
-Tracker::Tracker(size_t numSpaces, bool sramEvents) : spaces_(numSpaces), sram_(sramEvents) {}
+void setAccesses(const uint32_t *ids, size_t count, AccessList &out) {
+  if (out.items.size() < count)
+    out.items.resize(count);
+  for (size_t k = 0; k < count; ++k) {
+    RegionInfo &info = out.regions[ids[k] >> 1];
+    Access &a = out.items[k];
+    a.info = &info;
+    a.boxes = out.boxPool.data() + info.box0;
+    a.numBoxes = info.numBoxes;
+    a.key = info.key;
+    a.space = info.space;
+    a.write = ids[k] & 1;
+    a.version = ~uint64_t(0);
+  }
+  out.count = count;
+}
+
+void collectAccesses(const format::InstructionView &inst, AccessList &out) {
+  out.ids.clear();
+  internAccesses(inst, out, out.ids);
+  setAccesses(out.ids.data(), out.ids.size(), out);
+}
+
+Tracker::Tracker(size_t numSpaces, size_t instructions)
+    : born(instructions), dies(instructions), spaces_(numSpaces), sram_(instructions > 0) {}
 
 // Rebuilds the table (dropping removed entries), doubling it while live
 // pieces would fill more than a quarter.
@@ -189,6 +234,30 @@ int64_t Tracker::find(const Store &s, const Box &b, uint64_t key) const {
   }
 }
 
+int64_t Tracker::exactSlot(const Store &s, const Access &a) const {
+  RegionInfo &r = *a.info;
+  if (r.slot < s.gen.size() && s.gen[r.slot] == r.gen)
+    return r.slot;
+  if (r.noneSince == s.version + 1)
+    return -1;  // no piece has been placed or removed since none equalled it
+  const int64_t e = find(s, a.boxes[0], a.key);
+  if (e >= 0) {
+    r.slot = uint32_t(e);
+    r.gen = s.gen[size_t(e)];
+  } else {
+    r.noneSince = s.version + 1;
+  }
+  return e;
+}
+
+// A one-box access's new piece is the one equal to its region from now on.
+void Tracker::remember(const Store &s, const Access &a, uint32_t slot) const {
+  if (a.numBoxes == 1) {
+    a.info->slot = slot;
+    a.info->gen = s.gen[slot];
+  }
+}
+
 // Puts a slot's box in the ordered map or the packed arrays, and the hash.
 void Tracker::place(Store &s, uint32_t slot) {
   ++s.version;
@@ -212,6 +281,7 @@ void Tracker::place(Store &s, uint32_t slot) {
 
 void Tracker::unplace(Store &s, uint32_t slot) {
   ++s.version;
+  ++s.gen[slot];
   unindex(s, slot);
   const int32_t w = s.where[slot];
   if (w == kContiguous) {
@@ -250,6 +320,7 @@ uint32_t Tracker::add(Store &s, const Box &b, const PieceState &st) {
     s.st.push_back(st);
     s.key.push_back(0);
     s.where.push_back(kFree);
+    s.gen.push_back(0);
   }
   ++s.live;
   place(s, slot);
@@ -268,6 +339,7 @@ void Tracker::reshape(Store &s, uint32_t slot, const Box &b) {
     // A run keeping its end (its start cut off, the common case): its
     // ordered-map entry stays, with the new start.
     ++s.version;
+    ++s.gen[slot];
     unindex(s, slot);
     s.runs.find(b.base + b.len)->second.first = b.base;
     s.box[slot] = b;
@@ -297,12 +369,12 @@ bool Tracker::contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limi
 }
 
 const std::vector<uint32_t> &Tracker::candidates(const Store &s, const Access &a, const Box &b) {
-  if (a.boxes.size() != 1) {
-    candidates(s, b, boxKey(b));
+  if (a.numBoxes != 1) {
+    candidates(s, b, boxKey(b), true);
     return cand_;
   }
   if (a.version != s.version) {
-    candidates(s, b, a.key);
+    candidates(s, b, a.key, false);  // not equal to a piece: exactSlot came first
     a.cand.swap(cand_);  // no copy: cand_ takes the access's old buffer
     a.version = s.version;
     a.exact = exact_;
@@ -311,9 +383,9 @@ const std::vector<uint32_t> &Tracker::candidates(const Store &s, const Access &a
   return a.cand;
 }
 
-void Tracker::candidates(const Store &s, const Box &b, uint64_t key) {
+void Tracker::candidates(const Store &s, const Box &b, uint64_t key, bool tryExact) {
   cand_.clear();
-  if (int64_t e = find(s, b, key); e >= 0) {
+  if (int64_t e = tryExact ? find(s, b, key) : -1; e >= 0) {
     cand_.push_back(uint32_t(e));
     exact_ = true;
     return;
@@ -357,38 +429,50 @@ void Tracker::candidates(const Store &s, const Box &b, uint64_t key) {
 void Tracker::dead(const PieceState &st, uint64_t bytes) {
   if (st.writer < 0 || bytes == 0)
     return;
-  sramEvents.push_back({st.wIssue, int64_t(bytes)});
-  sramEvents.push_back({std::max(st.wEnd, st.rEnd), -int64_t(bytes)});
+  born[size_t(st.writer)] += bytes;
+  dies[size_t(st.rEnd > st.wEnd ? st.rlast : st.writer)] += bytes;
 }
 
 uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *v) {
   Store &s = spaces_[a.space];
   uint64_t best = UINT64_MAX;
-  for (const Box &b : a.boxes) {
-    for (uint32_t i : candidates(s, a, b)) {
-      const PieceState &st = s.st[i];
-      uint64_t need = st.writer >= 0 ? st.wEnd : 0;
-      if (a.write)
-        need = std::max(need, st.rEnd);
-      const bool byReader = v && a.write && st.vreader >= 0 && st.vrEnd > c;
-      const bool byWriter = v && st.writer >= 0 && st.vwEnd > c;
-      if (need <= floor && !byReader && !byWriter)
-        continue;
-      if (!exact_ && !geom::overlaps(s.box[i], b))
-        continue;
-      floor = std::max(floor, need);
-      if (!byReader && !byWriter)
-        continue;
-      const uint64_t first = exact_ ? b.base : geom::firstCommonByte(s.box[i], b);
-      if (first < best) {
-        best = first;
-        v->found = true;
-        v->byReader = byReader;
-        v->other = byReader ? st.vreader : st.writer;
-        v->until = byReader ? st.vrEnd : st.vwEnd;
-      }
+  auto visit = [&](uint32_t i, const Box &b, bool exact) {
+    const PieceState &st = s.st[i];
+    uint64_t need = st.writer >= 0 ? st.wEnd : 0;
+    if (a.write)
+      need = std::max(need, st.rEnd);
+    const bool byReader = v && a.write && st.vreader >= 0 && st.vrEnd > c;
+    const bool byWriter = v && st.writer >= 0 && st.vwEnd > c;
+    if (need <= floor && !byReader && !byWriter)
+      return;
+    // Two runs among the candidates meet (those are the runs that reach
+    // into b's span).
+    const bool runs = b.k == 0 && s.box[i].k == 0;
+    if (!exact && !runs && !geom::overlaps(s.box[i], b))
+      return;
+    floor = std::max(floor, need);
+    if (!byReader && !byWriter)
+      return;
+    const uint64_t first = exact  ? b.base
+                           : runs ? std::max(b.base, s.box[i].base)
+                                  : geom::firstCommonByte(s.box[i], b);
+    if (first < best) {
+      best = first;
+      v->found = true;
+      v->byReader = byReader;
+      v->other = byReader ? st.vreader : st.writer;
+      v->until = byReader ? st.vrEnd : st.vwEnd;
+    }
+  };
+  if (a.numBoxes == 1) {
+    if (const int64_t e = exactSlot(s, a); e >= 0) {
+      visit(uint32_t(e), a.boxes[0], true);
+      return floor;
     }
   }
+  for (const Box &b : boxesOf(a))
+    for (uint32_t i : candidates(s, a, b))
+      visit(i, b, exact_);
   return floor;
 }
 
@@ -401,13 +485,22 @@ Violation Tracker::firstViolation(const Access &a, uint64_t c) {
 void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd) {
   Store &s = spaces_[a.space];
   auto apply = [&](PieceState &st) {
-    st.rEnd = std::max(st.rEnd, simEnd);
+    if (simEnd > st.rEnd) {
+      st.rEnd = simEnd;
+      st.rlast = index;
+    }
     if (staticEnd >= st.vrEnd) {
       st.vrEnd = staticEnd;
       st.vreader = index;
     }
   };
-  for (const Box &b : a.boxes) {
+  if (a.numBoxes == 1) {
+    if (const int64_t e = exactSlot(s, a); e >= 0) {
+      apply(s.st[size_t(e)]);
+      return;
+    }
+  }
+  for (const Box &b : boxesOf(a)) {
     const std::vector<uint32_t> &cands = candidates(s, a, b);
     if (exact_) {
       apply(s.st[cands[0]]);
@@ -417,7 +510,8 @@ void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t sta
     uint64_t covered = 0;
     inside_.clear();
     for (uint32_t i : cands) {
-      Relation r = geom::relate(s.box[i], b, &inter_, &diff_);
+      Relation r = within(s.box[i], b) ? Relation::Covered
+                                       : geom::relate(s.box[i], b, &inter_, &diff_);
       if (r == Relation::Disjoint)
         continue;
       if (r == Relation::Covered) {
@@ -461,16 +555,22 @@ void Tracker::read(const Access &a, int32_t index, uint64_t simEnd, uint64_t sta
   }
 }
 
-void Tracker::write(const Access &a, int32_t index, uint64_t simIssue, uint64_t simEnd,
-                    uint64_t staticEnd) {
+void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd) {
   Store &s = spaces_[a.space];
   const bool sram = sram_ && a.space == 0;
   PieceState fresh;
   fresh.writer = index;
-  fresh.wIssue = simIssue;
   fresh.wEnd = simEnd;
   fresh.vwEnd = staticEnd;
-  for (const Box &b : a.boxes) {
+  if (a.numBoxes == 1) {
+    if (const int64_t e = exactSlot(s, a); e >= 0) {
+      if (sram)
+        dead(s.st[size_t(e)], a.info->bytes);
+      s.st[size_t(e)] = fresh;
+      return;
+    }
+  }
+  for (const Box &b : boxesOf(a)) {
     const std::vector<uint32_t> &cands = candidates(s, a, b);
     if (exact_) {
       const uint32_t i = cands[0];
@@ -479,8 +579,24 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simIssue, uint64_t 
       s.st[i] = fresh;
       continue;
     }
+    if (b.k == 0 && cands.size() == 1 && s.box[cands[0]].k == 0 &&
+        s.box[cands[0]].base == b.base && s.box[cands[0]].len > b.len) {
+      // A run written over the start of one longer run (a buffer filled
+      // piece by piece): the rest keeps its state and its end.
+      const uint32_t i = cands[0];
+      if (sram)
+        dead(s.st[i], b.len);
+      Box rest;
+      rest.base = b.base + b.len;
+      rest.len = s.box[i].len - b.len;
+      rest.k = 0;
+      reshape(s, i, rest);
+      remember(s, a, add(s, b, fresh));
+      continue;
+    }
     for (uint32_t i : cands) {
-      Relation r = geom::relate(s.box[i], b, nullptr, &diff_);
+      Relation r = within(s.box[i], b) ? Relation::Covered
+                                       : geom::relate(s.box[i], b, nullptr, &diff_);
       if (r == Relation::Disjoint)
         continue;
       if (r == Relation::Covered) {
@@ -499,7 +615,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simIssue, uint64_t 
       for (size_t k = 1; k < diff_.size(); ++k)
         add(s, diff_[k], old);
     }
-    add(s, b, fresh);
+    remember(s, a, add(s, b, fresh));
   }
 }
 

@@ -23,15 +23,32 @@ namespace lmc::sim::mem {
 struct PieceState {
   int32_t writer = -1;   // instruction; -1: never written (initial zeros)
   int32_t vreader = -1;  // the reader since the write with the latest static end
-  uint64_t wIssue = 0, wEnd = 0, rEnd = 0;  // simulated: write issue and finish, last read finish
-  uint64_t vwEnd = 0, vrEnd = 0;            // static: write end, last read end
+  int32_t rlast = -1;    // the reader since the write that finishes last (at rEnd)
+  uint64_t wEnd = 0, rEnd = 0;  // simulated: write finish, last read finish
+  uint64_t vwEnd = 0, vrEnd = 0;  // static: write end, last read end
+};
+
+// A distinct operand region of the stream, decoded once per run: its boxes
+// and, for a one-box region, the piece last found equal to it (valid while
+// that slot's generation is unchanged: the piece still has this box).
+struct RegionInfo {
+  format::Region region;
+  uint64_t hash = 0;     // regionHash(region)
+  uint32_t box0 = 0, numBoxes = 0;  // into AccessList::boxPool
+  uint64_t key = 0;      // the hash of its box when it is the only one
+  uint64_t bytes = 0;    // of that box
+  uint32_t slot = UINT32_MAX, gen = 0;
+  uint64_t noneSince = 0;  // 1 + the space's version when no piece equalled it
+  unsigned space = 0;      // memory-map index
 };
 
 struct Access {
   unsigned space;  // memory-map index
   bool write;
-  geom::Boxes boxes;
+  const geom::Box *boxes = nullptr;  // numBoxes canonical disjoint boxes
+  uint32_t numBoxes = 0;
   uint64_t key = 0;  // the hash of boxes[0] when it is the only box
+  RegionInfo *info = nullptr;
   // The tracker's candidates for a one-box access, while its space is
   // unchanged.
   mutable uint64_t version = ~uint64_t(0);
@@ -43,26 +60,30 @@ struct Access {
 // 3 + b; -1 for read-only constants (no dependences).
 int spaceIndex(const format::Region &r);
 
-// The accesses of one instruction (the vectors are kept across instructions).
+// The accesses of one instruction (the vectors are kept across
+// instructions), and the run's distinct regions, found by hash (streams
+// reuse their buffers' regions over and over).
 struct AccessList {
   std::vector<Access> items;
   size_t count = 0;
-  // Recently seen one-box regions (streams reuse their buffers' regions
-  // over and over): direct-mapped by a hash of the region's bytes.
-  struct Seen {
-    Seen() {}  // only `valid` needs a value (no zeroing of the rest)
-    format::Region region;
-    geom::Box box;
-    uint64_t key;
-    bool valid = false;
-  };
-  std::vector<Seen> seen;
+  std::vector<RegionInfo> regions;
+  std::vector<uint32_t> table;     // open addressing: region index + 1, 0 empty
+  std::vector<geom::Box> boxPool;
+  geom::Boxes scratch;
+  std::vector<uint32_t> ids;
   const Access *begin() const { return items.data(); }
   const Access *end() const { return items.data() + count; }
 };
 
 // The accesses of an instruction's operands outside `const`, outputs first.
 void collectAccesses(const format::InstructionView &inst, AccessList &out);
+
+// The same in two steps: interns the operands' regions in `out`, appending
+// one id per access (region index << 1 | write) to `ids`; then makes the
+// accesses of `count` such ids the current ones (out.items).
+void internAccesses(const format::InstructionView &inst, AccessList &out,
+                    std::vector<uint32_t> &ids);
+void setAccesses(const uint32_t *ids, size_t count, AccessList &out);
 
 struct Violation {
   bool found = false;
@@ -73,8 +94,9 @@ struct Violation {
 
 class Tracker {
 public:
-  // `sramEvents`: record SRAM occupancy events (timing).
-  Tracker(size_t numSpaces, bool sramEvents);
+  // With `instructions` > 0, SRAM occupancy is recorded (timing) in born
+  // and dies.
+  Tracker(size_t numSpaces, size_t instructions);
 
   // The latest simulated finish among the pieces `a` depends on (the last
   // writer of its bytes and, for a write, the readers since), at least
@@ -87,15 +109,15 @@ public:
   Violation firstViolation(const Access &a, uint64_t c);
 
   void read(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd);
-  void write(const Access &a, int32_t index, uint64_t simIssue, uint64_t simEnd,
-             uint64_t staticEnd);
+  void write(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd);
   // Ends the run: the SRAM bytes still held die.
   void flush();
 
-  // (cycle, +-bytes): a written SRAM byte is live from its writer's issue to
-  // the finish of its last reader before it is overwritten (or the write's
-  // finish when never read).
-  std::vector<std::pair<uint64_t, int64_t>> sramEvents;
+  // A written SRAM byte is live from its writer's issue to the finish of its
+  // last reader before it is overwritten (or the write's finish when never
+  // read): born[i], the bytes that become live at instruction i's issue;
+  // dies[i], those that die at its finish.
+  std::vector<uint64_t> born, dies;
 
 private:
   // The pieces of one memory space, in reusable slots. An exact-box hash
@@ -110,6 +132,7 @@ private:
     std::vector<PieceState> st;
     std::vector<uint64_t> key;   // hash of the box
     std::vector<int32_t> where;  // packed position; kContiguous; kFree
+    std::vector<uint32_t> gen;   // changes whenever the slot's box does (or it is freed)
     std::vector<uint32_t> freeSlots;
     size_t live = 0;
     absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: end -> base, slot
@@ -126,12 +149,15 @@ private:
   void place(Store &s, uint32_t slot);
   void unplace(Store &s, uint32_t slot);
   int64_t find(const Store &s, const geom::Box &b, uint64_t key) const;
+  // The piece equal to a one-box access, or -1.
+  int64_t exactSlot(const Store &s, const Access &a) const;
+  void remember(const Store &s, const Access &a, uint32_t slot) const;
   void index(Store &s, uint32_t slot);
   void unindex(Store &s, uint32_t slot);
   void rehash(Store &s);
   // The slots whose pieces may meet `b` (a superset of those that do), or
   // the one equal to b (exact_).
-  void candidates(const Store &s, const geom::Box &b, uint64_t key);
+  void candidates(const Store &s, const geom::Box &b, uint64_t key, bool tryExact);
   const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
   void dead(const PieceState &st, uint64_t bytes);

@@ -51,25 +51,46 @@ std::string describe(const BinFile &file, size_t index) {
                       "' (", file.describeLocation(inst.header->location), ")");
 }
 
-// The unit spec of each kind the file's instructions use, or an error.
-absl::Status unitSpecs(const BinFile &file, const Target &target,
-                       const format::UnitSpec *(&specs)[kNumUnitKinds],
-                       std::vector<uint8_t> &kinds) {
+// The target's unit spec of each kind (null where it has none).
+void unitTable(const Target &target, const format::UnitSpec *(&specs)[kNumUnitKinds]) {
   for (auto &s : specs)
     s = nullptr;
   for (const format::UnitSpec &u : target.units())
     if (u.kind() >= 0 && u.kind() < kNumUnitKinds)
       specs[u.kind()] = &u;
-  const auto &insts = file.instructions();
-  kinds.resize(insts.size());
-  for (size_t i = 0; i < insts.size(); ++i) {
-    format::UnitKind kind;
-    if (!unitKindOf(static_cast<format::Unit>(insts[i].header->unit), kind) || !specs[kind] ||
-        specs[kind]->count() == 0)
-      return absl::FailedPreconditionError(absl::StrCat(
-          file.path(), ": ", describe(file, i), " issues on unit '",
-          format::unitName(static_cast<format::Unit>(insts[i].header->unit)), "', which target '",
-          target.name(), "' does not have (or has 0 of); check the target or --set overrides"));
+}
+
+absl::Status missingUnit(const BinFile &file, const Target &target, size_t i);
+
+// The unit kind instruction i issues on, or an error when the target lacks it.
+absl::Status unitKind(const BinFile &file, const Target &target,
+                      const format::UnitSpec *const (&specs)[kNumUnitKinds], size_t i,
+                      format::UnitKind &kind) {
+  const format::Unit unit = static_cast<format::Unit>(file.instructions()[i].header->unit);
+  if (unitKindOf(unit, kind) && specs[kind] && specs[kind]->count() != 0)
+    return absl::OkStatus();
+  return missingUnit(file, target, i);
+}
+
+absl::Status missingUnit(const BinFile &file, const Target &target, size_t i) {
+  const format::Unit unit = static_cast<format::Unit>(file.instructions()[i].header->unit);
+  return absl::FailedPreconditionError(
+      absl::StrCat(file.path(), ": ", describe(file, i), " issues on unit '",
+                   format::unitName(unit), "', which target '", target.name(),
+                   "' does not have (or has 0 of); check the target or --set overrides"));
+}
+
+// The unit spec of each kind the file's instructions use, or an error.
+absl::Status unitSpecs(const BinFile &file, const Target &target,
+                       const format::UnitSpec *(&specs)[kNumUnitKinds],
+                       std::vector<uint8_t> &kinds) {
+  unitTable(target, specs);
+  const size_t n = file.instructions().size();
+  kinds.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    format::UnitKind kind = format::UNIT_UNSPECIFIED;
+    if (absl::Status s = unitKind(file, target, specs, i, kind); !s.ok())
+      return s;
     kinds[i] = static_cast<uint8_t>(kind);
   }
   return absl::OkStatus();
@@ -83,62 +104,127 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
   return c;
 }
 
+uint64_t regionBytes(const Region &r);
+
+// n values that the caller writes before it reads them (not zeroed first,
+// unlike a vector's).
+template <typename T> class Filled {
+public:
+  explicit Filled(size_t n) : data_(new T[n]) {}
+  T &operator[](size_t i) { return data_[i]; }
+  const T *data() const { return data_.get(); }
+
+private:
+  std::unique_ptr<T[]> data_;
+};
+
+bool sameWords(const uint64_t *a, const uint64_t *b, size_t n) {
+  uint64_t d = 0;
+  for (size_t i = 0; i < n; ++i)
+    d |= a[i] ^ b[i];
+  return d == 0;
+}
+
+// What the timing model takes from the cost model for one instruction.
+struct CostInfo {
+  format::InstructionCost cost;
+  uint8_t rateType = 0;    // the dtype its energy rates are looked up by
+  uint64_t linkBytes = 0;  // C2C: the bytes it sends (operand 0)
+};
+
 // Costs of instructions by what the cost model reads: the opcode, the unit
 // kind and each operand's space, dtype and shape (not its offset or
 // strides). Streams repeat a few shapes many times.
 class CostCache {
 public:
   explicit CostCache(const Target &target) : target_(target), table_(size_t(1) << kTableBits) {}
+  const CostInfo &operator[](uint32_t id) const { return infos_[id]; }
   format::InstructionCost get(const InstructionView &inst, format::UnitKind kind) {
+    return infos_[id(inst, kind)].cost;
+  }
+  // The index of the instruction's costs.
+  uint32_t id(const InstructionView &inst, format::UnitKind kind) {
     uint64_t key[1 + 255 * (1 + format::kMaxRank)];
     size_t len = 0;
     const unsigned n = inst.header->numOperands;
+    key[len++] = uint64_t(inst.header->opcode) | uint64_t(kind) << 16 | uint64_t(n) << 24;
+    for (unsigned k = 0; k < n; ++k) {
+      const Region &r = inst.operands[k];
+      key[len++] = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
+      for (unsigned d = 0; d < r.rank; ++d)
+        key[len++] = uint64_t(r.shape[d]);
+    }
+    // The last key of this opcode first: streams run the same shapes in a
+    // row (tile after tile).
+    Memo &memo = memo_[inst.header->opcode % kMemos];
+    if (memo.length == len && sameWords(key, memo.key, len))
+      return memo.id;
+    const uint32_t id = lookup(inst, kind, key, len);
+    if (len <= kMemoWords) {
+      std::copy(key, key + len, memo.key);
+      memo.length = len;
+      memo.id = id;
+    }
+    return id;
+  }
+
+private:
+  uint32_t lookup(const InstructionView &inst, format::UnitKind kind, const uint64_t *key,
+                  size_t len) {
     // Multiplicative hash; the slot is its top bits, which depend on every
     // word.
     constexpr uint64_t kMul = 0xBF58476D1CE4E5B9ull;
-    key[len++] = uint64_t(inst.header->opcode) | uint64_t(kind) << 16 | uint64_t(n) << 24;
-    uint64_t h = (0x9E3779B97F4A7C15ull ^ key[0]) * kMul;
-    for (unsigned k = 0; k < n; ++k) {
-      const Region &r = inst.operands[k];
-      const uint64_t head = uint64_t(r.space) | uint64_t(r.dtype) << 8 | uint64_t(r.rank) << 16;
-      key[len++] = head;
-      h = (h ^ head) * kMul;
-      for (unsigned d = 0; d < r.rank; ++d) {
-        key[len++] = uint64_t(r.shape[d]);
-        h = (h ^ uint64_t(r.shape[d])) * kMul;
-      }
-    }
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t k = 0; k < len; ++k)
+      h = (h ^ key[k]) * kMul;
     const size_t mask = table_.size() - 1;
     for (size_t slot = size_t(h >> (64 - kTableBits));; slot = (slot + 1) & mask) {
       Entry &e = table_[slot];
       if (e.length == 0) {
-        format::InstructionCost c = costOf(target_, inst, kind);
+        const uint32_t id = uint32_t(infos_.size());
+        infos_.push_back(compute(inst, kind));
         if (2 * (entries_ + 1) > table_.size())
-          return c;  // full enough: do not cache more
+          return id;  // full enough: do not cache more
         e.hash = h;
         e.offset = pool_.size();
         e.length = len;
-        e.cost = c;
+        e.id = id;
         pool_.insert(pool_.end(), key, key + len);
         ++entries_;
-        return c;
+        return id;
       }
-      if (e.hash == h && e.length == len &&
-          std::equal(key, key + len, pool_.begin() + ptrdiff_t(e.offset)))
-        return e.cost;
+      if (e.hash == h && e.length == len && sameWords(key, pool_.data() + e.offset, len))
+        return e.id;
     }
   }
 
-private:
-  static constexpr int kTableBits = 10;
+  CostInfo compute(const InstructionView &inst, format::UnitKind kind) const {
+    CostInfo c;
+    c.cost = costOf(target_, inst, kind);
+    c.rateType = static_cast<uint8_t>(
+        format::computeDType(inst.opcode(), inst.operands, inst.header->numOperands));
+    if (c.rateType > format::kMaxDType)
+      c.rateType = 0;  // invalid: "?", like dtypeName
+    if (kind == format::C2C)
+      c.linkBytes = regionBytes(inst.operands[0]);
+    return c;
+  }
+  static constexpr int kTableBits = 10, kMemos = 64, kMemoWords = 32;
+  struct Memo {
+    uint64_t key[kMemoWords];
+    size_t length = 0;  // 0: none
+    uint32_t id = 0;
+  };
+  Memo memo_[kMemos];
   struct Entry {
     uint64_t hash = 0;
     size_t offset = 0, length = 0;  // length 0: empty
-    format::InstructionCost cost;
+    uint32_t id = 0;
   };
   const Target &target_;
   std::vector<Entry> table_;
   std::vector<uint64_t> pool_;
+  std::vector<CostInfo> infos_;
   size_t entries_ = 0;
 };
 
@@ -304,23 +390,25 @@ private:
 // an instance whenever one exists, so a miss means more instructions in
 // flight than instances.
 void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNumUnitKinds],
-                const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &dur,
-                Reporter &report) {
-  const auto &insts = file.instructions();
-  const size_t n = insts.size();
-  // (static cycle, index) in cycle order, ties in file order.
-  std::vector<std::pair<uint64_t, size_t>> order(n);
-  for (size_t i = 0; i < n; ++i)
-    order[i] = {insts[i].header->cycle, i};
-  if (!std::is_sorted(order.begin(), order.end()))
+                const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &cycles,
+                const std::vector<uint64_t> &dur, Reporter &report) {
+  const size_t n = cycles.size();
+  // (static cycle, index) in cycle order, ties in file order: file order
+  // itself when the cycles do not decrease.
+  std::vector<std::pair<uint64_t, size_t>> order;
+  if (!std::is_sorted(cycles.begin(), cycles.end())) {
+    order.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      order[i] = {cycles[i], i};
     std::sort(order.begin(), order.end());
+  }
   std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds);
   for (int k = 0; k < kNumUnitKinds; ++k)
     if (specs[k])
       busy[k].assign(specs[k]->count(), {0, SIZE_MAX});
-  for (const std::pair<uint64_t, size_t> &entry : order) {
-    const uint64_t c = entry.first;
-    const size_t i = entry.second;
+  for (size_t at = 0; at < n; ++at) {
+    const size_t i = order.empty() ? at : order[at].second;
+    const uint64_t c = cycles[i];
     auto &inst = busy[kinds[i]];
     size_t best = 0;
     for (size_t j = 1; j < inst.size(); ++j)
@@ -374,37 +462,79 @@ void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessLis
   }
 }
 
-// Sorts (cycle, delta) events by cycle (LSD radix sort, 16 bits at a time,
-// skipping digits that are equal throughout). Events of one cycle are summed
-// together, so their order among themselves does not matter.
-void sortByCycle(std::vector<std::pair<uint64_t, int64_t>> &events) {
-  if (events.size() < 64) {
-    std::sort(events.begin(), events.end());
-    return;
+// SRAM occupancy steps from born[i] (bytes live from instruction i's issue)
+// and dies[i] (bytes dead at its finish). On one unit instance the
+// instructions issue in file order and each issues at or after the previous
+// one's finish, so each instance's events are already in cycle order: the
+// instances' sequences are merged, no sort (the next cycle of each in a
+// small array, scanned for the least). Calls step(cycle, live bytes) once
+// per distinct cycle, in order.
+template <typename Step>
+void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &dies,
+               const uint64_t *issue, const uint64_t *finish, const uint32_t *stream,
+               size_t numStreams, Step step) {
+  const size_t n = born.size();
+  // The instructions of each stream, in file order: next[i] follows i.
+  constexpr uint32_t kEnd = UINT32_MAX;
+  std::vector<uint32_t> head(numStreams, kEnd), tail(numStreams, kEnd);
+  Filled<uint32_t> next(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t k = stream[i];
+    next[i] = kEnd;
+    (tail[k] == kEnd ? head[k] : next[tail[k]]) = uint32_t(i);
+    tail[k] = uint32_t(i);
   }
-  uint64_t someSet = 0, allSet = ~uint64_t(0);
-  for (const auto &e : events) {
-    someSet |= e.first;
-    allSet &= e.first;
-  }
-  std::vector<std::pair<uint64_t, int64_t>> tmp(events.size());
-  std::vector<uint32_t> count(1 << 16);
-  for (int shift = 0; shift < 64; shift += 16) {
-    const uint64_t digitMask = uint64_t(0xFFFF) << shift;
-    if (((someSet ^ allSet) & digitMask) == 0)
-      continue;  // this digit is the same in every key
-    std::fill(count.begin(), count.end(), 0);
-    for (const auto &e : events)
-      ++count[(e.first >> shift) & 0xFFFF];
-    uint32_t sum = 0;
-    for (uint32_t &c : count) {
-      uint32_t v = c;
-      c = sum;
-      sum += v;
+  // A cursor per stream with instructions: its next event (phase 0: the
+  // issue of instruction `at`, 1: its finish); cycle UINT64_MAX when done.
+  std::vector<uint64_t> cycle;
+  std::vector<int64_t> delta;
+  std::vector<uint32_t> at;
+  std::vector<uint8_t> phase;
+  for (size_t k = 0; k < numStreams; ++k)
+    if (head[k] != kEnd) {
+      cycle.push_back(0);
+      delta.push_back(0);
+      at.push_back(head[k]);
+      phase.push_back(0);
     }
-    for (const auto &e : events)
-      tmp[count[(e.first >> shift) & 0xFFFF]++] = e;
-    events.swap(tmp);
+  auto advance = [&](size_t c) {
+    while (at[c] != kEnd) {
+      const uint32_t i = at[c];
+      if (phase[c] == 0) {
+        phase[c] = 1;
+        if (born[i]) {
+          cycle[c] = issue[i];
+          delta[c] = int64_t(born[i]);
+          return;
+        }
+      } else {
+        phase[c] = 0;
+        at[c] = next[i];
+        if (dies[i]) {
+          cycle[c] = finish[i];
+          delta[c] = -int64_t(dies[i]);
+          return;
+        }
+      }
+    }
+    cycle[c] = UINT64_MAX;
+  };
+  const size_t m = cycle.size();
+  for (size_t c = 0; c < m; ++c)
+    advance(c);
+  int64_t live = 0;
+  for (;;) {
+    uint64_t least = UINT64_MAX;
+    for (size_t c = 0; c < m; ++c)
+      least = std::min(least, cycle[c]);
+    if (least == UINT64_MAX)
+      break;
+    for (size_t c = 0; c < m; ++c)
+      while (cycle[c] == least) {
+        live += delta[c];
+        advance(c);
+      }
+    step(least, live);
   }
 }
 
@@ -415,15 +545,19 @@ size_t numSpaces(const BinFile &file) {
 // Static durations on the file's own target; false when it has no machine
 // model or lacks a unit the instructions use (nothing to verify).
 bool staticDurations(const BinFile &file, const format::UnitSpec *(&specs)[kNumUnitKinds],
-                     std::vector<uint8_t> &kinds, std::vector<uint64_t> &dur) {
+                     std::vector<uint8_t> &kinds, std::vector<uint64_t> &cycles,
+                     std::vector<uint64_t> &dur) {
   const Target &target = file.metadata().target();
   if (target.granularity() != Target::TILE || !unitSpecs(file, target, specs, kinds).ok())
     return false;
   const auto &insts = file.instructions();
   dur.resize(insts.size());
+  cycles.resize(insts.size());
   CostCache cache(target);
-  for (size_t i = 0; i < insts.size(); ++i)
+  for (size_t i = 0; i < insts.size(); ++i) {
     dur[i] = cache.get(insts[i], static_cast<format::UnitKind>(kinds[i])).cycles;
+    cycles[i] = insts[i].header->cycle;
+  }
   return true;
 }
 
@@ -434,13 +568,13 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
   Reporter report(maxViolations);
   const format::UnitSpec *specs[kNumUnitKinds];
   std::vector<uint8_t> kinds;
-  std::vector<uint64_t> dur;
-  if (staticDurations(file, specs, kinds, dur)) {
-    checkUnits(file, specs, kinds, dur, report);
+  std::vector<uint64_t> cycles, dur;
+  if (staticDurations(file, specs, kinds, cycles, dur)) {
+    checkUnits(file, specs, kinds, cycles, dur, report);
     // Memory: in file order (the semantics), each access against the bytes'
     // last writer and readers since.
     const auto &insts = file.instructions();
-    mem::Tracker tracker(numSpaces(file), false);
+    mem::Tracker tracker(numSpaces(file), 0);
     mem::AccessList accesses;
     std::vector<mem::Violation> found;
     for (size_t i = 0; i < insts.size(); ++i) {
@@ -455,7 +589,7 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
           tracker.read(a, int32_t(i), 0, end);
       for (const mem::Access &a : accesses)
         if (a.write)
-          tracker.write(a, int32_t(i), 0, 0, end);
+          tracker.write(a, int32_t(i), 0, end);
     }
   }
   if (total)
@@ -494,16 +628,16 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
 
   if (result.timed) {
     const format::UnitSpec *specs[kNumUnitKinds];
-    std::vector<uint8_t> kinds;
-    if (absl::Status s = unitSpecs(file, target, specs, kinds); !s.ok())
-      return s;
+    unitTable(target, specs);
+    std::vector<uint8_t> kinds(n);
+    std::vector<uint64_t> cycles(n);
     // Verification (static schedule, embedded target) runs in the same pass
     // over the memory pieces as the timing model; its unit check after it
     // (its violations are listed first). With the embedded target unchanged
     // the static durations are the simulated costs, taken in the pass.
     const format::UnitSpec *staticSpecs[kNumUnitKinds];
     std::vector<uint8_t> staticKinds;
-    std::vector<uint64_t> staticDur;
+    std::vector<uint64_t> staticCycles, staticDur;
     const Target &embedded = meta.target();
     const bool sameTarget = target.SerializeAsString() == embedded.SerializeAsString();
     bool verify = false;
@@ -511,7 +645,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (sameTarget)
         verify = target.granularity() == Target::TILE;
       else
-        verify = staticDurations(file, staticSpecs, staticKinds, staticDur);
+        verify = staticDurations(file, staticSpecs, staticKinds, staticCycles, staticDur);
     }
     if (verify && sameTarget)
       staticDur.resize(n);
@@ -534,13 +668,22 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     }
     dram::Model dram(target.dram().bytes_per_cycle(),
                    std::max<uint64_t>(meta.schedule_cycles(), 1) * 2);
-    mem::Tracker tracker(numSpaces(file), true);
+    mem::Tracker tracker(numSpaces(file), n);
+    // Per instruction: simulated issue and finish, and its unit instance
+    // (numbered across kinds), for the SRAM occupancy sweep.
+    Filled<uint64_t> issueAt(n), finishAt(n);
+    Filled<uint32_t> streamOf(n);
+    uint32_t streamBase[kNumUnitKinds];
+    uint32_t numStreams = 0;
+    for (int k = 0; k < kNumUnitKinds; ++k) {
+      streamBase[k] = numStreams;
+      numStreams += uint32_t(freeAt[k].size());
+    }
     std::vector<NodeTime> nodes;
     const bool keepTimings = options.keepTimeline || options.functional;
     if (keepTimings)
       result.timings.resize(n);
     InstructionTiming scratchTiming;
-    tracker.sramEvents.reserve(4 * n);
     mem::AccessList accesses;
     std::vector<mem::Violation> found;
     const double sramPj = target.energy().pj_per_sram_byte();
@@ -552,14 +695,42 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       macPj[d] = rateFor(target.energy().pj_per_mac(), static_cast<DType>(d));
       opPj[d] = rateFor(target.energy().pj_per_op(), static_cast<DType>(d));
     }
-    uint64_t total = 0;
+    // Decoding: one pass over the file's records, into compact arrays: the
+    // unit kind, static cycle, costs, node and the accesses (interned
+    // regions) of every instruction.
+    Filled<uint32_t> costId(n), locOf(n), accFirst(n + 1);
+    std::vector<uint32_t> accIds;
+    accIds.reserve(3 * n);
+    constexpr size_t kAhead = 8;  // records fetched ahead (a prefetch never faults)
     for (size_t i = 0; i < n; ++i) {
       const InstructionView &inst = insts[i];
+      if (i + kAhead < n) {
+        const char *ahead = reinterpret_cast<const char *>(insts[i + kAhead].header);
+        for (int b = 0; b < 384; b += 64)  // a header and three operands
+          __builtin_prefetch(ahead + b);
+      }
+      format::UnitKind kind;
+      if (!unitKindOf(static_cast<format::Unit>(inst.header->unit), kind) || !specs[kind] ||
+          specs[kind]->count() == 0)
+        return missingUnit(file, target, i);
+      kinds[i] = static_cast<uint8_t>(kind);
+      cycles[i] = inst.header->cycle;
+      locOf[i] = inst.header->location;
+      costId[i] = costCache.id(inst, kind);
+      accFirst[i] = uint32_t(accIds.size());
+      mem::internAccesses(inst, accesses, accIds);
+    }
+    accFirst[n] = uint32_t(accIds.size());
+
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; ++i) {
       const format::UnitKind kind = static_cast<format::UnitKind>(kinds[i]);
-      const format::InstructionCost cost = costCache.get(inst, kind);
+      const CostInfo &info = costCache[costId[i]];
+      const format::InstructionCost &cost = info.cost;
+      const uint64_t staticCycle = cycles[i];
       if (verify && sameTarget)
         staticDur[i] = cost.cycles;
-      mem::collectAccesses(inst, accesses);
+      mem::setAccesses(accIds.data() + accFirst[i], accFirst[i + 1] - accFirst[i], accesses);
       // Operands ready (simulated) and, verifying, the static rules, in one
       // pass over each access's pieces.
       uint64_t ready = 0;
@@ -568,9 +739,13 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           found.resize(accesses.count);
         for (size_t k = 0; k < accesses.count; ++k) {
           found[k] = mem::Violation();
-          ready = tracker.ready(accesses.items[k], ready, inst.header->cycle, &found[k]);
+          ready = tracker.ready(accesses.items[k], ready, staticCycle, &found[k]);
         }
-        checkMemory(file, i, inst.header->cycle, accesses, found, memoryReport);
+        bool any = false;
+        for (size_t k = 0; k < accesses.count; ++k)
+          any |= found[k].found;
+        if (any)
+          checkMemory(file, i, staticCycle, accesses, found, memoryReport);
       } else {
         for (const mem::Access &a : accesses)
           ready = tracker.ready(a, ready);
@@ -581,7 +756,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         if (fa[j] < fa[instance])
           instance = j;
       InstructionTiming &t = keepTimings ? result.timings[i] : (scratchTiming = {});
-      t.staticCycle = inst.header->cycle;
+      t.staticCycle = staticCycle;
       t.unitKind = static_cast<uint8_t>(kind);
       t.instance = static_cast<uint32_t>(instance);
       t.issue = std::max({t.staticCycle, ready, fa[instance]});
@@ -614,13 +789,16 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           tracker.read(a, int32_t(i), t.finish, staticEnd);
       for (const mem::Access &a : accesses)
         if (a.write)
-          tracker.write(a, int32_t(i), t.issue, t.finish, staticEnd);
+          tracker.write(a, int32_t(i), t.finish, staticEnd);
+      issueAt[i] = t.issue;
+      finishAt[i] = t.finish;
+      streamOf[i] = streamBase[kind] + uint32_t(instance);
       // Statistics and energy.
       UnitStats &u = result.units[size_t(unitIndex[kind])];
       ++u.instructions;
       u.busyCycles += duration;
       u.instanceBusy[instance] += duration;
-      const uint32_t loc = inst.header->location;
+      const uint32_t loc = locOf[i];
       if (loc >= nodes.size())
         nodes.resize(loc + 1);
       NodeTime &node = nodes[loc];
@@ -629,10 +807,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       result.sramBytes += cost.sramBytes;
       result.dramBytes += cost.dramBytes;
       result.vectorOps += cost.vectorOps;
-      uint8_t rateType = static_cast<uint8_t>(
-          format::computeDType(inst.opcode(), inst.operands, inst.header->numOperands));
-      if (rateType > format::kMaxDType)
-        rateType = 0;  // invalid: "?", like dtypeName
+      const uint8_t rateType = info.rateType;
       if (cost.macs) {
         macs[rateType] += cost.macs;
         result.energy.macPj += double(cost.macs) * macPj[rateType];
@@ -640,9 +815,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (cost.vectorOps)
         result.energy.vectorPj += double(cost.vectorOps) * opPj[rateType];
       if (kind == format::C2C) {
-        uint64_t b = regionBytes(inst.operands[0]);
-        result.linkBytes += b;
-        result.energy.linkPj += double(b) * linkPj;
+        result.linkBytes += info.linkBytes;
+        result.energy.linkPj += double(info.linkBytes) * linkPj;
       }
     }
     tracker.flush();
@@ -651,9 +825,9 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (sameTarget) {
         for (int k = 0; k < kNumUnitKinds; ++k)
           staticSpecs[k] = specs[k];
-        checkUnits(file, staticSpecs, kinds, staticDur, report);
+        checkUnits(file, staticSpecs, kinds, cycles, staticDur, report);
       } else {
-        checkUnits(file, staticSpecs, staticKinds, staticDur, report);
+        checkUnits(file, staticSpecs, staticKinds, staticCycles, staticDur, report);
       }
       result.violationCount = report.count() + memoryReport.count();
       result.violations = report.take();
@@ -676,20 +850,16 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     e.averageWatts = result.latencySeconds > 0 ? e.totalJ / result.latencySeconds : 0;
 
     // SRAM occupancy: sweep the live intervals.
-    std::vector<std::pair<uint64_t, int64_t>> &sramEvents = tracker.sramEvents;
-    sortByCycle(sramEvents);
-    int64_t live = 0;
-    for (size_t k = 0; k < sramEvents.size();) {
-      uint64_t c = sramEvents[k].first;
-      for (; k < sramEvents.size() && sramEvents[k].first == c; ++k)
-        live += sramEvents[k].second;
-      if (uint64_t(live) > result.sramPeak) {
-        result.sramPeak = uint64_t(live);
-        result.sramPeakCycle = c;
-      }
-      if (options.keepTimeline)
-        result.sramTimeline.push_back({c, uint64_t(live)});
-    }
+    sramSweep(tracker.born, tracker.dies, issueAt.data(), finishAt.data(), streamOf.data(),
+              numStreams,
+              [&](uint64_t c, int64_t live) {
+                if (uint64_t(live) > result.sramPeak) {
+                  result.sramPeak = uint64_t(live);
+                  result.sramPeakCycle = c;
+                }
+                if (options.keepTimeline)
+                  result.sramTimeline.push_back({c, uint64_t(live)});
+              });
 
     // Roofline class.
     for (const UnitStats &u : result.units)

@@ -804,6 +804,44 @@ uint64_t untilCycle(const std::string &message) {
   return std::stoull(message.substr(at + 1));
 }
 
+// Simulates `f` (verification and timing) and checks every violation,
+// issue cycle, stall and the SRAM occupancy against the per-byte model;
+// counts the violations and dependence stalls found.
+void expectMatchesReference(const format::BinFile &f, const format::Target &t, int stream,
+                            uint64_t &violations, uint64_t &stalls) {
+  ReferenceRun ref = referenceRun(f);
+  uint64_t total = 0;
+  std::vector<sim::Violation> v = sim::verifySchedule(f, 1u << 20, &total);
+  ASSERT_EQ(total, v.size());
+  std::vector<std::tuple<int, size_t, size_t, uint64_t, uint64_t>> memory;
+  for (const sim::Violation &x : v)
+    if (x.kind != sim::Violation::DoubleBooked)
+      memory.emplace_back(int(x.kind), x.index, x.other, x.cycle, untilCycle(x.message));
+  ASSERT_EQ(memory, ref.violations) << "stream " << stream;
+  violations += memory.size();
+
+  sim::Options o;
+  o.maxViolations = 1u << 20;
+  absl::StatusOr<sim::Result> r = sim::simulate(f, t, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->violations.size(), v.size());
+  for (size_t k = 0; k < v.size(); ++k)
+    ASSERT_EQ(r->violations[k].message, v[k].message);
+  ASSERT_EQ(r->timings.size(), ref.timings.size());
+  for (size_t k = 0; k < ref.timings.size(); ++k) {
+    ASSERT_EQ(r->timings[k].issue, ref.timings[k].issue) << "stream " << stream << " instr " << k;
+    ASSERT_EQ(r->timings[k].finish, ref.timings[k].finish) << "stream " << stream;
+    ASSERT_EQ(r->timings[k].instance, ref.timings[k].instance) << "stream " << stream;
+    ASSERT_EQ(r->timings[k].stall, ref.timings[k].stall) << "stream " << stream;
+  }
+  for (int k = 0; k < 3; ++k)
+    ASSERT_EQ(r->stalls[k], ref.stalls[k]);
+  stalls += ref.stalls[int(sim::StallCause::Dependence)];
+  ASSERT_EQ(r->sramPeak, ref.sramPeak) << "stream " << stream;
+  ASSERT_EQ(r->sramPeakCycle, ref.sramPeakCycle) << "stream " << stream;
+  ASSERT_EQ(r->sramTimeline, ref.sramTimeline) << "stream " << stream;
+}
+
 // Random streams over small SRAM, state and IO buffers, with static cycles
 // that often overlap: the tracker (pieces, boxes, exact splits) gives every
 // violation, issue cycle, stall and the SRAM occupancy of the per-byte model.
@@ -873,40 +911,78 @@ TEST(SimulatorVerify, MatchesPerByteModelOnRandomStreams) {
     }
     auto f = finish(w);
     ASSERT_TRUE(f);
-    ReferenceRun ref = referenceRun(*f);
-    uint64_t total = 0;
-    std::vector<sim::Violation> v = sim::verifySchedule(*f, 1u << 20, &total);
-    ASSERT_EQ(total, v.size());
-    std::vector<std::tuple<int, size_t, size_t, uint64_t, uint64_t>> memory;
-    for (const sim::Violation &x : v)
-      if (x.kind != sim::Violation::DoubleBooked)
-        memory.emplace_back(int(x.kind), x.index, x.other, x.cycle, untilCycle(x.message));
-    ASSERT_EQ(memory, ref.violations) << "stream " << stream;
-    violations += memory.size();
-
-    sim::Options o;
-    o.maxViolations = 1u << 20;
-    absl::StatusOr<sim::Result> r = sim::simulate(*f, t, o);
-    ASSERT_TRUE(r.ok()) << r.status();
-    ASSERT_EQ(r->violations.size(), v.size());
-    for (size_t k = 0; k < v.size(); ++k)
-      ASSERT_EQ(r->violations[k].message, v[k].message);
-    ASSERT_EQ(r->timings.size(), ref.timings.size());
-    for (size_t k = 0; k < ref.timings.size(); ++k) {
-      ASSERT_EQ(r->timings[k].issue, ref.timings[k].issue) << "stream " << stream << " instr " << k;
-      ASSERT_EQ(r->timings[k].finish, ref.timings[k].finish) << "stream " << stream;
-      ASSERT_EQ(r->timings[k].instance, ref.timings[k].instance) << "stream " << stream;
-      ASSERT_EQ(r->timings[k].stall, ref.timings[k].stall) << "stream " << stream;
-    }
-    for (int k = 0; k < 3; ++k)
-      ASSERT_EQ(r->stalls[k], ref.stalls[k]);
-    stalls += ref.stalls[int(sim::StallCause::Dependence)];
-    ASSERT_EQ(r->sramPeak, ref.sramPeak) << "stream " << stream;
-    ASSERT_EQ(r->sramPeakCycle, ref.sramPeakCycle) << "stream " << stream;
-    ASSERT_EQ(r->sramTimeline, ref.sramTimeline) << "stream " << stream;
+    expectMatchesReference(*f, t, stream, violations, stalls);
+    if (HasFatalFailure())
+      return;
   }
   EXPECT_GT(violations, 300u);  // the streams do break the rules
   EXPECT_GT(stalls, 300u);
+}
+
+// Streams that reuse a few SRAM buffers the way compiled models do (the
+// tracker's fast paths): the same region again, a buffer filled piece by
+// piece from its start over an older whole write, pieces covered by a whole
+// write, whole reads of pieces, with static cycles that often overlap.
+TEST(SimulatorVerify, MatchesPerByteModelOnBufferReuse) {
+  std::mt19937 rng(11);
+  format::Target t = target("ara2");
+  uint64_t violations = 0, stalls = 0;
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int stream = 0; stream < 200; ++stream) {
+    format::Writer w = writerFor(t, 1024);
+    const uint32_t loc = w.addLocation("reuse", "Reuse");
+    // Buffers of 4 to 64 floats at 4 fixed byte offsets; regions of whole
+    // buffers or of `count` floats from float `at` of one.
+    const uint64_t base[4] = {0, 256, 512, 768};
+    int64_t len[4];
+    for (int64_t &l : len)
+      l = uniform(4, 64);
+    auto floats = [&](int b, int64_t at, int64_t count) {
+      return makeRegion(Space::Sram, DType::F32, {count}, base[b] + uint64_t(4 * at));
+    };
+    uint64_t cycle = 0;
+    const int n = uniform(10, 60);
+    for (int i = 0; i < n; ++i) {
+      const int b = uniform(0, 3), c = uniform(0, 3);
+      const Opcode op = uniform(0, 1) ? Opcode::Add : Opcode::Exp;
+      const int64_t common = std::min(len[b], len[c]);
+      std::vector<std::vector<Region>> instrs;
+      switch (uniform(0, 3)) {
+      case 0:  // a whole buffer (or as much as fits) from another
+        instrs.push_back({floats(b, 0, common), floats(c, 0, common)});
+        break;
+      case 1: {  // b filled piece by piece from its start
+        const int64_t chunk = uniform(1, int(std::min<int64_t>(8, len[c])));
+        for (int64_t at = 0; at + chunk <= len[b]; at += chunk)
+          instrs.push_back({floats(b, at, chunk), floats(c, 0, chunk)});
+        break;
+      }
+      case 2: {  // a piece somewhere inside b
+        const int64_t count = uniform(1, 4), at = uniform(0, int(len[b] - count));
+        instrs.push_back({floats(b, at, count), floats(c, 0, count)});  // len[c] >= 4
+        break;
+      }
+      default:  // c's start from all of b (the pieces b was filled with)
+        instrs.push_back({floats(c, 0, common), floats(b, 0, common)});
+        break;
+      }
+      for (std::vector<Region> &ops : instrs) {
+        if (op == Opcode::Add)
+          ops.push_back(ops[1]);
+        cycle += uint64_t(uniform(0, 40));
+        if (uniform(0, 12) == 0)
+          cycle -= std::min<uint64_t>(cycle, 100);  // out of static order
+        w.addInstruction(op, Unit::Vxm, cycle, loc, ops, {});
+      }
+    }
+    auto f = finish(w);
+    ASSERT_TRUE(f);
+    expectMatchesReference(*f, t, stream, violations, stalls);
+    if (HasFatalFailure())
+      return;
+  }
+  EXPECT_GT(violations, 100u);
+  EXPECT_GT(stalls, 100u);
 }
 
 // ---------------------------------------------------------------- what-if and report
