@@ -51,6 +51,10 @@ private:
   std::condition_variable wake_, idle_;
   Job *current_ = nullptr;
   uint64_t generation_ = 0;
+  // generation_, readable without the lock: an idle worker polls it for a
+  // while before it sleeps, so the next parallel loop of a run (often a few
+  // microseconds later) does not wait for a wake-up.
+  std::atomic<uint64_t> published_{0};
   bool stop_ = false;
 };
 
