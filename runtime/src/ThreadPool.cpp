@@ -107,9 +107,19 @@ void ThreadPool::run(int64_t count, const std::function<void(int64_t)> &fn) {
   work(job);
   std::unique_lock<std::mutex> lock(mu_);
   // No worker may join once every item is taken and current_ is cleared;
-  // wait for those inside to finish theirs.
+  // wait for those inside to finish theirs (polling first, as they do).
   current_ = nullptr;
-  idle_.wait(lock, [&] { return job.active == 0; });
+  if (job.active.load(std::memory_order_relaxed) != 0) {
+    lock.unlock();
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0; job.active.load(std::memory_order_acquire) != 0; ++i) {
+      cpuRelax();
+      if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
+        break;
+    }
+    lock.lock();
+  }
+  idle_.wait(lock, [&] { return job.active.load(std::memory_order_relaxed) == 0; });
   if (job.error)
     std::rethrow_exception(job.error);
 }

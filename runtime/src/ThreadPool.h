@@ -39,7 +39,7 @@ private:
     const std::function<void(int64_t)> *fn;
     int64_t count;
     std::atomic<int64_t> next{0};
-    int active = 0;           // workers inside, guarded by mu_
+    std::atomic<int> active{0};  // workers inside, changed under mu_
     std::exception_ptr error; // first exception, guarded by mu_
   };
 
