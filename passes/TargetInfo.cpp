@@ -85,10 +85,7 @@ format::Region toFormatRegion(Value buffer, isa::RegionAttr region) {
 }
 
 format::Opcode opcodeOf(isa::InstOp inst) {
-  for (uint16_t k = 0; k < static_cast<uint16_t>(format::Opcode::NumOpcodes); ++k)
-    if (inst.getOpcode() == format::kOpcodeInfo[k].mnemonic)
-      return static_cast<format::Opcode>(k);
-  return format::Opcode::NumOpcodes;
+  return format::opcodeByMnemonic(inst.getOpcode()).value_or(format::Opcode::NumOpcodes);
 }
 
 const char *unitNameOf(format::UnitKind kind) {

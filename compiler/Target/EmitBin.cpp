@@ -36,13 +36,6 @@ std::optional<fmt::DType> dtypeOf(Type t) {
   }
 }
 
-std::optional<fmt::Opcode> opcodeOf(StringRef mnemonic) {
-  for (uint16_t k = 0; k < static_cast<uint16_t>(fmt::Opcode::NumOpcodes); ++k)
-    if (mnemonic == fmt::kOpcodeInfo[k].mnemonic)
-      return static_cast<fmt::Opcode>(k);
-  return std::nullopt;
-}
-
 std::optional<fmt::Unit> unitOf(StringRef name) {
   for (uint8_t k = 0; k < fmt::kNumUnits; ++k)
     if (name == fmt::unitName(static_cast<fmt::Unit>(k)))
@@ -284,7 +277,7 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
     auto inst = dyn_cast<lisa::InstOp>(op);
     if (!inst)
       return WalkResult::advance();
-    auto opcode = opcodeOf(inst.getOpcode());
+    auto opcode = fmt::opcodeByMnemonic(inst.getOpcode());
     auto unit = unitOf(inst.getUnit());
     if (!opcode || !unit)
       return inst.emitOpError("unknown opcode or unit");

@@ -94,18 +94,12 @@ LogicalResult StateOp::verify() {
   return success();
 }
 
-static const fmt::OpcodeInfo *lookupOpcode(StringRef mnemonic) {
-  for (const fmt::OpcodeInfo &info : fmt::kOpcodeInfo)
-    if (mnemonic == info.mnemonic)
-      return &info;
-  return nullptr;
-}
-
 LogicalResult lmc::isa::verifyInstruction(Operation *op, StringRef opcode, size_t n,
                                           ArrayAttr regions, ArrayRef<int64_t> imms) {
-  const fmt::OpcodeInfo *info = lookupOpcode(opcode);
-  if (!info)
+  std::optional<fmt::Opcode> code = fmt::opcodeByMnemonic(opcode);
+  if (!code)
     return op->emitOpError("unknown opcode '") << opcode << "' (F11)";
+  const fmt::OpcodeInfo *info = &fmt::opcodeInfo(*code);
   if (regions.size() != n)
     return op->emitOpError("has ") << n << " buffers but " << regions.size() << " regions";
   if (n < size_t(info->numOutputs) + info->minInputs ||

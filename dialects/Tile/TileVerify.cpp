@@ -10,13 +10,6 @@ namespace fmt = lmc::format;
 
 namespace {
 
-const fmt::OpcodeInfo *lookup(StringRef mnemonic) {
-  for (const fmt::OpcodeInfo &info : fmt::kOpcodeInfo)
-    if (mnemonic == info.mnemonic)
-      return &info;
-  return nullptr;
-}
-
 // The instruction rules, then the unit kind's opcode family.
 LogicalResult verifyTile(TileOpInterface tile, bool (*family)(fmt::OpFamily),
                          const char *what) {
@@ -24,7 +17,8 @@ LogicalResult verifyTile(TileOpInterface tile, bool (*family)(fmt::OpFamily),
   if (failed(lmc::isa::verifyInstruction(op, tile.getOpcodeName(), tile.getTileBuffers().size(),
                                          tile.getTileRegions(), tile.getImmValues())))
     return failure();
-  if (!family(lookup(tile.getOpcodeName())->family))
+  // verifyInstruction has checked that the opcode exists.
+  if (!family(fmt::opcodeInfo(*fmt::opcodeByMnemonic(tile.getOpcodeName())).family))
     return op->emitOpError("'") << tile.getOpcodeName() << "' is not " << what;
   return success();
 }

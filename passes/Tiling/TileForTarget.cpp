@@ -94,10 +94,7 @@ fmt::UnitKind Tiler::unitFor(StringRef opcode, ArrayRef<Operand> operands) {
   std::vector<fmt::Region> regions;
   for (const Operand &o : operands)
     regions.push_back(toFormatRegion(o.buffer, o.region));
-  fmt::Opcode op = fmt::Opcode::NumOpcodes;
-  for (uint16_t k = 0; k < static_cast<uint16_t>(fmt::Opcode::NumOpcodes); ++k)
-    if (opcode == fmt::kOpcodeInfo[k].mnemonic)
-      op = static_cast<fmt::Opcode>(k);
+  fmt::Opcode op = fmt::opcodeByMnemonic(opcode).value_or(fmt::Opcode::NumOpcodes);
   return fmt::unitKindFor(target, op, regions.data(), static_cast<unsigned>(regions.size()));
 }
 

@@ -1,4 +1,5 @@
-// Printable names of the .bin enums, for messages and `lmc inspect`.
+// Printable names of the .bin enums, for messages and `lmc inspect`, and
+// the opcode of a mnemonic.
 #include "runtime/format/Format.h"
 
 namespace lmc::format {
@@ -44,6 +45,13 @@ const char *unitName(Unit u) {
   case Unit::Ctrl: return "ctrl";
   }
   return "?";
+}
+
+std::optional<Opcode> opcodeByMnemonic(std::string_view mnemonic) {
+  for (uint16_t k = 0; k < static_cast<uint16_t>(Opcode::NumOpcodes); ++k)
+    if (mnemonic == kOpcodeInfo[k].mnemonic)
+      return static_cast<Opcode>(k);
+  return std::nullopt;
 }
 
 const char *sectionName(SectionKind k) {

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace lmc::format {
 
@@ -84,6 +86,9 @@ inline constexpr OpcodeInfo kOpcodeInfo[] = {
 inline const OpcodeInfo &opcodeInfo(Opcode op) {
   return kOpcodeInfo[static_cast<uint16_t>(op)];
 }
+
+// The opcode whose mnemonic is `mnemonic` ("matmul", ...), if any.
+std::optional<Opcode> opcodeByMnemonic(std::string_view mnemonic);
 
 // The format version that introduced `op` (F11: a file may only use the
 // opcodes of its version; FORMAT.md "Versioning").

@@ -70,7 +70,7 @@ absl::Status gatherNdTyped(const TensorRef &o, const TensorRef &a, const TensorR
   const T *pa = typed<T>(a);
   forEachRow<1>(o.rank, o.shape, {o.strides},
                 [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
-                  int64_t at[format::kMaxRank];
+                  int64_t at[format::kMaxRank] = {};
                   for (int64_t i = 0; i < len; ++i) {
                     rowIndex(o.rank, index, i, at);
                     int64_t aOff = tupleOffset<I>(b, at, a, batch);
@@ -109,12 +109,11 @@ absl::Status scatterNdTyped(const TensorRef &o, const TensorRef &a, const Tensor
   if (absl::Status s = checkIndices<I>(a, "scatter_nd", [&](int64_t j) { return o.shape[j]; });
       !s.ok())
     return s;
-  using T = ComputeType<S>;
   S *po = typed<S>(o);
   const S *pb = typed<S>(b);
   forEachRow<1>(b.rank, b.shape, {b.strides},
                 [&](const int64_t *index, const int64_t *base, int64_t len, const int64_t *inner) {
-                  int64_t at[format::kMaxRank];
+                  int64_t at[format::kMaxRank] = {};
                   for (int64_t i = 0; i < len; ++i) {
                     rowIndex(b.rank, index, i, at);
                     int64_t oOff = tupleOffset<I>(a, at, o, 0);

@@ -18,10 +18,23 @@ void cpuRelax() {
 #endif
 }
 
-// How long an idle worker polls for the next job before it sleeps: longer
-// than the serial stretch between two parallel loops of a decode step,
-// short enough that an idle pool costs nothing measurable.
+// How long a thread polls before it sleeps (an idle worker for the next
+// job, the caller for the workers to finish): longer than the serial
+// stretch between two parallel loops of a decode step, short enough that an
+// idle pool costs nothing measurable.
 constexpr std::chrono::microseconds kSpin(200);
+
+// Polls until `done()` or kSpin has passed, with `lock` released meanwhile.
+template <typename Done> void pollUnlocked(std::unique_lock<std::mutex> &lock, Done done) {
+  lock.unlock();
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0; !done(); ++i) {
+    cpuRelax();
+    if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
+      break;
+  }
+  lock.lock();
+}
 
 }  // namespace
 
@@ -63,16 +76,8 @@ void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    if (!stop_ && !(current_ && generation_ != seen)) {
-      lock.unlock();
-      const auto until = std::chrono::steady_clock::now() + kSpin;
-      for (int i = 0; published_.load(std::memory_order_acquire) == seen; ++i) {
-        cpuRelax();
-        if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
-          break;
-      }
-      lock.lock();
-    }
+    if (!stop_ && !(current_ && generation_ != seen))
+      pollUnlocked(lock, [&] { return published_.load(std::memory_order_acquire) != seen; });
     wake_.wait(lock, [&] { return stop_ || (current_ && generation_ != seen); });
     if (stop_)
       return;
@@ -109,16 +114,8 @@ void ThreadPool::run(int64_t count, const std::function<void(int64_t)> &fn) {
   // No worker may join once every item is taken and current_ is cleared;
   // wait for those inside to finish theirs (polling first, as they do).
   current_ = nullptr;
-  if (job.active.load(std::memory_order_relaxed) != 0) {
-    lock.unlock();
-    const auto until = std::chrono::steady_clock::now() + kSpin;
-    for (int i = 0; job.active.load(std::memory_order_acquire) != 0; ++i) {
-      cpuRelax();
-      if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
-        break;
-    }
-    lock.lock();
-  }
+  if (job.active.load(std::memory_order_relaxed) != 0)
+    pollUnlocked(lock, [&] { return job.active.load(std::memory_order_acquire) == 0; });
   idle_.wait(lock, [&] { return job.active.load(std::memory_order_relaxed) == 0; });
   if (job.error)
     std::rethrow_exception(job.error);
