@@ -21,7 +21,8 @@ using format::QuantScheme;
 // L2.
 constexpr int64_t kRowBlock = 128;
 // Panels per work item when one thread has all the work; bounds the output
-// tile (rows x 16 x kPanelChunk floats) that is copied out afterwards.
+// tile (rows x 16 x kPanelChunk floats) of the items that cannot write
+// into o directly.
 constexpr int64_t kPanelChunk = 32;
 // Multiples of these keep the tile routines on their widest register tiles
 // when the work is split (4 panels for one row; 6 rows on AVX-512).
@@ -178,30 +179,42 @@ bool fastMatMulQ(const TensorRef &o, const TensorRef &a, const TensorRef &b, con
       const int64_t r0 = item / sp.panelParts * sp.rowBlock, rows = std::min(sp.rowBlock, R - r0);
       const int64_t p0 = item % sp.panelParts * sp.panelChunk,
                     p1 = std::min(panels, p0 + sp.panelChunk);
-      const int64_t ldo = (p1 - p0) * format::kQuantPanel;
-      float *out = scratch(tlsTile, size_t(rows * ldo));
       const QuantRows rowsView{q + r0 * qStride, qStride, sums + r0 * groups, scale + r0};
       const int64_t full = std::min(p1, fullPanels) - p0;
-      if (full > 0)
+      const int64_t n0 = p0 * format::kQuantPanel, n = std::min(N, p1 * format::kQuantPanel) - n0;
+      // Whole panels of a block inside one batch go straight into a
+      // unit-stride o; the rest through a tile, then into o's layout
+      // without the padding columns.
+      const bool direct = son == 1 && r0 / M == (r0 + rows - 1) / M;
+      float *dst = po + batchOffset(o, o, r0 / M) + r0 % M * som + n0;
+      if (direct && full > 0)
         ops.tile(shape, rowsView,
-                 {b.data + p0 * shape.panelBytes, pc + p0 * format::kQuantPanel, scaleRow, out,
-                  ldo, rows, full});
+                 {b.data + p0 * shape.panelBytes, pc + p0 * format::kQuantPanel, scaleRow, dst,
+                  som, rows, full});
+      const int64_t first = direct ? full : 0;  // panels done in place
+      if (p0 + first == p1)
+        continue;
+      const int64_t ldo = (p1 - p0 - first) * format::kQuantPanel;
+      float *out = scratch(tlsTile, size_t(rows * ldo));
+      if (full > first)
+        ops.tile(shape, rowsView,
+                 {b.data + (p0 + first) * shape.panelBytes,
+                  pc + (p0 + first) * format::kQuantPanel, scaleRow, out, ldo, rows, full - first});
       if (p1 > fullPanels)
         ops.tile(shape, rowsView,
                  {b.data + fullPanels * shape.panelBytes, edgeScales, format::kQuantPanel,
-                  out + (fullPanels - p0) * format::kQuantPanel, ldo, rows, 1});
-      // Out of the tile, into o's layout, without the padding columns.
-      const int64_t n0 = p0 * format::kQuantPanel, n = std::min(N, p1 * format::kQuantPanel) - n0;
+                  out + (fullPanels - p0 - first) * format::kQuantPanel, ldo, rows, 1});
+      const int64_t c0 = first * format::kQuantPanel;
       for (int64_t i = 0; i < rows; ++i) {
         const int64_t row = r0 + i;
-        float *dst = po + batchOffset(o, o, row / M) + row % M * som + n0 * son;
+        float *d = po + batchOffset(o, o, row / M) + row % M * som + (n0 + c0) * son;
         const float *src = out + i * ldo;
         if (son == 1) {
-          std::memcpy(dst, src, sizeof(float) * size_t(n));
+          std::memcpy(d, src, sizeof(float) * size_t(n - c0));
           continue;
         }
-        for (int64_t j = 0; j < n; ++j)
-          dst[j * son] = src[j];
+        for (int64_t j = 0; j < n - c0; ++j)
+          d[j * son] = src[j];
       }
     }
   });
