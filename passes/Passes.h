@@ -27,6 +27,7 @@ struct PipelineOptions {
   std::vector<std::string> quantOverrides;
   bool kvCache = false;  // lmc-bind-kv-cache: past.*/present.* pairs become State tensors
   bool stopAfterTiling = false;  // end with lmc-tile's lmc_tile IR (TILE targets; --emit tile)
+  int64_t chips = 1;  // lmc-partition-chips: pipeline stages over this many chips (TILE targets)
 };
 
 // The graph passes every compile starts with: fold an ONNX model's
@@ -36,8 +37,8 @@ void buildGraphCleanup(mlir::OpPassManager &pm);
 
 // The pipeline from lmc_graph to a planned lmc_isa module: the graph
 // cleanup above, quantize weights (--quant), bind the KV cache (with
-// kvCache), lower to isa, then for TILE targets tile (lmc_tile) and
-// schedule (back to lmc_isa, unless stopAfterTiling), for
+// kvCache), lower to isa, then for TILE targets tile (lmc_tile), partition
+// over `chips` chips (when more than one) and schedule (back to lmc_isa, unless stopAfterTiling), for
 // OPERATOR targets pack constant matmul weights, then plan buffers. The
 // target is the module's `lmc.target` attribute.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);

@@ -265,6 +265,45 @@ def TileForTarget : Pass<"lmc-tile", "mlir::ModuleOp"> {
   ];
 }
 
+def PartitionChips : Pass<"lmc-partition-chips", "mlir::ModuleOp"> {
+  let summary = "cut the tiles into pipeline stages over several chips, with C2C transfers";
+  let description = [{
+    For `lmc compile --chips N` on a TILE target with chip-to-chip links (a
+    C2C unit, e.g. lpu). The tiles, in program order, are cut into N
+    contiguous pipeline stages, stage c on chip c (`lmc.chip = c` on each
+    tile). A cut is legal between two tiles unless a working buffer is
+    written on both sides of it or a KV cache is used on both sides; the
+    cuts minimize the largest resident bytes (weights and KV caches first
+    read by a stage) over the chips. Every working buffer and KV cache gets
+    the chip of its first writer (`lmc.chip` on the alloc). A tile that
+    reads a working buffer of another chip reads a copy on its own chip
+    instead: a new alloc of the same size, filled by an `lmc_isa.inst
+    "copy"` on the `c2c` unit of the buffer's chip (the whole buffer, as
+    bytes) before the first such read after each write. IO tensors are the
+    host's and weights are resident where they are read: neither moves.
+    The module gets `lmc.chips`. Errors: N < 1, a target without C2C, more
+    chips than legal stages. With N = 1 the pass does nothing.
+
+    ```mlir
+    // before (chips=2): %a is written by the first tile, read by the second
+    lmc_tile.vector "relu" (%a, %x) regions [...] imms []
+    lmc_tile.vector "exp" (%y, %a) regions [...] imms []
+    // after
+    %a2 = lmc_isa.alloc {bytes = 64 : i64, lmc.chip = 1 : i64, space = "sram"}
+    lmc_tile.vector "relu" (%a, %x) regions [...] imms [] {lmc.chip = 0 : i64}
+    lmc_isa.inst "copy"(%a2, %a) regions [#lmc_isa.region<i8, [64], [1], 0>, ...] imms []
+        {lmc.chip = 0 : i64, unit = "c2c"}
+    lmc_tile.vector "exp" (%y, %a2) regions [...] imms [] {lmc.chip = 1 : i64}
+    ```
+  }];
+  let options = [
+    Option<"chips", "chips", "int64_t", /*default=*/"1", "the number of chips (pipeline stages)">,
+    Option<"targetName", "target", "std::string", /*default=*/"\"\"",
+           "target name (cpu, lpu, ara2) or .textproto path; default: the module's">
+  ];
+  let dependentDialects = ["::lmc::isa::IsaDialect"];
+}
+
 def ScheduleInstructions : Pass<"lmc-schedule", "mlir::ModuleOp"> {
   let summary = "turn lmc_tile tiles into lmc_isa instructions with a unit and an issue cycle";
   let description = [{

@@ -31,6 +31,11 @@ void buildLowering(mlir::OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createLowerGraphToIsa());
   if (options.tiled) {
     pm.addPass(createTileForTarget());
+    if (options.chips != 1) {
+      PartitionChipsOptions partition;
+      partition.chips = options.chips;
+      pm.addPass(createPartitionChips(partition));
+    }
     if (options.stopAfterTiling)
       return;
     pm.addPass(createScheduleInstructions());

@@ -117,4 +117,9 @@ format::InstructionCost costOf(const format::Target &target, isa::InstOp inst) {
                                  unitKindOf(inst.getUnit()));
 }
 
+int64_t chipOf(mlir::Operation *op) {
+  auto chip = op ? op->getAttrOfType<mlir::IntegerAttr>("lmc.chip") : mlir::IntegerAttr();
+  return chip ? chip.getInt() : 0;
+}
+
 }  // namespace lmc

@@ -39,6 +39,9 @@ format::Opcode opcodeOf(isa::InstOp inst);
 const char *unitNameOf(format::UnitKind kind);
 // Cost of an instruction on the target, issued on its `unit` attribute.
 format::InstructionCost costOf(const format::Target &target, isa::InstOp inst);
+// The chip an instruction or buffer is on: its `lmc.chip` attribute
+// (lmc-partition-chips), else 0.
+int64_t chipOf(mlir::Operation *op);
 
 }  // namespace lmc
 

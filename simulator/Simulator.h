@@ -39,7 +39,8 @@ struct InstructionTiming {
   uint64_t finish = 0;       // simulated completion (issue + duration)
   uint64_t contention = 0;   // cycles added by DRAM bandwidth sharing
   uint64_t dramBytes = 0;    // bytes it moves to or from DRAM
-  uint32_t instance = 0;     // unit instance it ran on
+  uint32_t instance = 0;     // unit instance it ran on (on its chip)
+  uint16_t chip = 0;         // the chip it ran on (multi-chip files)
   uint8_t unitKind = 0;      // format::UnitKind
   StallCause stall = StallCause::None;
 };
@@ -59,6 +60,16 @@ struct UnitStats {
   uint64_t instructions = 0;
   uint64_t busyCycles = 0;  // summed over instances
   std::vector<uint64_t> instanceBusy;
+};
+
+// One chip of a multi-chip file (Metadata.chips > 1).
+struct ChipStats {
+  uint64_t instructions = 0;
+  std::vector<UnitStats> units;  // this chip's instances, as Result::units
+  // Working bytes live in the chip's SRAM range (Metadata.chip_memory),
+  // against one chip's capacity with its resident weights and KV caches.
+  uint64_t sramPeak = 0, sramPeakCycle = 0, sramPlanned = 0, residentBytes = 0;
+  uint64_t linkBytesSent = 0;  // C2C transfers it issued
 };
 
 struct NodeTime {
@@ -96,7 +107,9 @@ struct Result {
   uint64_t stateBytes = 0;   // the State space (KV caches)
   bool stateInDram = false;  // where the target keeps it (else SRAM)
 
-  std::vector<UnitStats> units;
+  std::vector<UnitStats> units;  // every chip's instances (count = per chip x chips)
+  uint32_t chips = 1;
+  std::vector<ChipStats> chipStats;  // per chip when chips > 1
   uint64_t stalls[3] = {0, 0, 0};      // count by StallCause
   uint64_t stallCycles[3] = {0, 0, 0};  // cycles by StallCause
   uint64_t contentionCount = 0, contentionCycles = 0;

@@ -152,6 +152,17 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
   meta.set_state_bytes(spaceBytes("state"));
   if (auto a = module->getAttrOfType<IntegerAttr>("lmc.schedule_cycles"))
     meta.set_schedule_cycles(a.getInt());
+  // Multi-chip (lmc-partition-chips, lmc-plan-buffers): F19.
+  if (auto a = module->getAttrOfType<IntegerAttr>("lmc.chips"); a && a.getInt() > 1) {
+    meta.set_chips(static_cast<uint32_t>(a.getInt()));
+    if (auto memory = module->getAttrOfType<DenseI64ArrayAttr>("lmc.chip_memory"))
+      for (size_t i = 0; i + 2 < memory.size(); i += 3) {
+        fmt::ChipMemory *m = meta.add_chip_memory();
+        m->set_sram_offset(memory[i]);
+        m->set_sram_bytes(memory[i + 1]);
+        m->set_resident_bytes(memory[i + 2]);
+      }
+  }
 
   // IO signature, in index order.
   std::map<int64_t, lisa::IoOp> inputs, outputs;
@@ -317,8 +328,9 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
         it->second = writer.addLocation(utf8(node.first), utf8(node.second));
       location = it->second;
     }
+    auto chip = inst->getAttrOfType<IntegerAttr>("lmc.chip");  // lmc-partition-chips
     writer.addInstruction(*opcode, *unit, static_cast<uint64_t>(inst.getCycle()), location,
-                          regions, imms);
+                          regions, imms, static_cast<uint16_t>(chip ? chip.getInt() : 0));
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())

@@ -152,9 +152,9 @@ struct PlanBuffersPass : lmc::impl::PlanBuffersBase<PlanBuffersPass> {
   using PlanBuffersBase::PlanBuffersBase;
 
   void runOnOperation() override;
-  // Spills until the SRAM plan fits; true when anything was spilled.
+  // Spills until each chip's SRAM plan fits; true when anything was spilled.
   FailureOr<bool> fitSram(ModuleOp module, const fmt::Target &target,
-                          std::vector<Interval> &intervals, const Resident &resident);
+                          std::vector<Interval> &intervals, const std::vector<Resident> &resident);
 };
 
 // The live interval of every alloc: in cycles when the instructions are
@@ -198,34 +198,53 @@ std::vector<Interval> collectIntervals(ModuleOp module, const fmt::Target &targe
   return intervals;
 }
 
+// The SRAM intervals of chip `chip` (every one when there is one chip).
+std::vector<Interval *> sramOf(std::vector<Interval> &intervals, int64_t chip) {
+  std::vector<Interval *> sram;
+  for (Interval &iv : intervals)
+    if (iv.alloc.getSpace() == "sram" && lmc::chipOf(iv.alloc) == chip)
+      sram.push_back(&iv);
+  return sram;
+}
+
 FailureOr<bool> PlanBuffersPass::fitSram(ModuleOp module, const fmt::Target &target,
                                          std::vector<Interval> &intervals,
-                                         const Resident &resident) {
-  const int64_t slice = resident.slice;
+                                         const std::vector<Resident> &resident) {
+  const int64_t slice = resident[0].slice;
   const int64_t capacity = slice ? slice * target.sram().slices()
                                  : static_cast<int64_t>(target.sram().bytes());
+  const int64_t chips = static_cast<int64_t>(resident.size());
   bool spilled = false;
-  for (;;) {
-    std::vector<Interval *> sram;
-    for (Interval &iv : intervals)
-      if (iv.alloc.getSpace() == "sram")
-        sram.push_back(&iv);
+  for (int64_t chip = 0; chip < chips;) {
+    std::vector<Interval *> sram = sramOf(intervals, chip);
     SpacePlan plan = place(sram, slice);
-    int64_t needed = resident.extent(plan.arena);
-    if (needed <= capacity)
-      return spilled;
+    int64_t needed = resident[chip].extent(plan.arena);
+    if (needed <= capacity) {
+      ++chip;
+      continue;
+    }
     if (target.dram().bytes() == 0) {
-      int64_t weights = resident.weightBytes, state = resident.stateBytes;
-      int64_t chips = (needed + capacity - 1) / capacity;
-      auto diag = module.emitError("the model needs ");
+      // Every chip's need (this one's plan, the others' resident bytes at
+      // least) against one chip's capacity: the chips the model needs.
+      int64_t total = needed;
+      for (int64_t other = 0; other < chips; ++other) {
+        std::vector<Interval *> theirs = sramOf(intervals, other);
+        if (other != chip)
+          total += resident[other].extent(place(theirs, slice).arena);
+      }
+      int64_t weights = resident[chip].weightBytes, state = resident[chip].stateBytes;
+      int64_t enough = std::max((total + capacity - 1) / capacity, chips > 1 ? chips + 1 : 1);
+      auto diag = module.emitError(chips > 1 ? "chip " + std::to_string(chip) + " of " +
+                                                   std::to_string(chips) + " needs "
+                                             : std::string("the model needs "));
       diag << needed << " bytes of SRAM (" << mib(needed) << ": " << mib(weights)
            << " of weights + " << (state ? mib(state) + " of KV cache + " : std::string())
            << mib(plan.arena) << " of activations at the peak";
       if (slice)
         diag << ", in " << needed / slice << " slices of " << mib(slice);
       diag << "), target '" << target.name() << "' has " << capacity << " (" << mib(capacity)
-           << ") per chip and no DRAM; it would take " << chips
-           << " chips (multi-chip partitioning is not implemented yet)";
+           << ") per chip and no DRAM; it would take " << enough
+           << " chips (lmc compile --chips " << enough << ")";
       return diag;
     }
     // Spill the largest buffer live at the SRAM peak to DRAM and replan.
@@ -241,6 +260,7 @@ FailureOr<bool> PlanBuffersPass::fitSram(ModuleOp module, const fmt::Target &tar
     victim->bytes = alignUp(static_cast<int64_t>(victim->alloc.getBytes()),
                             std::max<int64_t>(target.dram().alignment_bytes(), 1));
   }
+  return spilled;
 }
 
 void PlanBuffersPass::runOnOperation() {
@@ -248,12 +268,19 @@ void PlanBuffersPass::runOnOperation() {
   FailureOr<fmt::Target> target = lmc::getModuleTarget(module);
   if (failed(target))
     return signalPassFailure();
+  // lmc-partition-chips: each chip plans its own SRAM against one chip's
+  // capacity and keeps the weights its instructions read and its KV caches.
+  int64_t chips = 1;
+  if (auto a = module->getAttrOfType<IntegerAttr>("lmc.chips"))
+    chips = std::max<int64_t>(a.getInt(), 1);
   // With the slice rule, the weights and (without DRAM) the KV caches are
   // laid out slice by slice in SRAM as well: the caches in their State
   // space order, the weights packed (packedExtent).
-  Resident resident;
+  std::vector<Resident> resident(chips);
   if (target->granularity() == fmt::Target::TILE && target->sram().buffers_within_slices())
-    resident.slice = static_cast<int64_t>(fmt::sliceBytes(target->sram()));
+    for (Resident &r : resident)
+      r.slice = static_cast<int64_t>(fmt::sliceBytes(target->sram()));
+  const int64_t slice = resident[0].slice;
   const bool stateInSram = target->granularity() == fmt::Target::TILE && !fmt::stateInDram(*target);
   std::vector<int64_t> weightSizes;
   llvm::DenseSet<std::pair<Attribute, Attribute>> seen;  // as the emitter dedupes
@@ -269,15 +296,40 @@ void PlanBuffersPass::runOnOperation() {
   int64_t weightBytes = 0;
   for (int64_t size : weightSizes)
     weightBytes += size;
+  // The weights each chip's instructions read (a weight read on two chips
+  // is resident on both).
+  std::vector<std::vector<int64_t>> chipWeights(chips);
+  if (chips == 1) {
+    chipWeights[0] = weightSizes;
+  } else {
+    llvm::DenseSet<std::tuple<Attribute, Attribute, int64_t>> onChip;
+    llvm::DenseSet<std::pair<Operation *, int64_t>> absentOnChip;
+    module.walk([&](lisa::InstOp inst) {
+      int64_t chip = std::clamp<int64_t>(lmc::chipOf(inst), 0, chips - 1);
+      for (Value buffer : inst.getBuffers()) {
+        if (auto c = buffer.getDefiningOp<lisa::ConstOp>()) {
+          if (onChip.insert({c.getValue(), c.getPackBAttr(), chip}).second)
+            chipWeights[chip].push_back(c.getByteSize());
+        } else if (auto w = buffer.getDefiningOp<lisa::WeightOp>()) {
+          if (absentOnChip.insert({w, chip}).second)
+            chipWeights[chip].push_back(bytesOf(cast<ShapedType>(w.getType())));
+        }
+      }
+    });
+  }
   // State tensors persist across runs: one after the other, never shared
   // (and, in SRAM under the slice rule, not across a slice boundary).
   OpBuilder builder(module.getContext());
   int64_t stateBytes = 0;
+  std::vector<int64_t> chipState(chips, 0);  // each chip's KV caches, laid out alone
   auto placeState = [&](Operation *op, int64_t bytes) {
     bytes = alignUp(std::max<int64_t>(bytes, 1), 64);
-    int64_t offset = sliceLegal(stateBytes, bytes, stateInSram ? resident.slice : 0);
+    const int64_t rule = stateInSram ? slice : 0;
+    int64_t offset = sliceLegal(stateBytes, bytes, rule);
     op->setAttr("offset", builder.getI64IntegerAttr(offset));
     stateBytes = offset + bytes;
+    int64_t &own = chipState[std::clamp<int64_t>(lmc::chipOf(op), 0, chips - 1)];
+    own = sliceLegal(own, bytes, rule) + bytes;
   };
   module.walk([&](lisa::StateOp state) {
     placeState(state, bytesOf(cast<ShapedType>(state.getType())));
@@ -286,13 +338,17 @@ void PlanBuffersPass::runOnOperation() {
     if (alloc.getSpace() == "state")
       placeState(alloc, static_cast<int64_t>(alloc.getBytes()));
   });
-  if (target->weights_in_sram()) {
-    resident.weightBytes = weightBytes;
-    resident.weightExtent = packedExtent(weightSizes, resident.slice);
-  }
-  if (stateInSram) {
-    resident.stateBytes = stateBytes;
-    resident.stateExtent = resident.slice ? alignUp(stateBytes, resident.slice) : stateBytes;
+  for (int64_t chip = 0; chip < chips; ++chip) {
+    Resident &r = resident[chip];
+    if (target->weights_in_sram()) {
+      for (int64_t size : chipWeights[chip])
+        r.weightBytes += size;
+      r.weightExtent = packedExtent(chipWeights[chip], slice);
+    }
+    if (stateInSram) {
+      r.stateBytes = chipState[chip];
+      r.stateExtent = slice ? alignUp(r.stateBytes, slice) : r.stateBytes;
+    }
   }
   std::vector<Interval> intervals = collectIntervals(module, *target);
   // Spilling makes the instructions that touch a spilled buffer slower
@@ -312,34 +368,71 @@ void PlanBuffersPass::runOnOperation() {
     intervals = collectIntervals(module, *target);
   }
 
+  // One plan per space, and in SRAM one per chip: chip c's buffers at
+  // base_c + their offset in its plan, the bases packed in chip order
+  // (whole slices under the slice rule), so the SRAM space is every
+  // chip's SRAM side by side (FORMAT.md F19).
+  struct Unit {
+    std::string space;
+    int64_t chip;
+    std::vector<Interval *> list;
+  };
+  std::vector<Unit> units;
   std::map<std::string, std::vector<Interval *>> spaces;  // ordered: deterministic
   for (Interval &iv : intervals)
     if (iv.alloc.getSpace() != "state")
       spaces[iv.alloc.getSpace().str()].push_back(&iv);
-  int64_t peakLive = 0;
   for (auto &[space, list] : spaces) {
-    SpacePlan plan = place(list, space == "sram" ? resident.slice : 0);
+    if (space != "sram" || chips == 1) {
+      units.push_back({space, 0, list});
+      continue;
+    }
+    for (int64_t chip = 0; chip < chips; ++chip)
+      units.push_back({space, chip, sramOf(intervals, chip)});
+  }
+  if (chips > 1 && !spaces.count("sram"))
+    for (int64_t chip = 0; chip < chips; ++chip)
+      units.push_back({"sram", chip, {}});
+  int64_t peakLive = 0, sramBase = 0;
+  SmallVector<int64_t> chipMemory;  // per chip: SRAM base, bytes, resident bytes
+  const int64_t sramAlign = std::max<int64_t>(target->sram().alignment_bytes(), 64);
+  for (Unit &unit : units) {
+    const std::string &space = unit.space;
+    std::vector<Interval *> &list = unit.list;
+    const bool sram = space == "sram";
+    SpacePlan plan = place(list, sram ? slice : 0);
+    int64_t base = sram && chips > 1 ? sramBase : 0;
     for (Interval *iv : list)
-      iv->alloc.setOffsetAttr(builder.getI64IntegerAttr(iv->offset));
-    module->setAttr("lmc." + space + "_bytes", builder.getI64IntegerAttr(plan.arena));
+      iv->alloc.setOffsetAttr(builder.getI64IntegerAttr(base + iv->offset));
+    if (sram && chips > 1) {
+      const Resident &r = resident[unit.chip];
+      int64_t size = slice ? r.working(plan.arena) : alignUp(plan.arena, sramAlign);
+      chipMemory.append({base, plan.arena, r.weightBytes + r.stateBytes});
+      sramBase += size;
+      module->setAttr("lmc.sram_bytes", builder.getI64IntegerAttr(base + plan.arena));
+    } else {
+      module->setAttr("lmc." + space + "_bytes", builder.getI64IntegerAttr(plan.arena));
+    }
     peakLive += plan.peakLive;
     if (!report)
       continue;
-    llvm::errs() << "memory plan (" << space << "): " << plan.buffers << " buffers, "
+    std::string who = sram && chips > 1 ? "sram, chip " + std::to_string(unit.chip) : space;
+    llvm::errs() << "memory plan (" << who << "): " << plan.buffers << " buffers, "
                  << plan.unshared << " bytes without reuse, " << plan.arena
                  << " bytes planned, peak live " << plan.peakLive << " bytes\n";
     if (space == "sram" && target->sram().bytes()) {
-      int64_t weights = resident.weightBytes, state = resident.stateBytes;
+      const Resident &r = resident[unit.chip];
+      int64_t weights = r.weightBytes, state = r.stateBytes;
       int64_t use = plan.arena + weights + state;
       llvm::errs() << "  sram use at the peak: " << mib(use) << " of "
                    << mib(target->sram().bytes()) << " ("
                    << llvm::format("%.1f", 100.0 * use / target->sram().bytes())
                    << "%; weights " << mib(weights)
                    << (state ? "; KV cache " + mib(state) : std::string()) << ")\n";
-      if (int64_t slice = resident.slice) {
+      if (slice) {
         int64_t slices = target->sram().slices();
-        int64_t w = resident.weightExtent / slice, k = resident.stateExtent / slice,
-                a = resident.working(plan.arena) / slice;
+        int64_t w = r.weightExtent / slice, k = r.stateExtent / slice,
+                a = r.working(plan.arena) / slice;
         llvm::errs() << "  slices of " << mib(slice) << " (buffers within slices): weights "
                      << w << (k ? ", KV cache " + std::to_string(k) : std::string())
                      << ", working buffers " << a << ", free " << slices - w - k - a << " of "
@@ -359,6 +452,8 @@ void PlanBuffersPass::runOnOperation() {
   }
   if (stateBytes)
     module->setAttr("lmc.state_bytes", builder.getI64IntegerAttr(stateBytes));
+  if (chips > 1)
+    module->setAttr("lmc.chip_memory", builder.getDenseI64ArrayAttr(chipMemory));
   if (report && stateBytes)
     llvm::errs() << "memory plan (state): " << stateBytes << " bytes (" << mib(stateBytes)
                  << ") of KV cache, persistent, in "

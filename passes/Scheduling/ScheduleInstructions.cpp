@@ -80,9 +80,12 @@ void lowerTiles(func::FuncOp func) {
   OpBuilder b(func.getContext());
   for (lmc::tile::TileOpInterface t : tiles) {
     b.setInsertionPoint(t);
-    b.create<lisa::InstOp>(t->getLoc(), b.getStringAttr(t.getOpcodeName()), t.getTileBuffers(),
-                           t.getTileRegions(), b.getDenseI64ArrayAttr(t.getImmValues()),
-                           b.getStringAttr(t.getUnitName()), b.getI64IntegerAttr(0));
+    auto inst = b.create<lisa::InstOp>(
+        t->getLoc(), b.getStringAttr(t.getOpcodeName()), t.getTileBuffers(), t.getTileRegions(),
+        b.getDenseI64ArrayAttr(t.getImmValues()), b.getStringAttr(t.getUnitName()),
+        b.getI64IntegerAttr(0));
+    if (Attribute chip = t->getAttr("lmc.chip"))
+      inst->setAttr("lmc.chip", chip);
     t->erase();
   }
 }
@@ -91,9 +94,18 @@ void lowerTiles(func::FuncOp func) {
 
 LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &target) {
   lmc::sched::Problem problem;
-  std::map<fmt::UnitKind, int> kinds;
-  for (const fmt::UnitSpec &u : target.units())
-    kinds[u.kind()] = problem.addUnitKind(lmc::unitNameOf(u.kind()), u.count());
+  // Each chip has its own instances of every unit kind (lmc.chip, from
+  // lmc-partition-chips; one chip without it).
+  int64_t chips = 1;
+  if (auto a = func->getParentOfType<ModuleOp>()->getAttrOfType<IntegerAttr>("lmc.chips"))
+    chips = std::max<int64_t>(a.getInt(), 1);
+  std::map<std::pair<int64_t, fmt::UnitKind>, int> kinds;
+  for (int64_t chip = 0; chip < chips; ++chip)
+    for (const fmt::UnitSpec &u : target.units())
+      kinds[{chip, u.kind()}] = problem.addUnitKind(
+          (chips > 1 ? "chip" + std::to_string(chip) + "." : std::string()) +
+              lmc::unitNameOf(u.kind()),
+          u.count());
 
   lowerTiles(func);
   SmallVector<lisa::InstOp> insts;
@@ -101,7 +113,7 @@ LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &ta
   llvm::DenseMap<Value, std::vector<Access>> accesses;
   for (auto [index, inst] : llvm::enumerate(insts)) {
     fmt::InstructionCost cost = lmc::costOf(target, inst);
-    auto kind = kinds.find(cost.unit);
+    auto kind = kinds.find({lmc::chipOf(inst), cost.unit});
     if (kind == kinds.end())
       return inst.emitOpError("issues on unit '")
              << inst.getUnit() << "', which target '" << target.name() << "' does not have";

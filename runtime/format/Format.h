@@ -12,9 +12,9 @@ namespace lmc::format {
 
 inline constexpr char kMagic[8] = {'L', 'M', 'C', 'B', 'I', 'N', '\r', '\n'};
 // The newest version this code reads and writes, and the oldest it reads
-// (F1). Versions 2-4 only added opcodes (and optional metadata), so every
-// older file is valid.
-inline constexpr uint32_t kFormatVersion = 5;
+// (F1). Versions 2-6 only added opcodes, optional metadata and the
+// instruction's chip (0 in older files), so every older file is valid.
+inline constexpr uint32_t kFormatVersion = 6;
 inline constexpr uint32_t kMinFormatVersion = 1;
 inline constexpr uint32_t kMaxRank = 6;
 inline constexpr uint64_t kConstantAlign = 64;  // F5
@@ -155,7 +155,7 @@ struct InstructionHeader {
   uint8_t unit;     // Unit
   uint8_t numOperands;
   uint16_t numImms;
-  uint16_t reserved0;
+  uint16_t chip;      // the chip it runs on, < Metadata.chips (version 6; 0 before)
   uint32_t location;  // index into the LocationTable (F14)
   uint32_t size;      // bytes of the whole record
   uint64_t cycle;     // static issue cycle; 0 when unscheduled
@@ -167,12 +167,15 @@ inline constexpr size_t recordSize(unsigned numOperands, unsigned numImms) {
 }
 
 // The format version an instruction needs (F11): its opcode's, except
-// that a matmul on i32 operands (added in version 3) needs 3. `operands`
-// are its regions, outputs first.
-inline uint32_t instructionFormatVersion(Opcode op, const Region *operands, unsigned n) {
+// that a matmul on i32 operands (added in version 3) needs 3 and an
+// instruction on a chip other than 0 (multi-chip, version 6) needs 6.
+// `operands` are its regions, outputs first.
+inline uint32_t instructionFormatVersion(Opcode op, const Region *operands, unsigned n,
+                                         unsigned chip = 0) {
+  uint32_t v = opcodeFormatVersion(op);
   if (op == Opcode::MatMul && n > 1 && operands[1].dtype == static_cast<uint8_t>(DType::I32))
-    return 3;
-  return opcodeFormatVersion(op);
+    v = v < 3 ? 3 : v;
+  return chip != 0 && v < 6 ? 6 : v;
 }
 
 inline size_t dtypeSize(DType t) {

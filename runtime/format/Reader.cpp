@@ -321,6 +321,24 @@ absl::Status BinFile::verify() {
     }
   }
 
+  // F19: the chips of a multi-chip file and their SRAM ranges.
+  const uint32_t chips = std::max<uint32_t>(metadata_.chips(), 1);
+  if (metadata_.chip_memory_size() != 0 && uint32_t(metadata_.chip_memory_size()) != chips)
+    return invalid("F19", absl::StrCat("chip_memory has ", metadata_.chip_memory_size(),
+                                       " entries for ", chips, " chips"));
+  for (int c = 0, end = metadata_.chip_memory_size(); c < end; ++c) {
+    const ChipMemory &m = metadata_.chip_memory(c);
+    uint64_t from = c ? metadata_.chip_memory(c - 1).sram_offset() +
+                            metadata_.chip_memory(c - 1).sram_bytes()
+                      : 0;
+    if (m.sram_offset() < from || m.sram_bytes() > metadata_.sram_bytes() ||
+        m.sram_offset() > metadata_.sram_bytes() - m.sram_bytes())
+      return invalid("F19", absl::StrCat("chip ", c, "'s SRAM [", m.sram_offset(), ", +",
+                                         m.sram_bytes(), ") overlaps the previous chip's or "
+                                         "lies outside the sram space (",
+                                         metadata_.sram_bytes(), " bytes)"));
+  }
+
   constants_ = sectionData(SectionKind::Constants);
   constantsSize_ = sectionSize(SectionKind::Constants);
 
@@ -386,7 +404,8 @@ absl::Status BinFile::verify() {
     auto inst = [&] {
       return absl::StrCat("instruction ", index, " '", info.mnemonic, "' at byte ", v.fileOffset);
     };
-    const uint32_t needs = instructionFormatVersion(v.opcode(), v.operands, ih.numOperands);
+    const uint32_t needs =
+        instructionFormatVersion(v.opcode(), v.operands, ih.numOperands, ih.chip);
     if (needs > header().formatVersion)
       return invalid("F11", absl::StrCat(inst(), " needs format version ", needs,
                                          " but the file has version ", header().formatVersion));
@@ -404,8 +423,9 @@ absl::Status BinFile::verify() {
                                          int(info.numImms)));
     if (ih.unit >= kNumUnits)
       return invalid("F11", absl::StrCat(inst(), " has invalid unit ", int(ih.unit)));
-    if (ih.reserved0 != 0)
-      return invalid("F11", absl::StrCat(inst(), " has a non-zero reserved field"));
+    if (ih.chip >= chips)
+      return invalid("F11", absl::StrCat(inst(), " runs on chip ", ih.chip, " but the file has ",
+                                         chips, chips == 1 ? " chip" : " chips"));
     // F14: location.
     if (ih.location >= static_cast<uint32_t>(locations_.locations_size()))
       return invalid("F14", absl::StrCat(inst(), " has location ", ih.location,

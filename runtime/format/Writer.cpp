@@ -69,7 +69,7 @@ uint64_t Writer::addConstantFill(size_t size, ConstantFill fill) {
 
 void Writer::addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t location,
                             const std::vector<Region> &operands,
-                            const std::vector<int64_t> &imms) {
+                            const std::vector<int64_t> &imms, uint16_t chip) {
   InstructionHeader header;
   std::memset(&header, 0, sizeof(header));
   header.opcode = static_cast<uint16_t>(opcode);
@@ -79,6 +79,7 @@ void Writer::addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t l
   header.location = location;
   header.size = static_cast<uint32_t>(recordSize(operands.size(), imms.size()));
   header.cycle = cycle;
+  header.chip = chip;
   appendPod(instructions_, header);
   for (const Region &r : operands)
     appendPod(instructions_, r);
@@ -89,7 +90,8 @@ void Writer::addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t l
   // need nothing new stay readable by older runtimes (F1, F11).
   formatVersion_ = std::max(
       formatVersion_,
-      instructionFormatVersion(opcode, operands.data(), static_cast<unsigned>(operands.size())));
+      instructionFormatVersion(opcode, operands.data(), static_cast<unsigned>(operands.size()),
+                               chip));
 }
 
 template <typename Sink>

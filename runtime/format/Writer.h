@@ -37,9 +37,11 @@ public:
   using ConstantFill = std::function<void(uint8_t *out)>;
   uint64_t addConstantFill(size_t size, ConstantFill fill);
 
-  // Appends one instruction. `operands` are outputs first, then inputs.
+  // Appends one instruction. `operands` are outputs first, then inputs;
+  // `chip` the chip it runs on (multi-chip files, F11).
   void addInstruction(Opcode opcode, Unit unit, uint64_t cycle, uint32_t location,
-                      const std::vector<Region> &operands, const std::vector<int64_t> &imms);
+                      const std::vector<Region> &operands, const std::vector<int64_t> &imms,
+                      uint16_t chip = 0);
 
   size_t instructionCount() const { return instructionCount_; }
   // The version the header will carry: the newest any added opcode needs.

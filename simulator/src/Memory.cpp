@@ -426,11 +426,26 @@ void Tracker::candidates(const Store &s, const Box &b, uint64_t key, bool tryExa
 
 }
 
-void Tracker::dead(const PieceState &st, uint64_t bytes) {
+void Tracker::setChipStarts(std::vector<uint64_t> starts) {
+  chipStarts_ = std::move(starts);
+  chipBorn.assign(chipStarts_.size() + 1, std::vector<uint64_t>(born.size(), 0));
+  chipDies = chipBorn;
+}
+
+void Tracker::dead(const PieceState &st, uint64_t bytes, uint64_t base) {
   if (st.writer < 0 || bytes == 0)
     return;
+  const size_t last = size_t(st.rEnd > st.wEnd ? st.rlast : st.writer);
   born[size_t(st.writer)] += bytes;
-  dies[size_t(st.rEnd > st.wEnd ? st.rlast : st.writer)] += bytes;
+  dies[last] += bytes;
+  if (!chipStarts_.empty()) {
+    // A piece lies in one chip's range (the compiler plans each buffer in
+    // one chip's SRAM), so its first byte names the chip.
+    const size_t chip = size_t(std::upper_bound(chipStarts_.begin(), chipStarts_.end(), base) -
+                               chipStarts_.begin());
+    chipBorn[chip][size_t(st.writer)] += bytes;
+    chipDies[chip][last] += bytes;
+  }
 }
 
 uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *v) {
@@ -565,7 +580,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
   if (a.numBoxes == 1) {
     if (const int64_t e = exactSlot(s, a); e >= 0) {
       if (sram)
-        dead(s.st[size_t(e)], a.info->bytes);
+        dead(s.st[size_t(e)], a.info->bytes, s.box[size_t(e)].base);
       s.st[size_t(e)] = fresh;
       return;
     }
@@ -575,7 +590,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
     if (exact_) {
       const uint32_t i = cands[0];
       if (sram)
-        dead(s.st[i], s.box[i].bytes());
+        dead(s.st[i], s.box[i].bytes(), s.box[i].base);
       s.st[i] = fresh;
       continue;
     }
@@ -585,7 +600,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
       // piece by piece): the rest keeps its state and its end.
       const uint32_t i = cands[0];
       if (sram)
-        dead(s.st[i], b.len);
+        dead(s.st[i], b.len, s.box[i].base);
       Box rest;
       rest.base = b.base + b.len;
       rest.len = s.box[i].len - b.len;
@@ -601,7 +616,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
         continue;
       if (r == Relation::Covered) {
         if (sram)
-          dead(s.st[i], s.box[i].bytes());
+          dead(s.st[i], s.box[i].bytes(), s.box[i].base);
         remove(s, i);
         continue;
       }
@@ -609,7 +624,7 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
       for (const Box &x : diff_)
         kept += x.bytes();
       if (sram)
-        dead(s.st[i], s.box[i].bytes() - kept);
+        dead(s.st[i], s.box[i].bytes() - kept, s.box[i].base);
       const PieceState old = s.st[i];
       reshape(s, i, diff_[0]);
       for (size_t k = 1; k < diff_.size(); ++k)
@@ -625,7 +640,7 @@ void Tracker::flush() {
   Store &s = spaces_[0];
   for (size_t i = 0; i < s.box.size(); ++i)
     if (s.where[i] != kFree)
-      dead(s.st[i], s.box[i].bytes());
+      dead(s.st[i], s.box[i].bytes(), s.box[i].base);
 }
 
 }  // namespace lmc::sim::mem

@@ -118,6 +118,11 @@ public:
   // read): born[i], the bytes that become live at instruction i's issue;
   // dies[i], those that die at its finish.
   std::vector<uint64_t> born, dies;
+  // A multi-chip file: `starts` are the SRAM offsets where chips 1, 2, ...
+  // begin; born and dies are then also split by the chip whose SRAM range
+  // holds the bytes: chipBorn[chip][i], chipDies[chip][i].
+  void setChipStarts(std::vector<uint64_t> starts);
+  std::vector<std::vector<uint64_t>> chipBorn, chipDies;
 
 private:
   // The pieces of one memory space, in reusable slots. An exact-box hash
@@ -160,7 +165,8 @@ private:
   void candidates(const Store &s, const geom::Box &b, uint64_t key, bool tryExact);
   const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
-  void dead(const PieceState &st, uint64_t bytes);
+  void dead(const PieceState &st, uint64_t bytes, uint64_t base);
+  std::vector<uint64_t> chipStarts_;
 
   std::vector<Store> spaces_;
   bool sram_;

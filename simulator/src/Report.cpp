@@ -143,6 +143,27 @@ std::string textReport(const format::BinFile &file, const Result &r) {
     absl::StrAppend(&t, absl::StrFormat("  %-4s x%-3u %6.2f%%  %12u  %11u\n", u.name, u.count, pct,
                                         u.instructions, u.busyCycles));
   }
+  if (r.chips > 1) {
+    const uint64_t capacity = r.sramCapacity / r.chips;
+    absl::StrAppend(&t, "chips       ", r.chips, " (pipeline stages; SRAM: working bytes at the "
+                        "chip's peak + its resident weights and KV caches, of one chip's ",
+                    bytesText(double(capacity)), ")\n");
+    for (size_t c = 0; c < r.chipStats.size(); ++c) {
+      const ChipStats &cs = r.chipStats[c];
+      std::vector<std::string> busy;
+      for (const UnitStats &u : cs.units)
+        busy.push_back(absl::StrFormat(
+            "%s %.2f%%", u.name,
+            r.totalCycles ? 100.0 * double(u.busyCycles) / (double(u.count) * r.totalCycles) : 0));
+      const uint64_t used = cs.sramPeak + cs.residentBytes;
+      absl::StrAppend(&t, "  chip ", c, "    ", cs.instructions, " instructions; busy ",
+                      absl::StrJoin(busy, ", "), "; sram peak ", bytesText(double(cs.sramPeak)),
+                      " + resident ", bytesText(double(cs.residentBytes)), " = ",
+                      absl::StrFormat("%.2f", capacity ? 100.0 * double(used) / capacity : 0),
+                      "%", used > capacity ? " EXCEEDS the capacity" : "", "; links sent ",
+                      bytesText(double(cs.linkBytesSent)), "\n");
+    }
+  }
   double sramPct = r.sramCapacity ? 100.0 * double(r.sramPeak) / double(r.sramCapacity) : 0;
   absl::StrAppend(&t, "sram        peak ", bytesText(double(r.sramPeak)), " (",
                   absl::StrFormat("%.2f", sramPct), "% of ", bytesText(double(r.sramCapacity)),
@@ -236,6 +257,27 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
                       ", \"busy_percent\": ", num(pct), "}");
     }
     absl::StrAppend(&j, "]");
+    if (r.chips > 1) {
+      absl::StrAppend(&j, ", \"chip_count\": ", r.chips, ", \"chips\": [");
+      for (size_t c = 0; c < r.chipStats.size(); ++c) {
+        const ChipStats &cs = r.chipStats[c];
+        absl::StrAppend(&j, c ? ", " : "", "{\"chip\": ", c, ", \"instructions\": ",
+                        cs.instructions, ", \"busy_percent\": {");
+        for (size_t k = 0; k < cs.units.size(); ++k) {
+          const UnitStats &u = cs.units[k];
+          double pct = r.totalCycles
+                           ? 100.0 * double(u.busyCycles) / (double(u.count) * r.totalCycles)
+                           : 0;
+          absl::StrAppend(&j, k ? ", " : "", json(u.name), ": ", num(pct));
+        }
+        absl::StrAppend(&j, "}, \"sram_peak_bytes\": ", cs.sramPeak, ", \"sram_peak_cycle\": ",
+                        cs.sramPeakCycle, ", \"sram_planned_bytes\": ", cs.sramPlanned,
+                        ", \"resident_bytes\": ", cs.residentBytes, ", \"capacity_bytes\": ",
+                        r.sramCapacity / r.chips, ", \"link_bytes_sent\": ", cs.linkBytesSent,
+                        "}");
+      }
+      absl::StrAppend(&j, "]");
+    }
     std::vector<std::string> tl;
     for (uint64_t b : sramBuckets(r, 10))
       tl.push_back(absl::StrCat(b));
@@ -285,28 +327,34 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
   std::string j = "{\"displayTimeUnit\": \"ns\", \"otherData\": {\"file\": ";
   absl::StrAppend(&j, json(file.path()), ", \"target\": ", json(r.targetName),
                   ", \"clock_mhz\": ", num(r.clockMhz), "}, \"traceEvents\": [\n");
-  absl::StrAppend(&j, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": 0, "
-                      "\"args\": {\"name\": ",
-                  json(absl::StrCat("chip 0 (", r.targetName, ")")), "}}");
+  // One process per chip.
+  for (uint32_t chip = 0; chip < std::max<uint32_t>(r.chips, 1); ++chip)
+    absl::StrAppend(&j, chip ? ",\n" : "", "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": ",
+                    chip, ", \"tid\": 0, \"args\": {\"name\": ",
+                    json(absl::StrCat("chip ", chip, " (", r.targetName, ")")), "}}");
   if (!r.timed || r.clockMhz <= 0) {
     absl::StrAppend(&j, "\n]}\n");
     return j;
   }
   const double usPerCycle = 1.0 / r.clockMhz;
   auto ts = [&](uint64_t c) { return absl::StrFormat("%.4f", double(c) * usPerCycle); };
-  // One track per unit instance: tid = 1 + position in (unit, instance) order.
+  // One track per unit instance of a chip: tid = 1 + position in (unit,
+  // instance) order, the same in every chip's process.
+  const uint32_t chips = std::max<uint32_t>(r.chips, 1);
   std::vector<uint32_t> firstTid(8, 0);
-  uint32_t tid = 1;
-  for (const UnitStats &u : r.units) {
-    format::UnitKind kind = format::UNIT_UNSPECIFIED;
-    format::UnitKind_Parse(u.name, &kind);
-    firstTid[kind] = tid;
-    for (uint32_t k = 0; k < u.count; ++k, ++tid) {
-      absl::StrAppend(&j, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": ",
-                      tid, ", \"args\": {\"name\": ", json(absl::StrCat(u.name, " ", k)), "}}");
-      absl::StrAppend(&j, ",\n{\"name\": \"thread_sort_index\", \"ph\": \"M\", \"pid\": 0, "
-                          "\"tid\": ",
-                      tid, ", \"args\": {\"sort_index\": ", tid, "}}");
+  for (uint32_t chip = 0; chip < chips; ++chip) {
+    uint32_t tid = 1;
+    for (const UnitStats &u : r.units) {
+      format::UnitKind kind = format::UNIT_UNSPECIFIED;
+      format::UnitKind_Parse(u.name, &kind);
+      firstTid[kind] = tid;
+      for (uint32_t k = 0; k < u.count / chips; ++k, ++tid) {
+        absl::StrAppend(&j, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": ", chip,
+                        ", \"tid\": ", tid, ", \"args\": {\"name\": ",
+                        json(absl::StrCat(u.name, " ", k)), "}}");
+        absl::StrAppend(&j, ",\n{\"name\": \"thread_sort_index\", \"ph\": \"M\", \"pid\": ",
+                        chip, ", \"tid\": ", tid, ", \"args\": {\"sort_index\": ", tid, "}}");
+      }
     }
   }
   const auto &insts = file.instructions();
@@ -322,7 +370,7 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
     }
     absl::StrAppend(&j, ",\n{\"name\": ", json(format::opcodeInfo(inst.opcode()).mnemonic),
                     ", \"cat\": ", json(format::UnitKind_Name(static_cast<format::UnitKind>(t.unitKind))),
-                    ", \"ph\": \"X\", \"pid\": 0, \"tid\": ", firstTid[t.unitKind] + t.instance,
+                    ", \"ph\": \"X\", \"pid\": ", t.chip, ", \"tid\": ", firstTid[t.unitKind] + t.instance,
                     ", \"ts\": ", ts(t.issue), ", \"dur\": ", ts(t.finish - t.issue),
                     ", \"args\": {\"instruction\": ", i, ", \"node\": ", json(node),
                     ", \"op_type\": ", json(opType), ", \"static_cycle\": ", t.staticCycle,

@@ -402,14 +402,18 @@ void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNum
       order[i] = {cycles[i], i};
     std::sort(order.begin(), order.end());
   }
-  std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds);
-  for (int k = 0; k < kNumUnitKinds; ++k)
-    if (specs[k])
-      busy[k].assign(specs[k]->count(), {0, SIZE_MAX});
+  // Each chip has its own instances: slot chip * kNumUnitKinds + kind.
+  const auto &records = file.instructions();
+  const size_t chips = std::max<size_t>(file.metadata().chips(), 1);
+  std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds * chips);
+  for (size_t chip = 0; chip < chips; ++chip)
+    for (int k = 0; k < kNumUnitKinds; ++k)
+      if (specs[k])
+        busy[chip * kNumUnitKinds + k].assign(specs[k]->count(), {0, SIZE_MAX});
   for (size_t at = 0; at < n; ++at) {
     const size_t i = order.empty() ? at : order[at].second;
     const uint64_t c = cycles[i];
-    auto &inst = busy[kinds[i]];
+    auto &inst = busy[size_t(records[i].header->chip) * kNumUnitKinds + kinds[i]];
     size_t best = 0;
     for (size_t j = 1; j < inst.size(); ++j)
       if (inst[j].first < inst[best].first)
@@ -608,7 +612,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
   result.scheduleCycles = meta.schedule_cycles();
   result.timed = target.granularity() == Target::TILE && target.clock_mhz() > 0;
   result.clockMhz = target.clock_mhz();
-  result.sramCapacity = target.sram().bytes();
+  result.sramCapacity = target.sram().bytes() * std::max<uint32_t>(meta.chips(), 1);
   result.sramPlanned = meta.sram_bytes();
   result.stateBytes = meta.state_bytes();
   result.stateInDram = format::stateInDram(target);
@@ -652,12 +656,16 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     Reporter memoryReport(options.maxViolations);
     CostCache costCache(target);
 
-    std::vector<std::vector<uint64_t>> freeAt(kNumUnitKinds);
+    // Unit instances per chip: slot chip * kNumUnitKinds + kind.
+    const uint32_t chips = std::max<uint32_t>(meta.chips(), 1);
+    result.chips = chips;
+    std::vector<std::vector<uint64_t>> freeAt(kNumUnitKinds * size_t(chips));
     int unitIndex[kNumUnitKinds];
     for (int k = 0; k < kNumUnitKinds; ++k) {
       unitIndex[k] = -1;
       if (specs[k]) {
-        freeAt[k].assign(specs[k]->count(), 0);
+        for (uint32_t chip = 0; chip < chips; ++chip)
+          freeAt[chip * kNumUnitKinds + k].assign(specs[k]->count(), 0);
         unitIndex[k] = int(result.units.size());
         UnitStats u;
         u.name = format::UnitKind_Name(static_cast<format::UnitKind>(k));
@@ -666,16 +674,37 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         result.units.push_back(u);
       }
     }
+    if (chips > 1) {
+      result.chipStats.assign(chips, ChipStats());
+      for (uint32_t chip = 0; chip < chips; ++chip) {
+        ChipStats &cs = result.chipStats[chip];
+        cs.units = result.units;
+        if (int(chip) < meta.chip_memory_size()) {
+          cs.sramPlanned = meta.chip_memory(int(chip)).sram_bytes();
+          cs.residentBytes = meta.chip_memory(int(chip)).resident_bytes();
+        }
+      }
+      for (UnitStats &u : result.units) {
+        u.count *= chips;
+        u.instanceBusy.assign(u.count, 0);
+      }
+    }
     dram::Model dram(target.dram().bytes_per_cycle(),
                    std::max<uint64_t>(meta.schedule_cycles(), 1) * 2);
     mem::Tracker tracker(numSpaces(file), n);
+    if (chips > 1) {
+      std::vector<uint64_t> starts;
+      for (int chip = 1; chip < meta.chip_memory_size(); ++chip)
+        starts.push_back(meta.chip_memory(chip).sram_offset());
+      tracker.setChipStarts(std::move(starts));
+    }
     // Per instruction: simulated issue and finish, and its unit instance
     // (numbered across kinds), for the SRAM occupancy sweep.
     Filled<uint64_t> issueAt(n), finishAt(n);
     Filled<uint32_t> streamOf(n);
-    uint32_t streamBase[kNumUnitKinds];
+    std::vector<uint32_t> streamBase(freeAt.size());
     uint32_t numStreams = 0;
-    for (int k = 0; k < kNumUnitKinds; ++k) {
+    for (size_t k = 0; k < freeAt.size(); ++k) {
       streamBase[k] = numStreams;
       numStreams += uint32_t(freeAt[k].size());
     }
@@ -750,7 +779,9 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         for (const mem::Access &a : accesses)
           ready = tracker.ready(a, ready);
       }
-      std::vector<uint64_t> &fa = freeAt[kind];
+      const uint16_t chip = insts[i].header->chip;
+      const size_t slot = size_t(chip) * kNumUnitKinds + kind;
+      std::vector<uint64_t> &fa = freeAt[slot];
       size_t instance = 0;
       for (size_t j = 1; j < fa.size(); ++j)
         if (fa[j] < fa[instance])
@@ -759,6 +790,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       t.staticCycle = staticCycle;
       t.unitKind = static_cast<uint8_t>(kind);
       t.instance = static_cast<uint32_t>(instance);
+      t.chip = chip;
       t.issue = std::max({t.staticCycle, ready, fa[instance]});
       if (t.issue > t.staticCycle) {
         t.stall = ready >= fa[instance] ? StallCause::Dependence : StallCause::UnitBusy;
@@ -792,12 +824,22 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           tracker.write(a, int32_t(i), t.finish, staticEnd);
       issueAt[i] = t.issue;
       finishAt[i] = t.finish;
-      streamOf[i] = streamBase[kind] + uint32_t(instance);
+      streamOf[i] = streamBase[slot] + uint32_t(instance);
       // Statistics and energy.
       UnitStats &u = result.units[size_t(unitIndex[kind])];
       ++u.instructions;
       u.busyCycles += duration;
-      u.instanceBusy[instance] += duration;
+      u.instanceBusy[size_t(chip) * fa.size() + instance] += duration;
+      if (chips > 1) {
+        ChipStats &cs = result.chipStats[chip];
+        UnitStats &cu = cs.units[size_t(unitIndex[kind])];
+        ++cs.instructions;
+        ++cu.instructions;
+        cu.busyCycles += duration;
+        cu.instanceBusy[instance] += duration;
+        if (kind == format::C2C)
+          cs.linkBytesSent += info.linkBytes;
+      }
       const uint32_t loc = locOf[i];
       if (loc >= nodes.size())
         nodes.resize(loc + 1);
@@ -860,6 +902,18 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
                 if (options.keepTimeline)
                   result.sramTimeline.push_back({c, uint64_t(live)});
               });
+
+    // Each chip's SRAM range alone.
+    for (uint32_t chip = 0; chip < chips && chips > 1; ++chip) {
+      ChipStats &cs = result.chipStats[chip];
+      sramSweep(tracker.chipBorn[chip], tracker.chipDies[chip], issueAt.data(), finishAt.data(),
+                streamOf.data(), numStreams, [&](uint64_t c, int64_t live) {
+                  if (uint64_t(live) > cs.sramPeak) {
+                    cs.sramPeak = uint64_t(live);
+                    cs.sramPeakCycle = c;
+                  }
+                });
+    }
 
     // Roofline class.
     for (const UnitStats &u : result.units)

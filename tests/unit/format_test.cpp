@@ -428,6 +428,53 @@ TEST(ReaderRules, F10RecordSize) {
   expectRule(cut, "F10", "past the end of the section");
 }
 
+// Version 6: an instruction's chip is below Metadata.chips (F11), which
+// needs version 6; the chips' SRAM ranges are ascending and in the space (F19).
+TEST(ReaderRules, F11ChipAndF19ChipMemory) {
+  Region r = dram(DType::F32, {2, 2});
+  auto onChip = [&](uint32_t chips, uint16_t chip) {
+    return withInstruction([&](Writer &w) {
+      w.metadata().set_chips(chips);
+      w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 0, {r, r}, {}, chip);
+    });
+  };
+  std::vector<uint8_t> two = onChip(2, 1);
+  ASSERT_TRUE(verifyBytes(two).ok()) << verifyBytes(two);
+  EXPECT_EQ(headerOf(two).formatVersion, 6u);
+  absl::StatusOr<std::unique_ptr<BinFile>> file = BinFile::fromBytes("t.bin", two.data(), two.size());
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ((*file)->instructions().back().header->chip, 1u);
+  // Files on chip 0 keep the version their opcodes need.
+  std::vector<uint8_t> one = onChip(0, 0);
+  EXPECT_LT(headerOf(one).formatVersion, 6u);
+  expectRule(onChip(2, 2), "F11", "instruction 3 'relu' at byte");
+  expectRule(onChip(2, 2), "F11", "runs on chip 2 but the file has 2 chips");
+  expectRule(onChip(0, 1), "F11", "runs on chip 1 but the file has 1 chip");
+  headerOf(two).formatVersion = 5;
+  fixChecksum(two);
+  expectRule(two, "F11", "needs format version 6 but the file has version 5");
+  auto withMemory = [&](std::vector<std::pair<uint64_t, uint64_t>> ranges) {
+    return withInstruction([&](Writer &w) {
+      w.metadata().set_chips(uint32_t(ranges.size()));
+      w.metadata().set_sram_bytes(1024);
+      for (auto [offset, bytes] : ranges) {
+        ChipMemory *m = w.metadata().add_chip_memory();
+        m->set_sram_offset(offset);
+        m->set_sram_bytes(bytes);
+      }
+    });
+  };
+  std::vector<uint8_t> good = withMemory({{0, 512}, {512, 512}});
+  EXPECT_TRUE(verifyBytes(good).ok()) << verifyBytes(good);
+  expectRule(withMemory({{0, 600}, {512, 512}}), "F19", "chip 1's SRAM [512, +512) overlaps");
+  expectRule(withMemory({{0, 512}, {768, 512}}), "F19", "lies outside the sram space (1024 bytes)");
+  std::vector<uint8_t> count = withInstruction([&](Writer &w) {
+    w.metadata().set_chips(3);
+    w.metadata().add_chip_memory();
+  });
+  expectRule(count, "F19", "chip_memory has 1 entries for 3 chips");
+}
+
 TEST(ReaderRules, F11Opcode) {
   std::vector<uint8_t> b = tinyModelBytes();
   auto *ih = reinterpret_cast<InstructionHeader *>(

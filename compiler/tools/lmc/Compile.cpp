@@ -49,6 +49,10 @@ CommandSpec compileSpec() {
       {"--target", "NAME|FILE", "machine: cpu (default), lpu, ara2, or a .textproto file"},
       {"--input-shape", "NAME=DIMS", "bind an input's shape, e.g. tokens=1x128", true},
       {"--emit", "WHAT", "bin (default), graph (lmc_graph IR), tile (lmc_tile IR: the tiles of a tile target, before scheduling) or isa (planned lmc_isa IR)"},
+      {"--chips", "N",
+       "pipeline the model over N chips of a TILE target with chip-to-chip links (lpu): "
+       "stages balanced by resident weights, activations sent over the links (default 1; "
+       "see docs/targets.md)"},
       {"--report", "", "print the memory plan and the weight footprint per precision"},
       {"--quant", "SCHEME", "weights of constant matmuls: none (default), int8 (per channel), "
                             "int4 (group-wise), ternary (absmean); activations int8 per token"},
@@ -135,6 +139,15 @@ int compileMain(int argc, char **argv) {
     return fail("--emit tile prints the tiles of a tile target (lpu, ara2 or a TILE target "
                 "file); target '" + machine->name() + "' lowers one instruction per operator: "
                 "use --emit isa");
+  if (args.has("--chips")) {
+    const std::string text = args.get("--chips");
+    if (!absl::SimpleAtoi(text, &pipeline.chips) || pipeline.chips < 1)
+      return fail("--chips must be a positive integer, not '" + text + "'");
+    if (pipeline.chips > 1 && (!pipeline.tiled || !format::findUnit(*machine, format::C2C)))
+      return fail("--chips " + text + " needs a TILE target with chip-to-chip links (a C2C "
+                  "unit), such as lpu; target '" + machine->name() + "' has " +
+                  (pipeline.tiled ? "no C2C unit" : "OPERATOR granularity"));
+  }
   pipeline.quantScheme = args.get("--quant", "none");
   pipeline.quantOverrides = args.getAll("--quant-override");
   QuantConfig quant;
@@ -156,6 +169,8 @@ int compileMain(int argc, char **argv) {
   import::LoadOptions loadOptions;
   loadOptions.noWeights = args.has("--no-weights");
   std::vector<std::string> recorded;
+  if (pipeline.chips > 1)
+    recorded.push_back("--chips " + std::to_string(pipeline.chips));
   for (const std::string &binding : args.getAll("--input-shape")) {
     if (absl::Status s = import::parseInputShape(binding, loadOptions); !s.ok())
       return fail(std::string(s.message()));

@@ -183,6 +183,14 @@ void print(const format::BinFile &f, std::ostream &os) {
   os << "  dram          " << m.dram_bytes() << " bytes\n";
   os << "  state         " << m.state_bytes() << " bytes\n";
   os << "  constants     " << f.constantsSize() << " bytes\n";
+  if (m.chips() > 1) {
+    os << "  chips         " << m.chips() << " (pipeline stages; per chip: sram offset, working "
+       << "bytes, resident weights and KV cache bytes)\n";
+    for (int c = 0; c < m.chip_memory_size(); ++c)
+      os << "    chip " << c << "      sram[" << m.chip_memory(c).sram_offset() << "] "
+         << m.chip_memory(c).sram_bytes() << " bytes, resident " << m.chip_memory(c).resident_bytes()
+         << " bytes\n";
+  }
   if (m.options_size())
     os << "  options       " << absl::StrJoin(m.options(), " ") << "\n";
   os << "inputs:\n";
@@ -219,8 +227,11 @@ void print(const format::BinFile &f, std::ostream &os) {
     for (unsigned k = 0; k < inst.header->numOperands; ++k)
       operands.push_back(formatOperand(f, inst.operands[k]));
     std::string imms = formatImms(inst.opcode(), inst.imms);
-    os << absl::StrFormat("  %5d  %-4s %8d  %-11s %s%s  ; %s\n", index++,
-                          format::unitName(static_cast<format::Unit>(inst.header->unit)),
+    // A multi-chip file names the chip with the unit: "c1.mxm".
+    std::string unit = format::unitName(static_cast<format::Unit>(inst.header->unit));
+    if (m.chips() > 1)
+      unit = absl::StrCat("c", inst.header->chip, ".", unit);
+    os << absl::StrFormat("  %5d  %-4s %8d  %-11s %s%s  ; %s\n", index++, unit,
                           inst.header->cycle, format::opcodeInfo(inst.opcode()).mnemonic,
                           absl::StrJoin(operands, ", "), imms.empty() ? "" : ", " + imms,
                           f.describeLocation(inst.header->location));
