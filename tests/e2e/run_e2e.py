@@ -27,6 +27,11 @@ each .bin with `lmc run` against examples/cnn/reference.py (1e-4) and, on lpu
 and ara2, requires
 `lmc simulate --strict` to run the schedule without violations and produce
 outputs identical to lmc run's.
+`multichip` (group "targets") compiles a small GPT-2 for lpu with --chips 2 and
+requires lmc run, the functional simulator, the cpu compile and the reference
+to agree, the link bytes to be the transferred activations' bytes, each chip's
+SRAM to hold its part, one trace process per chip and clear errors for bad
+chip counts.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -923,6 +928,79 @@ def check_lpu_too_big(ctx):
     return "256 MiB of weights rejected for one lpu chip"
 
 
+def check_multichip(ctx):
+    """lmc compile --chips 2 on lpu: the CPU runtime and the functional simulator give the
+    cpu compile's logits (and the numpy reference's); the link bytes are the bytes of the
+    transferred tensors, each an activation of the model; each chip's SRAM holds its part;
+    one trace process per chip; bad chip counts are clear errors."""
+    import json
+    layers, width, heads, vocab, seq = 2, 64, 4, 256, 16
+    d = ctx.fresh_dir("multichip")
+    model = generate_gpt2(os.path.join(d, "model.onnx"), TINY + ["--layernorm", "op"])
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), seq, vocab)
+    cpu = lmc_compile(ctx, model, os.path.join(d, "cpu.bin"))
+    two = lmc_compile(ctx, model, os.path.join(d, "two.bin"), ["--target", "lpu", "--chips", "2"])
+    again = lmc_compile(ctx, model, os.path.join(d, "again.bin"), ["--target", "lpu", "--chips", "2"])
+    with open(two, "rb") as f1, open(again, "rb") as f2:
+        if f1.read() != f2.read():
+            raise CheckFailed("two --chips 2 compiles differ")
+    for name, binary in (("cpu", cpu), ("two", two)):
+        lmc_run(ctx, binary, {"tokens": tokens}, os.path.join(d, name))
+    ref = np.load(reference_logits("gpt2", model, tokens, os.path.join(d, "ref.npy")))
+    got = np.load(os.path.join(d, "two", "logits.npy"))
+    detail = compare_logits(got, np.load(os.path.join(d, "cpu", "logits.npy")))
+    compare_logits(got, ref)
+    trace = os.path.join(d, "trace.json")
+    rep = lmc_simulate_json(ctx, two, ["--strict", "--input", f"tokens={tokens}", "--output-dir",
+                                       os.path.join(d, "sim"), "--trace", trace])
+    if np.load(os.path.join(d, "sim", "logits.npy")).tobytes() != got.tobytes():
+        raise CheckFailed("the functional simulator's logits differ from lmc run's of the same .bin")
+    if rep.get("chip_count") != 2 or len(rep.get("chips", [])) != 2:
+        raise CheckFailed(f"report has chip_count {rep.get('chip_count')}, expected 2")
+    # The transfers: c2c copies in the disassembly, each a whole activation of the model.
+    text = run_ok([ctx.lmc, "inspect", two], RUN_TIMEOUT, "lmc inspect").stdout
+    sent = [(int(c), int(n)) for c, n in re.findall(r"c(\d)\.c2c +\d+ +copy +sram\[\d+\] i8\[(\d+)\]", text)]
+    if not sent or "chips         2" not in text:
+        raise CheckFailed("lmc inspect shows no chip-to-chip copy or no chip count")
+    activations = {4 * seq * width * k for k in (1, 3, 4)} | {4 * heads * seq * seq, 4 * seq * vocab}
+    if any(n not in activations for _, n in sent):
+        raise CheckFailed(f"transfers of {[n for _, n in sent]} bytes; activations are {sorted(activations)}")
+    if rep["traffic"]["link_bytes"] != sum(n for _, n in sent):
+        raise CheckFailed(f"link bytes {rep['traffic']['link_bytes']} != {sum(n for _, n in sent)} transferred")
+    capacity = 230686720
+    for c, chip in enumerate(rep["chips"]):
+        if chip["capacity_bytes"] != capacity or not 0 < chip["sram_peak_bytes"] <= chip["sram_planned_bytes"] \
+                or chip["sram_peak_bytes"] + chip["resident_bytes"] > capacity or chip["resident_bytes"] <= 0:
+            raise CheckFailed(f"chip {c}: {chip}")
+        if chip["link_bytes_sent"] != sum(n for k, n in sent if k == c):
+            raise CheckFailed(f"chip {c} sent {chip['link_bytes_sent']} bytes")
+        if not all(0 <= v <= 100 for v in chip["busy_percent"].values()):
+            raise CheckFailed(f"chip {c} busy {chip['busy_percent']}")
+    if sum(chip["instructions"] for chip in rep["chips"]) != rep["instructions"] or rep["violation_count"]:
+        raise CheckFailed("per-chip instructions do not add up, or the schedule has violations")
+    with open(trace) as f:
+        events = json.load(f)["traceEvents"]
+    processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
+    if processes != {0: "chip 0 (lpu)", 1: "chip 1 (lpu)"}:
+        raise CheckFailed(f"trace processes {processes}")
+    tracks = {}
+    for e in events:
+        if e["ph"] == "X":
+            tracks.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["dur"]))
+    if sum(len(v) for v in tracks.values()) != rep["instructions"] or {p for p, _ in tracks} != {0, 1}:
+        raise CheckFailed("trace slices do not cover both chips' instructions")
+    for key, items in tracks.items():
+        items.sort()
+        if any(a + da > b + 1e-3 for (a, da), (b, _) in zip(items, items[1:])):
+            raise CheckFailed(f"overlapping slices on chip {key[0]} track {key[1]}")
+    expect_compile_error(ctx, model, [], ["--chips", "positive"], flags=["--target", "lpu", "--chips", "0"])
+    expect_compile_error(ctx, model, [], ["--chips 1000", "pipeline stages"],
+                         flags=["--target", "lpu", "--chips", "1000"])
+    expect_compile_error(ctx, model, [], ["--chips 2", "C2C", "ara2"], flags=["--target", "ara2", "--chips", "2"])
+    return (f"{detail} vs cpu; {len(sent)} transfers, {rep['traffic']['link_bytes']} link bytes; "
+            f"{rep['cycles']} cycles; chip SRAM peaks {[c['sram_peak_bytes'] for c in rep['chips']]}")
+
+
 # ---------------------------------------------------------------- simulate
 
 # name -> (family, generator flags, seq, vocab, target)
@@ -1688,6 +1766,7 @@ def all_cases():
     cases["targets_match"] = ("targets", check_targets_match)
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)
+    cases["multichip"] = ("targets", check_multichip)
     cases["math_ops_targets"] = ("targets", check_math_ops_targets)
     cases["coerced_softmax_family"] = ("tiny", check_coerced_softmax_family)
     cases["err_math_ops"] = ("errors", check_math_op_errors)
