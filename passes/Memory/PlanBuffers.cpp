@@ -234,6 +234,8 @@ FailureOr<bool> PlanBuffersPass::fitSram(ModuleOp module, const fmt::Target &tar
       }
       int64_t weights = resident[chip].weightBytes, state = resident[chip].stateBytes;
       int64_t enough = std::max((total + capacity - 1) / capacity, chips > 1 ? chips + 1 : 1);
+      // For `lmc compile --chips auto`, which compiles again with that many.
+      module->setAttr("lmc.chips_needed", OpBuilder(module).getI64IntegerAttr(enough));
       auto diag = module.emitError(chips > 1 ? "chip " + std::to_string(chip) + " of " +
                                                    std::to_string(chips) + " needs "
                                              : std::string("the model needs "));

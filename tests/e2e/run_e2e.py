@@ -993,11 +993,50 @@ def check_multichip(ctx):
         items.sort()
         if any(a + da > b + 1e-3 for (a, da), (b, _) in zip(items, items[1:])):
             raise CheckFailed(f"overlapping slices on chip {key[0]} track {key[1]}")
+    # A KV-cache decoder: each cache stays on the chip of its layer; six decode steps in one
+    # session give the cpu compile's logits.
+    kv = generate_gpt2(os.path.join(d, "kv.onnx"), TINY[:-2] + ["--seq", "1", "--kv-cache", "32"])
+    steps = 6
+    np.save(os.path.join(d, "kv_tokens.npy"),
+            np.random.RandomState(3).randint(0, vocab, (steps, 1, 1)).astype(np.int64))
+    np.save(os.path.join(d, "kv_position.npy"), np.arange(steps, dtype=np.int64).reshape(steps, 1))
+    decoded = {}
+    for name, flags in (("kv_cpu", []), ("kv_two", ["--target", "lpu", "--chips", "2"])):
+        binary = lmc_compile(ctx, kv, os.path.join(d, name + ".bin"), ["--kv-cache", *flags])
+        run_ok([ctx.lmc, "run", binary, "--steps", str(steps), "--output-dir", os.path.join(d, name),
+                "--input", "tokens=" + os.path.join(d, "kv_tokens.npy"),
+                "--input", "position=" + os.path.join(d, "kv_position.npy")], RUN_TIMEOUT, "lmc run --steps")
+        decoded[name] = np.load(os.path.join(d, name, "logits.npy"))
+    kv_detail = compare_logits(decoded["kv_two"], decoded["kv_cpu"])
+    # --chips auto: two matmuls of 128 MiB of weights each do not fit one lpu chip (220 MiB)
+    # and fit two; the two-chip .bin computes the cpu compile's outputs.
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4096])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4096])
+    shapes = [helper.make_tensor("s1", TensorProto.INT64, [2], [4096, 8192]),
+              helper.make_tensor("s2", TensorProto.INT64, [2], [8192, 4096])]
+    nodes = [helper.make_node("ConstantOfShape", ["s1"], ["w1"], name="w1",
+                              value=helper.make_tensor("v1", TensorProto.FLOAT, [1], [0.25])),
+             helper.make_node("ConstantOfShape", ["s2"], ["w2"], name="w2",
+                              value=helper.make_tensor("v2", TensorProto.FLOAT, [1], [-0.5])),
+             helper.make_node("MatMul", ["x", "w1"], ["h"], name="mm1"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("MatMul", ["r", "w2"], ["y"], name="mm2")]
+    big = save_checked(helper.make_graph(nodes, "big2", [x], [y], shapes), os.path.join(d, "big2.onnx"))
+    np.save(os.path.join(d, "x.npy"), np.random.RandomState(5).rand(1, 4096).astype(np.float32))
+    proc = run_ok([ctx.lmc, "compile", big, "-o", os.path.join(d, "auto.bin"), "--target", "lpu",
+                   "--chips", "auto"], COMPILE_TIMEOUT, "lmc compile --chips auto")
+    if "chips: 2 (" not in proc.stdout:
+        raise CheckFailed(f"--chips auto did not pick 2 chips: {proc.stdout}")
+    for name in ("auto", "big_cpu"):
+        if name == "big_cpu":
+            lmc_compile(ctx, big, os.path.join(d, "big_cpu.bin"))
+        lmc_run(ctx, os.path.join(d, name + ".bin"), {"x": os.path.join(d, "x.npy")}, os.path.join(d, name))
+    auto_detail = compare_logits(np.load(os.path.join(d, "auto", "y.npy")), np.load(os.path.join(d, "big_cpu", "y.npy")))
     expect_compile_error(ctx, model, [], ["--chips", "positive"], flags=["--target", "lpu", "--chips", "0"])
     expect_compile_error(ctx, model, [], ["--chips 1000", "pipeline stages"],
                          flags=["--target", "lpu", "--chips", "1000"])
     expect_compile_error(ctx, model, [], ["--chips 2", "C2C", "ara2"], flags=["--target", "ara2", "--chips", "2"])
-    return (f"{detail} vs cpu; {len(sent)} transfers, {rep['traffic']['link_bytes']} link bytes; "
+    return (f"{detail} vs cpu; kv decode {kv_detail}; --chips auto: 2 chips, {auto_detail}; {len(sent)} transfers, {rep['traffic']['link_bytes']} link bytes; "
             f"{rep['cycles']} cycles; chip SRAM peaks {[c['sram_peak_bytes'] for c in rep['chips']]}")
 
 

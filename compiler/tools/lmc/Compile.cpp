@@ -49,10 +49,10 @@ CommandSpec compileSpec() {
       {"--target", "NAME|FILE", "machine: cpu (default), lpu, ara2, or a .textproto file"},
       {"--input-shape", "NAME=DIMS", "bind an input's shape, e.g. tokens=1x128", true},
       {"--emit", "WHAT", "bin (default), graph (lmc_graph IR), tile (lmc_tile IR: the tiles of a tile target, before scheduling) or isa (planned lmc_isa IR)"},
-      {"--chips", "N",
+      {"--chips", "N|auto",
        "pipeline the model over N chips of a TILE target with chip-to-chip links (lpu): "
        "stages balanced by resident weights, activations sent over the links (default 1; "
-       "see docs/targets.md)"},
+       "auto: the fewest chips that hold the model; see docs/targets.md)"},
       {"--report", "", "print the memory plan and the weight footprint per precision"},
       {"--quant", "SCHEME", "weights of constant matmuls: none (default), int8 (per channel), "
                             "int4 (group-wise), ternary (absmean); activations int8 per token"},
@@ -139,11 +139,13 @@ int compileMain(int argc, char **argv) {
     return fail("--emit tile prints the tiles of a tile target (lpu, ara2 or a TILE target "
                 "file); target '" + machine->name() + "' lowers one instruction per operator: "
                 "use --emit isa");
+  const bool autoChips = args.get("--chips") == "auto";
   if (args.has("--chips")) {
     const std::string text = args.get("--chips");
-    if (!absl::SimpleAtoi(text, &pipeline.chips) || pipeline.chips < 1)
-      return fail("--chips must be a positive integer, not '" + text + "'");
-    if (pipeline.chips > 1 && (!pipeline.tiled || !format::findUnit(*machine, format::C2C)))
+    if (!autoChips && (!absl::SimpleAtoi(text, &pipeline.chips) || pipeline.chips < 1))
+      return fail("--chips must be a positive integer or auto, not '" + text + "'");
+    if ((autoChips || pipeline.chips > 1) &&
+        (!pipeline.tiled || !format::findUnit(*machine, format::C2C)))
       return fail("--chips " + text + " needs a TILE target with chip-to-chip links (a C2C "
                   "unit), such as lpu; target '" + machine->name() + "' has " +
                   (pipeline.tiled ? "no C2C unit" : "OPERATOR granularity"));
@@ -169,8 +171,6 @@ int compileMain(int argc, char **argv) {
   import::LoadOptions loadOptions;
   loadOptions.noWeights = args.has("--no-weights");
   std::vector<std::string> recorded;
-  if (pipeline.chips > 1)
-    recorded.push_back("--chips " + std::to_string(pipeline.chips));
   for (const std::string &binding : args.getAll("--input-shape")) {
     if (absl::Status s = import::parseInputShape(binding, loadOptions); !s.ok())
       return fail(std::string(s.message()));
@@ -272,7 +272,7 @@ int compileMain(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> reference;
   if (quantReport)
     reference = module->clone();
-  if (emit != "graph") {
+  auto lower = [&](mlir::ModuleOp m) {
     mlir::PassManager rest(&context);
     if (args.has("--mlir-print-ir-after-all"))
       rest.enableIRPrinting(
@@ -282,9 +282,27 @@ int compileMain(int argc, char **argv) {
           /*printAfterOnlyOnFailure=*/false, llvm::errs(),
           mlir::OpPrintingFlags().elideLargeElementsAttrs(16));
     buildLowering(rest, pipeline);  // the cleanup ran above
-    if (mlir::failed(rest.run(*module)))
-      return failWithDiagnostics(input + ": compilation failed");
+    return rest.run(m);
+  };
+  if (emit != "graph" && !autoChips && mlir::failed(lower(*module)))
+    return failWithDiagnostics(input + ": compilation failed");
+  // --chips auto: from one chip, as many as the plan that did not fit asks
+  // for (lmc-plan-buffers' lmc.chips_needed), until one fits.
+  while (emit != "graph" && autoChips) {
+    mlir::OwningOpRef<mlir::ModuleOp> attempt = module->clone();
+    errors.clear();
+    if (mlir::succeeded(lower(*attempt))) {
+      module = std::move(attempt);
+      break;
+    }
+    auto needed = (*attempt)->getAttrOfType<mlir::IntegerAttr>("lmc.chips_needed");
+    if (!needed || needed.getInt() <= pipeline.chips)
+      return fail("--chips auto, at " + std::to_string(pipeline.chips) + " chips: " +
+                  (errors.empty() ? input + ": compilation failed" : errors.front()));
+    pipeline.chips = needed.getInt();
   }
+  if (pipeline.chips > 1)
+    recorded.push_back("--chips " + std::to_string(pipeline.chips));
   if (emit != "bin")
     return printIr(*module, output) ? 0 : fail("cannot write " + output);
 
@@ -311,6 +329,10 @@ int compileMain(int argc, char **argv) {
     std::printf("schedule: %llu cycles = %.2f us at %g MHz\n",
                 static_cast<unsigned long long>(summary.scheduleCycles),
                 summary.scheduleCycles / machine->clock_mhz(), machine->clock_mhz());
+  if (pipeline.chips > 1 || autoChips)
+    std::printf("chips: %lld (pipeline stages%s; docs/targets.md)\n",
+                static_cast<long long>(pipeline.chips),
+                autoChips ? ", the fewest that hold the model: --chips auto" : "");
   if (quantReport) {
     QuantReportRequest request{*reference, quant, output, args.getAll("--calibration"), input};
     absl::StatusOr<std::string> text = cli::quantReport(request);
