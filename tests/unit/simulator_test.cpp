@@ -362,6 +362,65 @@ TEST(SimulatorVerify, DoubleBookedUnitIsCaught) {
     EXPECT_LE(u.busyCycles, uint64_t(u.count) * r.totalCycles) << u.name;
 }
 
+// A multi-chip file: each chip has its own unit instances and its own SRAM
+// range. Eight copies at cycle 0 on lpu's four SXM instances are fine on
+// two chips (four each) and double-book one chip; a C2C copy from chip 0's
+// SRAM into chip 1's is the link traffic.
+std::unique_ptr<format::BinFile> twoChipCopies(const format::Target &t, bool split) {
+  format::Writer w = writerFor(t, 2 * 32768);
+  w.metadata().set_chips(2);
+  for (uint64_t base : {0u, 32768u}) {
+    format::ChipMemory *m = w.metadata().add_chip_memory();
+    m->set_sram_offset(base);
+    m->set_sram_bytes(32768);
+  }
+  uint32_t loc = w.addLocation("copies", "Identity");
+  for (int i = 0; i < 8; ++i) {
+    const uint16_t chip = split ? uint16_t(i / 4) : 0;
+    const uint64_t base = 32768 * uint64_t(i / 4) + 4096 * uint64_t(i % 4);
+    w.addInstruction(Opcode::Copy, Unit::Sxm, 0, loc,
+                     {makeRegion(Space::Sram, DType::F32, {1024}, base + 16384),
+                      makeRegion(Space::Sram, DType::F32, {1024}, base)},
+                     {}, chip);
+  }
+  w.addInstruction(Opcode::Copy, Unit::C2c, 1000, loc,
+                   {makeRegion(Space::Sram, DType::I8, {4096}, 32768),
+                    makeRegion(Space::Sram, DType::I8, {4096}, 16384)},
+                   {}, 0);
+  return finish(w);
+}
+
+TEST(SimulatorChips, EachChipHasItsOwnUnitsAndSram) {
+  format::Target t = target("lpu");
+  auto split = twoChipCopies(t, true), one = twoChipCopies(t, false);
+  ASSERT_TRUE(split && one);
+  uint64_t total = 0;
+  sim::verifySchedule(*split, 10, &total);
+  EXPECT_EQ(total, 0u);
+  std::vector<sim::Violation> v = sim::verifySchedule(*one, 10, &total);
+  ASSERT_EQ(total, 4u);
+  EXPECT_EQ(v[0].kind, sim::Violation::DoubleBooked);
+  sim::Result r = simulate(*split, t);
+  EXPECT_EQ(r.chips, 2u);
+  ASSERT_EQ(r.chipStats.size(), 2u);
+  EXPECT_EQ(r.stalls[int(sim::StallCause::UnitBusy)], 0u);
+  EXPECT_EQ(r.chipStats[0].instructions, 5u);
+  EXPECT_EQ(r.chipStats[1].instructions, 4u);
+  // The copies' 4 x 4096 written bytes per chip are live together at cycle 0.
+  EXPECT_EQ(r.chipStats[0].sramPeak, 16384u);
+  EXPECT_EQ(r.chipStats[1].sramPeak, 16384u);
+  EXPECT_EQ(r.sramPeak, 32768u);
+  EXPECT_EQ(r.linkBytes, 4096u);
+  EXPECT_EQ(r.chipStats[0].linkBytesSent, 4096u);
+  EXPECT_EQ(r.chipStats[1].linkBytesSent, 0u);
+  EXPECT_EQ(r.sramCapacity, 2 * t.sram().bytes());
+  for (const sim::UnitStats &u : r.units)
+    if (u.name == "SXM")
+      EXPECT_EQ(u.count, 8u);
+  sim::Result busy = simulate(*one, t);
+  EXPECT_EQ(busy.stalls[int(sim::StallCause::UnitBusy)], 4u);
+}
+
 TEST(SimulatorVerify, OverwriteWhileLiveIsCaught) {
   // 0: a long exp reads A; 1: a copy overwrites A at cycle 1.
   format::Target t = target("ara2");
