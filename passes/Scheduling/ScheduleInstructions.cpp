@@ -113,7 +113,11 @@ LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &ta
   llvm::DenseMap<Value, std::vector<Access>> accesses;
   for (auto [index, inst] : llvm::enumerate(insts)) {
     fmt::InstructionCost cost = lmc::costOf(target, inst);
-    auto kind = kinds.find({lmc::chipOf(inst), cost.unit});
+    const int64_t chip = lmc::chipOf(inst);
+    if (chip < 0 || chip >= chips)
+      return inst.emitOpError("is on chip ") << chip << " but the module has " << chips
+                                             << " (lmc.chips)";
+    auto kind = kinds.find({chip, cost.unit});
     if (kind == kinds.end())
       return inst.emitOpError("issues on unit '")
              << inst.getUnit() << "', which target '" << target.name() << "' does not have";

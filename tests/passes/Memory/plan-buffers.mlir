@@ -184,3 +184,49 @@ module attributes {lmc.target = "name: 'sliced' granularity: TILE clock_mhz: 1 w
     return
   }
 }
+
+// -----
+
+// Two chips (lmc-partition-chips): each chip's buffers are planned alone
+// against one chip's 1024 bytes, chip 1's at a base after chip 0's plan
+// (768 bytes), so the SRAM space holds both (1280 bytes, more than one
+// chip); the weight chip 1 reads is resident there. lmc.chip_memory: per
+// chip its base, planned bytes and resident bytes.
+#t = #lmc_isa.region<f32, [64], [1], 0>
+// CHECK-LABEL: module attributes {lmc.chip_memory = array<i64: 0, 768, 0, 768, 512, 256>, lmc.chips = 2 : i64, {{.*}}lmc.sram_bytes = 1280 : i64
+// CHECK: lmc_isa.alloc {bytes = 768 : i64, lmc.chip = 0 : i64, offset = 0 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 512 : i64, lmc.chip = 1 : i64, offset = 768 : i64, space = "sram"}
+// REPORT: memory plan (sram, chip 0): 1 buffers, 768 bytes without reuse, 768 bytes planned, peak live 768 bytes
+// REPORT: memory plan (sram, chip 1): 1 buffers, 512 bytes without reuse, 512 bytes planned, peak live 512 bytes
+// REPORT-NEXT: sram use at the peak: 0.8 KiB of 1.0 KiB (75.0%; weights 0.2 KiB)
+module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<64xf32>}
+    %w = lmc_isa.const {value = dense<1.0> : tensor<64xf32>}
+    %a = lmc_isa.alloc {bytes = 768 : i64, lmc.chip = 0 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 512 : i64, lmc.chip = 1 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%a, %x) regions [#t, #t] imms [] {lmc.chip = 0 : i64, unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    lmc_isa.inst "add" (%x, %b, %b) regions [#t, #t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
+// A chip that does not fit is named, with the chips the whole model needs
+// (at least one more than now).
+#t = #lmc_isa.region<f32, [64], [1], 0>
+// expected-error @+1 {{chip 1 of 2 needs 1280 bytes of SRAM (1.2 KiB: 0.5 KiB of weights + 0.8 KiB of activations at the peak), target 'small' has 1024 (1.0 KiB) per chip and no DRAM; it would take 3 chips (lmc compile --chips 3)}}
+module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<64xf32>}
+    %w = lmc_isa.const {value = dense<1.0> : tensor<128xf32>}
+    %a = lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 0 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 768 : i64, lmc.chip = 1 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%a, %x) regions [#t, #t] imms [] {lmc.chip = 0 : i64, unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    lmc_isa.inst "add" (%x, %b, %b) regions [#t, #t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    return
+  }
+}

@@ -56,3 +56,28 @@ func.func @main() {
   lmc_isa.inst "exp" (%z, %x) regions [#r, #r] imms [] {unit = "vxm"}
   return
 }
+
+// -----
+
+// Two chips (lmc.chips, lmc.chip from lmc-partition-chips): each has its
+// own instances of every unit kind. Three weight copies on ara2's two DMA
+// channels: the one on chip 1 starts at cycle 0 beside chip 0's two
+// instead of waiting for a channel (1061 cycles in all, not 2122), and
+// each instruction keeps its chip.
+// CHECK-LABEL: module attributes {lmc.chips = 2 : i64, lmc.schedule_cycles = 1061 : i64
+// CHECK: lmc_isa.inst "copy"(%{{.*}}) {{.*}} {lmc.chip = 0 : i64, lmc.duration = 1061 : i64, unit = "dma"}
+// CHECK-NEXT: lmc_isa.inst "copy"(%{{.*}}) {{.*}} {lmc.chip = 0 : i64, lmc.duration = 1061 : i64, unit = "dma"}
+// CHECK-NEXT: lmc_isa.inst "copy"(%{{.*}}) {{.*}} {lmc.chip = 1 : i64, lmc.duration = 1061 : i64, unit = "dma"}
+#w = #lmc_isa.region<f32, [64, 64], [64, 1], 0>
+module attributes {lmc.chips = 2 : i64} {
+  func.func @main() {
+    %w = lmc_isa.const {value = dense<0.5> : tensor<64x192xf32>}
+    %t0 = lmc_isa.alloc {bytes = 16384 : i64, lmc.chip = 0 : i64, space = "sram"}
+    %t1 = lmc_isa.alloc {bytes = 16384 : i64, lmc.chip = 0 : i64, space = "sram"}
+    %t2 = lmc_isa.alloc {bytes = 16384 : i64, lmc.chip = 1 : i64, space = "sram"}
+    lmc_tile.dma (%t0, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 0>] {lmc.chip = 0 : i64}
+    lmc_tile.dma (%t1, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 64>] {lmc.chip = 0 : i64}
+    lmc_tile.dma (%t2, %w) regions [#w, #lmc_isa.region<f32, [64, 64], [192, 1], 128>] {lmc.chip = 1 : i64}
+    return
+  }
+}
