@@ -275,14 +275,18 @@ def PartitionChips : Pass<"lmc-partition-chips", "mlir::ModuleOp"> {
     written on both sides of it or a KV cache is used on both sides; the
     cuts minimize the largest resident bytes (weights and KV caches first
     read by a stage) over the chips. Every working buffer and KV cache gets
-    the chip of its first writer (`lmc.chip` on the alloc). A tile that
+    the chip of its first writer (`lmc.chip` on the alloc). A weight counts
+    as the distinct elements the tiles' regions read (column tiles of one
+    weight may go to different chips); a stretch between two legal cuts
+    whose weights exceed one chip's SRAM (a target without DRAM) is an
+    error. A tile that
     reads a working buffer of another chip reads a copy on its own chip
     instead: a new alloc of the same size, filled by an `lmc_isa.inst
     "copy"` on the `c2c` unit of the buffer's chip (the whole buffer, as
     bytes) before the first such read after each write. IO tensors are the
     host's and weights are resident where they are read: neither moves.
     The module gets `lmc.chips`. Errors: N < 1, a target without C2C, more
-    chips than legal stages. With N = 1 the pass does nothing.
+    chips than legal stages, weights that fit no chip. With N = 1 the pass does nothing.
 
     ```mlir
     // before (chips=2): %a is written by the first tile, read by the second

@@ -117,6 +117,15 @@ format::InstructionCost costOf(const format::Target &target, isa::InstOp inst) {
                                  unitKindOf(inst.getUnit()));
 }
 
+int64_t regionFootprintBytes(isa::RegionAttr region) {
+  mlir::Type elem = region.getElementType();
+  int64_t bytes = elem.isInteger(1) ? 1 : (elem.getIntOrFloatBitWidth() + 7) / 8;
+  for (auto [d, s] : llvm::zip(region.getShape(), region.getStrides()))
+    if (s != 0)
+      bytes *= d;
+  return bytes;
+}
+
 int64_t chipOf(mlir::Operation *op) {
   auto chip = op ? op->getAttrOfType<mlir::IntegerAttr>("lmc.chip") : mlir::IntegerAttr();
   return chip ? chip.getInt() : 0;

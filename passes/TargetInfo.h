@@ -39,6 +39,9 @@ format::Opcode opcodeOf(isa::InstOp inst);
 const char *unitNameOf(format::UnitKind kind);
 // Cost of an instruction on the target, issued on its `unit` attribute.
 format::InstructionCost costOf(const format::Target &target, isa::InstOp inst);
+// The bytes of a region's distinct elements (broadcast axes once): what a
+// chip keeps of a weight it reads only through this region.
+int64_t regionFootprintBytes(isa::RegionAttr region);
 // The chip an instruction or buffer is on: its `lmc.chip` attribute
 // (lmc-partition-chips), else 0.
 int64_t chipOf(mlir::Operation *op);

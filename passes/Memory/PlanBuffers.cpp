@@ -304,20 +304,38 @@ void PlanBuffersPass::runOnOperation() {
   if (chips == 1) {
     chipWeights[0] = weightSizes;
   } else {
-    llvm::DenseSet<std::tuple<Attribute, Attribute, int64_t>> onChip;
-    llvm::DenseSet<std::pair<Operation *, int64_t>> absentOnChip;
+    // A chip keeps of a weight what its instructions' regions read (the
+    // column tiles of a matmul cut between chips), at most the weight;
+    // weights are told apart as the emitter stores them.
+    using Key = std::tuple<const void *, const void *, int64_t>;  // weight, packing, chip
+    llvm::DenseSet<std::pair<Key, Attribute>> seenRegion;
+    llvm::DenseMap<Key, int64_t> counted;
+    std::vector<Key> order;  // first use: one size per weight and chip, for the packing
     module.walk([&](lisa::InstOp inst) {
       int64_t chip = std::clamp<int64_t>(lmc::chipOf(inst), 0, chips - 1);
-      for (Value buffer : inst.getBuffers()) {
+      for (auto [buffer, region] : llvm::zip(inst.getBuffers(), inst.getRegions())) {
+        Key key;
+        int64_t whole = 0;
         if (auto c = buffer.getDefiningOp<lisa::ConstOp>()) {
-          if (onChip.insert({c.getValue(), c.getPackBAttr(), chip}).second)
-            chipWeights[chip].push_back(c.getByteSize());
+          key = {c.getValue().getAsOpaquePointer(), c.getPackBAttr().getAsOpaquePointer(), chip};
+          whole = c.getByteSize();
         } else if (auto w = buffer.getDefiningOp<lisa::WeightOp>()) {
-          if (absentOnChip.insert({w, chip}).second)
-            chipWeights[chip].push_back(bytesOf(cast<ShapedType>(w.getType())));
+          key = {w.getOperation(), nullptr, chip};
+          whole = bytesOf(cast<ShapedType>(w.getType()));
+        } else {
+          continue;
         }
+        if (!seenRegion.insert({key, region}).second)
+          continue;
+        auto [it, fresh] = counted.try_emplace(key, 0);
+        if (fresh)
+          order.push_back(key);
+        it->second += std::min(lmc::regionFootprintBytes(cast<lisa::RegionAttr>(region)),
+                               whole - it->second);
       }
     });
+    for (const Key &key : order)
+      chipWeights[std::get<2>(key)].push_back(counted.lookup(key));
   }
   // State tensors persist across runs: one after the other, never shared
   // (and, in SRAM under the slice rule, not across a slice boundary).

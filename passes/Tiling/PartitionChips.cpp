@@ -88,15 +88,15 @@ struct PartitionChipsPass : lmc::impl::PartitionChipsBase<PartitionChipsPass> {
       return signalPassFailure();
     }
     for (auto func : module.getOps<func::FuncOp>())
-      if (failed(partition(func)))
+      if (failed(partition(func, *target)))
         return signalPassFailure();
     module->setAttr("lmc.chips", OpBuilder(module).getI64IntegerAttr(chips));
   }
 
-  LogicalResult partition(func::FuncOp func);
+  LogicalResult partition(func::FuncOp func, const fmt::Target &target);
 };
 
-LogicalResult PartitionChipsPass::partition(func::FuncOp func) {
+LogicalResult PartitionChipsPass::partition(func::FuncOp func, const fmt::Target &target) {
   const int64_t chips = this->chips.getValue();
   SmallVector<ltile::TileOpInterface> ops;
   func.walk([&](ltile::TileOpInterface t) { ops.push_back(t); });
@@ -105,17 +105,31 @@ LogicalResult PartitionChipsPass::partition(func::FuncOp func) {
   // written on both sides of it (its writers stay on one chip, so a copy
   // of it is final) or a KV cache is used on both sides (it never moves).
   llvm::DenseMap<Value, std::pair<int64_t, int64_t>> span;
-  std::vector<int64_t> load(n, 0);  // resident bytes each op brings first
-  llvm::DenseSet<Value> seen;
+  // Resident bytes each op brings first: a KV cache whole, a weight as much
+  // as its regions read (the column tiles of one weight may go to several
+  // chips), at most its size.
+  std::vector<int64_t> load(n, 0);
+  llvm::DenseSet<std::pair<Value, Attribute>> seen;
+  llvm::DenseMap<Value, int64_t> counted;
   for (int64_t i = 0; i < n; ++i) {
     unsigned outs = numOutputs(ops[i].getOpcodeName());
-    for (auto [k, buffer] : llvm::enumerate(ops[i].getTileBuffers())) {
+    for (auto [k, pair] :
+         llvm::enumerate(llvm::zip(ops[i].getTileBuffers(), ops[i].getTileRegions()))) {
+      auto [buffer, region] = pair;
       if ((isWorking(buffer) && k < outs) || isState(buffer)) {
         auto [it, fresh] = span.try_emplace(buffer, i, i);
         it->second.second = i;
       }
-      if (seen.insert(buffer).second)
-        load[i] += residentBytes(buffer);
+      int64_t whole = residentBytes(buffer);
+      if (!whole || !seen.insert({buffer, isState(buffer) ? Attribute() : region}).second)
+        continue;
+      int64_t &sofar = counted[buffer];
+      int64_t add = isState(buffer)
+                        ? whole
+                        : std::min(lmc::regionFootprintBytes(cast<lisa::RegionAttr>(region)),
+                                   whole - sofar);
+      sofar += add;
+      load[i] += add;
     }
   }
   std::vector<int64_t> blocked(n + 1, 0);
@@ -135,6 +149,26 @@ LogicalResult PartitionChipsPass::partition(func::FuncOp func) {
     blockLoad.back() += load[i];
   }
   const int64_t blocks = n ? static_cast<int64_t>(blockStart.size()) : 0;
+  // On a chip that keeps its weights in SRAM (no DRAM), a block whose
+  // weights alone exceed one chip fits no number of chips.
+  if (target.weights_in_sram() && target.dram().bytes() == 0) {
+    const fmt::Memory &sram = target.sram();
+    const int64_t capacity = sram.buffers_within_slices()
+                                 ? static_cast<int64_t>(fmt::sliceBytes(sram) * sram.slices())
+                                 : static_cast<int64_t>(sram.bytes());
+    for (int64_t k = 0; k < blocks; ++k) {
+      if (blockLoad[k] <= capacity)
+        continue;
+      int64_t end = k + 1 < blocks ? blockStart[k + 1] : n, heaviest = blockStart[k];
+      for (int64_t i = blockStart[k]; i < end; ++i)
+        if (load[i] > load[heaviest])
+          heaviest = i;
+      return ops[heaviest]->emitError("reads ")
+             << blockLoad[k] << " bytes of weights (and KV cache) between two places where the "
+             << "model can be cut, more than one chip of target '" << target.name()
+             << "' holds (" << capacity << " bytes of SRAM): no number of chips fits it";
+    }
+  }
   if (blocks < chips)
     return func.emitError("--chips ")
            << chips << " is more than the " << blocks

@@ -217,6 +217,7 @@ module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity:
 // A chip that does not fit is named, with the chips the whole model needs
 // (at least one more than now).
 #t = #lmc_isa.region<f32, [64], [1], 0>
+#u = #lmc_isa.region<f32, [128], [1], 0>
 // expected-error @+1 {{chip 1 of 2 needs 1280 bytes of SRAM (1.2 KiB: 0.5 KiB of weights + 0.8 KiB of activations at the peak), target 'small' has 1024 (1.0 KiB) per chip and no DRAM; it would take 3 chips (lmc compile --chips 3)}}
 module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
   func.func @main() {
@@ -225,7 +226,7 @@ module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity:
     %a = lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 0 : i64, space = "sram"}
     %b = lmc_isa.alloc {bytes = 768 : i64, lmc.chip = 1 : i64, space = "sram"}
     lmc_isa.inst "relu" (%a, %x) regions [#t, #t] imms [] {lmc.chip = 0 : i64, unit = "vxm"}
-    lmc_isa.inst "relu" (%b, %w) regions [#t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#u, #u] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
     lmc_isa.inst "add" (%x, %b, %b) regions [#t, #t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
     return
   }
