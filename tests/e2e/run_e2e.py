@@ -31,7 +31,8 @@ outputs identical to lmc run's.
 requires lmc run, the functional simulator, the cpu compile and the reference
 to agree, the link bytes to be the transferred activations' bytes, each chip's
 SRAM to hold its part, one trace process per chip and clear errors for bad
-chip counts.
+chip counts; `gpt2_small_lpu_chips` (group "slow") does the same for GPT-2 small,
+which --chips auto puts on 3 chips.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -89,6 +90,9 @@ MODEL_CASES = {
     "tiny_decomposed_ara2": ("targets", TINY + ["--layernorm", "decomposed", "--gelu", "erf",
                                                 "--mask", "trilu", "--lm-head", "gemm"],
                              16, 256, ["--target", "ara2"], 1),
+    "gpt2_small_lpu_chips": ("slow", ["--layers", "12", "--width", "768", "--heads", "12", "--vocab", "50257",
+                                      "--seq", "32", "--ctx", "1024", "--external-data"], 32, 50257,
+                             ["--target", "lpu", "--chips", "auto"], 10),
     "gpt2_small_ara2": ("slow", ["--layers", "12", "--width", "768", "--heads", "12", "--vocab", "50257",
                                  "--seq", "32", "--ctx", "1024", "--external-data"], 32, 50257,
                         ["--target", "ara2"], 10),
@@ -928,6 +932,48 @@ def check_lpu_too_big(ctx):
     return "256 MiB of weights rejected for one lpu chip"
 
 
+def check_chips_report(ctx, binary, rep, chips, activations):
+    """The simulator's report of a multi-chip .bin: `chips` chips; the c2c copies of the
+    disassembly, each of a size in `activations`, sum to the link bytes and to each chip's
+    bytes sent; each chip's working SRAM peak is within its plan and, with its resident
+    weights, within one lpu chip. Returns [(chip, bytes)] of the transfers."""
+    if rep.get("chip_count") != chips or len(rep.get("chips", [])) != chips:
+        raise CheckFailed(f"report has chip_count {rep.get('chip_count')}, expected {chips}")
+    text = run_ok([ctx.lmc, "inspect", binary], RUN_TIMEOUT, "lmc inspect").stdout
+    sent = [(int(c), int(n)) for c, n in re.findall(r"c(\d+)\.c2c +\d+ +copy +sram\[\d+\] i8\[(\d+)\]", text)]
+    if not sent or f"chips         {chips}" not in text:
+        raise CheckFailed("lmc inspect shows no chip-to-chip copy or no chip count")
+    if any(n not in activations for _, n in sent):
+        raise CheckFailed(f"transfers of {[n for _, n in sent]} bytes; activations are {sorted(activations)}")
+    if rep["traffic"]["link_bytes"] != sum(n for _, n in sent):
+        raise CheckFailed(f"link bytes {rep['traffic']['link_bytes']} != {sum(n for _, n in sent)} transferred")
+    capacity = 230686720
+    for c, chip in enumerate(rep["chips"]):
+        if chip["capacity_bytes"] != capacity or not 0 < chip["sram_peak_bytes"] <= chip["sram_planned_bytes"] \
+                or chip["sram_peak_bytes"] + chip["resident_bytes"] > capacity or chip["resident_bytes"] <= 0:
+            raise CheckFailed(f"chip {c}: {chip}")
+        if chip["link_bytes_sent"] != sum(n for k, n in sent if k == c):
+            raise CheckFailed(f"chip {c} sent {chip['link_bytes_sent']} bytes")
+        if not all(0 <= v <= 100 for v in chip["busy_percent"].values()):
+            raise CheckFailed(f"chip {c} busy {chip['busy_percent']}")
+    if sum(chip["instructions"] for chip in rep["chips"]) != rep["instructions"] or rep["violation_count"]:
+        raise CheckFailed("per-chip instructions do not add up, or the schedule has violations")
+    return sent
+
+
+def check_gpt2_small_chips(ctx):
+    """GPT-2 small in fp32 does not fit one lpu chip; --chips auto picks 3; the .bin's logits
+    match the numpy reference; the simulated chips each hold their part and the links carry
+    [1, 32, 768] activations."""
+    detail = check_model_case(ctx, "gpt2_small_lpu_chips")
+    d = os.path.join(ctx.workdir, "gpt2_small_lpu_chips")
+    binary = os.path.join(d, "model.bin")
+    rep = lmc_simulate_json(ctx, binary, ["--strict", "--no-functional"])
+    sent = check_chips_report(ctx, binary, rep, 3, {32 * 768 * 4 * k for k in (1, 3, 4)})
+    return (f"{detail}; 3 chips, {rep['latency_s'] * 1e6:.1f} us, {rep['traffic']['link_bytes']} link bytes "
+            f"in {len(sent)} transfers, chip SRAM peaks {[c['sram_peak_bytes'] for c in rep['chips']]}")
+
+
 def check_multichip(ctx):
     """lmc compile --chips 2 on lpu: the CPU runtime and the functional simulator give the
     cpu compile's logits (and the numpy reference's); the link bytes are the bytes of the
@@ -955,29 +1001,8 @@ def check_multichip(ctx):
                                        os.path.join(d, "sim"), "--trace", trace])
     if np.load(os.path.join(d, "sim", "logits.npy")).tobytes() != got.tobytes():
         raise CheckFailed("the functional simulator's logits differ from lmc run's of the same .bin")
-    if rep.get("chip_count") != 2 or len(rep.get("chips", [])) != 2:
-        raise CheckFailed(f"report has chip_count {rep.get('chip_count')}, expected 2")
-    # The transfers: c2c copies in the disassembly, each a whole activation of the model.
-    text = run_ok([ctx.lmc, "inspect", two], RUN_TIMEOUT, "lmc inspect").stdout
-    sent = [(int(c), int(n)) for c, n in re.findall(r"c(\d)\.c2c +\d+ +copy +sram\[\d+\] i8\[(\d+)\]", text)]
-    if not sent or "chips         2" not in text:
-        raise CheckFailed("lmc inspect shows no chip-to-chip copy or no chip count")
-    activations = {4 * seq * width * k for k in (1, 3, 4)} | {4 * heads * seq * seq, 4 * seq * vocab}
-    if any(n not in activations for _, n in sent):
-        raise CheckFailed(f"transfers of {[n for _, n in sent]} bytes; activations are {sorted(activations)}")
-    if rep["traffic"]["link_bytes"] != sum(n for _, n in sent):
-        raise CheckFailed(f"link bytes {rep['traffic']['link_bytes']} != {sum(n for _, n in sent)} transferred")
-    capacity = 230686720
-    for c, chip in enumerate(rep["chips"]):
-        if chip["capacity_bytes"] != capacity or not 0 < chip["sram_peak_bytes"] <= chip["sram_planned_bytes"] \
-                or chip["sram_peak_bytes"] + chip["resident_bytes"] > capacity or chip["resident_bytes"] <= 0:
-            raise CheckFailed(f"chip {c}: {chip}")
-        if chip["link_bytes_sent"] != sum(n for k, n in sent if k == c):
-            raise CheckFailed(f"chip {c} sent {chip['link_bytes_sent']} bytes")
-        if not all(0 <= v <= 100 for v in chip["busy_percent"].values()):
-            raise CheckFailed(f"chip {c} busy {chip['busy_percent']}")
-    if sum(chip["instructions"] for chip in rep["chips"]) != rep["instructions"] or rep["violation_count"]:
-        raise CheckFailed("per-chip instructions do not add up, or the schedule has violations")
+    sent = check_chips_report(ctx, two, rep, 2, {4 * seq * width * k for k in (1, 3, 4)} |
+                              {4 * heads * seq * seq, 4 * seq * vocab})
     with open(trace) as f:
         events = json.load(f)["traceEvents"]
     processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
@@ -1806,6 +1831,7 @@ def all_cases():
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)
     cases["multichip"] = ("targets", check_multichip)
+    cases["gpt2_small_lpu_chips"] = ("slow", check_gpt2_small_chips)
     cases["math_ops_targets"] = ("targets", check_math_ops_targets)
     cases["coerced_softmax_family"] = ("tiny", check_coerced_softmax_family)
     cases["err_math_ops"] = ("errors", check_math_op_errors)
