@@ -70,6 +70,10 @@ struct ChipStats {
   // against one chip's capacity with its resident weights and KV caches.
   uint64_t sramPeak = 0, sramPeakCycle = 0, sramPlanned = 0, residentBytes = 0;
   uint64_t linkBytesSent = 0;  // C2C transfers it issued
+  // Its first issue and last finish: a stream of inputs through the
+  // pipeline could start one every max over chips of (lastFinish -
+  // firstIssue) cycles (an estimate; one run is simulated).
+  uint64_t firstIssue = UINT64_MAX, lastFinish = 0;
 };
 
 struct NodeTime {
@@ -110,6 +114,7 @@ struct Result {
   std::vector<UnitStats> units;  // every chip's instances (count = per chip x chips)
   uint32_t chips = 1;
   std::vector<ChipStats> chipStats;  // per chip when chips > 1
+  uint64_t pipelineInterval = 0;     // the longest chip span (chips > 1)
   uint64_t stalls[3] = {0, 0, 0};      // count by StallCause
   uint64_t stallCycles[3] = {0, 0, 0};  // cycles by StallCause
   uint64_t contentionCount = 0, contentionCycles = 0;

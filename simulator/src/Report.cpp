@@ -147,7 +147,14 @@ std::string textReport(const format::BinFile &file, const Result &r) {
     const uint64_t capacity = r.sramCapacity / r.chips;
     absl::StrAppend(&t, "chips       ", r.chips, " (pipeline stages; SRAM: working bytes at the "
                         "chip's peak + its resident weights and KV caches, of one chip's ",
-                    bytesText(double(capacity)), ")\n");
+                    bytesText(double(capacity)), "); the longest chip is busy from its first "
+                    "issue to its last finish for ", r.pipelineInterval, " cycles = ",
+                    timeText(double(r.pipelineInterval) / (r.clockMhz * 1e6)),
+                    ": a stream of inputs could start one that often (",
+                    num(r.seq > 0 && r.pipelineInterval
+                            ? double(r.seq) * r.clockMhz * 1e6 / double(r.pipelineInterval)
+                            : 0),
+                    " tokens/s pipelined; an estimate, one run is simulated)\n");
     for (size_t c = 0; c < r.chipStats.size(); ++c) {
       const ChipStats &cs = r.chipStats[c];
       std::vector<std::string> busy;
@@ -258,7 +265,8 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
     }
     absl::StrAppend(&j, "]");
     if (r.chips > 1) {
-      absl::StrAppend(&j, ", \"chip_count\": ", r.chips, ", \"chips\": [");
+      absl::StrAppend(&j, ", \"chip_count\": ", r.chips, ", \"pipeline_interval_cycles\": ",
+                      r.pipelineInterval, ", \"chips\": [");
       for (size_t c = 0; c < r.chipStats.size(); ++c) {
         const ChipStats &cs = r.chipStats[c];
         absl::StrAppend(&j, c ? ", " : "", "{\"chip\": ", c, ", \"instructions\": ",
@@ -274,6 +282,8 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
                         cs.sramPeakCycle, ", \"sram_planned_bytes\": ", cs.sramPlanned,
                         ", \"resident_bytes\": ", cs.residentBytes, ", \"capacity_bytes\": ",
                         r.sramCapacity / r.chips, ", \"link_bytes_sent\": ", cs.linkBytesSent,
+                        ", \"first_issue_cycle\": ", cs.instructions ? cs.firstIssue : 0,
+                        ", \"last_finish_cycle\": ", cs.lastFinish,
                         "}");
       }
       absl::StrAppend(&j, "]");

@@ -839,6 +839,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         cu.instanceBusy[instance] += duration;
         if (kind == format::C2C)
           cs.linkBytesSent += info.linkBytes;
+        cs.firstIssue = std::min(cs.firstIssue, t.issue);
+        cs.lastFinish = std::max(cs.lastFinish, t.finish);
       }
       const uint32_t loc = locOf[i];
       if (loc >= nodes.size())
@@ -903,9 +905,11 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
                   result.sramTimeline.push_back({c, uint64_t(live)});
               });
 
-    // Each chip's SRAM range alone.
+    // Each chip's SRAM range alone, and its span.
     for (uint32_t chip = 0; chip < chips && chips > 1; ++chip) {
       ChipStats &cs = result.chipStats[chip];
+      if (cs.instructions)
+        result.pipelineInterval = std::max(result.pipelineInterval, cs.lastFinish - cs.firstIssue);
       sramSweep(tracker.chipBorn[chip], tracker.chipDies[chip], issueAt.data(), finishAt.data(),
                 streamOf.data(), numStreams, [&](uint64_t c, int64_t live) {
                   if (uint64_t(live) > cs.sramPeak) {

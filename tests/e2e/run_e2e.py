@@ -958,6 +958,9 @@ def check_chips_report(ctx, binary, rep, chips, activations):
             raise CheckFailed(f"chip {c} busy {chip['busy_percent']}")
     if sum(chip["instructions"] for chip in rep["chips"]) != rep["instructions"] or rep["violation_count"]:
         raise CheckFailed("per-chip instructions do not add up, or the schedule has violations")
+    spans = [chip["last_finish_cycle"] - chip["first_issue_cycle"] for chip in rep["chips"]]
+    if rep["pipeline_interval_cycles"] != max(spans) or not 0 < max(spans) <= rep["cycles"]:
+        raise CheckFailed(f"pipeline interval {rep['pipeline_interval_cycles']}, chip spans {spans}")
     return sent
 
 
