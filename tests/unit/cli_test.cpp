@@ -318,13 +318,19 @@ TEST_F(GenerateCliTest, Errors) {
   Result r = call(generateMain, {"generate", counting_, "--prompt", "Hello"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "lmc generate: error: prompt token 0 is 15496 ('Hello'), outside " + counting_ +
-                       "'s vocabulary of 8 (its logits are [1, 6, 8], GPT-2's tokenizer has 50257 "
+                       "'s vocabulary of 8 (its logits have 8 entries, GPT-2's tokenizer has 50257 "
                        "tokens); use a prompt whose tokens are all below 8\n");
   r = call(generateMain, {"generate", counting_, "--prompt", "!#%!#%"});  // 6 tokens
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "the prompt is 6 tokens, but " + counting_ + " holds 6 in all (its "
-                              "input is [1, 6]): shorten the prompt or compile the model for a "
-                              "longer sequence"))
+                              "input is [1, 6]): shorten the prompt or compile it for a longer "
+                              "sequence"))
+      << r.err;
+  // A prefill model is for KV-cache decoders only.
+  r = call(generateMain, {"generate", counting_, "--prompt", "!", "--prefill", counting_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "a prefill model is for KV-cache decoders, and " + counting_ +
+                                  " was compiled without --kv-cache"))
       << r.err;
   r = call(generateMain, {"generate", model_});
   EXPECT_EQ(r.code, 1);
