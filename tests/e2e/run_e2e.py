@@ -1392,7 +1392,11 @@ def check_kv_bin(ctx):
         raise CheckFailed("lmc inspect does not describe the KV cache")
     if "lmc .bin format 4" not in text or not re.search(r"scatter +state\[0\] 'past\.0\.key'", text):
         raise CheckFailed("no format-4 in-place scatter into the first cache")
-    return f"{len(states)} state tensors, deterministic"
+    # Per layer: scores, scale, mask, softmax and the contraction with the values.
+    cut = re.search(r"attention cut to the positions filled: (\d+) operand\(s\) of (\d+) instruction", text)
+    if not cut or int(cut.group(2)) != 5 * 2:
+        raise CheckFailed(f"the attention of 2 layers is not cut in 10 instructions: {cut and cut.group(0)}")
+    return f"{len(states)} state tensors, deterministic, {cut.group(1)} operands of {cut.group(2)} instructions cut"
 
 
 def check_kv_errors(ctx):

@@ -254,6 +254,34 @@ TEST_F(CliTest, BenchJsonWithoutTokens) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 }
 
+// A KV-cache decoder: the step's position, and how many cache positions
+// its attention covers with and without the cut (F18).
+TEST_F(CliTest, BenchDecodeStepAtAPosition) {
+  std::string cache = dir_ + "/cache.bin";
+  format::Writer w;
+  lmc::testing::buildCacheModel(w);
+  format::KvCut *c = w.metadata().mutable_kv_cache()->add_cut();
+  c->set_instruction(2);
+  c->set_operand(1);
+  c->set_axis(0);
+  ASSERT_TRUE(w.writeFile(cache, "test").ok());
+  Result r = call(benchMain, {"bench", cache, "--runs", "1", "--position", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "  decode: 1 token per step (one run) at position 2, ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "attending over 3 of the KV cache's 4 positions")) << r.out;
+  r = call(benchMain, {"bench", cache, "--runs", "1", "--position", "2", "--full-cache", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"position\": 2, \"attended_positions\": 4, \"cache_positions\": 4"))
+      << r.out;
+  r = call(benchMain, {"bench", cache, "--runs", "1", "--position", "4"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "position 4 of input 'position' with 1 token(s) per step does not "
+                              "fit the KV cache of 4 positions"))
+      << r.err;
+  EXPECT_EQ(call(benchMain, {"bench", model_, "--position", "1"}).code, 2);
+  EXPECT_EQ(call(benchMain, {"bench", model_, "--full-cache"}).code, 2);
+}
+
 TEST_F(CliTest, BenchErrors) {
   EXPECT_EQ(call(benchMain, {"bench", model_, "--runs", "0"}).code, 2);
   EXPECT_EQ(call(benchMain, {"bench", model_, "--warmup", "-1"}).code, 2);
