@@ -260,7 +260,7 @@ void BM_MatMulQ(benchmark::State &state) {
       double(bytes + groups * N * 4) * runs / 1e9, benchmark::Counter::kIsRate);
 }
 
-// 256 MB of copies for the cold GEMV: more than this machine's caches.
+// 256 MB of copies for the cold runs: more than this machine's caches.
 int64_t coldCopies(int64_t scheme, int64_t K, int64_t N) {
   const int64_t bytes = lmc::format::quantPackedBytes(lmc::format::QuantScheme(scheme), K, N);
   return (int64_t(256) << 20) / bytes + 1;
@@ -277,8 +277,8 @@ void quantArgs(benchmark::internal::Benchmark *b) {
             continue;
           b->Args({M, kn[0], kn[1], scheme, mode, 1});
         }
-        if (M == 1)
-          b->Args({M, kn[0], kn[1], scheme, 1, coldCopies(scheme, kn[0], kn[1])});
+        // B from memory, as in a model (each product's weights read once).
+        b->Args({M, kn[0], kn[1], scheme, 1, coldCopies(scheme, kn[0], kn[1])});
       }
   b->ArgNames({"M", "K", "N", "scheme", "mode", "copies"});
   b->Unit(benchmark::kMicrosecond);

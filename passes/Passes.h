@@ -38,8 +38,10 @@ void buildGraphCleanup(mlir::OpPassManager &pm);
 // The pipeline from lmc_graph to a planned lmc_isa module: the graph
 // cleanup above, quantize weights (--quant), bind the KV cache (with
 // kvCache), lower to isa, then for TILE targets tile (lmc_tile), partition
-// over `chips` chips (when more than one) and schedule (back to lmc_isa, unless stopAfterTiling), for
-// OPERATOR targets pack constant matmul weights, then plan buffers. The
+// over `chips` chips (when more than one) and schedule (back to lmc_isa,
+// unless stopAfterTiling), for OPERATOR targets pack constant matmul weights
+// (and with kvCache mark the attention a step may cut to its filled
+// positions), then plan buffers. The
 // target is the module's `lmc.target` attribute.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 // buildPipeline without the graph cleanup, for a module that had it.

@@ -200,6 +200,29 @@ def Quantize : Pass<"lmc-quantize", "mlir::ModuleOp"> {
   let dependentDialects = ["::lmc::graph::GraphDialect"];
 }
 
+def CutKvAttention : Pass<"lmc-cut-kv-attention", "mlir::ModuleOp"> {
+  let summary = "mark a KV-cache decoder's attention operands a step may cut to the filled positions";
+  let description = [{
+    For a module with `lmc.kv_cache` at operator granularity, follows each
+    cache's position axis (dim rank - 2 of every `lmc_isa.state`) through
+    the instructions that read it: the matmul of the queries with a cache
+    (the positions become the scores' columns), elementwise ops, `where`
+    and `softmax` on the scores, and the matmul that contracts them with a
+    cache. Each such instruction gets `lmc.kv_cut = array<i64: operand,
+    axis, ...>`: the operands whose `axis` an executor may cut to the
+    positions a step has filled, p + S (FORMAT.md F18). All or nothing:
+    another reader of those values, or no mask (a `where` filling them with
+    a constant <= -1e4), leaves every instruction unmarked and records why
+    in the function's `lmc.kv_cut_skipped`.
+
+    ```mlir
+    // after
+    lmc_isa.inst "matmul"(%s, %q, %k) regions [...] imms [] {lmc.kv_cut = array<i64: 0, 3, 2, 3>}
+    ```
+  }];
+  let dependentDialects = ["::lmc::isa::IsaDialect"];
+}
+
 def PackWeights : Pass<"lmc-pack-weights", "mlir::ModuleOp"> {
   let summary = "store constant matmul weights pre-packed for the cpu GEMM (OPERATOR targets)";
   let description = [{

@@ -41,6 +41,8 @@ void buildLowering(mlir::OpPassManager &pm, const PipelineOptions &options) {
     pm.addPass(createScheduleInstructions());
   } else {
     pm.addPass(createPackWeights());
+    if (options.kvCache)
+      pm.addPass(createCutKvAttention());
   }
   PlanBuffersOptions plan;
   plan.report = options.reportMemory;

@@ -328,6 +328,19 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
         it->second = writer.addLocation(utf8(node.first), utf8(node.second));
       location = it->second;
     }
+    if (auto cuts = inst->getAttrOfType<DenseI64ArrayAttr>("lmc.kv_cut")) {
+      if (!meta.has_kv_cache() || cuts.size() % 2 != 0)
+        return inst.emitOpError("has lmc.kv_cut without a KV cache or not in pairs");
+      for (int64_t k = 0; k + 1 < cuts.size(); k += 2) {
+        if (cuts[k] < 0 || cuts[k] >= int64_t(regions.size()) || cuts[k + 1] < 0 ||
+            cuts[k + 1] >= regions[size_t(cuts[k])].rank)
+          return inst.emitOpError("has an lmc.kv_cut operand or axis out of range");
+        fmt::KvCut *cut = meta.mutable_kv_cache()->add_cut();
+        cut->set_instruction(static_cast<uint32_t>(writer.instructionCount()));
+        cut->set_operand(static_cast<uint32_t>(cuts[k]));
+        cut->set_axis(static_cast<uint32_t>(cuts[k + 1]));
+      }
+    }
     auto chip = inst->getAttrOfType<IntegerAttr>("lmc.chip");  // lmc-partition-chips
     writer.addInstruction(*opcode, *unit, static_cast<uint64_t>(inst.getCycle()), location,
                           regions, imms, static_cast<uint16_t>(chip ? chip.getInt() : 0));

@@ -99,11 +99,12 @@ std::string BinFile::describeLocation(uint32_t location) const {
   return absl::StrCat("node '", loc.node_name(), "' (", loc.op_type(), ")");
 }
 
+absl::Status BinFile::invalid(const char *rule, const std::string &what) const {
+  return absl::InvalidArgumentError(
+      absl::StrCat(path_, ": invalid .bin (", rule, ": ", what, "): ", kAdvice));
+}
+
 absl::Status BinFile::verify() {
-  auto invalid = [&](const char *rule, const std::string &what) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ": invalid .bin (", rule, ": ", what, "): ", kAdvice));
-  };
 
   // F1: header.
   if (size_ < sizeof(FileHeader))
@@ -523,6 +524,45 @@ absl::Status BinFile::verify() {
     std::string why = checkOperands(v.opcode(), v.operands, ih.numOperands, v.imms);
     if (!why.empty())
       return invalid("F16", absl::StrCat(inst(), ": ", why));
+  }
+  return checkKvCuts();
+}
+
+absl::Status BinFile::checkKvCuts() const {
+  // F18, cut attention: each cut names an operand that spans the cache's
+  // positions along its axis, and the instruction keeps F16 with its cut
+  // operands at the smallest cut, one position.
+  const KvCache &kv = metadata_.kv_cache();
+  std::vector<std::vector<const KvCut *>> byInstruction(instructions_.size());
+  for (int k = 0; k < kv.cut_size(); ++k) {
+    const KvCut &c = kv.cut(k);
+    const std::string which = absl::StrCat("kv_cache cut ", k, " (instruction ", c.instruction(),
+                                           ", operand ", c.operand(), ", axis ", c.axis(), ")");
+    if (c.instruction() >= instructions_.size())
+      return invalid("F18", absl::StrCat(which, " names an instruction past the last, ",
+                                         instructions_.size() - 1));
+    const InstructionView &v = instructions_[c.instruction()];
+    if (c.operand() >= v.header->numOperands)
+      return invalid("F18", absl::StrCat(which, ": the instruction has ", v.header->numOperands,
+                                         " operands"));
+    const Region &r = v.operands[c.operand()];
+    if (c.axis() >= r.rank || uint64_t(r.shape[c.axis()]) != kv.max_context())
+      return invalid("F18", absl::StrCat(which, " does not span the cache's ", kv.max_context(),
+                                         " positions"));
+    byInstruction[c.instruction()].push_back(&c);
+  }
+  for (size_t i = 0; i < instructions_.size(); ++i) {
+    if (byInstruction[i].empty())
+      continue;
+    const InstructionView &v = instructions_[i];
+    std::vector<Region> cut(v.operands, v.operands + v.header->numOperands);
+    for (const KvCut *c : byInstruction[i])
+      cut[c->operand()].shape[c->axis()] = 1;
+    std::string why = checkOperands(v.opcode(), cut.data(), unsigned(cut.size()), v.imms);
+    if (!why.empty())
+      return invalid("F18", absl::StrCat("instruction ", i, " '", opcodeInfo(v.opcode()).mnemonic,
+                                         "' breaks F16 with its kv_cache cuts at one position: ",
+                                         why));
   }
   return absl::OkStatus();
 }

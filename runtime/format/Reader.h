@@ -50,6 +50,10 @@ public:
 private:
   BinFile() = default;
   absl::Status verify();
+  // F18's cut attention entries, once the records are read.
+  absl::Status checkKvCuts() const;
+  // "<path>: invalid .bin (<rule>: <what>): <advice>".
+  absl::Status invalid(const char *rule, const std::string &what) const;
 
   std::string path_;
   const uint8_t *data_ = nullptr;

@@ -101,13 +101,13 @@ absl::StatusOr<absl::Span<const float>> WindowDecoder::feed(absl::Span<const int
   return absl::Span<const float>(logits_);
 }
 
-absl::StatusOr<std::unique_ptr<KvDecoder>> KvDecoder::create(runtime::Session &session,
-                                                             const std::string &modelName) {
+absl::StatusOr<KvDecoder::Stepper> KvDecoder::stepper(runtime::Session &session,
+                                                      const std::string &name) {
   const format::Metadata &meta = session.file().metadata();
   const format::KvCache &kv = meta.kv_cache();
   const auto bad = [&](const std::string &problem) {
     return absl::InvalidArgumentError(absl::StrCat(
-        modelName, " is a KV-cache decoder, but ", problem,
+        name, " is a KV-cache decoder, but ", problem,
         "; generation needs an integer tokens input [1, S], a position input and one f32 "
         "logits output [1, S, V] (see docs/kv-cache.md)"));
   };
@@ -128,16 +128,89 @@ absl::StatusOr<std::unique_ptr<KvDecoder>> KvDecoder::create(runtime::Session &s
   if (static_cast<DType>(out.dtype()) != DType::F32 || out.shape_size() != 3 ||
       out.shape(1) != step)
     return bad(absl::StrCat("its output '", out.name(), "' is not f32 [1, ", step, ", V]"));
-  std::unique_ptr<KvDecoder> d(new KvDecoder(session, modelName));
-  d->tokensInput_ = *tokens;
-  d->positionInput_ = *position;
-  d->step_ = step;
-  d->context_ = int64_t(kv.max_context());
-  d->vocab_ = out.shape(2);
-  d->positionCount_ = int64_t(session.inputBytes(*position) / 8);
+  Stepper s;
+  s.session = &session;
+  s.name = name;
+  s.tokensInput = *tokens;
+  s.positionInput = *position;
+  s.step = step;
+  s.positionCount = int64_t(session.inputBytes(*position) / 8);
+  s.vocab = out.shape(2);
+  s.context = int64_t(kv.max_context());
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<KvDecoder>> KvDecoder::create(runtime::Session &session,
+                                                             const std::string &modelName,
+                                                             runtime::Session *prefill,
+                                                             const std::string &prefillName) {
+  absl::StatusOr<Stepper> decode = stepper(session, modelName);
+  if (!decode.ok())
+    return decode.status();
+  std::unique_ptr<KvDecoder> d(new KvDecoder());
+  d->decode_ = *decode;
+  d->context_ = decode->context;
+  d->vocab_ = decode->vocab;
   d->logits_.resize(size_t(d->vocab_));
   session.resetState();
+  d->active_ = &d->decode_;
+  if (!prefill)
+    return d;
+
+  const auto mismatch = [&](const std::string &what) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the prefill model ", prefillName, " does not match ", modelName, ": ", what,
+        "; compile both from one model with --kv-cache (the same --max-context), the prefill "
+        "one with more tokens per step"));
+  };
+  if (!prefill->file().metadata().has_kv_cache())
+    return mismatch("it is not a KV-cache decoder (compiled without --kv-cache)");
+  absl::StatusOr<Stepper> pre = stepper(*prefill, prefillName);
+  if (!pre.ok())
+    return pre.status();
+  if (pre->context != decode->context)
+    return mismatch(absl::StrCat("its cache holds ", pre->context, " positions, the other's ",
+                                 decode->context));
+  if (pre->vocab != decode->vocab)
+    return mismatch(absl::StrCat("its logits have ", pre->vocab, " entries, the other's ",
+                                 decode->vocab));
+  prefill->resetState();
+  // Both caches are zero here: the copy only checks that the layouts agree.
+  if (absl::Status st = prefill->copyStateFrom(session); !st.ok())
+    return mismatch(std::string(st.message()));
+  d->prefill_ = *pre;
+  d->hasPrefill_ = true;
   return d;
+}
+
+absl::StatusOr<const float *> KvDecoder::run(const Stepper &stepper, int64_t position,
+                                             int64_t end) {
+  runtime::Session &session = *stepper.session;
+  std::vector<int64_t> ids(static_cast<size_t>(stepper.step));
+  std::vector<int64_t> positions(static_cast<size_t>(stepper.positionCount));
+  int64_t last = 0;
+  for (int64_t next = position; next < end;) {
+    // A step writes S slots: near the end of the cache it starts early,
+    // rewriting held tokens with the same values.
+    const int64_t start = std::min(next, context_ - stepper.step);
+    const int64_t n = std::min(stepper.step, end - start);
+    std::fill(ids.begin(), ids.end(), 0);
+    std::copy(history_.begin() + start, history_.begin() + start + n, ids.begin());
+    for (int64_t i = 0; i < stepper.positionCount; ++i)
+      positions[size_t(i)] = start + i;
+    if (absl::Status st = session.bindInput(stepper.tokensInput, ids.data(), ids.size() * 8);
+        !st.ok())
+      return st;
+    if (absl::Status st =
+            session.bindInput(stepper.positionInput, positions.data(), positions.size() * 8);
+        !st.ok())
+      return st;
+    if (absl::Status st = session.run(); !st.ok())
+      return st;
+    last = n - 1;
+    next = start + n;
+  }
+  return reinterpret_cast<const float *>(session.outputData(0)) + last * vocab_;
 }
 
 absl::StatusOr<absl::Span<const float>> KvDecoder::feed(absl::Span<const int64_t> tokens,
@@ -150,50 +223,49 @@ absl::StatusOr<absl::Span<const float>> KvDecoder::feed(absl::Span<const int64_t
     if (tokens[i] < 0 || tokens[i] >= vocab_)
       return absl::InvalidArgumentError(absl::StrCat("token id ", tokens[i], " at position ",
                                                      position + int64_t(i), " is outside ",
-                                                     modelName_, "'s vocabulary [0, ", vocab_, ")"));
+                                                     decode_.name, "'s vocabulary [0, ", vocab_,
+                                                     ")"));
+  // Several tokens go to the prefill model when there is one (its steps
+  // hold more tokens), one token to the decode model.
+  const Stepper &use = hasPrefill_ && tokens.size() > 1 ? prefill_ : decode_;
   const int64_t end = position + int64_t(tokens.size());
-  if (end > context_ || step_ > context_)
-    return absl::OutOfRangeError(absl::StrCat(modelName_, "'s KV cache holds ", context_,
+  if (end > context_ || use.step > context_)
+    return absl::OutOfRangeError(absl::StrCat(use.name, "'s KV cache holds ", context_,
                                               " positions; cannot feed ", tokens.size(),
                                               " tokens at position ", position));
   history_.resize(size_t(position));
   history_.insert(history_.end(), tokens.begin(), tokens.end());
-  std::vector<int64_t> ids(static_cast<size_t>(step_));
-  std::vector<int64_t> positions(static_cast<size_t>(positionCount_));
-  int64_t last = 0;
-  for (int64_t next = position; next < end;) {
-    // A step writes S slots: near the end of the cache it starts early,
-    // rewriting held tokens with the same values.
-    const int64_t start = std::min(next, context_ - step_);
-    const int64_t n = std::min(step_, end - start);
-    std::fill(ids.begin(), ids.end(), 0);
-    std::copy(history_.begin() + start, history_.begin() + start + n, ids.begin());
-    for (int64_t i = 0; i < positionCount_; ++i)
-      positions[size_t(i)] = start + i;
-    if (absl::Status st = session_.bindInput(tokensInput_, ids.data(), ids.size() * 8); !st.ok())
-      return st;
-    if (absl::Status st = session_.bindInput(positionInput_, positions.data(), positions.size() * 8);
-        !st.ok())
-      return st;
-    if (absl::Status st = session_.run(); !st.ok())
-      return st;
-    last = n - 1;
-    next = start + n;
+  // The cache moves to the session that runs next when it holds tokens
+  // this feed keeps (positions before `position`).
+  if (active_ != &use) {
+    if (position > 0)
+      if (absl::Status st = use.session->copyStateFrom(*active_->session); !st.ok())
+        return st;
+    active_ = &use;
   }
+  absl::StatusOr<const float *> row = run(use, position, end);
+  if (!row.ok())
+    return row.status();
   held_ = end;
-  std::memcpy(logits_.data(), session_.outputData(0) + size_t(last * vocab_) * sizeof(float),
-              logits_.size() * sizeof(float));
+  std::memcpy(logits_.data(), *row, logits_.size() * sizeof(float));
   return absl::Span<const float>(logits_);
 }
 
 absl::StatusOr<std::unique_ptr<Decoder>> createDecoder(runtime::Session &session,
-                                                       const std::string &modelName) {
+                                                       const std::string &modelName,
+                                                       runtime::Session *prefill,
+                                                       const std::string &prefillName) {
   if (session.file().metadata().has_kv_cache()) {
-    absl::StatusOr<std::unique_ptr<KvDecoder>> kv = KvDecoder::create(session, modelName);
+    absl::StatusOr<std::unique_ptr<KvDecoder>> kv =
+        KvDecoder::create(session, modelName, prefill, prefillName);
     if (!kv.ok())
       return kv.status();
     return std::unique_ptr<Decoder>(std::move(*kv));
   }
+  if (prefill)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a prefill model is for KV-cache decoders, and ", modelName,
+        " was compiled without --kv-cache (it reruns its whole window for every token)"));
   absl::StatusOr<std::unique_ptr<WindowDecoder>> window = WindowDecoder::create(session, modelName);
   if (!window.ok())
     return window.status();

@@ -77,10 +77,20 @@ private:
 // resetting. A last partial step is padded with token 0 (its slots are
 // overwritten by the next feed); near the end of the cache a step starts
 // early, refeeding held tokens.
+//
+// With a prefill model (the same model compiled with --kv-cache for more
+// tokens per step, e.g. S = 32 for S = 1), a feed of several tokens (a
+// prompt) runs in the prefill model's steps and single tokens in the
+// decode model's; the cache moves between the two sessions
+// (Session::copyStateFrom) when the other one is to run next.
 class KvDecoder : public Decoder {
 public:
+  // `prefill` (may be null) must be a KV-cache decoder with the same cache,
+  // vocabulary and inputs as `session`; the names start error messages.
   static absl::StatusOr<std::unique_ptr<KvDecoder>> create(runtime::Session &session,
-                                                           const std::string &modelName);
+                                                           const std::string &modelName,
+                                                           runtime::Session *prefill = nullptr,
+                                                           const std::string &prefillName = "");
 
   int64_t contextLength() const override { return context_; }
   int64_t vocabSize() const override { return vocab_; }
@@ -88,22 +98,35 @@ public:
                                                int64_t position) override;
 
 private:
-  KvDecoder(runtime::Session &session, std::string modelName)
-      : session_(session), modelName_(std::move(modelName)) {}
+  // One KV-cache .bin and its interface.
+  struct Stepper {
+    runtime::Session *session = nullptr;
+    std::string name;
+    size_t tokensInput = 0, positionInput = 0;
+    int64_t step = 1, positionCount = 1, vocab = 0, context = 0;
+  };
+  static absl::StatusOr<Stepper> stepper(runtime::Session &session, const std::string &name);
+  // Runs `stepper` over history_[position, end); returns the output row of
+  // the token at end - 1.
+  absl::StatusOr<const float *> run(const Stepper &stepper, int64_t position, int64_t end);
 
-  runtime::Session &session_;
-  std::string modelName_;
-  size_t tokensInput_ = 0, positionInput_ = 0, logitsOutput_ = 0;
-  int64_t step_ = 1, context_ = 0, vocab_ = 0, positionCount_ = 1;
+  KvDecoder() = default;
+
+  Stepper decode_, prefill_;
+  bool hasPrefill_ = false;
+  const Stepper *active_ = nullptr;  // whose session holds the cache
+  int64_t context_ = 0, vocab_ = 0;
   int64_t held_ = 0;              // tokens in the cache: positions [0, held_)
   std::vector<int64_t> history_;  // those tokens, to refeed a step that starts early
   std::vector<float> logits_;
 };
 
 // The decoder a .bin calls for: KvDecoder for a KV-cache decoder, else
-// WindowDecoder.
+// WindowDecoder. A prefill session is for KV-cache decoders only.
 absl::StatusOr<std::unique_ptr<Decoder>> createDecoder(runtime::Session &session,
-                                                       const std::string &modelName);
+                                                       const std::string &modelName,
+                                                       runtime::Session *prefill = nullptr,
+                                                       const std::string &prefillName = "");
 
 struct GenerateOptions {
   int64_t maxNewTokens = 64;

@@ -122,6 +122,10 @@ absl::StatusOr<std::unique_ptr<Session>> Session::create(
   s->bound_.assign(s->inputs_.size(), false);
   if (m.has_kv_cache() && !m.kv_cache().position_input().empty())
     s->positionInput_ = s->findInput(m.kv_cache().position_input());
+  for (const format::KvCut &c : m.kv_cache().cut())
+    s->cuts_.push_back({c.instruction(), c.operand(), c.axis()});
+  std::stable_sort(s->cuts_.begin(), s->cuts_.end(),
+                   [](const Cut &a, const Cut &b) { return a.instruction < b.instruction; });
   return s;
 }
 
@@ -190,7 +194,7 @@ absl::Status Session::copyStateFrom(const Session &other) {
   return absl::OkStatus();
 }
 
-absl::Status Session::checkPosition() const {
+absl::StatusOr<int64_t> Session::checkPosition() const {
   // FORMAT.md F18: one start position p writes slots [p, p + S); one
   // position per token writes each of them.
   const format::KvCache &kv = file_->metadata().kv_cache();
@@ -199,6 +203,7 @@ absl::Status Session::checkPosition() const {
   const size_t elem = wide ? 8 : 4, count = in.size() / elem;
   const int64_t slots = int64_t(kv.max_context());
   const int64_t span = count == 1 ? int64_t(kv.tokens_per_step()) : 1;
+  int64_t filled = 0;
   for (size_t i = 0; i < count; ++i) {
     int64_t p;
     if (wide) {
@@ -214,8 +219,9 @@ absl::Status Session::checkPosition() const {
           kv.tokens_per_step(), " token(s) per step does not fit the KV cache of ", slots,
           " positions (0 <= position <= ", slots - span,
           "); start a new sequence (reset the state) or use a model with a longer cache"));
+    filled = std::max(filled, p + span);
   }
-  return absl::OkStatus();
+  return filled;
 }
 
 absl::Status Session::run() {
@@ -224,9 +230,16 @@ absl::Status Session::run() {
     if (!bound_[i])
       return absl::FailedPreconditionError(
           absl::StrCat(f.path(), ": input '", inputInfo(i).name(), "' is not bound"));
-  if (positionInput_)
-    if (absl::Status st = checkPosition(); !st.ok())
-      return st;
+  // With cuts, instructions run over the positions filled (F18).
+  int64_t filled = 0;
+  if (positionInput_) {
+    absl::StatusOr<int64_t> f = checkPosition();
+    if (!f.ok())
+      return f.status();
+    filled = *f;
+  }
+  const bool cut = cutKv_ && positionInput_ && !cuts_.empty();
+  size_t nextCut = 0;
   sram_.zero();
   dram_.zero();
   // Instructions may write an input buffer; copying keeps the binding intact
@@ -255,6 +268,8 @@ absl::Status Session::run() {
                                       : outputs_[r.buffer - numInputs()].data();
       refs[k] = kernels::makeTensorRef(r, base);
     }
+    for (; cut && nextCut < cuts_.size() && cuts_[nextCut].instruction == index; ++nextCut)
+      refs[cuts_[nextCut].operand].shape[cuts_[nextCut].axis] = filled;
     const auto start = profiling_ ? std::chrono::steady_clock::now()
                                   : std::chrono::steady_clock::time_point();
     absl::Status s = kernels::runKernel(inst.opcode(), refs, n, inst.imms, options_);

@@ -97,12 +97,18 @@ public:
   }
   const std::vector<uint64_t> &instructionNanos() const { return instructionNanos_; }
   void setPortableOnly(bool on) { options_.portableOnly = on; }
+  // A KV-cache decoder whose file lists attention cuts (F18) runs each
+  // step over the cache positions filled so far, p + S (on, the default),
+  // or over every position (off), as the stream is written.
+  void setCutKvAttention(bool on) { cutKv_ = on; }
 
   ~Session();
 
 private:
   Session();
-  absl::Status checkPosition() const;
+  // The positions filled after this step (the last position written + 1),
+  // or an error when the step does not fit the cache.
+  absl::StatusOr<int64_t> checkPosition() const;
 
   std::shared_ptr<const format::BinFile> file_;
   Buffer sram_, dram_, state_;
@@ -113,6 +119,12 @@ private:
   // A KV-cache decoder's position input (Metadata.kv_cache), checked by
   // run() so that a step past the cache fails with a clear message.
   std::optional<size_t> positionInput_;
+  bool cutKv_ = true;
+  // F18's cuts as (instruction, operand, axis), in instruction order.
+  struct Cut {
+    uint32_t instruction, operand, axis;
+  };
+  std::vector<Cut> cuts_;
   int numThreads_ = 1;
   bool profiling_ = false;
   std::vector<uint64_t> instructionNanos_;

@@ -1325,15 +1325,35 @@ def check_generate_kv(ctx):
     greedy = ["--prompt", GEN_PROMPT, "-n", "11", "--threads", "1"]
     sampled = greedy + ["--temperature", "0.9", "--top-p", "0.95", "--seed", "5"]
     want = [lmc_generate(ctx, [full, *args])[0] for args in (greedy, sampled)]
-    for step in (1, 4):
-        kv_flags = [f for f in GEN_FLAGS if f not in ("--seq", "16")] + ["--seq", str(step), "--kv-cache", "16"]
-        kv = lmc_compile(ctx, generate_gpt2(os.path.join(d, f"kv{step}.onnx"), kv_flags),
-                         os.path.join(d, f"kv{step}.bin"), ["--kv-cache"])
+
+    def kv_bin(step, cache=16, extra=()):
+        kv_flags = [f for f in GEN_FLAGS if f not in ("--seq", "16")] + ["--seq", str(step), "--kv-cache", str(cache)]
+        name = f"kv{step}_{cache}{''.join(extra)}"
+        return lmc_compile(ctx, generate_gpt2(os.path.join(d, f"{name}.onnx"), kv_flags + list(extra)),
+                           os.path.join(d, f"{name}.bin"), ["--kv-cache"])
+
+    kv = {step: kv_bin(step) for step in (1, 4)}
+    runs = [(f"{step} per step", [kv[step]]) for step in (1, 4)]
+    # The prompt in 4-token steps of one .bin, the generated tokens in 1-token steps of the other.
+    runs.append(("prefill 4 + decode 1", [kv[1], "--prefill", kv[4]]))
+    for what, model in runs:
         for args, expected in zip((greedy, sampled), want):
-            got, _ = lmc_generate(ctx, [kv, *args])
+            got, _ = lmc_generate(ctx, [*model, *args])
             if got != expected:
-                raise CheckFailed(f"KV decoder ({step} per step) printed {got!r}, the full window {expected!r}")
-    return f"greedy and sampled text identical on 1- and 4-token KV steps ({len(want[0])} chars)"
+                raise CheckFailed(f"KV decoder ({what}) printed {got!r}, the full window {expected!r}")
+    # The prefill model really computes the prompt's cache: one with other
+    # weights changes the text (the first generated token's logits are its).
+    other = kv_bin(4, extra=("--seed", "99"))
+    mixed, _ = lmc_generate(ctx, [kv[1], "--prefill", other, *greedy])
+    if mixed == want[0]:
+        raise CheckFailed(f"--prefill with other weights printed the same text {mixed!r}: was it used?")
+    # Prefill models that cannot share the cache.
+    m1 = expect_error(ctx, [ctx.lmc, "generate", kv[1], "--prompt", GEN_PROMPT, "--prefill", kv_bin(4, cache=8)],
+                      ["does not match"], ["8 positions", "16"])
+    m2 = expect_error(ctx, [ctx.lmc, "generate", kv[1], "--prompt", GEN_PROMPT, "--prefill", full],
+                      ["does not match"], ["not a KV-cache decoder"])
+    return (f"greedy and sampled text identical on 1- and 4-token KV steps and with --prefill "
+            f"({len(want[0])} chars) | {m1} | {m2}")
 
 
 def check_generate(ctx):
@@ -1517,7 +1537,11 @@ def check_kv_bin(ctx):
         raise CheckFailed("lmc inspect does not describe the KV cache")
     if "lmc .bin format 4" not in text or not re.search(r"scatter +state\[0\] 'past\.0\.key'", text):
         raise CheckFailed("no format-4 in-place scatter into the first cache")
-    return f"{len(states)} state tensors, deterministic"
+    # Per layer: scores, scale, mask, softmax and the contraction with the values.
+    cut = re.search(r"attention cut to the positions filled: (\d+) operand\(s\) of (\d+) instruction", text)
+    if not cut or int(cut.group(2)) != 5 * 2:
+        raise CheckFailed(f"the attention of 2 layers is not cut in 10 instructions: {cut and cut.group(0)}")
+    return f"{len(states)} state tensors, deterministic, {cut.group(1)} operands of {cut.group(2)} instructions cut"
 
 
 def check_kv_errors(ctx):

@@ -254,6 +254,34 @@ TEST_F(CliTest, BenchJsonWithoutTokens) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 }
 
+// A KV-cache decoder: the step's position, and how many cache positions
+// its attention covers with and without the cut (F18).
+TEST_F(CliTest, BenchDecodeStepAtAPosition) {
+  std::string cache = dir_ + "/cache.bin";
+  format::Writer w;
+  lmc::testing::buildCacheModel(w);
+  format::KvCut *c = w.metadata().mutable_kv_cache()->add_cut();
+  c->set_instruction(2);
+  c->set_operand(1);
+  c->set_axis(0);
+  ASSERT_TRUE(w.writeFile(cache, "test").ok());
+  Result r = call(benchMain, {"bench", cache, "--runs", "1", "--position", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "  decode: 1 token per step (one run) at position 2, ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "attending over 3 of the KV cache's 4 positions")) << r.out;
+  r = call(benchMain, {"bench", cache, "--runs", "1", "--position", "2", "--full-cache", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"position\": 2, \"attended_positions\": 4, \"cache_positions\": 4"))
+      << r.out;
+  r = call(benchMain, {"bench", cache, "--runs", "1", "--position", "4"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "position 4 of input 'position' with 1 token(s) per step does not "
+                              "fit the KV cache of 4 positions"))
+      << r.err;
+  EXPECT_EQ(call(benchMain, {"bench", model_, "--position", "1"}).code, 2);
+  EXPECT_EQ(call(benchMain, {"bench", model_, "--full-cache"}).code, 2);
+}
+
 TEST_F(CliTest, BenchErrors) {
   EXPECT_EQ(call(benchMain, {"bench", model_, "--runs", "0"}).code, 2);
   EXPECT_EQ(call(benchMain, {"bench", model_, "--warmup", "-1"}).code, 2);
@@ -318,13 +346,19 @@ TEST_F(GenerateCliTest, Errors) {
   Result r = call(generateMain, {"generate", counting_, "--prompt", "Hello"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "lmc generate: error: prompt token 0 is 15496 ('Hello'), outside " + counting_ +
-                       "'s vocabulary of 8 (its logits are [1, 6, 8], GPT-2's tokenizer has 50257 "
+                       "'s vocabulary of 8 (its logits have 8 entries, GPT-2's tokenizer has 50257 "
                        "tokens); use a prompt whose tokens are all below 8\n");
   r = call(generateMain, {"generate", counting_, "--prompt", "!#%!#%"});  // 6 tokens
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "the prompt is 6 tokens, but " + counting_ + " holds 6 in all (its "
-                              "input is [1, 6]): shorten the prompt or compile the model for a "
-                              "longer sequence"))
+                              "input is [1, 6]): shorten the prompt or compile it for a longer "
+                              "sequence"))
+      << r.err;
+  // A prefill model is for KV-cache decoders only.
+  r = call(generateMain, {"generate", counting_, "--prompt", "!", "--prefill", counting_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "a prefill model is for KV-cache decoders, and " + counting_ +
+                                  " was compiled without --kv-cache"))
       << r.err;
   r = call(generateMain, {"generate", model_});
   EXPECT_EQ(r.code, 1);

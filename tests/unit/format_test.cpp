@@ -414,6 +414,28 @@ TEST(ReaderRules, F18StateTensors) {
   expectRule(withMetadata(position), "F18", "kv_cache names input 'nope'");
 }
 
+TEST(ReaderRules, F18KvCuts) {
+  // The cache model: instruction 2 sums the 4-slot cache [4, 1].
+  auto withCut = [](uint32_t instruction, uint32_t operand, uint32_t axis) {
+    Writer w;
+    lmc::testing::buildCacheModel(w);
+    KvCut *c = w.metadata().mutable_kv_cache()->add_cut();
+    c->set_instruction(instruction);
+    c->set_operand(operand);
+    c->set_axis(axis);
+    return w.finish("test");
+  };
+  std::vector<uint8_t> good = withCut(2, 1, 0);
+  ASSERT_TRUE(verifyBytes(good).ok()) << verifyBytes(good);
+  expectRule(withCut(3, 1, 0), "F18", "kv_cache cut 0 (instruction 3, operand 1, axis 0) names "
+                                      "an instruction past the last, 2");
+  expectRule(withCut(2, 2, 0), "F18", "the instruction has 2 operands");
+  expectRule(withCut(2, 1, 1), "F18", "does not span the cache's 4 positions");
+  expectRule(withCut(2, 1, 6), "F18", "does not span the cache's 4 positions");
+  // The sum's output [1, 1] does not span the positions.
+  expectRule(withCut(2, 0, 0), "F18", "does not span the cache's 4 positions");
+}
+
 TEST(ReaderRules, F10RecordSize) {
   std::vector<uint8_t> b = tinyModelBytes();
   auto *ih = reinterpret_cast<InstructionHeader *>(

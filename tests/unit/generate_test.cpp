@@ -1,6 +1,7 @@
 // Generation (runtime/generate): the sampler, the loop over a scripted
 // Decoder, and the full-window decoder over a small .bin.
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -246,6 +247,37 @@ TEST(WindowDecoderTest, RejectsOtherInterfaces) {
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.status().message().find("input 'ids' is not [1, S]"), std::string::npos)
       << d.status();
+}
+
+// ---------------------------------------------------------------- KV cuts
+
+// The cache model (a step writes its token at its position of a 4-slot
+// cache; y sums the cache) with its sum cut to the filled positions.
+void cutCache(format::Writer &w) {
+  lmc::testing::buildCacheModel(w);
+  format::KvCut *c = w.metadata().mutable_kv_cache()->add_cut();
+  c->set_instruction(2);
+  c->set_operand(1);
+  c->set_axis(0);
+}
+
+TEST(KvCutTest, AStepReadsThePositionsFilledSoFar) {
+  std::unique_ptr<runtime::Session> s = openModel(cutCache);
+  ASSERT_NE(s, nullptr);
+  auto step = [&](int64_t token, int64_t position) {
+    EXPECT_TRUE(s->bindInput(0, &token, 8).ok());
+    EXPECT_TRUE(s->bindInput(1, &position, 8).ok());
+    absl::Status st = s->run();
+    EXPECT_TRUE(st.ok()) << st;
+    float y;
+    std::memcpy(&y, s->outputData(0), 4);
+    return y;
+  };
+  EXPECT_EQ(step(5, 3), 5.0f);  // the cache [0, 0, 0, 5], all 4 read
+  EXPECT_EQ(step(2, 0), 2.0f);  // [2, 0, 0, 5]: position 0 reads 1 slot
+  EXPECT_EQ(step(1, 1), 3.0f);  // [2, 1, 0, 5]: 2 slots
+  s->setCutKvAttention(false);  // the stream as written: every slot
+  EXPECT_EQ(step(1, 1), 8.0f);
 }
 
 }  // namespace

