@@ -47,7 +47,7 @@ uint32_t Writer::addLocation(const std::string &nodeName, const std::string &opT
 
 uint64_t Writer::addConstantView(const void *data, size_t size) {
   uint64_t offset = alignUp(constantsSize_, kConstantAlign);
-  constants_.push_back({offset, static_cast<const uint8_t *>(data), size, {}});
+  constants_.push_back({offset, static_cast<const uint8_t *>(data), size, {}, {}});
   constantsSize_ = offset + size;
   return offset;
 }
