@@ -105,7 +105,6 @@ absl::Status BinFile::invalid(const char *rule, const std::string &what) const {
 }
 
 absl::Status BinFile::verify() {
-
   // F1: header.
   if (size_ < sizeof(FileHeader))
     return invalid("F1", absl::StrCat("the file is ", size_, " bytes, shorter than the ",
@@ -533,7 +532,7 @@ absl::Status BinFile::checkKvCuts() const {
   // positions along its axis, and the instruction keeps F16 with its cut
   // operands at the smallest cut, one position.
   const KvCache &kv = metadata_.kv_cache();
-  std::vector<std::vector<const KvCut *>> byInstruction(instructions_.size());
+  std::vector<const KvCut *> cuts;
   for (int k = 0; k < kv.cut_size(); ++k) {
     const KvCut &c = kv.cut(k);
     const std::string which = absl::StrCat("kv_cache cut ", k, " (instruction ", c.instruction(),
@@ -549,15 +548,18 @@ absl::Status BinFile::checkKvCuts() const {
     if (c.axis() >= r.rank || uint64_t(r.shape[c.axis()]) != kv.max_context())
       return invalid("F18", absl::StrCat(which, " does not span the cache's ", kv.max_context(),
                                          " positions"));
-    byInstruction[c.instruction()].push_back(&c);
+    cuts.push_back(&c);
   }
-  for (size_t i = 0; i < instructions_.size(); ++i) {
-    if (byInstruction[i].empty())
-      continue;
+  // Each cut instruction once, in instruction order, with all its cuts.
+  std::stable_sort(cuts.begin(), cuts.end(), [](const KvCut *a, const KvCut *b) {
+    return a->instruction() < b->instruction();
+  });
+  for (size_t first = 0, last; first < cuts.size(); first = last) {
+    const uint32_t i = cuts[first]->instruction();
     const InstructionView &v = instructions_[i];
     std::vector<Region> cut(v.operands, v.operands + v.header->numOperands);
-    for (const KvCut *c : byInstruction[i])
-      cut[c->operand()].shape[c->axis()] = 1;
+    for (last = first; last < cuts.size() && cuts[last]->instruction() == i; ++last)
+      cut[cuts[last]->operand()].shape[cuts[last]->axis()] = 1;
     std::string why = checkOperands(v.opcode(), cut.data(), unsigned(cut.size()), v.imms);
     if (!why.empty())
       return invalid("F18", absl::StrCat("instruction ", i, " '", opcodeInfo(v.opcode()).mnemonic,

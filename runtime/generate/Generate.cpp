@@ -149,9 +149,7 @@ absl::StatusOr<std::unique_ptr<KvDecoder>> KvDecoder::create(runtime::Session &s
     return decode.status();
   std::unique_ptr<KvDecoder> d(new KvDecoder());
   d->decode_ = *decode;
-  d->context_ = decode->context;
-  d->vocab_ = decode->vocab;
-  d->logits_.resize(size_t(d->vocab_));
+  d->logits_.resize(size_t(decode->vocab));
   session.resetState();
   d->active_ = &d->decode_;
   if (!prefill)
@@ -192,7 +190,7 @@ absl::StatusOr<const float *> KvDecoder::run(const Stepper &stepper, int64_t pos
   for (int64_t next = position; next < end;) {
     // A step writes S slots: near the end of the cache it starts early,
     // rewriting held tokens with the same values.
-    const int64_t start = std::min(next, context_ - stepper.step);
+    const int64_t start = std::min(next, decode_.context - stepper.step);
     const int64_t n = std::min(stepper.step, end - start);
     std::fill(ids.begin(), ids.end(), 0);
     std::copy(history_.begin() + start, history_.begin() + start + n, ids.begin());
@@ -210,7 +208,7 @@ absl::StatusOr<const float *> KvDecoder::run(const Stepper &stepper, int64_t pos
     last = n - 1;
     next = start + n;
   }
-  return reinterpret_cast<const float *>(session.outputData(0)) + last * vocab_;
+  return reinterpret_cast<const float *>(session.outputData(0)) + last * decode_.vocab;
 }
 
 absl::StatusOr<absl::Span<const float>> KvDecoder::feed(absl::Span<const int64_t> tokens,
@@ -220,17 +218,17 @@ absl::StatusOr<absl::Span<const float>> KvDecoder::feed(absl::Span<const int64_t
                                                    " tokens at position ", position, " after ",
                                                    held_, " tokens"));
   for (size_t i = 0; i < tokens.size(); ++i)
-    if (tokens[i] < 0 || tokens[i] >= vocab_)
+    if (tokens[i] < 0 || tokens[i] >= decode_.vocab)
       return absl::InvalidArgumentError(absl::StrCat("token id ", tokens[i], " at position ",
                                                      position + int64_t(i), " is outside ",
-                                                     decode_.name, "'s vocabulary [0, ", vocab_,
-                                                     ")"));
+                                                     decode_.name, "'s vocabulary [0, ",
+                                                     decode_.vocab, ")"));
   // Several tokens go to the prefill model when there is one (its steps
   // hold more tokens), one token to the decode model.
   const Stepper &use = hasPrefill_ && tokens.size() > 1 ? prefill_ : decode_;
   const int64_t end = position + int64_t(tokens.size());
-  if (end > context_ || use.step > context_)
-    return absl::OutOfRangeError(absl::StrCat(use.name, "'s KV cache holds ", context_,
+  if (end > decode_.context || use.step > decode_.context)
+    return absl::OutOfRangeError(absl::StrCat(use.name, "'s KV cache holds ", decode_.context,
                                               " positions; cannot feed ", tokens.size(),
                                               " tokens at position ", position));
   history_.resize(size_t(position));

@@ -92,8 +92,8 @@ public:
                                                            runtime::Session *prefill = nullptr,
                                                            const std::string &prefillName = "");
 
-  int64_t contextLength() const override { return context_; }
-  int64_t vocabSize() const override { return vocab_; }
+  int64_t contextLength() const override { return decode_.context; }
+  int64_t vocabSize() const override { return decode_.vocab; }
   absl::StatusOr<absl::Span<const float>> feed(absl::Span<const int64_t> tokens,
                                                int64_t position) override;
 
@@ -112,10 +112,9 @@ private:
 
   KvDecoder() = default;
 
-  Stepper decode_, prefill_;
+  Stepper decode_, prefill_;  // decode_'s cache length and vocabulary are the decoder's
   bool hasPrefill_ = false;
   const Stepper *active_ = nullptr;  // whose session holds the cache
-  int64_t context_ = 0, vocab_ = 0;
   int64_t held_ = 0;              // tokens in the cache: positions [0, held_)
   std::vector<int64_t> history_;  // those tokens, to refeed a step that starts early
   std::vector<float> logits_;
