@@ -4,41 +4,34 @@
 #ifndef LMC_SIMULATOR_SRC_DRAM_H
 #define LMC_SIMULATOR_SRC_DRAM_H
 
+#include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
+#include <vector>
 
 namespace lmc::sim::dram {
 
-// Time is cut into buckets of bucket() cycles (64, doubled until at most
-// 2^20 buckets cover `horizon`), each holding bytesPerCycle x bucket bytes.
-// A transfer asks for its rate and gets, bucket by bucket from its start,
-// the smaller of that rate and what earlier transfers left.
-//
-// The result is defined by the plain bucket-by-bucket loop (the unit tests
-// keep it as the reference); this one gives the same doubles, bit for bit,
-// with fewer operations per bucket (see Dram.cpp).
+// The bandwidth the transfers so far use, as a step function of time: a
+// transfer asks for its rate and gets, at every moment from its start, the
+// smaller of that rate and what earlier transfers (in call order) left. Its
+// own use is then added to the steps. Time is continuous (cycles as
+// doubles); the steps are kept from the earliest time a later transfer may
+// start (forget()).
 class Model {
 public:
-  Model(double bytesPerCycle, uint64_t horizon);
+  explicit Model(double bytesPerCycle);
   // Cycles a transfer of `bytes` at most `rate` bytes/cycle takes from `start`.
   double transfer(uint64_t start, double bytes, double rate);
-  uint64_t bucket() const { return bucket_; }
+  // No later transfer starts before `cycle`: the steps before it are dropped.
+  void forget(uint64_t cycle);
+  // Steps kept (for tests).
+  size_t steps() const { return at_.size() - head_; }
 
 private:
-  struct Free {
-    void operator()(void *p) const { std::free(p); }
-  };
-  void allocate(size_t capacity);
-  void grow(uint64_t k);  // zeroes (allocating if needed) through bucket k
-  uint64_t firstNotFull(uint64_t k);
-
   double bw_;
-  uint64_t bucket_;
-  size_t size_ = 0;      // buckets zeroed (those beyond are empty)
-  size_t capacity_ = 0;  // buckets allocated
-  std::unique_ptr<double[], Free> used_;    // bytes taken in each bucket
-  std::unique_ptr<uint32_t[], Free> next_;  // 0: not full; else a later bucket
+  // Step k: `used_[k]` bytes/cycle from at_[k] to at_[k + 1] (the last one
+  // to infinity, always 0). Steps before head_ are forgotten.
+  std::vector<double> at_, used_;
+  size_t head_ = 0;
 };
 
 }  // namespace lmc::sim::dram

@@ -689,8 +689,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         u.instanceBusy.assign(u.count, 0);
       }
     }
-    dram::Model dram(target.dram().bytes_per_cycle(),
-                   std::max<uint64_t>(meta.schedule_cycles(), 1) * 2);
+    dram::Model dram(target.dram().bytes_per_cycle());
     mem::Tracker tracker(numSpaces(file), n);
     if (chips > 1) {
       std::vector<uint64_t> starts;
@@ -731,6 +730,10 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     std::vector<uint32_t> accIds;
     accIds.reserve(3 * n);
     constexpr size_t kAhead = 8;  // records fetched ahead (a prefetch never faults)
+    // Static cycles in file order (as the compiler writes them): no later
+    // instruction issues before this one's static cycle, so the DRAM model
+    // may forget the time before it.
+    bool inOrder = true;
     for (size_t i = 0; i < n; ++i) {
       const InstructionView &inst = insts[i];
       if (i + kAhead < n) {
@@ -744,6 +747,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         return missingUnit(file, target, i);
       kinds[i] = static_cast<uint8_t>(kind);
       cycles[i] = inst.header->cycle;
+      inOrder &= i == 0 || cycles[i] >= cycles[i - 1];
       locOf[i] = inst.header->location;
       costId[i] = costCache.id(inst, kind);
       accFirst[i] = uint32_t(accIds.size());
@@ -802,6 +806,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         const uint64_t latency = specs[kind]->latency_cycles();
         double transferCycles = double(std::max<uint64_t>(duration - std::min(duration - 1, latency), 1));
         double rate = double(cost.dramBytes) / transferCycles;
+        if (inOrder)
+          dram.forget(staticCycle);
         double took = dram.transfer(t.issue, double(cost.dramBytes), rate);
         double ideal = double(cost.dramBytes) / std::min(rate, target.dram().bytes_per_cycle());
         if (took > ideal + 1e-6) {
