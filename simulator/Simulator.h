@@ -83,6 +83,27 @@ struct NodeTime {
   uint64_t cycles = 0;  // summed simulated durations of its instructions
 };
 
+// The critical path of the simulated run: from the instruction that
+// finishes last, back through what each one waited for (the operand's
+// producer, or the reader a write had to wait for, or the previous
+// instruction on its unit instance, whichever finished last; otherwise its
+// own static cycle) to one that waited for nothing before its static cycle.
+// Its first issue + the durations on it + its waits for static cycles =
+// the total cycles.
+struct CriticalPath {
+  uint64_t instructions = 0;
+  uint64_t startCycle = 0;        // the first instruction's issue
+  uint64_t busyCycles = 0;        // durations summed (DRAM contention included)
+  uint64_t contentionCycles = 0;  // of which DRAM contention
+  // Waits for a static cycle later than the operands and the unit allowed
+  // (the compiler's schedule left slack there).
+  uint64_t staticWaitCycles = 0;
+  uint64_t dependenceLinks = 0, unitLinks = 0;  // what the waits were for
+  std::vector<std::pair<std::string, uint64_t>> cyclesByUnit;  // busy cycles by unit kind
+  std::vector<NodeTime> topNodes;  // busy cycles on the path by ONNX node (at most 10)
+  std::vector<uint32_t> indices;   // the instructions, in file order
+};
+
 struct Energy {
   double macPj = 0, vectorPj = 0, sramPj = 0, dramPj = 0, linkPj = 0;
   double staticJ = 0;
@@ -133,6 +154,7 @@ struct Result {
   uint64_t computeCycles = 0, memoryCycles = 0;
 
   std::vector<NodeTime> topNodes;  // by cycles, largest first (at most 10)
+  CriticalPath critical;
   std::vector<InstructionTiming> timings;  // per instruction, file order
   std::vector<Violation> violations;
   uint64_t violationCount = 0;  // may exceed violations.size() (capped list)

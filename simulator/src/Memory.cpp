@@ -448,14 +448,17 @@ void Tracker::dead(const PieceState &st, uint64_t bytes, uint64_t base) {
   }
 }
 
-uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *v) {
+uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *v, int32_t *by) {
   Store &s = spaces_[a.space];
   uint64_t best = UINT64_MAX;
   auto visit = [&](uint32_t i, const Box &b, bool exact) {
     const PieceState &st = s.st[i];
     uint64_t need = st.writer >= 0 ? st.wEnd : 0;
-    if (a.write)
-      need = std::max(need, st.rEnd);
+    int32_t needBy = st.writer;
+    if (a.write && st.rEnd > need) {
+      need = st.rEnd;
+      needBy = st.rlast;
+    }
     const bool byReader = v && a.write && st.vreader >= 0 && st.vrEnd > c;
     const bool byWriter = v && st.writer >= 0 && st.vwEnd > c;
     if (need <= floor && !byReader && !byWriter)
@@ -465,7 +468,11 @@ uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *
     const bool runs = b.k == 0 && s.box[i].k == 0;
     if (!exact && !runs && !geom::overlaps(s.box[i], b))
       return;
-    floor = std::max(floor, need);
+    if (need > floor) {
+      floor = need;
+      if (by)
+        *by = needBy;
+    }
     if (!byReader && !byWriter)
       return;
     const uint64_t first = exact  ? b.base

@@ -101,8 +101,10 @@ public:
   // The latest simulated finish among the pieces `a` depends on (the last
   // writer of its bytes and, for a write, the readers since), at least
   // `floor`; with `v`, also what firstViolation(a, c) gives, in the same
-  // pass over the pieces.
-  uint64_t ready(const Access &a, uint64_t floor, uint64_t c = 0, Violation *v = nullptr);
+  // pass over the pieces. When the result exceeds `floor`, `*by` (if given)
+  // is set to the instruction that finishes then (the first one found).
+  uint64_t ready(const Access &a, uint64_t floor, uint64_t c = 0, Violation *v = nullptr,
+                 int32_t *by = nullptr);
 
   // Verification at static cycle `c`: the piece holding the lowest byte of
   // `a` whose writer (or, for a write, readers since) end after `c`.

@@ -101,6 +101,26 @@ std::vector<uint64_t> sramBuckets(const Result &r, int buckets) {
   return out;
 }
 
+// One row of a node table: its cycles, their share of `whole`, its
+// instructions, name and op type.
+void appendNodeRow(std::string &t, const NodeTime &n, uint64_t whole) {
+  absl::StrAppend(&t, absl::StrFormat("  %12u cycles %6.2f%%  %5u instr  %s (%s)\n", n.cycles,
+                                      whole ? 100.0 * double(n.cycles) / double(whole) : 0.0,
+                                      n.instructions,
+                                      n.name.empty() ? "<compiler-made>" : n.name, n.opType));
+}
+
+std::string nodesJson(const std::vector<NodeTime> &nodes) {
+  std::string j = "[";
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const NodeTime &n = nodes[k];
+    absl::StrAppend(&j, k ? ", " : "", "{\"node\": ", json(n.name), ", \"op_type\": ",
+                    json(n.opType), ", \"instructions\": ", n.instructions,
+                    ", \"cycles\": ", n.cycles, "}");
+  }
+  return j + "]";
+}
+
 }  // namespace
 
 std::string textReport(const format::BinFile &file, const Result &r) {
@@ -217,10 +237,20 @@ std::string textReport(const format::BinFile &file, const Result &r) {
   for (const UnitStats &u : r.units)
     busy += u.busyCycles;
   for (const NodeTime &n : r.topNodes)
-    absl::StrAppend(
-        &t, absl::StrFormat("  %12u cycles %6.2f%%  %5u instr  %s (%s)\n", n.cycles,
-                            busy ? 100.0 * double(n.cycles) / double(busy) : 0.0, n.instructions,
-                            n.name.empty() ? "<compiler-made>" : n.name, n.opType));
+    appendNodeRow(t, n, busy);
+  const CriticalPath &c = r.critical;
+  std::string units;
+  for (const auto &[name, cycles] : c.cyclesByUnit)
+    absl::StrAppend(&units, units.empty() ? "" : ", ", name, " ", cycles);
+  absl::StrAppend(&t, "critical    path of ", c.instructions,
+                  " instructions, each waiting for the one before (", c.dependenceLinks,
+                  " for an operand, ", c.unitLinks, " for a unit), from cycle ", c.startCycle,
+                  ": ", c.busyCycles, " cycles busy (", units, "; DRAM contention ",
+                  c.contentionCycles, ") + ", c.staticWaitCycles,
+                  " waiting for static cycles = ", c.startCycle + c.busyCycles + c.staticWaitCycles,
+                  "; by ONNX node:\n");
+  for (const NodeTime &n : c.topNodes)
+    appendNodeRow(t, n, r.totalCycles);
   return t;
 }
 
@@ -320,14 +350,18 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
                       ", \"instruction\": ", v.index, ", \"other\": ", v.other,
                       ", \"cycle\": ", v.cycle, ", \"message\": ", json(v.message), "}");
     }
-    absl::StrAppend(&j, "], \"top_nodes\": [");
-    for (size_t k = 0; k < r.topNodes.size(); ++k) {
-      const NodeTime &n = r.topNodes[k];
-      absl::StrAppend(&j, k ? ", " : "", "{\"node\": ", json(n.name), ", \"op_type\": ",
-                      json(n.opType), ", \"instructions\": ", n.instructions,
-                      ", \"cycles\": ", n.cycles, "}");
-    }
-    absl::StrAppend(&j, "]");
+    absl::StrAppend(&j, "], \"top_nodes\": ", nodesJson(r.topNodes));
+    const CriticalPath &c = r.critical;
+    absl::StrAppend(&j, ", \"critical_path\": {\"instructions\": ", c.instructions,
+                    ", \"start_cycle\": ", c.startCycle, ", \"busy_cycles\": ", c.busyCycles,
+                    ", \"dram_contention_cycles\": ", c.contentionCycles,
+                    ", \"static_wait_cycles\": ", c.staticWaitCycles,
+                    ", \"dependence_links\": ", c.dependenceLinks,
+                    ", \"unit_links\": ", c.unitLinks, ", \"busy_cycles_by_unit\": {");
+    for (size_t k = 0; k < c.cyclesByUnit.size(); ++k)
+      absl::StrAppend(&j, k ? ", " : "", json(c.cyclesByUnit[k].first), ": ",
+                      c.cyclesByUnit[k].second);
+    absl::StrAppend(&j, "}, \"top_nodes\": ", nodesJson(c.topNodes), "}");
   }
   absl::StrAppend(&j, ", \"functional\": ", r.functional ? "true" : "false", "}\n");
   return j;
@@ -369,7 +403,10 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
   }
   const auto &insts = file.instructions();
   const char *stallNames[] = {"none", "unit busy", "dependence"};
+  auto onPath = r.critical.indices.begin();  // in file order
   for (size_t i = 0; i < r.timings.size(); ++i) {
+    const bool critical = onPath != r.critical.indices.end() && *onPath == i;
+    onPath += critical;
     const InstructionTiming &t = r.timings[i];
     const format::InstructionView &inst = insts[i];
     std::string node, opType;
@@ -386,7 +423,7 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
                     ", \"op_type\": ", json(opType), ", \"static_cycle\": ", t.staticCycle,
                     ", \"issue_cycle\": ", t.issue, ", \"stall\": ",
                     json(stallNames[int(t.stall)]), ", \"dram_contention_cycles\": ",
-                    t.contention, "}}");
+                    t.contention, ", \"critical_path\": ", critical ? "true" : "false", "}}");
   }
   // Counters: SRAM occupancy (at most ~4000 samples: the max in each slot)
   // and DRAM bandwidth (bytes spread evenly over each instruction's time).

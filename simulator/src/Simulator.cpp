@@ -601,6 +601,77 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
   return report.take();
 }
 
+// The nodes of `byLocation` (indexed by location) that have instructions,
+// named from the location table, the 10 with the most cycles first (in
+// location order on ties).
+std::vector<NodeTime> topNodes(const BinFile &file, std::vector<NodeTime> &byLocation) {
+  std::vector<NodeTime> top;
+  for (size_t loc = 0; loc < byLocation.size(); ++loc) {
+    NodeTime &node = byLocation[loc];
+    if (node.instructions == 0)
+      continue;
+    node.location = uint32_t(loc);
+    if (loc < size_t(file.locations().locations_size())) {
+      node.name = file.locations().locations(int(loc)).node_name();
+      node.opType = file.locations().locations(int(loc)).op_type();
+    }
+    top.push_back(node);
+  }
+  std::stable_sort(top.begin(), top.end(),
+                   [](const NodeTime &a, const NodeTime &b) { return a.cycles > b.cycles; });
+  if (top.size() > 10)
+    top.resize(10);
+  return top;
+}
+
+// Walks the critical path back from the instruction that finishes last
+// (the first of those, in file order) through waitedFor (Result::critical).
+// Each instruction waited for an earlier one in file order, so the walk
+// ends.
+// costCycles(i): instruction i's duration before DRAM contention.
+template <typename CostCycles>
+void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t *issue,
+                  const uint64_t *finish, const int64_t *waitedFor, const uint8_t *kinds,
+                  const uint32_t *loc, bool keepIndices, CostCycles costCycles) {
+  CriticalPath &path = result.critical;
+  if (n == 0)
+    return;
+  size_t i = 0;
+  for (size_t k = 1; k < n; ++k)
+    if (finish[k] > finish[i])
+      i = k;
+  uint64_t byKind[kNumUnitKinds] = {};
+  std::vector<NodeTime> nodes;
+  for (;;) {
+    const uint64_t duration = finish[i] - issue[i];
+    ++path.instructions;
+    path.busyCycles += duration;
+    path.contentionCycles += duration - std::min(duration, costCycles(i));
+    byKind[kinds[i]] += duration;
+    if (loc[i] >= nodes.size())
+      nodes.resize(loc[i] + 1);
+    ++nodes[loc[i]].instructions;
+    nodes[loc[i]].cycles += duration;
+    if (keepIndices)
+      path.indices.push_back(uint32_t(i));
+    const int64_t w = waitedFor[i];
+    if (w < 0) {
+      path.startCycle = issue[i];
+      break;
+    }
+    const size_t before = size_t(w >> 1);
+    ++((w & 1) ? path.unitLinks : path.dependenceLinks);
+    path.staticWaitCycles += issue[i] - finish[before];
+    i = before;
+  }
+  std::reverse(path.indices.begin(), path.indices.end());
+  for (int k = 0; k < kNumUnitKinds; ++k)
+    if (byKind[k])
+      path.cyclesByUnit.emplace_back(format::UnitKind_Name(static_cast<format::UnitKind>(k)),
+                                     byKind[k]);
+  path.topNodes = topNodes(file, nodes);
+}
+
 absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
                                 const Options &options) {
   Result result;
@@ -701,6 +772,13 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     // (numbered across kinds), for the SRAM occupancy sweep.
     Filled<uint64_t> issueAt(n), finishAt(n);
     Filled<uint32_t> streamOf(n);
+    // What each instruction waited for last (the critical path): an
+    // instruction index << 1 | 1 for its unit instance, 0 for an operand;
+    // -1 for nothing (it issued at its static cycle with nothing later).
+    Filled<int64_t> waitedFor(n);
+    std::vector<std::vector<int32_t>> lastOn(freeAt.size());
+    for (size_t k = 0; k < freeAt.size(); ++k)
+      lastOn[k].assign(freeAt[k].size(), -1);
     std::vector<uint32_t> streamBase(freeAt.size());
     uint32_t numStreams = 0;
     for (size_t k = 0; k < freeAt.size(); ++k) {
@@ -767,12 +845,13 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       // Operands ready (simulated) and, verifying, the static rules, in one
       // pass over each access's pieces.
       uint64_t ready = 0;
+      int32_t producer = -1;
       if (verify) {
         if (found.size() < accesses.count)
           found.resize(accesses.count);
         for (size_t k = 0; k < accesses.count; ++k) {
           found[k] = mem::Violation();
-          ready = tracker.ready(accesses.items[k], ready, staticCycle, &found[k]);
+          ready = tracker.ready(accesses.items[k], ready, staticCycle, &found[k], &producer);
         }
         bool any = false;
         for (size_t k = 0; k < accesses.count; ++k)
@@ -781,7 +860,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           checkMemory(file, i, staticCycle, accesses, found, memoryReport);
       } else {
         for (const mem::Access &a : accesses)
-          ready = tracker.ready(a, ready);
+          ready = tracker.ready(a, ready, 0, nullptr, &producer);
       }
       const uint16_t chip = insts[i].header->chip;
       const size_t slot = size_t(chip) * kNumUnitKinds + kind;
@@ -796,6 +875,10 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       t.instance = static_cast<uint32_t>(instance);
       t.chip = chip;
       t.issue = std::max({t.staticCycle, ready, fa[instance]});
+      const int32_t before = lastOn[slot][instance];
+      waitedFor[i] = ready >= fa[instance] ? (producer < 0 ? -1 : int64_t(producer) << 1)
+                                           : (before < 0 ? -1 : int64_t(before) << 1 | 1);
+      lastOn[slot][instance] = int32_t(i);
       if (t.issue > t.staticCycle) {
         t.stall = ready >= fa[instance] ? StallCause::Dependence : StallCause::UnitBusy;
         ++result.stalls[int(t.stall)];
@@ -925,6 +1008,10 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
                 });
     }
 
+    criticalPath(file, result, n, issueAt.data(), finishAt.data(), waitedFor.data(), kinds.data(),
+                 locOf.data(), options.keepTimeline,
+                 [&](size_t i) { return costCache[costId[i]].cost.cycles; });
+
     // Roofline class.
     for (const UnitStats &u : result.units)
       if (u.name == "MXM" || u.name == "VXM")
@@ -941,21 +1028,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     else
       result.bound = result.computeCycles >= result.memoryCycles ? "compute" : "memory";
 
-    for (size_t loc = 0; loc < nodes.size(); ++loc) {
-      NodeTime &node = nodes[loc];
-      if (node.instructions == 0)
-        continue;
-      node.location = uint32_t(loc);
-      if (loc < size_t(file.locations().locations_size())) {
-        node.name = file.locations().locations(int(loc)).node_name();
-        node.opType = file.locations().locations(int(loc)).op_type();
-      }
-      result.topNodes.push_back(node);
-    }
-    std::stable_sort(result.topNodes.begin(), result.topNodes.end(),
-                     [](const NodeTime &a, const NodeTime &b) { return a.cycles > b.cycles; });
-    if (result.topNodes.size() > 10)
-      result.topNodes.resize(10);
+    result.topNodes = topNodes(file, nodes);
 
     if (options.functional)
       std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {

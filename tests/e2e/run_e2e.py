@@ -1090,9 +1090,14 @@ def lmc_simulate_json(ctx, binary, flags=(), what="lmc simulate"):
     import json
     proc = run_ok([ctx.lmc, "simulate", binary, "--json", *flags], RUN_TIMEOUT, what)
     try:
-        return json.loads(proc.stdout)
+        rep = json.loads(proc.stdout)
     except ValueError as e:
         raise CheckFailed(f"lmc simulate --json printed invalid JSON ({e}): {proc.stdout[:300]}")
+    if rep.get("timed") and "critical_path" in rep:
+        check_critical_path(rep)
+    elif rep.get("timed") and "rows" not in rep:
+        raise CheckFailed("a timed report without a critical path")
+    return rep
 
 
 def check_trace(path, report):
@@ -1104,7 +1109,7 @@ def check_trace(path, report):
     events = trace.get("traceEvents") if isinstance(trace, dict) else None
     if not isinstance(events, list) or not events:
         raise CheckFailed("trace has no traceEvents list")
-    names, slices, counters = {}, {}, set()
+    names, slices, counters, critical = {}, {}, set(), []
     for e in events:
         if not isinstance(e, dict) or not isinstance(e.get("name"), str) or e.get("ph") not in ("X", "M", "C"):
             raise CheckFailed(f"bad trace event {e}")
@@ -1121,6 +1126,8 @@ def check_trace(path, report):
             if not isinstance(e.get("tid"), int) or "node" not in e.get("args", {}):
                 raise CheckFailed(f"slice without tid or node: {e}")
             slices.setdefault(e["tid"], []).append((e["ts"], e["dur"]))
+            if e["args"].get("critical_path") is True:
+                critical.append((e["ts"], e["dur"]))
         else:
             args = e.get("args")
             if not isinstance(args, dict) or not all(isinstance(v, (int, float)) for v in args.values()):
@@ -1141,7 +1148,31 @@ def check_trace(path, report):
                 raise CheckFailed(f"overlapping slices on track {names[tid]} at {b} us")
     if "SRAM occupancy" not in counters:
         raise CheckFailed(f"no SRAM occupancy counter (counters: {sorted(counters)})")
+    # The critical path's slices follow one another and the last ends the run.
+    path = report["critical_path"]
+    critical.sort()
+    if len(critical) != path["instructions"]:
+        raise CheckFailed(f"{len(critical)} critical slices, the report has {path['instructions']}")
+    for (a, da), (b, _) in zip(critical, critical[1:]):
+        if a + da > b + 1e-3:
+            raise CheckFailed(f"critical path slices overlap at {b} us")
+    end = critical[-1][0] + critical[-1][1]
+    if abs(end - report["latency_s"] * 1e6) > 1e-3 + 1e-9 * end:
+        raise CheckFailed(f"the critical path ends at {end} us, the run at {report['latency_s'] * 1e6} us")
     return f"trace: {len(events)} events, {tracks} tracks"
+
+
+def check_critical_path(rep):
+    """The critical path adds up: its start + busy cycles + waits for static cycles = the run's
+    cycles; one link per instruction after the first; busy cycles split by unit."""
+    c = rep["critical_path"]
+    if c["start_cycle"] + c["busy_cycles"] + c["static_wait_cycles"] != rep["cycles"]:
+        raise CheckFailed(f"critical path {c} does not add up to {rep['cycles']} cycles")
+    if c["instructions"] < 1 or c["dependence_links"] + c["unit_links"] != c["instructions"] - 1:
+        raise CheckFailed(f"critical path links {c}")
+    if sum(c["busy_cycles_by_unit"].values()) != c["busy_cycles"] or \
+            c["dram_contention_cycles"] > c["busy_cycles"]:
+        raise CheckFailed(f"critical path busy cycles by unit {c}")
 
 
 def check_simulate_case(ctx, name):

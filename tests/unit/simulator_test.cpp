@@ -409,6 +409,38 @@ TEST(SimulatorVerify, DoubleBookedUnitIsCaught) {
   EXPECT_EQ(r.stalls[int(sim::StallCause::UnitBusy)], 3u);
   for (const sim::UnitStats &u : r.units)
     EXPECT_LE(u.busyCycles, uint64_t(u.count) * r.totalCycles) << u.name;
+  // The critical path: copies 0, 2 and 4 one after another on instance 0,
+  // each waiting for its unit.
+  const sim::CriticalPath &c = r.critical;
+  EXPECT_EQ(c.indices, (std::vector<uint32_t>{0, 2, 4}));
+  EXPECT_EQ(c.unitLinks, 2u);
+  EXPECT_EQ(c.dependenceLinks, 0u);
+  EXPECT_EQ(c.busyCycles, r.totalCycles);
+  EXPECT_EQ(c.staticWaitCycles, 0u);
+}
+
+TEST(SimulatorCriticalPath, ChainAddsUpToTheLatency) {
+  format::Target t = target("ara2");
+  const format::UnitSpec &vxm = unit(t, format::VXM);
+  const uint64_t addCycles = uint64_t(std::ceil(4096.0 / rate(vxm, "f32"))) + vxm.latency_cycles();
+  for (uint64_t slack : {uint64_t(0), uint64_t(50)}) {
+    // The mul needs the add's result; it is scheduled `slack` cycles late.
+    auto f = chain(addCycles + slack);
+    ASSERT_TRUE(f);
+    sim::Result r = simulate(*f, t);
+    const sim::CriticalPath &c = r.critical;
+    EXPECT_EQ(c.indices, (std::vector<uint32_t>{0, 1}));
+    EXPECT_EQ(c.dependenceLinks, 1u);
+    EXPECT_EQ(c.unitLinks, 0u);
+    EXPECT_EQ(c.startCycle, 0u);
+    EXPECT_EQ(c.busyCycles, 2 * addCycles);
+    EXPECT_EQ(c.staticWaitCycles, slack);
+    EXPECT_EQ(r.totalCycles, 2 * addCycles + slack);
+    ASSERT_EQ(c.topNodes.size(), 2u);
+    EXPECT_EQ(c.topNodes[0].cycles, addCycles);
+    ASSERT_EQ(c.cyclesByUnit.size(), 1u);
+    EXPECT_EQ(c.cyclesByUnit[0], std::make_pair(std::string("VXM"), 2 * addCycles));
+  }
 }
 
 // A multi-chip file: each chip has its own unit instances and its own SRAM
@@ -959,6 +991,16 @@ void expectMatchesReference(const format::BinFile &f, const format::Target &t, i
   }
   for (int k = 0; k < 3; ++k)
     ASSERT_EQ(r->stalls[k], ref.stalls[k]);
+  // The critical path adds up to the run, each link tight or a wait for a
+  // static cycle.
+  const sim::CriticalPath &c = r->critical;
+  ASSERT_EQ(c.startCycle + c.busyCycles + c.staticWaitCycles, r->totalCycles) << "stream " << stream;
+  ASSERT_EQ(c.indices.size(), c.instructions);
+  for (size_t k = 1; k < c.indices.size(); ++k) {
+    const sim::InstructionTiming &a = r->timings[c.indices[k - 1]], &b = r->timings[c.indices[k]];
+    ASSERT_LE(a.finish, b.issue) << "stream " << stream;
+    ASSERT_TRUE(b.issue == a.finish || b.issue == b.staticCycle) << "stream " << stream;
+  }
   stalls += ref.stalls[int(sim::StallCause::Dependence)];
   ASSERT_EQ(r->sramPeak, ref.sramPeak) << "stream " << stream;
   ASSERT_EQ(r->sramPeakCycle, ref.sramPeakCycle) << "stream " << stream;
