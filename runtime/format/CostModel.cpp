@@ -140,7 +140,10 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
   // are limited by the DRAM bandwidth.
   if (unit != DMA && cost.dramBytes && target.dram().bytes_per_cycle() > 0)
     work = std::max(work, ceilDiv(double(cost.dramBytes), target.dram().bytes_per_cycle()));
-  cost.cycles = work + spec->latency_cycles();
+  cost.latency = spec->latency_cycles();
+  if (unit != DMA && cost.dramBytes)
+    cost.latency += target.dram().latency_cycles();
+  cost.cycles = work + cost.latency;
   return cost;
 }
 

@@ -14,6 +14,10 @@ namespace lmc::format {
 struct InstructionCost {
   UnitKind unit = UNIT_UNSPECIFIED;
   uint64_t cycles = 0;      // issue to completion, latency included
+  // Of those, cycles before the first result: the unit's latency, plus the
+  // DRAM's for an instruction that reads or writes DRAM on another unit than
+  // DMA (a DMA unit's latency is its DRAM access).
+  uint64_t latency = 0;
   uint64_t macs = 0;        // multiply-accumulates (matrix unit)
   uint64_t vectorOps = 0;   // element operations (vector unit)
   uint64_t sramBytes = 0;   // bytes read and written in SRAM

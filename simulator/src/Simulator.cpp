@@ -886,7 +886,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       }
       uint64_t duration = cost.cycles;
       if (cost.dramBytes && target.dram().bytes_per_cycle() > 0) {
-        const uint64_t latency = specs[kind]->latency_cycles();
+        const uint64_t latency = cost.latency;
         double transferCycles = double(std::max<uint64_t>(duration - std::min(duration - 1, latency), 1));
         double rate = double(cost.dramBytes) / transferCycles;
         if (inOrder)

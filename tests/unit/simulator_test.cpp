@@ -823,11 +823,8 @@ ReferenceRun referenceRun(const format::BinFile &f) {
     events[std::max(b.wEnd, b.rEnd)] -= 1;
   };
   std::map<int, std::vector<uint64_t>> freeAt;
-  std::map<int, uint64_t> latency;
-  for (const format::UnitSpec &u : t.units()) {
+  for (const format::UnitSpec &u : t.units())
     freeAt[u.kind()].assign(u.count(), 0);
-    latency[u.kind()] = u.latency_cycles();
-  }
   // DRAM sharing (ara2 keeps the State space in DRAM) is the model tested
   // above (SimulatorDram), applied as docs/simulator.md says.
   sim::dram::Model dram(t.dram().bytes_per_cycle());
@@ -909,7 +906,7 @@ ReferenceRun referenceRun(const format::BinFile &f) {
     }
     if (cost.dramBytes) {
       const double rate = double(cost.dramBytes) /
-                          double(std::max<uint64_t>(cycles - std::min(cycles - 1, latency[kind]), 1));
+                          double(std::max<uint64_t>(cycles - std::min(cycles - 1, cost.latency), 1));
       const double took = dram.transfer(tm.issue, double(cost.dramBytes), rate);
       const double ideal = double(cost.dramBytes) / std::min(rate, t.dram().bytes_per_cycle());
       if (took > ideal + 1e-6)
@@ -1253,13 +1250,16 @@ TEST(SimulatorDecode, ReportsADecodeStepAgainstTheState) {
     // 8 KiB read of it are DRAM traffic; lpu keeps it in SRAM.
     EXPECT_EQ(r.stateInDram, std::string(name) == "ara2");
     // The scatter moves the update's 128 bytes, not the cache's 8 KiB (at
-    // the DRAM's rate where the cache is in DRAM).
+    // the DRAM's rate and after the DRAM's latency where the cache is in
+    // DRAM).
     const format::UnitSpec &sxm = unit(t, format::SXM);
     double moved = std::ceil(128 / rate(sxm, "f32"));
-    if (r.stateInDram)
+    uint64_t latency = sxm.latency_cycles();
+    if (r.stateInDram) {
       moved = std::max(moved, std::ceil(128 / t.dram().bytes_per_cycle()));
-    EXPECT_EQ(r.timings[0].finish - r.timings[0].issue,
-              uint64_t(moved) + sxm.latency_cycles());
+      latency += t.dram().latency_cycles();
+    }
+    EXPECT_EQ(r.timings[0].finish - r.timings[0].issue, uint64_t(moved) + latency);
     EXPECT_EQ(r.dramBytes, r.stateInDram ? 128u + 64 * 32 * 4 : 0u);
     // Functional mode: position 0 in a zeroed cache; the score of slot 0 is
     // k . k, the other slots are zero.
