@@ -53,6 +53,8 @@ $lmc compile "$work/gpt2.onnx" -o "$work/gpt2.lpu.bin" --target lpu
 $lmc simulate "$work/gpt2.lpu.bin" --input tokens="$work/tokens.npy" --output-dir "$work/out.lpu" \
   >"$work/simulate.txt"
 head -n 12 "$work/simulate.txt"
+grep -A 3 '^critical' "$work/simulate.txt"
+echo "(the whole report: $work/simulate.txt)"
 $py - "$work/out/logits.npy" "$work/out.lpu/logits.npy" <<'PY'
 import sys
 import numpy as np
