@@ -38,6 +38,7 @@ struct InstructionTiming {
   uint64_t issue = 0;        // simulated issue cycle
   uint64_t finish = 0;       // simulated completion (issue + duration)
   uint64_t contention = 0;   // cycles added by DRAM bandwidth sharing
+  uint64_t sramContention = 0;  // cycles added by SRAM slice-group sharing
   uint64_t dramBytes = 0;    // bytes it moves to or from DRAM
   uint32_t instance = 0;     // unit instance it ran on (on its chip)
   uint16_t chip = 0;         // the chip it ran on (multi-chip files)
@@ -95,6 +96,7 @@ struct CriticalPath {
   uint64_t startCycle = 0;        // the first instruction's issue
   uint64_t busyCycles = 0;        // durations summed (DRAM contention included)
   uint64_t contentionCycles = 0;  // of which DRAM contention
+  uint64_t sramContentionCycles = 0;  // of which SRAM slice-group contention
   // Waits for a static cycle later than the operands and the unit allowed
   // (the compiler's schedule left slack there).
   uint64_t staticWaitCycles = 0;
@@ -139,6 +141,29 @@ struct Result {
   uint64_t stalls[3] = {0, 0, 0};      // count by StallCause
   uint64_t stallCycles[3] = {0, 0, 0};  // cycles by StallCause
   uint64_t contentionCount = 0, contentionCycles = 0;
+
+  // SRAM slice groups (docs/simulator.md, "SRAM slices"): a group's bytes
+  // and bandwidth, the instructions whose duration the busiest group's
+  // bandwidth set (the cost model's bound), those that sharing a group
+  // with concurrent ones (or among their own operands) stretched, and the
+  // busiest groups (at most 5): busy cycles = bytes / group bandwidth.
+  struct SramGroupUse {
+    std::string name;
+    uint64_t busyCycles = 0, instructions = 0;
+  };
+  uint64_t sramGroupBytes = 0;
+  double sramGroupBandwidth = 0;
+  uint32_t sramStripeSlices = 0;  // slices per group
+  uint64_t sramGroupsUsed = 0;
+  uint64_t sramBoundCount = 0;
+  uint64_t sramContentionCount = 0, sramContentionCycles = 0;
+  std::vector<SramGroupUse> sramHotGroups;
+  // What limits the run when instructions were bound or stretched by a
+  // group and the busiest group is busy half the run or more: "aggregate"
+  // when the target interleaves its slices (one group) or the SRAM bytes
+  // at the aggregate bandwidth take half the run too, else "slice group"
+  // (a hot spot); empty otherwise.
+  std::string sramLimit;
 
   // SRAM occupancy: bytes from a write's issue to its last read's finish.
   uint64_t sramPeak = 0, sramPeakCycle = 0, sramCapacity = 0, sramPlanned = 0;

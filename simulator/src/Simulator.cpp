@@ -19,6 +19,7 @@
 #include "runtime/kernels/Kernels.h"
 #include "simulator/src/Dram.h"
 #include "simulator/src/Memory.h"
+#include "simulator/src/Sram.h"
 
 namespace lmc::sim {
 namespace {
@@ -628,11 +629,13 @@ std::vector<NodeTime> topNodes(const BinFile &file, std::vector<NodeTime> &byLoc
 // (the first of those, in file order) through waitedFor (Result::critical).
 // Each instruction waited for an earlier one in file order, so the walk
 // ends.
-// costCycles(i): instruction i's duration before DRAM contention.
-template <typename CostCycles>
+// costCycles(i): instruction i's duration before DRAM contention;
+// sramCycles(i): the SRAM contention in it.
+template <typename CostCycles, typename SramCycles>
 void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t *issue,
                   const uint64_t *finish, const int64_t *waitedFor, const uint8_t *kinds,
-                  const uint32_t *loc, bool keepIndices, CostCycles costCycles) {
+                  const uint32_t *loc, bool keepIndices, CostCycles costCycles,
+                  SramCycles sramCycles) {
   CriticalPath &path = result.critical;
   if (n == 0)
     return;
@@ -647,6 +650,7 @@ void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t 
     ++path.instructions;
     path.busyCycles += duration;
     path.contentionCycles += duration - std::min(duration, costCycles(i));
+    path.sramContentionCycles += sramCycles(i);
     byKind[kinds[i]] += duration;
     if (loc[i] >= nodes.size())
       nodes.resize(loc[i] + 1);
@@ -670,6 +674,30 @@ void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t 
       path.cyclesByUnit.emplace_back(format::UnitKind_Name(static_cast<format::UnitKind>(k)),
                                      byKind[k]);
   path.topNodes = topNodes(file, nodes);
+}
+
+// The SRAM slice groups' figures of the run (Result::sramGroupBytes...).
+void sramReport(const Target &target, const sram::Model &model, bool multiChip, Result &result) {
+  if (!model.active())
+    return;
+  const format::SramGroups &g = model.groups();
+  const uint32_t slices = std::max<uint32_t>(target.sram().slices(), 1);
+  result.sramGroupBytes = g.bytes;
+  result.sramGroupBandwidth = g.bytesPerCycle;
+  result.sramStripeSlices =
+      g.striped ? std::clamp<uint32_t>(target.sram().stripe_slices(), 1, slices) : slices;
+  std::vector<sram::GroupUse> used = model.busiest();
+  result.sramGroupsUsed = used.size();
+  for (size_t k = 0; k < used.size() && k < 5; ++k)
+    result.sramHotGroups.push_back({model.name(used[k].key, multiChip),
+                                    static_cast<uint64_t>(std::ceil(used[k].busyCycles)),
+                                    used[k].instructions});
+  const double half = 0.5 * double(result.totalCycles);
+  const double aggregate = double(result.sramBytes) / target.sram().bytes_per_cycle() /
+                           double(std::max<uint32_t>(result.chips, 1));
+  if ((result.sramBoundCount || result.sramContentionCount) && !used.empty() &&
+      used[0].busyCycles >= half)
+    result.sramLimit = !g.striped || aggregate >= half ? "aggregate" : "slice group";
 }
 
 absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
@@ -761,6 +789,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       }
     }
     dram::Model dram(target.dram().bytes_per_cycle());
+    sram::Model sramGroups(target);
+    std::vector<uint32_t> sramExtra(sramGroups.active() ? n : 0);
     mem::Tracker tracker(numSpaces(file), n);
     if (chips > 1) {
       std::vector<uint64_t> starts;
@@ -900,6 +930,16 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           result.contentionCycles += t.contention;
         }
       }
+      if (sramGroups.active()) {
+        const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
+        t.sramContention = sramGroups.transfer(insts[i], chip, t.issue, work,
+                                               inOrder ? staticCycle : 0);
+        sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
+        duration += t.sramContention;
+        result.sramBoundCount += cost.sramBound;
+        result.sramContentionCount += t.sramContention > 0;
+        result.sramContentionCycles += t.sramContention;
+      }
       t.finish = t.issue + duration;
       t.dramBytes = cost.dramBytes;
       fa[instance] = t.finish;
@@ -1010,7 +1050,11 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
 
     criticalPath(file, result, n, issueAt.data(), finishAt.data(), waitedFor.data(), kinds.data(),
                  locOf.data(), options.keepTimeline,
-                 [&](size_t i) { return costCache[costId[i]].cost.cycles; });
+                 [&](size_t i) {
+                   return costCache[costId[i]].cost.cycles + (sramExtra.empty() ? 0 : sramExtra[i]);
+                 },
+                 [&](size_t i) { return sramExtra.empty() ? 0 : sramExtra[i]; });
+    sramReport(target, sramGroups, chips > 1, result);
 
     // Roofline class.
     for (const UnitStats &u : result.units)
