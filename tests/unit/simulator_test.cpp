@@ -304,6 +304,34 @@ TEST(SimulatorSram, ConcurrentInstructionsOnOneGroupTakeTwiceAsLong) {
   }
 }
 
+// --set sram.stripe_slices=N: groups of N slices at N x the per-slice
+// bandwidth (the add above, one group, at 5 slices: 3 x 4n / 3200 cycles,
+// still more than the VXM's n / 320); more than the slices is an error
+// naming the field.
+TEST(SimulatorSram, StripeSlicesOverride) {
+  format::Target t = target("lpu");
+  const int64_t n = 320 * 320;
+  const uint64_t bytes = uint64_t(n) * 4;
+  format::Writer w = writerFor(t, 3 * bytes);
+  addInstructionAt(w, n, {0, bytes, 2 * bytes});
+  auto f = finish(w);
+  ASSERT_TRUE(f);
+  format::Target wide = t;
+  ASSERT_TRUE(sim::applyOverride(wide, "sram.stripe_slices=5").ok());
+  ASSERT_TRUE(format::validateTarget(wide, "--set").ok());
+  EXPECT_EQ(format::sramGroups(wide).bytes, 5 * format::sliceBytes(t.sram()));
+  const double bw = groupBandwidth(wide);
+  EXPECT_EQ(bw, 3200.0);
+  sim::Result r = simulate(*f, wide);
+  const format::UnitSpec &vxm = unit(t, format::VXM);
+  EXPECT_EQ(double(r.totalCycles), std::ceil(3.0 * bytes / bw) + vxm.latency_cycles());
+  EXPECT_GT(3.0 * bytes / bw, n / rate(vxm, "f32"));
+  ASSERT_TRUE(sim::applyOverride(wide, "sram.stripe_slices=89").ok());
+  absl::Status s = format::validateTarget(wide, "--set");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(std::string(s.message()).find("sram.stripe_slices"), std::string::npos) << s;
+}
+
 // ara2 interleaves its 16 slices: one group at the aggregate bandwidth,
 // set here to what one add on a vector engine needs (64 elements per
 // cycle x 3 operands x 4 bytes = 768 B/cycle). Four adds at once on the
