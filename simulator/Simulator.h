@@ -38,6 +38,7 @@ struct InstructionTiming {
   uint64_t issue = 0;        // simulated issue cycle
   uint64_t finish = 0;       // simulated completion (issue + duration)
   uint64_t contention = 0;   // cycles added by DRAM bandwidth sharing
+  uint64_t linkWait = 0;     // C2C: cycles it waited for busy link bundles
   uint64_t dramBytes = 0;    // bytes it moves to or from DRAM
   uint32_t instance = 0;     // unit instance it ran on (on its chip)
   uint16_t chip = 0;         // the chip it ran on (multi-chip files)
@@ -74,6 +75,16 @@ struct ChipStats {
   // pipeline could start one every max over chips of (lastFinish -
   // firstIssue) cycles (an estimate; one run is simulated).
   uint64_t firstIssue = UINT64_MAX, lastFinish = 0;
+};
+
+// One directed link bundle of the chip-to-chip network (the links from
+// chip `from` to its neighbour `to`), over the run.
+struct LinkStats {
+  uint32_t from = 0, to = 0, links = 0;
+  uint64_t transfers = 0;   // transfers whose route uses it
+  uint64_t bytes = 0;       // bytes it carried
+  uint64_t busyCycles = 0;  // cycles it streamed
+  uint64_t waitCycles = 0;  // cycles transfers waited for it (it was busy)
 };
 
 struct NodeTime {
@@ -139,6 +150,11 @@ struct Result {
   uint64_t stalls[3] = {0, 0, 0};      // count by StallCause
   uint64_t stallCycles[3] = {0, 0, 0};  // cycles by StallCause
   uint64_t contentionCount = 0, contentionCycles = 0;
+  // The link network (a target with a link topology, chips > 1): every
+  // directed bundle a transfer used, the bytes summed over each transfer's
+  // hops, and the transfers that waited for a busy bundle and for how long.
+  std::vector<LinkStats> links;
+  uint64_t linkHopBytes = 0, linkWaitCount = 0, linkWaitCycles = 0;
 
   // SRAM occupancy: bytes from a write's issue to its last read's finish.
   uint64_t sramPeak = 0, sramPeakCycle = 0, sramCapacity = 0, sramPlanned = 0;
