@@ -104,8 +104,10 @@ struct NodeTime {
 struct CriticalPath {
   uint64_t instructions = 0;
   uint64_t startCycle = 0;        // the first instruction's issue
-  uint64_t busyCycles = 0;        // durations summed (DRAM contention included)
-  uint64_t contentionCycles = 0;  // of which DRAM contention
+  uint64_t busyCycles = 0;        // durations summed (contention included)
+  // Of which contention: DRAM bandwidth sharing and waits for busy link
+  // bundles (JSON: critical_path.dram_contention_cycles, a name kept).
+  uint64_t contentionCycles = 0;
   // Waits for a static cycle later than the operands and the unit allowed
   // (the compiler's schedule left slack there).
   uint64_t staticWaitCycles = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 
@@ -68,18 +69,25 @@ absl::StatusOr<std::vector<LinkHop>> linkRoute(const Target &target, uint32_t fr
         " peers in a node leave ", spareLinks(target, perNode), " for the ring of ", nodes,
         " nodes, which needs ", nodes == 2 ? "1" : "2", "; raise links.count or lower "
         "links.links_per_peer or use fewer chips"));
-  // The shorter way around the ring (upward on a tie) and the nodes passed.
-  const uint32_t up = (nb + nodes - na) % nodes, down = nodes - up;
-  const uint32_t steps = std::min(up, down);
-  const uint32_t step = up <= down ? 1 : nodes - 1;
-  auto present = [&](uint32_t q) {
-    for (uint32_t k = 0, n = na; k <= steps; ++k, n = (n + step) % nodes)
-      if (uint64_t(n) * perNode + q >= chips)
-        return false;
-    return true;
-  };
+  // Around the ring either way at a position q present in every node
+  // passed: the fewest hops, upward first, then q in the order pa, pb, 0.
   const uint32_t pa = from % perNode, pb = to % perNode;
-  const uint32_t q = present(pa) ? pa : present(pb) ? pb : 0;
+  uint32_t steps = 0, step = 1, q = 0, best = UINT32_MAX;
+  for (uint32_t dir : {1u, nodes - 1}) {
+    const uint32_t count = dir == 1 ? (nb + nodes - na) % nodes : (na + nodes - nb) % nodes;
+    for (uint32_t cand : {pa, pb, 0u}) {
+      bool present = true;
+      for (uint32_t k = 0, n = na; k <= count; ++k, n = (n + dir) % nodes)
+        present &= uint64_t(n) * perNode + cand < chips;
+      const uint32_t hops = count + (cand != pa) + (cand != pb);
+      if (present && hops < best) {
+        best = hops;
+        steps = count;
+        step = dir;
+        q = cand;
+      }
+    }
+  }
   uint32_t at = from;
   if (pa != q) {
     route.push_back({at, na * perNode + q, peer});

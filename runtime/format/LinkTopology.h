@@ -31,11 +31,11 @@ uint32_t linksBetween(const Target &target, uint32_t a, uint32_t b, uint32_t chi
 
 // The route of a transfer from chip `from` to chip `to` in a system of
 // `chips` chips (empty when from == to): the fewest hops, chosen by a fixed
-// rule. Around the ring of nodes the shorter way (the upward one, node + 1,
-// on a tie) at one position q: the sender's, else the receiver's, else 0,
-// the first present in every node passed (the last node may be partial),
-// with a hop inside the first node to q and one inside the last node from q
-// where needed. An error names the chips when the spare links cannot join
+// rule. Around the ring of nodes one way at one position q present in every
+// node passed (the last node may be partial), with a hop inside the first
+// node to q and one inside the last node from q where needed: of the two
+// ways (upward, node + 1, first) and q among the sender's position, the
+// receiver's and 0 (in that order), the first with the fewest hops. An error names the chips when the spare links cannot join
 // the nodes (fewer than 2 per chip for 3 or more nodes, none for 2).
 absl::StatusOr<std::vector<LinkHop>> linkRoute(const Target &target, uint32_t from, uint32_t to,
                                                uint32_t chips);

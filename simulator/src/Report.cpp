@@ -123,6 +123,54 @@ std::string nodesJson(const std::vector<NodeTime> &nodes) {
 
 }  // namespace
 
+namespace {
+
+double linkBusyPercent(const Result &r, const LinkStats &l) {
+  return r.totalCycles ? 100.0 * double(l.busyCycles) / double(r.totalCycles) : 0;
+}
+
+// The link network: totals and the busiest directed bundles.
+std::string linksText(const Result &r) {
+  if (r.links.empty())
+    return "";
+  std::string t = absl::StrCat(
+      "links       ", r.links.size(), " directed link bundles used; ",
+      bytesText(double(r.linkHopBytes)), " carried over hops (bytes x hops); ", r.linkWaitCount,
+      " transfers waited ", r.linkWaitCycles, " cycles for a busy bundle; busiest:\n");
+  std::vector<const LinkStats *> order;
+  for (const LinkStats &l : r.links)
+    order.push_back(&l);
+  std::stable_sort(order.begin(), order.end(), [](const LinkStats *a, const LinkStats *b) {
+    return a->busyCycles > b->busyCycles;
+  });
+  for (size_t k = 0; k < order.size() && k < 8; ++k) {
+    const LinkStats &l = *order[k];
+    absl::StrAppend(&t, absl::StrFormat("  chip %u -> %u  x%-2u links %6.2f%% busy  %u transfers  ",
+                                        l.from, l.to, l.links, linkBusyPercent(r, l), l.transfers),
+                    bytesText(double(l.bytes)), ", waited ", l.waitCycles, " cycles\n");
+  }
+  return t;
+}
+
+std::string linksJson(const Result &r) {
+  if (r.links.empty())
+    return "";
+  std::string j = absl::StrCat(", \"links\": {\"hop_bytes\": ", r.linkHopBytes,
+                               ", \"wait_count\": ", r.linkWaitCount, ", \"wait_cycles\": ",
+                               r.linkWaitCycles, ", \"bundles\": [");
+  for (size_t k = 0; k < r.links.size(); ++k) {
+    const LinkStats &l = r.links[k];
+    absl::StrAppend(&j, k ? ", " : "", "{\"from\": ", l.from, ", \"to\": ", l.to,
+                    ", \"links\": ", l.links, ", \"transfers\": ", l.transfers,
+                    ", \"bytes\": ", l.bytes, ", \"busy_cycles\": ", l.busyCycles,
+                    ", \"busy_percent\": ", num(linkBusyPercent(r, l)),
+                    ", \"wait_cycles\": ", l.waitCycles, "}");
+  }
+  return j + "]}";
+}
+
+}  // namespace
+
 std::string textReport(const format::BinFile &file, const Result &r) {
   std::string t;
   if (!r.timed) {
@@ -190,6 +238,7 @@ std::string textReport(const format::BinFile &file, const Result &r) {
                       "%", used > capacity ? " EXCEEDS the capacity" : "", "; links sent ",
                       bytesText(double(cs.linkBytesSent)), "\n");
     }
+    absl::StrAppend(&t, linksText(r));
   }
   double sramPct = r.sramCapacity ? 100.0 * double(r.sramPeak) / double(r.sramCapacity) : 0;
   absl::StrAppend(&t, "sram        peak ", bytesText(double(r.sramPeak)), " (",
@@ -245,7 +294,7 @@ std::string textReport(const format::BinFile &file, const Result &r) {
   absl::StrAppend(&t, "critical    path of ", c.instructions,
                   " instructions, each waiting for the one before (", c.dependenceLinks,
                   " for an operand, ", c.unitLinks, " for a unit), from cycle ", c.startCycle,
-                  ": ", c.busyCycles, " cycles busy (", units, "; DRAM contention ",
+                  ": ", c.busyCycles, " cycles busy (", units, "; contention (DRAM sharing, link waits) ",
                   c.contentionCycles, ") + ", c.staticWaitCycles,
                   " waiting for static cycles = ", c.startCycle + c.busyCycles + c.staticWaitCycles,
                   "; by ONNX node:\n");
@@ -316,7 +365,7 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
                         ", \"last_finish_cycle\": ", cs.lastFinish,
                         "}");
       }
-      absl::StrAppend(&j, "]");
+      absl::StrAppend(&j, "]", linksJson(r));
     }
     std::vector<std::string> tl;
     for (uint64_t b : sramBuckets(r, 10))
@@ -423,7 +472,7 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
                     ", \"op_type\": ", json(opType), ", \"static_cycle\": ", t.staticCycle,
                     ", \"issue_cycle\": ", t.issue, ", \"stall\": ",
                     json(stallNames[int(t.stall)]), ", \"dram_contention_cycles\": ",
-                    t.contention, ", \"critical_path\": ", critical ? "true" : "false", "}}");
+                    t.contention, ", \"link_wait_cycles\": ", t.linkWait, ", \"critical_path\": ", critical ? "true" : "false", "}}");
   }
   // Counters: SRAM occupancy (at most ~4000 samples: the max in each slot)
   // and DRAM bandwidth (bytes spread evenly over each instruction's time).
