@@ -87,6 +87,15 @@ struct LinkStats {
   uint64_t waitCycles = 0;  // cycles transfers waited for it (it was busy)
 };
 
+// One hop of one transfer on a link bundle (for the trace): the bundle
+// carries the stream over [start, start + cycles).
+struct LinkSlice {
+  uint32_t from = 0, to = 0;  // the bundle
+  uint32_t instruction = 0;   // the C2C copy
+  uint32_t hop = 0, hops = 0; // which hop of its route, of how many
+  uint64_t start = 0, cycles = 0, bytes = 0;
+};
+
 struct NodeTime {
   uint32_t location = 0;
   std::string name, opType;
@@ -157,6 +166,7 @@ struct Result {
   // hops, and the transfers that waited for a busy bundle and for how long.
   std::vector<LinkStats> links;
   uint64_t linkHopBytes = 0, linkWaitCount = 0, linkWaitCycles = 0;
+  std::vector<LinkSlice> linkSlices;  // kept with the timeline (--trace)
 
   // SRAM occupancy: bytes from a write's issue to its last read's finish.
   uint64_t sramPeak = 0, sramPeakCycle = 0, sramCapacity = 0, sramPlanned = 0;

@@ -123,25 +123,26 @@ LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &ta
     if (kind == kinds.end())
       return inst.emitOpError("issues on unit '")
              << inst.getUnit() << "', which target '" << target.name() << "' does not have";
-    int unitKind = kind->second;
-    // A chip-to-chip copy holds the first link bundle of its route, one
-    // transfer at a time (the simulator also queues the later hops).
+    int op = problem.addOperation(kind->second, std::max<int64_t>(cost.cycles, 1));
+    // A chip-to-chip copy also holds the first link bundle of its route
+    // while it streams (one transfer at a time; the simulator also queues
+    // the later hops).
     if (cost.unit == fmt::C2C && fmt::hasLinkTopology(target)) {
       const int64_t to = lmc::chipOf(inst.getBuffers()[0].getDefiningOp());
       absl::StatusOr<std::vector<fmt::LinkHop>> route =
           fmt::linkRoute(target, uint32_t(chip), uint32_t(to), uint32_t(chips));
       if (!route.ok())
         return inst.emitOpError(std::string(route.status().message()));
-      if (!route->empty()) {
+      const int64_t headway = int64_t(route->size()) * target.links().latency_cycles();
+      if (!route->empty() && cost.cycles > headway) {
         auto [link, fresh] = links.try_emplace({chip, (*route)[0].to}, 0);
         if (fresh)
           link->second = problem.addUnitKind("chip" + std::to_string(chip) + ".link.chip" +
                                                  std::to_string((*route)[0].to),
                                              1);
-        unitKind = link->second;
+        problem.addHold(op, link->second, int64_t(cost.cycles) - headway);
       }
     }
-    int op = problem.addOperation(unitKind, std::max<int64_t>(cost.cycles, 1));
     // Dependences through memory: any overlap where one side writes.
     for (auto [k, pair] : llvm::enumerate(llvm::zip(inst.getBuffers(), inst.getRegions()))) {
       auto [buffer, attr] = pair;

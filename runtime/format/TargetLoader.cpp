@@ -122,14 +122,6 @@ absl::Status validateTarget(const Target &t, const std::string &source) {
                                      t.chips_per_node() - 1, " other chips of a node that needs ",
                                      uint64_t(t.links().links_per_peer()) * (t.chips_per_node() - 1),
                                      " links, more than links.count (", t.links().count(), ")"));
-    // The scheduler keeps one transfer per link bundle in flight: a chip
-    // may have one to each peer and to each of two neighbouring nodes.
-    const UnitSpec *c2c = findUnit(t, C2C);
-    if (c2c && c2c->count() < t.chips_per_node() + 1)
-      return fieldError(source, "units.C2C.count",
-                        absl::StrCat("must be >= chips_per_node + 1 (", t.chips_per_node() + 1,
-                                     ": a transfer on each link bundle of a chip at once) when "
-                                     "links.links_per_peer is set"));
   }
   if (!t.weights_in_sram() && t.dram().bytes() == 0)
     return fieldError(source, "weights_in_sram", "must be true when the target has no DRAM");

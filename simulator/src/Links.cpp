@@ -5,9 +5,9 @@
 
 namespace lmc::sim::links {
 
-Network::Network(const format::Target &target, uint32_t chips)
+Network::Network(const format::Target &target, uint32_t chips, bool record)
     : target_(target), chips_(std::max<uint32_t>(chips, 1)),
-      active_(format::hasLinkTopology(target) && chips > 1) {}
+      active_(format::hasLinkTopology(target) && chips > 1), record_(record) {}
 
 absl::Status Network::check() const {
   if (!active_)
@@ -31,7 +31,7 @@ const std::vector<format::LinkHop> &Network::route(uint32_t from, uint32_t to) {
 }
 
 uint64_t Network::transfer(uint64_t issue, uint64_t bytes, uint64_t cycles, uint32_t from,
-                           uint32_t to) {
+                           uint32_t to, uint32_t instruction) {
   if (!active_ || from >= chips_ || to >= chips_)
     return 0;
   const std::vector<format::LinkHop> &hops = route(from, to);
@@ -65,6 +65,9 @@ uint64_t Network::transfer(uint64_t issue, uint64_t bytes, uint64_t cycles, uint
     ++b.stats.transfers;
     b.stats.bytes += bytes;
     b.stats.busyCycles += stream;
+    if (record_)
+      slices_.push_back({hops[k].from, hops[k].to, instruction, uint32_t(k), uint32_t(hops.size()),
+                         start + k * latency, stream, bytes});
   }
   used[binding]->stats.waitCycles += start - issue;
   hopBytes_ += bytes * hops.size();

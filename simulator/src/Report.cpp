@@ -2,6 +2,8 @@
 // trace-event file. Deterministic: fixed formats, no pointer-keyed order.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -167,6 +169,33 @@ std::string linksJson(const Result &r) {
                     ", \"wait_cycles\": ", l.waitCycles, "}");
   }
   return j + "]}";
+}
+
+// Trace events of the link network: a process after the chips' with one
+// track per directed bundle and a slice per hop of each transfer.
+std::string linksTrace(const Result &r, double usPerCycle) {
+  if (r.links.empty())
+    return "";
+  const uint32_t pid = std::max<uint32_t>(r.chips, 1);
+  auto ts = [&](uint64_t c) { return absl::StrFormat("%.4f", double(c) * usPerCycle); };
+  std::string j = absl::StrCat(",\n{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": ", pid,
+                               ", \"tid\": 0, \"args\": {\"name\": ",
+                               json(absl::StrCat("links (", r.targetName, ")")), "}}");
+  std::map<std::pair<uint32_t, uint32_t>, size_t> tid;
+  for (const LinkStats &l : r.links) {
+    const size_t t = tid.size() + 1;
+    tid[{l.from, l.to}] = t;
+    absl::StrAppend(&j, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": ", pid,
+                    ", \"tid\": ", t, ", \"args\": {\"name\": ",
+                    json(absl::StrCat("chip ", l.from, " -> ", l.to, " (x", l.links, ")")), "}}");
+  }
+  for (const LinkSlice &s : r.linkSlices)
+    absl::StrAppend(&j, ",\n{\"name\": \"copy\", \"cat\": \"link\", \"ph\": \"X\", \"pid\": ", pid,
+                    ", \"tid\": ", tid[{s.from, s.to}], ", \"ts\": ", ts(s.start),
+                    ", \"dur\": ", ts(s.cycles), ", \"args\": {\"instruction\": ", s.instruction,
+                    ", \"hop\": ", s.hop + 1, ", \"hops\": ", s.hops, ", \"bytes\": ", s.bytes,
+                    "}}");
+  return j;
 }
 
 }  // namespace
@@ -474,6 +503,7 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
                     json(stallNames[int(t.stall)]), ", \"dram_contention_cycles\": ",
                     t.contention, ", \"link_wait_cycles\": ", t.linkWait, ", \"critical_path\": ", critical ? "true" : "false", "}}");
   }
+  absl::StrAppend(&j, linksTrace(r, usPerCycle));
   // Counters: SRAM occupancy (at most ~4000 samples: the max in each slot)
   // and DRAM bandwidth (bytes spread evenly over each instruction's time).
   const int kSlots = 2000;

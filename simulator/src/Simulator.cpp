@@ -790,7 +790,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       }
     }
     dram::Model dram(target.dram().bytes_per_cycle());
-    links::Network network(target, chips);
+    links::Network network(target, chips, options.keepTimeline);
     if (absl::Status s = network.check(); !s.ok())
       return absl::FailedPreconditionError(absl::StrCat(file.path(), ": ", s.message()));
     mem::Tracker tracker(numSpaces(file), n);
@@ -933,7 +933,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         }
       }
       if (kind == format::C2C && network.active()) {
-        t.linkWait = network.transfer(t.issue, info.linkBytes, duration, chip, info.linkTo);
+        t.linkWait =
+            network.transfer(t.issue, info.linkBytes, duration, chip, info.linkTo, uint32_t(i));
         if (t.linkWait) {
           duration += t.linkWait;
           ++result.linkWaitCount;
@@ -995,6 +996,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     tracker.flush();
     result.links = network.stats();
     result.linkHopBytes = network.hopBytes();
+    result.linkSlices = network.takeSlices();
     if (verify) {
       Reporter report(options.maxViolations);
       if (sameTarget) {

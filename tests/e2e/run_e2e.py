@@ -1012,14 +1012,19 @@ def check_multichip(ctx):
     with open(trace) as f:
         events = json.load(f)["traceEvents"]
     processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
-    if processes != {0: "chip 0 (lpu)", 1: "chip 1 (lpu)"}:
+    if processes != {0: "chip 0 (lpu)", 1: "chip 1 (lpu)", 2: "links (lpu)"}:
         raise CheckFailed(f"trace processes {processes}")
     tracks = {}
     for e in events:
         if e["ph"] == "X":
             tracks.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["dur"]))
-    if sum(len(v) for v in tracks.values()) != rep["instructions"] or {p for p, _ in tracks} != {0, 1}:
+    if sum(len(v) for (p, _), v in tracks.items() if p < 2) != rep["instructions"] or \
+            {p for p, _ in tracks} != {0, 1, 2}:
         raise CheckFailed("trace slices do not cover both chips' instructions")
+    # The links process: a track per directed bundle, a slice per transfer over it.
+    if sum(len(v) for (p, _), v in tracks.items() if p == 2) != \
+            sum(b["transfers"] for b in rep["links"]["bundles"]):
+        raise CheckFailed("the links process does not have one slice per transfer over each bundle")
     for key, items in tracks.items():
         items.sort()
         if any(a + da > b + 1e-3 for (a, da), (b, _) in zip(items, items[1:])):
