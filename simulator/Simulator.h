@@ -220,6 +220,26 @@ std::vector<Violation> verifySchedule(const format::BinFile &file, size_t maxVio
 // integers such as token ids in [0, 100), bools 0/1): the same as `lmc bench`.
 std::vector<uint8_t> randomTensor(format::DType dtype, uint64_t count, uint32_t seed);
 
+// ---------------------------------------------------------------- streams
+
+// K inputs entering the file's instruction stream back to back (a
+// multi-chip pipeline: chip 0 starts input k+1 as soon as its units and
+// buffers allow): the stream is the file's instructions K times over, on the
+// same buffers, timed as one run (no schedule check, no execution).
+struct StreamResult {
+  uint32_t inputs = 0;
+  std::vector<uint64_t> finish;  // the cycle each input's last instruction finishes
+  // Measured: (finish[K-1] - finish[0]) / (K - 1), and from it inputs and
+  // tokens (seq per input) per second.
+  uint64_t interval = 0;
+  double inputsPerSecond = 0, tokensPerSecond = 0;
+  uint64_t linkWaitCount = 0, linkWaitCycles = 0;  // over the whole stream
+};
+
+// `inputs` >= 2. Errors name the file.
+absl::StatusOr<StreamResult> simulateStream(const format::BinFile &file,
+                                            const format::Target &target, uint32_t inputs);
+
 // ---------------------------------------------------------------- report
 
 std::string textReport(const format::BinFile &file, const Result &result);

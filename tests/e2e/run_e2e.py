@@ -34,8 +34,8 @@ SRAM to hold its part, one trace process per chip and clear errors for bad
 chip counts; `gpt2_small_lpu_chips` (group "slow") does the same for GPT-2 small,
 which --chips auto puts on 3 chips. `multinode` (group "targets") compiles it for
 an lpu with 2 chips per node on 3 chips (two nodes, routes of two hops) and
-requires the same agreement, 0 violations and a link report that matches the
-topology.
+requires the same agreement, 0 violations, a link report that matches the
+topology and `--stream 4` inputs overlapping in the pipeline.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -1120,13 +1120,23 @@ def check_multinode(ctx):
                           f"bundles {links['bundles']}")
     if not any(b["from"] == 1 and b["to"] == 0 for b in links["bundles"]):
         raise CheckFailed(f"no transfer from chip 1 to chip 2 over chip 0: {links['bundles']}")
+    # Four inputs back to back: they overlap in the pipeline (one every interval < the latency
+    # of one), each finishing after the one before.
+    stream = lmc_simulate_json(ctx, three, ["--stream", "4", "--no-functional"])["stream"]
+    finish = stream["finish_cycles"]
+    if len(finish) != 4 or finish[0] != rep["cycles"] or sorted(set(finish)) != finish or \
+            not 0 < stream["interval_cycles"] < rep["cycles"] or \
+            stream["interval_cycles"] != (finish[3] - finish[0]) // 3 or \
+            abs(stream["tokens_per_s"] - 16 * stream["inputs_per_s"]) > 1e-6 * stream["tokens_per_s"]:
+        raise CheckFailed(f"--stream 4: {stream} (one input: {rep['cycles']} cycles)")
     with open(target, "w") as f:
         f.write(re.sub(r"(?m)^  count: 16 +# 16 links per chip \[S\]\n  bytes_per_cycle",
                        "  count: 2\n  bytes_per_cycle", text))
     expect_compile_error(ctx, model, [], ["--chips 3", "cannot route chip", "links.count"],
                          flags=["--target", target, "--chips", "3"])
     return (f"{detail} vs cpu; {len(links['bundles'])} bundles, {links['hop_bytes']} bytes over hops "
-            f"for {rep['traffic']['link_bytes']} link bytes; {links['wait_count']} waits; {rep['cycles']} cycles")
+            f"for {rep['traffic']['link_bytes']} link bytes; {links['wait_count']} waits; {rep['cycles']} cycles; "
+            f"--stream 4: one every {stream['interval_cycles']} cycles")
 
 
 # ---------------------------------------------------------------- simulate

@@ -252,5 +252,74 @@ TEST(SimulatorLinks, TransfersSharingALinkQueue) {
   EXPECT_EQ(h.linkWaitCycles, lat + stream);
 }
 
+// A two-stage pipeline: chip 0 computes A (exp of n0 floats), sends A to
+// chip 1 as B, chip 1 computes C from B (exp of n1 floats). In a stream the
+// next input's exp on chip 0 may overwrite A only after the copy read it,
+// and the next copy may overwrite B only after chip 1 read it, so the
+// copies start every T + max(c0, c1) cycles (c0, c1, T: the three
+// instructions' durations).
+std::unique_ptr<format::BinFile> twoStages(const format::Target &t, int64_t n0, int64_t n1) {
+  format::Writer w;
+  *w.metadata().mutable_target() = t;
+  w.metadata().set_sram_bytes(2 * kChipBytes);
+  w.metadata().set_chips(2);
+  for (uint32_t c = 0; c < 2; ++c) {
+    format::ChipMemory *m = w.metadata().add_chip_memory();
+    m->set_sram_offset(c * kChipBytes);
+    m->set_sram_bytes(kChipBytes);
+  }
+  format::TensorInfo *in = w.io().add_inputs();
+  in->set_name("x");
+  in->set_dtype(uint32_t(DType::F32));
+  in->add_shape(n0);
+  format::TensorInfo *out = w.io().add_outputs();
+  out->set_name("y");
+  out->set_dtype(uint32_t(DType::F32));
+  out->add_shape(n1);
+  const uint32_t loc = w.addLocation("stage", "Exp");
+  const int64_t n = std::max(n0, n1);
+  const uint64_t a = 0, b = kChipBytes;
+  format::Region x = makeRegion(Space::Io, DType::F32, {n0}, 0);
+  format::Region y = makeRegion(Space::Io, DType::F32, {n1}, 0);
+  y.buffer = 1;  // IO index: the output after the input
+  w.addInstruction(format::Opcode::Exp, format::Unit::Vxm, 0, loc,
+                   {makeRegion(Space::Sram, DType::F32, {n0}, a), x}, {}, 0);
+  w.addInstruction(format::Opcode::Copy, format::Unit::C2c, 0, loc,
+                   {makeRegion(Space::Sram, DType::I8, {4 * n}, b),
+                    makeRegion(Space::Sram, DType::I8, {4 * n}, a)},
+                   {}, 0);
+  w.addInstruction(format::Opcode::Exp, format::Unit::Vxm, 0, loc,
+                   {y, makeRegion(Space::Sram, DType::F32, {n1}, b)}, {}, 1);
+  std::vector<uint8_t> bytes = w.finish("test");
+  absl::StatusOr<std::unique_ptr<format::BinFile>> f =
+      format::BinFile::fromBytes("stages.bin", bytes.data(), bytes.size());
+  EXPECT_TRUE(f.ok()) << f.status();
+  return f.ok() ? std::move(*f) : nullptr;
+}
+
+TEST(SimulatorStream, IntervalIsTheSlowerStagePlusTheTransfer) {
+  format::Target t = lpu();
+  for (auto [n0, n1] : {std::pair<int64_t, int64_t>{64000, 6400}, {6400, 64000}}) {
+    auto f = twoStages(t, n0, n1);
+    ASSERT_TRUE(f);
+    sim::Options o;
+    absl::StatusOr<sim::Result> one = sim::simulate(*f, t, o);
+    ASSERT_TRUE(one.ok()) << one.status();
+    const auto &tm = one->timings;
+    const uint64_t c0 = tm[0].finish - tm[0].issue, copy = tm[1].finish - tm[1].issue,
+                   c1 = tm[2].finish - tm[2].issue;
+    EXPECT_EQ(one->totalCycles, c0 + copy + c1);
+    absl::StatusOr<sim::StreamResult> s = sim::simulateStream(*f, t, 5);
+    ASSERT_TRUE(s.ok()) << s.status();
+    ASSERT_EQ(s->finish.size(), 5u);
+    EXPECT_EQ(s->finish[0], one->totalCycles);
+    EXPECT_EQ(s->interval, copy + std::max(c0, c1));
+    for (uint32_t k = 1; k < 5; ++k)
+      EXPECT_EQ(s->finish[k], s->finish[0] + k * s->interval) << k;
+    EXPECT_DOUBLE_EQ(s->inputsPerSecond, t.clock_mhz() * 1e6 / double(s->interval));
+  }
+  EXPECT_FALSE(sim::simulateStream(*twoStages(t, 64, 64), t, 1).ok());
+}
+
 }  // namespace
 }  // namespace lmc
