@@ -997,6 +997,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     result.links = network.stats();
     result.linkHopBytes = network.hopBytes();
     result.linkSlices = network.takeSlices();
+    if (network.active())  // every hop of a route moves the bytes again
+      result.energy.linkPj = double(result.linkHopBytes) * linkPj;
     if (verify) {
       Reporter report(options.maxViolations);
       if (sameTarget) {

@@ -216,6 +216,7 @@ TEST(SimulatorLinks, TwoNodesTakeTwoHops) {
     EXPECT_EQ(r.links[0].links, c.firstLinks);
     EXPECT_EQ(r.links[1].links, c.secondLinks);
     EXPECT_EQ(r.linkHopBytes, 2 * bytes);
+    EXPECT_DOUBLE_EQ(r.energy.linkPj, 2.0 * double(bytes) * c.target.energy().pj_per_link_byte());
   }
 }
 
