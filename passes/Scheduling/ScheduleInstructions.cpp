@@ -134,7 +134,7 @@ LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &ta
       if (!route.ok())
         return inst.emitOpError(std::string(route.status().message()));
       const int64_t headway = int64_t(route->size()) * target.links().latency_cycles();
-      if (!route->empty() && cost.cycles > headway) {
+      if (!route->empty() && int64_t(cost.cycles) > headway) {
         auto [link, fresh] = links.try_emplace({chip, (*route)[0].to}, 0);
         if (fresh)
           link->second = problem.addUnitKind("chip" + std::to_string(chip) + ".link.chip" +

@@ -432,7 +432,7 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
     const CriticalPath &c = r.critical;
     absl::StrAppend(&j, ", \"critical_path\": {\"instructions\": ", c.instructions,
                     ", \"start_cycle\": ", c.startCycle, ", \"busy_cycles\": ", c.busyCycles,
-                    ", \"dram_contention_cycles\": ", c.contentionCycles,
+                    ", \"contention_cycles\": ", c.contentionCycles,
                     ", \"static_wait_cycles\": ", c.staticWaitCycles,
                     ", \"dependence_links\": ", c.dependenceLinks,
                     ", \"unit_links\": ", c.unitLinks, ", \"busy_cycles_by_unit\": {");

@@ -1242,7 +1242,7 @@ def check_critical_path(rep):
     if c["instructions"] < 1 or c["dependence_links"] + c["unit_links"] != c["instructions"] - 1:
         raise CheckFailed(f"critical path links {c}")
     if sum(c["busy_cycles_by_unit"].values()) != c["busy_cycles"] or \
-            c["dram_contention_cycles"] > c["busy_cycles"]:
+            c["contention_cycles"] > c["busy_cycles"]:
         raise CheckFailed(f"critical path busy cycles by unit {c}")
 
 
