@@ -1,6 +1,8 @@
 // Module-level target access and the lmc_isa -> format::Region bridge.
 #include "passes/TargetInfo.h"
 
+#include <algorithm>
+
 #include "google/protobuf/text_format.h"
 #include "mlir/IR/Builders.h"
 #include "runtime/format/TargetLoader.h"
@@ -112,9 +114,20 @@ format::InstructionCost costOf(const format::Target &target, isa::InstOp inst) {
   std::vector<format::Region> regions;
   for (auto [buffer, attr] : llvm::zip(inst.getBuffers(), inst.getRegions()))
     regions.push_back(toFormatRegion(buffer, cast<isa::RegionAttr>(attr)));
+  // A chip-to-chip copy goes from its chip to the chip of its destination
+  // buffer (lmc-partition-chips) over the target's link network.
+  format::ChipTransfer transfer;
+  const format::UnitKind unit = unitKindOf(inst.getUnit());
+  if (unit == format::C2C && !regions.empty()) {
+    auto module = inst->getParentOfType<mlir::ModuleOp>();
+    auto chips = module ? module->getAttrOfType<mlir::IntegerAttr>("lmc.chips") : nullptr;
+    transfer.chips = static_cast<uint32_t>(chips ? std::max<int64_t>(chips.getInt(), 1) : 1);
+    transfer.from = static_cast<uint32_t>(chipOf(inst));
+    transfer.to = static_cast<uint32_t>(chipOf(inst.getBuffers()[0].getDefiningOp()));
+  }
   return format::instructionCost(target, opcodeOf(inst), regions.data(),
-                                 static_cast<unsigned>(regions.size()),
-                                 unitKindOf(inst.getUnit()));
+                                 static_cast<unsigned>(regions.size()), unit,
+                                 unit == format::C2C ? &transfer : nullptr);
 }
 
 int64_t regionFootprintBytes(isa::RegionAttr region) {

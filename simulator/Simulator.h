@@ -38,6 +38,7 @@ struct InstructionTiming {
   uint64_t issue = 0;        // simulated issue cycle
   uint64_t finish = 0;       // simulated completion (issue + duration)
   uint64_t contention = 0;   // cycles added by DRAM bandwidth sharing
+  uint64_t linkWait = 0;     // C2C: cycles it waited for busy link bundles
   uint64_t sramContention = 0;  // cycles added by SRAM slice-group sharing
   uint64_t dramBytes = 0;    // bytes it moves to or from DRAM
   uint32_t instance = 0;     // unit instance it ran on (on its chip)
@@ -77,6 +78,25 @@ struct ChipStats {
   uint64_t firstIssue = UINT64_MAX, lastFinish = 0;
 };
 
+// One directed link bundle of the chip-to-chip network (the links from
+// chip `from` to its neighbour `to`), over the run.
+struct LinkStats {
+  uint32_t from = 0, to = 0, links = 0;
+  uint64_t transfers = 0;   // transfers whose route uses it
+  uint64_t bytes = 0;       // bytes it carried
+  uint64_t busyCycles = 0;  // cycles it streamed
+  uint64_t waitCycles = 0;  // cycles transfers waited for it (it was busy)
+};
+
+// One hop of one transfer on a link bundle (for the trace): the bundle
+// carries the stream over [start, start + cycles).
+struct LinkSlice {
+  uint32_t from = 0, to = 0;  // the bundle
+  uint32_t instruction = 0;   // the C2C copy
+  uint32_t hop = 0, hops = 0; // which hop of its route, of how many
+  uint64_t start = 0, cycles = 0, bytes = 0;
+};
+
 struct NodeTime {
   uint32_t location = 0;
   std::string name, opType;
@@ -94,9 +114,11 @@ struct NodeTime {
 struct CriticalPath {
   uint64_t instructions = 0;
   uint64_t startCycle = 0;        // the first instruction's issue
-  uint64_t busyCycles = 0;        // durations summed (DRAM contention included)
-  uint64_t contentionCycles = 0;  // of which DRAM contention
-  uint64_t sramContentionCycles = 0;  // of which SRAM slice-group contention
+  uint64_t busyCycles = 0;        // durations summed (contention included)
+  // Of which contention: DRAM bandwidth sharing and waits for busy link
+  // bundles (JSON: critical_path.dram_contention_cycles, a name kept).
+  uint64_t contentionCycles = 0;
+  uint64_t sramContentionCycles = 0;  // SRAM slice-group contention (besides those)
   // Waits for a static cycle later than the operands and the unit allowed
   // (the compiler's schedule left slack there).
   uint64_t staticWaitCycles = 0;
@@ -141,6 +163,12 @@ struct Result {
   uint64_t stalls[3] = {0, 0, 0};      // count by StallCause
   uint64_t stallCycles[3] = {0, 0, 0};  // cycles by StallCause
   uint64_t contentionCount = 0, contentionCycles = 0;
+  // The link network (a target with a link topology, chips > 1): every
+  // directed bundle a transfer used, the bytes summed over each transfer's
+  // hops, and the transfers that waited for a busy bundle and for how long.
+  std::vector<LinkStats> links;
+  uint64_t linkHopBytes = 0, linkWaitCount = 0, linkWaitCycles = 0;
+  std::vector<LinkSlice> linkSlices;  // kept with the timeline (--trace)
 
   // SRAM slice groups (docs/simulator.md, "SRAM slices"): a group's bytes
   // and bandwidth, the instructions whose duration the busiest group's
@@ -216,6 +244,26 @@ std::vector<Violation> verifySchedule(const format::BinFile &file, size_t maxVio
 // Deterministic pseudo-random bytes for a tensor (floats in [-1, 1),
 // integers such as token ids in [0, 100), bools 0/1): the same as `lmc bench`.
 std::vector<uint8_t> randomTensor(format::DType dtype, uint64_t count, uint32_t seed);
+
+// ---------------------------------------------------------------- streams
+
+// K inputs entering the file's instruction stream back to back (a
+// multi-chip pipeline: chip 0 starts input k+1 as soon as its units and
+// buffers allow): the stream is the file's instructions K times over, on the
+// same buffers, timed as one run (no schedule check, no execution).
+struct StreamResult {
+  uint32_t inputs = 0;
+  std::vector<uint64_t> finish;  // the cycle each input's last instruction finishes
+  // Measured: (finish[K-1] - finish[0]) / (K - 1), and from it inputs and
+  // tokens (seq per input) per second.
+  uint64_t interval = 0;
+  double inputsPerSecond = 0, tokensPerSecond = 0;
+  uint64_t linkWaitCount = 0, linkWaitCycles = 0;  // over the whole stream
+};
+
+// `inputs` >= 2. Errors name the file.
+absl::StatusOr<StreamResult> simulateStream(const format::BinFile &file,
+                                            const format::Target &target, uint32_t inputs);
 
 // ---------------------------------------------------------------- report
 

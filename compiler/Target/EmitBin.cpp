@@ -156,7 +156,7 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
   if (auto a = module->getAttrOfType<IntegerAttr>("lmc.chips"); a && a.getInt() > 1) {
     meta.set_chips(static_cast<uint32_t>(a.getInt()));
     if (auto memory = module->getAttrOfType<DenseI64ArrayAttr>("lmc.chip_memory"))
-      for (size_t i = 0; i + 2 < memory.size(); i += 3) {
+      for (int64_t i = 0; i + 2 < int64_t(memory.size()); i += 3) {
         fmt::ChipMemory *m = meta.add_chip_memory();
         m->set_sram_offset(memory[i]);
         m->set_sram_bytes(memory[i + 1]);

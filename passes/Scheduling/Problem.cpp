@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,6 +17,11 @@ int Problem::addUnitKind(const std::string &name, int count) {
 int Problem::addOperation(int unitKind, int64_t duration) {
   operations_.push_back({unitKind, duration});
   return static_cast<int>(operations_.size()) - 1;
+}
+
+void Problem::addHold(int op, int unitKind, int64_t cycles) {
+  operations_[op].holdKind = unitKind;
+  operations_[op].holdCycles = cycles;
 }
 
 void Problem::addDependence(int from, int to, int64_t latency) {
@@ -33,6 +39,11 @@ absl::Status Problem::check() const {
       return absl::InvalidArgumentError(absl::StrCat("operation ", i, " has an unknown unit kind"));
     if (op.duration < 1)
       return absl::InvalidArgumentError(absl::StrCat("operation ", i, " has duration ", op.duration));
+    if (op.holdKind >= static_cast<int>(units_.size()) ||
+        (op.holdKind >= 0 && (op.holdCycles < 1 || op.holdCycles > op.duration)))
+      return absl::InvalidArgumentError(absl::StrCat("operation ", i, " holds unit kind ",
+                                                     op.holdKind, " for ", op.holdCycles,
+                                                     " of its ", op.duration, " cycles"));
   }
   for (const Dependence &d : dependences_) {
     if (d.from < 0 || d.to < 0 || d.from >= n || d.to >= n)
@@ -65,6 +76,7 @@ Schedule listSchedule(const Problem &problem) {
   Schedule s;
   s.start.assign(n, -1);
   s.instance.assign(n, -1);
+  s.holdInstance.assign(n, -1);
   std::vector<int64_t> earliest(n, 0);
   std::vector<int> waiting(n);
   auto lower = [&](int a, int b) {  // true when a has lower priority than b
@@ -86,6 +98,13 @@ Schedule listSchedule(const Problem &problem) {
     int best = static_cast<int>(std::min_element(free.begin(), free.end()) - free.begin());
     s.start[i] = std::max(earliest[i], free[best]);
     s.instance[i] = best;
+    if (ops[i].holdKind >= 0) {
+      std::vector<int64_t> &held = freeAt[ops[i].holdKind];
+      int h = static_cast<int>(std::min_element(held.begin(), held.end()) - held.begin());
+      s.start[i] = std::max(s.start[i], held[h]);
+      s.holdInstance[i] = h;
+      held[h] = s.start[i] + ops[i].holdCycles;
+    }
     free[best] = s.start[i] + ops[i].duration;
     s.length = std::max(s.length, free[best]);
     for (const Dependence *d : succs[i]) {
@@ -103,7 +122,8 @@ absl::Status verify(const Problem &problem, const Schedule &s) {
   if (s.start.size() != n || s.instance.size() != n)
     return absl::InvalidArgumentError("the schedule does not cover every operation");
   int64_t length = 0;
-  std::vector<std::vector<std::pair<int64_t, int>>> perInstance;
+  // (start, end, operation) on each instance.
+  std::vector<std::vector<std::tuple<int64_t, int64_t, int>>> perInstance;
   std::vector<size_t> base(problem.units().size() + 1, 0);
   for (size_t u = 0; u < problem.units().size(); ++u)
     base[u + 1] = base[u] + problem.units()[u].count;
@@ -115,7 +135,16 @@ absl::Status verify(const Problem &problem, const Schedule &s) {
     if (s.instance[i] < 0 || s.instance[i] >= unit.count)
       return absl::InvalidArgumentError(absl::StrCat("operation ", i, " uses ", unit.name,
                                                      " instance ", s.instance[i], " of ", unit.count));
-    perInstance[base[ops[i].unitKind] + s.instance[i]].push_back({s.start[i], static_cast<int>(i)});
+    perInstance[base[ops[i].unitKind] + s.instance[i]].push_back(
+        {s.start[i], s.start[i] + ops[i].duration, static_cast<int>(i)});
+    if (ops[i].holdKind >= 0) {
+      const int h = s.holdInstance.size() == n ? s.holdInstance[i] : -1;
+      if (h < 0 || h >= problem.units()[ops[i].holdKind].count)
+        return absl::InvalidArgumentError(absl::StrCat(
+            "operation ", i, " holds no instance of ", problem.units()[ops[i].holdKind].name));
+      perInstance[base[ops[i].holdKind] + h].push_back(
+          {s.start[i], s.start[i] + ops[i].holdCycles, static_cast<int>(i)});
+    }
     length = std::max(length, s.start[i] + ops[i].duration);
   }
   for (const Dependence &d : problem.dependences())
@@ -123,15 +152,18 @@ absl::Status verify(const Problem &problem, const Schedule &s) {
       return absl::InvalidArgumentError(absl::StrCat(
           "operation ", d.to, " starts at cycle ", s.start[d.to], " but depends on operation ",
           d.from, " (start ", s.start[d.from], ", latency ", d.latency, ")"));
-  for (auto &list : perInstance) {
+  for (size_t at = 0; at < perInstance.size(); ++at) {
+    auto &list = perInstance[at];
+    const size_t kind = size_t(std::upper_bound(base.begin(), base.end(), at) - base.begin()) - 1;
     std::sort(list.begin(), list.end());
     for (size_t k = 1; k < list.size(); ++k) {
-      auto [prevStart, prev] = list[k - 1];
-      auto [start, cur] = list[k];
-      if (start < prevStart + ops[prev].duration)
-        return absl::InvalidArgumentError(absl::StrCat(
-            "operations ", prev, " and ", cur, " overlap on one ",
-            problem.units()[ops[cur].unitKind].name, " instance at cycle ", start));
+      auto [prevStart, prevEnd, prev] = list[k - 1];
+      auto [start, end, cur] = list[k];
+      if (start < prevEnd)
+        return absl::InvalidArgumentError(absl::StrCat("operations ", prev, " and ", cur,
+                                                       " overlap on one ",
+                                                       problem.units()[kind].name,
+                                                       " instance at cycle ", start));
     }
   }
   if (length != s.length)

@@ -12,6 +12,7 @@
 #include "passes/Scheduling/Problem.h"
 #include "passes/Scheduling/Schedule.h"
 #include "passes/TargetInfo.h"
+#include "runtime/format/LinkTopology.h"
 #include "runtime/format/TargetLoader.h"
 
 namespace lmc {
@@ -111,6 +112,7 @@ LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &ta
   SmallVector<lisa::InstOp> insts;
   func.walk([&](lisa::InstOp inst) { insts.push_back(inst); });
   llvm::DenseMap<Value, std::vector<Access>> accesses;
+  std::map<std::pair<int64_t, uint32_t>, int> links;  // (chip, next chip) -> link bundle kind
   for (auto [index, inst] : llvm::enumerate(insts)) {
     fmt::InstructionCost cost = lmc::costOf(target, inst);
     const int64_t chip = lmc::chipOf(inst);
@@ -122,6 +124,25 @@ LogicalResult lmc::scheduleInstructions(func::FuncOp func, const fmt::Target &ta
       return inst.emitOpError("issues on unit '")
              << inst.getUnit() << "', which target '" << target.name() << "' does not have";
     int op = problem.addOperation(kind->second, std::max<int64_t>(cost.cycles, 1));
+    // A chip-to-chip copy also holds the first link bundle of its route
+    // while it streams (one transfer at a time; the simulator also queues
+    // the later hops).
+    if (cost.unit == fmt::C2C && fmt::hasLinkTopology(target)) {
+      const int64_t to = lmc::chipOf(inst.getBuffers()[0].getDefiningOp());
+      absl::StatusOr<std::vector<fmt::LinkHop>> route =
+          fmt::linkRoute(target, uint32_t(chip), uint32_t(to), uint32_t(chips));
+      if (!route.ok())
+        return inst.emitOpError(std::string(route.status().message()));
+      const int64_t headway = int64_t(route->size()) * target.links().latency_cycles();
+      if (!route->empty() && int64_t(cost.cycles) > headway) {
+        auto [link, fresh] = links.try_emplace({chip, (*route)[0].to}, 0);
+        if (fresh)
+          link->second = problem.addUnitKind("chip" + std::to_string(chip) + ".link.chip" +
+                                                 std::to_string((*route)[0].to),
+                                             1);
+        problem.addHold(op, link->second, int64_t(cost.cycles) - headway);
+      }
+    }
     // Dependences through memory: any overlap where one side writes.
     for (auto [k, pair] : llvm::enumerate(llvm::zip(inst.getBuffers(), inst.getRegions()))) {
       auto [buffer, attr] = pair;

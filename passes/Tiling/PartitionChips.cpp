@@ -10,6 +10,7 @@
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
 #include "passes/TargetInfo.h"
+#include "runtime/format/LinkTopology.h"
 #include "runtime/format/TargetLoader.h"
 
 namespace lmc {
@@ -87,6 +88,15 @@ struct PartitionChipsPass : lmc::impl::PartitionChipsBase<PartitionChipsPass> {
           << " chips: that needs a TILE target with chip-to-chip links (a C2C unit), such as lpu";
       return signalPassFailure();
     }
+    // Every pair of chips needs a route over the target's link network.
+    for (int64_t a = 0; a < chips && fmt::hasLinkTopology(*target); ++a)
+      for (int64_t b = 0; b < chips; ++b)
+        if (absl::StatusOr<std::vector<fmt::LinkHop>> route =
+                fmt::linkRoute(*target, uint32_t(a), uint32_t(b), uint32_t(chips));
+            !route.ok()) {
+          module.emitError("--chips ") << chips << ": " << std::string(route.status().message());
+          return signalPassFailure();
+        }
     for (auto func : module.getOps<func::FuncOp>())
       if (failed(partition(func, *target)))
         return signalPassFailure();

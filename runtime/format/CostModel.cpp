@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/format/LinkTopology.h"
 #include "runtime/format/SramGroups.h"
 #include "runtime/format/TargetLoader.h"
 
@@ -89,7 +90,7 @@ unsigned vectorOpsPerElement(Opcode opcode) {
 }
 
 InstructionCost instructionCost(const Target &target, Opcode opcode, const Region *ops,
-                                unsigned n, UnitKind unit) {
+                                unsigned n, UnitKind unit, const ChipTransfer *transfer) {
   InstructionCost cost;
   cost.unit = unit;
   for (unsigned i = 0; i < n; ++i)
@@ -99,6 +100,16 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
   if (!spec || target.granularity() != Target::TILE) {
     cost.cycles = 1;
     return cost;
+  }
+  // A transfer over the link network: its route's cycles (no DRAM).
+  if (unit == C2C && transfer && transfer->from != transfer->to && hasLinkTopology(target) && n > 0) {
+    absl::StatusOr<std::vector<LinkHop>> route =
+        linkRoute(target, transfer->from, transfer->to, transfer->chips);
+    if (route.ok() && cost.dramBytes == 0) {
+      cost.latency = uint64_t(route->size()) * target.links().latency_cycles();
+      cost.cycles = linkTransferCycles(target, bytes(ops[0]), *route);
+      return cost;
+    }
   }
   DType dtype = computeDType(opcode, ops, n);
   double rate = std::max(unitRate(*spec, dtype), 1e-9);

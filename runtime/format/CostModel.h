@@ -34,9 +34,20 @@ struct InstructionCost {
 UnitKind unitKindFor(const Target &target, Opcode opcode, const Region *operands,
                      unsigned numOperands);
 
-// Cycles and action counts of one instruction issued on `unit`.
+// The chips a C2C transfer joins, in a system of `chips` chips (a
+// multi-chip file: the sender is the instruction's chip, the receiver the
+// chip whose SRAM holds its destination, FORMAT.md F19).
+struct ChipTransfer {
+  uint32_t from = 0, to = 0, chips = 1;
+};
+
+// Cycles and action counts of one instruction issued on `unit`. A C2C
+// instruction with `transfer` on a target with a link topology costs its
+// route (linkTransferCycles, LinkTopology.h); otherwise the C2C unit's rate
+// and latency.
 InstructionCost instructionCost(const Target &target, Opcode opcode, const Region *operands,
-                                unsigned numOperands, UnitKind unit);
+                                unsigned numOperands, UnitKind unit,
+                                const ChipTransfer *transfer = nullptr);
 
 // The dtype whose unit rate and energy an instruction is costed at: its
 // first input's, except matmul_q, which multiplies int8 activations by

@@ -112,6 +112,21 @@ absl::Status validateTarget(const Target &t, const std::string &source) {
     if (!findUnit(t, DMA))
       return fieldError(source, "units", "needs a DMA unit when the target has DRAM");
   }
+  if (t.links().links_per_peer() > 0) {
+    if (t.links().count() == 0)
+      return fieldError(source, "links.count", "must be > 0 when links.links_per_peer is set");
+    if (!(t.links().bytes_per_cycle() > 0))
+      return fieldError(source, "links.bytes_per_cycle",
+                        "must be > 0 when links.links_per_peer is set");
+    if (t.chips_per_node() == 0)
+      return fieldError(source, "chips_per_node", "must be > 0 when links.links_per_peer is set");
+    if (uint64_t(t.links().links_per_peer()) * (t.chips_per_node() - 1) > t.links().count())
+      return fieldError(source, "links.links_per_peer",
+                        absl::StrCat("is ", t.links().links_per_peer(), ": to each of the ",
+                                     t.chips_per_node() - 1, " other chips of a node that needs ",
+                                     uint64_t(t.links().links_per_peer()) * (t.chips_per_node() - 1),
+                                     " links, more than links.count (", t.links().count(), ")"));
+  }
   if (!t.weights_in_sram() && t.dram().bytes() == 0)
     return fieldError(source, "weights_in_sram", "must be true when the target has no DRAM");
   for (auto *rates : {&t.energy().pj_per_mac(), &t.energy().pj_per_op()})

@@ -2,6 +2,8 @@
 // trace-event file. Deterministic: fixed formats, no pointer-keyed order.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -123,6 +125,81 @@ std::string nodesJson(const std::vector<NodeTime> &nodes) {
 
 }  // namespace
 
+namespace {
+
+double linkBusyPercent(const Result &r, const LinkStats &l) {
+  return r.totalCycles ? 100.0 * double(l.busyCycles) / double(r.totalCycles) : 0;
+}
+
+// The link network: totals and the busiest directed bundles.
+std::string linksText(const Result &r) {
+  if (r.links.empty())
+    return "";
+  std::string t = absl::StrCat(
+      "links       ", r.links.size(), " directed link bundles used; ",
+      bytesText(double(r.linkHopBytes)), " carried over hops (bytes x hops); ", r.linkWaitCount,
+      " transfers waited ", r.linkWaitCycles, " cycles for a busy bundle; busiest:\n");
+  std::vector<const LinkStats *> order;
+  for (const LinkStats &l : r.links)
+    order.push_back(&l);
+  std::stable_sort(order.begin(), order.end(), [](const LinkStats *a, const LinkStats *b) {
+    return a->busyCycles > b->busyCycles;
+  });
+  for (size_t k = 0; k < order.size() && k < 8; ++k) {
+    const LinkStats &l = *order[k];
+    absl::StrAppend(&t, absl::StrFormat("  chip %u -> %u  x%-2u links %6.2f%% busy  %u transfers  ",
+                                        l.from, l.to, l.links, linkBusyPercent(r, l), l.transfers),
+                    bytesText(double(l.bytes)), ", waited ", l.waitCycles, " cycles\n");
+  }
+  return t;
+}
+
+std::string linksJson(const Result &r) {
+  if (r.links.empty())
+    return "";
+  std::string j = absl::StrCat(", \"links\": {\"hop_bytes\": ", r.linkHopBytes,
+                               ", \"wait_count\": ", r.linkWaitCount, ", \"wait_cycles\": ",
+                               r.linkWaitCycles, ", \"bundles\": [");
+  for (size_t k = 0; k < r.links.size(); ++k) {
+    const LinkStats &l = r.links[k];
+    absl::StrAppend(&j, k ? ", " : "", "{\"from\": ", l.from, ", \"to\": ", l.to,
+                    ", \"links\": ", l.links, ", \"transfers\": ", l.transfers,
+                    ", \"bytes\": ", l.bytes, ", \"busy_cycles\": ", l.busyCycles,
+                    ", \"busy_percent\": ", num(linkBusyPercent(r, l)),
+                    ", \"wait_cycles\": ", l.waitCycles, "}");
+  }
+  return j + "]}";
+}
+
+// Trace events of the link network: a process after the chips' with one
+// track per directed bundle and a slice per hop of each transfer.
+std::string linksTrace(const Result &r, double usPerCycle) {
+  if (r.links.empty())
+    return "";
+  const uint32_t pid = std::max<uint32_t>(r.chips, 1);
+  auto ts = [&](uint64_t c) { return absl::StrFormat("%.4f", double(c) * usPerCycle); };
+  std::string j = absl::StrCat(",\n{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": ", pid,
+                               ", \"tid\": 0, \"args\": {\"name\": ",
+                               json(absl::StrCat("links (", r.targetName, ")")), "}}");
+  std::map<std::pair<uint32_t, uint32_t>, size_t> tid;
+  for (const LinkStats &l : r.links) {
+    const size_t t = tid.size() + 1;
+    tid[{l.from, l.to}] = t;
+    absl::StrAppend(&j, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": ", pid,
+                    ", \"tid\": ", t, ", \"args\": {\"name\": ",
+                    json(absl::StrCat("chip ", l.from, " -> ", l.to, " (x", l.links, ")")), "}}");
+  }
+  for (const LinkSlice &s : r.linkSlices)
+    absl::StrAppend(&j, ",\n{\"name\": \"copy\", \"cat\": \"link\", \"ph\": \"X\", \"pid\": ", pid,
+                    ", \"tid\": ", tid[{s.from, s.to}], ", \"ts\": ", ts(s.start),
+                    ", \"dur\": ", ts(s.cycles), ", \"args\": {\"instruction\": ", s.instruction,
+                    ", \"hop\": ", s.hop + 1, ", \"hops\": ", s.hops, ", \"bytes\": ", s.bytes,
+                    "}}");
+  return j;
+}
+
+}  // namespace
+
 std::string textReport(const format::BinFile &file, const Result &r) {
   std::string t;
   if (!r.timed) {
@@ -191,6 +268,7 @@ std::string textReport(const format::BinFile &file, const Result &r) {
                       "%", used > capacity ? " EXCEEDS the capacity" : "", "; links sent ",
                       bytesText(double(cs.linkBytesSent)), "\n");
     }
+    absl::StrAppend(&t, linksText(r));
   }
   double sramPct = r.sramCapacity ? 100.0 * double(r.sramPeak) / double(r.sramCapacity) : 0;
   absl::StrAppend(&t, "sram        peak ", bytesText(double(r.sramPeak)), " (",
@@ -264,8 +342,9 @@ std::string textReport(const format::BinFile &file, const Result &r) {
   absl::StrAppend(&t, "critical    path of ", c.instructions,
                   " instructions, each waiting for the one before (", c.dependenceLinks,
                   " for an operand, ", c.unitLinks, " for a unit), from cycle ", c.startCycle,
-                  ": ", c.busyCycles, " cycles busy (", units, "; DRAM contention ",
-                  c.contentionCycles, ", SRAM slice contention ", c.sramContentionCycles, ") + ", c.staticWaitCycles,
+                  ": ", c.busyCycles, " cycles busy (", units, "; contention (DRAM sharing, link waits) ",
+                  c.contentionCycles, ", SRAM slice contention ", c.sramContentionCycles, ") + ",
+                  c.staticWaitCycles,
                   " waiting for static cycles = ", c.startCycle + c.busyCycles + c.staticWaitCycles,
                   "; by ONNX node:\n");
   for (const NodeTime &n : c.topNodes)
@@ -356,7 +435,7 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
                         ", \"last_finish_cycle\": ", cs.lastFinish,
                         "}");
       }
-      absl::StrAppend(&j, "]");
+      absl::StrAppend(&j, "]", linksJson(r));
     }
     std::vector<std::string> tl;
     for (uint64_t b : sramBuckets(r, 10))
@@ -394,7 +473,7 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
     const CriticalPath &c = r.critical;
     absl::StrAppend(&j, ", \"critical_path\": {\"instructions\": ", c.instructions,
                     ", \"start_cycle\": ", c.startCycle, ", \"busy_cycles\": ", c.busyCycles,
-                    ", \"dram_contention_cycles\": ", c.contentionCycles,
+                    ", \"contention_cycles\": ", c.contentionCycles,
                     ", \"sram_contention_cycles\": ", c.sramContentionCycles,
                     ", \"static_wait_cycles\": ", c.staticWaitCycles,
                     ", \"dependence_links\": ", c.dependenceLinks,
@@ -464,9 +543,11 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
                     ", \"op_type\": ", json(opType), ", \"static_cycle\": ", t.staticCycle,
                     ", \"issue_cycle\": ", t.issue, ", \"stall\": ",
                     json(stallNames[int(t.stall)]), ", \"dram_contention_cycles\": ",
-                    t.contention, ", \"sram_contention_cycles\": ", t.sramContention,
+                    t.contention, ", \"link_wait_cycles\": ", t.linkWait,
+                    ", \"sram_contention_cycles\": ", t.sramContention,
                     ", \"critical_path\": ", critical ? "true" : "false", "}}");
   }
+  absl::StrAppend(&j, linksTrace(r, usPerCycle));
   // Counters: SRAM occupancy (at most ~4000 samples: the max in each slot)
   // and DRAM bandwidth (bytes spread evenly over each instruction's time).
   const int kSlots = 2000;

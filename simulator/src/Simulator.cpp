@@ -18,6 +18,7 @@
 #include "runtime/kernels/Half.h"
 #include "runtime/kernels/Kernels.h"
 #include "simulator/src/Dram.h"
+#include "simulator/src/Links.h"
 #include "simulator/src/Memory.h"
 #include "simulator/src/Sram.h"
 
@@ -98,9 +99,9 @@ absl::Status unitSpecs(const BinFile &file, const Target &target,
 }
 
 format::InstructionCost costOf(const Target &target, const InstructionView &inst,
-                               format::UnitKind kind) {
-  format::InstructionCost c =
-      format::instructionCost(target, inst.opcode(), inst.operands, inst.header->numOperands, kind);
+                               format::UnitKind kind, const format::ChipTransfer *transfer) {
+  format::InstructionCost c = format::instructionCost(target, inst.opcode(), inst.operands,
+                                                      inst.header->numOperands, kind, transfer);
   c.cycles = std::max<uint64_t>(c.cycles, 1);
   return c;
 }
@@ -131,14 +132,22 @@ struct CostInfo {
   format::InstructionCost cost;
   uint8_t rateType = 0;    // the dtype its energy rates are looked up by
   uint64_t linkBytes = 0;  // C2C: the bytes it sends (operand 0)
+  uint16_t linkTo = 0;     // C2C: the chip it sends to (its destination's SRAM)
 };
 
 // Costs of instructions by what the cost model reads: the opcode, the unit
 // kind and each operand's space, dtype and shape (not its offset or
-// strides). Streams repeat a few shapes many times.
+// strides), and for a C2C instruction of a multi-chip file the chips it
+// joins (its own and its destination's, F19). Streams repeat a few shapes
+// many times.
 class CostCache {
 public:
-  explicit CostCache(const Target &target) : target_(target), table_(size_t(1) << kTableBits) {}
+  CostCache(const Target &target, const format::Metadata &meta)
+      : target_(target), table_(size_t(1) << kTableBits),
+        chips_(std::max<uint32_t>(meta.chips(), 1)) {
+    for (int chip = 1; chip < meta.chip_memory_size(); ++chip)
+      chipStarts_.push_back(meta.chip_memory(chip).sram_offset());
+  }
   const CostInfo &operator[](uint32_t id) const { return infos_[id]; }
   format::InstructionCost get(const InstructionView &inst, format::UnitKind kind) {
     return infos_[id(inst, kind)].cost;
@@ -155,6 +164,8 @@ public:
       for (unsigned d = 0; d < r.rank; ++d)
         key[len++] = uint64_t(r.shape[d]);
     }
+    if (kind == format::C2C && chips_ > 1)
+      key[len++] = uint64_t(inst.header->chip) | uint64_t(destinationChip(inst)) << 16;
     // The last key of this opcode first: streams run the same shapes in a
     // row (tile after tile).
     Memo &memo = memo_[inst.header->opcode % kMemos];
@@ -199,9 +210,25 @@ private:
     }
   }
 
+  // The chip whose SRAM range holds a C2C instruction's destination; its
+  // own chip when that is not in SRAM.
+  uint32_t destinationChip(const InstructionView &inst) const {
+    if (inst.header->numOperands == 0 || static_cast<Space>(inst.operands[0].space) != Space::Sram)
+      return inst.header->chip;
+    const uint64_t offset = inst.operands[0].offset;
+    return uint32_t(std::upper_bound(chipStarts_.begin(), chipStarts_.end(), offset) -
+                    chipStarts_.begin());
+  }
+
   CostInfo compute(const InstructionView &inst, format::UnitKind kind) const {
     CostInfo c;
-    c.cost = costOf(target_, inst, kind);
+    format::ChipTransfer transfer;
+    const bool c2c = kind == format::C2C && chips_ > 1;
+    if (c2c) {
+      transfer = {inst.header->chip, destinationChip(inst), chips_};
+      c.linkTo = uint16_t(transfer.to);
+    }
+    c.cost = costOf(target_, inst, kind, c2c ? &transfer : nullptr);
     c.rateType = static_cast<uint8_t>(
         format::computeDType(inst.opcode(), inst.operands, inst.header->numOperands));
     if (c.rateType > format::kMaxDType)
@@ -224,6 +251,8 @@ private:
   };
   const Target &target_;
   std::vector<Entry> table_;
+  uint32_t chips_;
+  std::vector<uint64_t> chipStarts_;  // sram_offset of chips 1, 2, ...
   std::vector<uint64_t> pool_;
   std::vector<CostInfo> infos_;
   size_t entries_ = 0;
@@ -558,7 +587,7 @@ bool staticDurations(const BinFile &file, const format::UnitSpec *(&specs)[kNumU
   const auto &insts = file.instructions();
   dur.resize(insts.size());
   cycles.resize(insts.size());
-  CostCache cache(target);
+  CostCache cache(target, file.metadata());
   for (size_t i = 0; i < insts.size(); ++i) {
     dur[i] = cache.get(insts[i], static_cast<format::UnitKind>(kinds[i])).cycles;
     cycles[i] = insts[i].header->cycle;
@@ -753,7 +782,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     if (verify && sameTarget)
       staticDur.resize(n);
     Reporter memoryReport(options.maxViolations);
-    CostCache costCache(target);
+    CostCache costCache(target, meta);
 
     // Unit instances per chip: slot chip * kNumUnitKinds + kind.
     const uint32_t chips = std::max<uint32_t>(meta.chips(), 1);
@@ -789,6 +818,9 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       }
     }
     dram::Model dram(target.dram().bytes_per_cycle());
+    links::Network network(target, chips, options.keepTimeline);
+    if (absl::Status s = network.check(); !s.ok())
+      return absl::FailedPreconditionError(absl::StrCat(file.path(), ": ", s.message()));
     sram::Model sramGroups(target);
     std::vector<uint32_t> sramExtra(sramGroups.active() ? n : 0);
     mem::Tracker tracker(numSpaces(file), n);
@@ -930,6 +962,15 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           result.contentionCycles += t.contention;
         }
       }
+      if (kind == format::C2C && network.active()) {
+        t.linkWait =
+            network.transfer(t.issue, info.linkBytes, duration, chip, info.linkTo, uint32_t(i));
+        if (t.linkWait) {
+          duration += t.linkWait;
+          ++result.linkWaitCount;
+          result.linkWaitCycles += t.linkWait;
+        }
+      }
       if (sramGroups.active()) {
         const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
         t.sramContention = sramGroups.transfer(insts[i], chip, t.issue, work,
@@ -993,6 +1034,11 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       }
     }
     tracker.flush();
+    result.links = network.stats();
+    result.linkHopBytes = network.hopBytes();
+    result.linkSlices = network.takeSlices();
+    if (network.active())  // every hop of a route moves the bytes again
+      result.energy.linkPj = double(result.linkHopBytes) * linkPj;
     if (verify) {
       Reporter report(options.maxViolations);
       if (sameTarget) {

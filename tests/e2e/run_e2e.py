@@ -32,7 +32,10 @@ requires lmc run, the functional simulator, the cpu compile and the reference
 to agree, the link bytes to be the transferred activations' bytes, each chip's
 SRAM to hold its part, one trace process per chip and clear errors for bad
 chip counts; `gpt2_small_lpu_chips` (group "slow") does the same for GPT-2 small,
-which --chips auto puts on 3 chips.
+which --chips auto puts on 3 chips. `multinode` (group "targets") compiles it for
+an lpu with 2 chips per node on 3 chips (two nodes, routes of two hops) and
+requires the same agreement, 0 violations, a link report that matches the
+topology and `--stream 4` inputs overlapping in the pipeline.
 The other checks cover determinism (two compiles are byte-identical) and bad
 input: each must exit non-zero without crashing, print a one-line error that
 names what is wrong, and leave no output file behind.
@@ -1009,14 +1012,19 @@ def check_multichip(ctx):
     with open(trace) as f:
         events = json.load(f)["traceEvents"]
     processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
-    if processes != {0: "chip 0 (lpu)", 1: "chip 1 (lpu)"}:
+    if processes != {0: "chip 0 (lpu)", 1: "chip 1 (lpu)", 2: "links (lpu)"}:
         raise CheckFailed(f"trace processes {processes}")
     tracks = {}
     for e in events:
         if e["ph"] == "X":
             tracks.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["dur"]))
-    if sum(len(v) for v in tracks.values()) != rep["instructions"] or {p for p, _ in tracks} != {0, 1}:
+    if sum(len(v) for (p, _), v in tracks.items() if p < 2) != rep["instructions"] or \
+            {p for p, _ in tracks} != {0, 1, 2}:
         raise CheckFailed("trace slices do not cover both chips' instructions")
+    # The links process: a track per directed bundle, a slice per transfer over it.
+    if sum(len(v) for (p, _), v in tracks.items() if p == 2) != \
+            sum(b["transfers"] for b in rep["links"]["bundles"]):
+        raise CheckFailed("the links process does not have one slice per transfer over each bundle")
     for key, items in tracks.items():
         items.sort()
         if any(a + da > b + 1e-3 for (a, da), (b, _) in zip(items, items[1:])):
@@ -1066,6 +1074,69 @@ def check_multichip(ctx):
     expect_compile_error(ctx, model, [], ["--chips 2", "C2C", "ara2"], flags=["--target", "ara2", "--chips", "2"])
     return (f"{detail} vs cpu; kv decode {kv_detail}; --chips auto: 2 chips, {auto_detail}; {len(sent)} transfers, {rep['traffic']['link_bytes']} link bytes; "
             f"{rep['cycles']} cycles; chip SRAM peaks {[c['sram_peak_bytes'] for c in rep['chips']]}")
+
+
+def check_multinode(ctx):
+    """--chips 3 on an lpu with 2 chips per node spans two nodes: chip 1 reaches chip 2 in two
+    hops (via chip 0: the partial node 1 has no chip at position 1). lmc run, the functional
+    simulator and the cpu compile agree; the schedule has no violations; every link bundle the
+    report lists joins neighbours of the topology, and the bytes over the bundles add up to the
+    bytes x hops, more than the link bytes. A target whose links leave none between nodes is a
+    clear error."""
+    import re
+    d = ctx.fresh_dir("multinode")
+    model = generate_gpt2(os.path.join(d, "model.onnx"), TINY + ["--layernorm", "op"])
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), 16, 256)
+    with open(os.path.join(REPO, "simulator", "targets", "lpu.textproto")) as f:
+        text = f.read()
+    text = re.sub(r'(?m)^name: "lpu"', 'name: "lpu2"', text)
+    text = re.sub(r"(?m)^chips_per_node: 8", "chips_per_node: 2", text)
+    target = os.path.join(d, "lpu2.textproto")
+    with open(target, "w") as f:
+        f.write(text)
+    cpu = lmc_compile(ctx, model, os.path.join(d, "cpu.bin"))
+    three = lmc_compile(ctx, model, os.path.join(d, "three.bin"), ["--target", target, "--chips", "3"])
+    for name, binary in (("cpu", cpu), ("three", three)):
+        lmc_run(ctx, binary, {"tokens": tokens}, os.path.join(d, name))
+    got = np.load(os.path.join(d, "three", "logits.npy"))
+    detail = compare_logits(got, np.load(os.path.join(d, "cpu", "logits.npy")))
+    rep = lmc_simulate_json(ctx, three, ["--strict", "--input", f"tokens={tokens}", "--output-dir",
+                                         os.path.join(d, "sim")])
+    if np.load(os.path.join(d, "sim", "logits.npy")).tobytes() != got.tobytes():
+        raise CheckFailed("the functional simulator's logits differ from lmc run's of the same .bin")
+    if rep["violation_count"] or rep.get("chip_count") != 3 or "links" not in rep:
+        raise CheckFailed(f"violations {rep['violation_count']}, chips {rep.get('chip_count')}, "
+                          f"links {rep.get('links')}")
+    links = rep["links"]
+    for b in links["bundles"]:
+        same_node = b["from"] // 2 == b["to"] // 2
+        # In a node: 2 links per peer; between the two nodes: 16 - 2 x 1 spare links.
+        if b["links"] != (2 if same_node else 14) or not (same_node or b["from"] % 2 == b["to"] % 2) \
+                or not 0 <= b["busy_percent"] <= 100:
+            raise CheckFailed(f"bundle {b} is not a link of the topology")
+    if sum(b["bytes"] for b in links["bundles"]) != links["hop_bytes"] or \
+            not links["hop_bytes"] > rep["traffic"]["link_bytes"] > 0:
+        raise CheckFailed(f"hop bytes {links['hop_bytes']}, link bytes {rep['traffic']['link_bytes']}, "
+                          f"bundles {links['bundles']}")
+    if not any(b["from"] == 1 and b["to"] == 0 for b in links["bundles"]):
+        raise CheckFailed(f"no transfer from chip 1 to chip 2 over chip 0: {links['bundles']}")
+    # Four inputs back to back: they overlap in the pipeline (one every interval < the latency
+    # of one), each finishing after the one before.
+    stream = lmc_simulate_json(ctx, three, ["--stream", "4", "--no-functional"])["stream"]
+    finish = stream["finish_cycles"]
+    if len(finish) != 4 or finish[0] != rep["cycles"] or sorted(set(finish)) != finish or \
+            not 0 < stream["interval_cycles"] < rep["cycles"] or \
+            stream["interval_cycles"] != (finish[3] - finish[0]) // 3 or \
+            abs(stream["tokens_per_s"] - 16 * stream["inputs_per_s"]) > 1e-6 * stream["tokens_per_s"]:
+        raise CheckFailed(f"--stream 4: {stream} (one input: {rep['cycles']} cycles)")
+    with open(target, "w") as f:
+        f.write(re.sub(r"(?m)^  count: 16 +# 16 links per chip \[S\]\n  bytes_per_cycle",
+                       "  count: 2\n  bytes_per_cycle", text))
+    expect_compile_error(ctx, model, [], ["--chips 3", "cannot route chip", "links.count"],
+                         flags=["--target", target, "--chips", "3"])
+    return (f"{detail} vs cpu; {len(links['bundles'])} bundles, {links['hop_bytes']} bytes over hops "
+            f"for {rep['traffic']['link_bytes']} link bytes; {links['wait_count']} waits; {rep['cycles']} cycles; "
+            f"--stream 4: one every {stream['interval_cycles']} cycles")
 
 
 # ---------------------------------------------------------------- simulate
@@ -1184,7 +1255,7 @@ def check_sram_slices(rep):
     stalls, c = rep["stalls"], rep["critical_path"]
     if g["contention"] != stalls["sram_contention"] or g["contention_cycles"] != stalls["sram_contention_cycles"] \
             or c["sram_contention_cycles"] > g["contention_cycles"] \
-            or c["sram_contention_cycles"] + c["dram_contention_cycles"] > c["busy_cycles"] \
+            or c["sram_contention_cycles"] + c["contention_cycles"] > c["busy_cycles"] \
             or g["bound_instructions"] > rep["instructions"] or g["limit"] not in ("", "slice group", "aggregate"):
         raise CheckFailed(f"sram_slices {g} vs stalls {stalls} and critical path {c}")
 
@@ -1198,7 +1269,7 @@ def check_critical_path(rep):
     if c["instructions"] < 1 or c["dependence_links"] + c["unit_links"] != c["instructions"] - 1:
         raise CheckFailed(f"critical path links {c}")
     if sum(c["busy_cycles_by_unit"].values()) != c["busy_cycles"] or \
-            c["dram_contention_cycles"] > c["busy_cycles"]:
+            c["contention_cycles"] > c["busy_cycles"]:
         raise CheckFailed(f"critical path busy cycles by unit {c}")
 
 
@@ -1916,6 +1987,7 @@ def all_cases():
     cases["lpu_matmul_peak"] = ("targets", check_lpu_matmul_peak)
     cases["lpu_too_big"] = ("targets", check_lpu_too_big)
     cases["multichip"] = ("targets", check_multichip)
+    cases["multinode"] = ("targets", check_multinode)
     cases["gpt2_small_lpu_chips"] = ("slow", check_gpt2_small_chips)
     cases["math_ops_targets"] = ("targets", check_math_ops_targets)
     cases["coerced_softmax_family"] = ("tiny", check_coerced_softmax_family)

@@ -52,6 +52,32 @@ TEST(Scheduling, CriticalPathGoesFirst) {
   EXPECT_EQ(s.length, 54);
 }
 
+TEST(Scheduling, HeldUnitsSerializeOnlyTheirHoldCycles) {
+  // Three transfers of 10 cycles on a 4-instance unit that each hold one
+  // link for their first 3 (the stream; the rest is latency): they start
+  // 3 cycles apart, overlapping on the unit.
+  Problem p;
+  int c2c = p.addUnitKind("c2c", 4), link = p.addUnitKind("link", 1);
+  for (int i = 0; i < 3; ++i)
+    p.addHold(p.addOperation(c2c, 10), link, 3);
+  ASSERT_TRUE(p.check().ok());
+  Schedule s = listSchedule(p);
+  ASSERT_TRUE(verify(p, s).ok());
+  EXPECT_EQ(s.start, (std::vector<int64_t>{0, 3, 6}));
+  EXPECT_EQ(s.holdInstance, (std::vector<int>{0, 0, 0}));
+  EXPECT_EQ(s.length, 16);
+  Schedule overlap = s;  // the second transfer streams while the first does
+  overlap.start[1] = 2;
+  absl::Status st = verify(p, overlap);
+  EXPECT_NE(std::string(st.message()).find("overlap on one link instance at cycle 2"),
+            std::string::npos)
+      << st;
+  Problem q;
+  int u = q.addUnitKind("c2c", 1), l = q.addUnitKind("link", 1);
+  q.addHold(q.addOperation(u, 5), l, 6);  // longer than the operation
+  EXPECT_FALSE(q.check().ok());
+}
+
 TEST(Scheduling, TiesBreakByIndex) {
   Problem p;
   int u = p.addUnitKind("sxm", 1);

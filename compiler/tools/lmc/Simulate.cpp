@@ -9,6 +9,7 @@
 #include <iostream>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -34,7 +35,7 @@ CommandSpec simulateSpec() {
   spec.name = "simulate";
   spec.usage = "lmc simulate model.bin [--set KEY=VALUE ...] [--sweep KEY=V1,V2,...] [--json] "
                "[--trace FILE.json] [--strict] [--functional|--no-functional] "
-               "[--input NAME=FILE.npy ...] [--output-dir DIR]";
+               "[--input NAME=FILE.npy ...] [--output-dir DIR] [--stream K]";
   spec.summary =
       "Simulates a .bin on the machine it was compiled for (the target embedded in it, with\n"
       "--set overrides): every instruction issues at the latest of its static cycle, its\n"
@@ -65,6 +66,9 @@ CommandSpec simulateSpec() {
       {"--input", "NAME=FILE.npy", "bind an input for functional mode (repeatable)", true},
       {"--inputs", "NAME=FILE.npy", "same as --input", true},
       {"--output-dir", "DIR", "write each output of functional mode to DIR/<name>.npy"},
+      {"--stream", "K",
+       "also simulate K (2 to 1000) inputs entering back to back: the measured interval "
+       "between inputs and the throughput (a multi-chip pipeline's)"},
   };
   spec.minPositional = 1;
   spec.maxPositional = 1;
@@ -270,10 +274,39 @@ int simulateMain(int argc, char **argv) {
     }
   }
 
-  if (args.has("--json"))
-    std::cout << sim::jsonReport(file, r);
-  else
-    std::cout << sim::textReport(file, r) << functionalText;
+  std::string streamText, streamJson;
+  if (args.has("--stream")) {
+    int k = 0;
+    if (!absl::SimpleAtoi(args.get("--stream"), &k) || k < 2 || k > 1000)
+      return usageError(absl::StrCat("lmc simulate: --stream takes a number of inputs from 2 to "
+                                     "1000, got '", args.get("--stream"), "'"));
+    absl::StatusOr<sim::StreamResult> st = sim::simulateStream(file, target, uint32_t(k));
+    if (!st.ok())
+      return error(std::string(st.status().message()));
+    streamText = absl::StrCat(
+        "stream      ", k, " inputs back to back: the last finishes at cycle ", st->finish.back(),
+        ", one every ", st->interval, " cycles = ",
+        absl::StrFormat("%.3f us", double(st->interval) / target.clock_mhz()),
+        " (measured; the estimate above: ", r.chips > 1 ? r.pipelineInterval : r.totalCycles,
+        "): ", absl::StrFormat("%.6g inputs/s, %.6g tokens/s", st->inputsPerSecond,
+                               st->tokensPerSecond),
+        "; ", st->linkWaitCount, " transfers waited ", st->linkWaitCycles,
+        " cycles for a link\n");
+    streamJson = absl::StrCat(", \"stream\": {\"inputs\": ", k, ", \"finish_cycles\": [",
+                              absl::StrJoin(st->finish, ", "), "], \"interval_cycles\": ",
+                              st->interval,
+                              absl::StrFormat(", \"inputs_per_s\": %.6g, \"tokens_per_s\": %.6g",
+                                              st->inputsPerSecond, st->tokensPerSecond),
+                              ", \"link_wait_count\": ", st->linkWaitCount,
+                              ", \"link_wait_cycles\": ", st->linkWaitCycles, "}");
+  }
+  if (args.has("--json")) {
+    std::string json = sim::jsonReport(file, r);
+    const size_t end = json.rfind('}');
+    std::cout << json.substr(0, end) << streamJson << json.substr(end);
+  } else {
+    std::cout << sim::textReport(file, r) << streamText << functionalText;
+  }
   if (args.has("--strict") && r.violationCount > 0)
     return error(absl::StrCat(path, ": ", r.violationCount,
                               " schedule violation(s) (--strict); first: ",
