@@ -119,6 +119,8 @@ struct CriticalPath {
   // bundles (JSON: critical_path.dram_contention_cycles, a name kept).
   uint64_t contentionCycles = 0;
   uint64_t sramContentionCycles = 0;  // SRAM slice-group contention (besides those)
+  // Cycles the cost model's SRAM slice bound added to the durations on it.
+  uint64_t sramBoundCycles = 0;
   // Waits for a static cycle later than the operands and the unit allowed
   // (the compiler's schedule left slack there).
   uint64_t staticWaitCycles = 0;
@@ -186,11 +188,11 @@ struct Result {
   uint64_t sramBoundCount = 0;
   uint64_t sramContentionCount = 0, sramContentionCycles = 0;
   std::vector<SramGroupUse> sramHotGroups;
-  // What limits the run when instructions were bound or stretched by a
-  // group and the busiest group is busy half the run or more: "aggregate"
-  // when the target interleaves its slices (one group) or the SRAM bytes
-  // at the aggregate bandwidth take half the run too, else "slice group"
-  // (a hot spot); empty otherwise.
+  // What limits the run when the slice groups make half the critical path
+  // (its slice-bound cycles and SRAM slice contention): "aggregate" when
+  // the target interleaves its slices (one group) or the SRAM bytes at the
+  // aggregate bandwidth take half the run too, else "slice group" (one
+  // group, a hot spot, at a time); empty otherwise.
   std::string sramLimit;
 
   // SRAM occupancy: bytes from a write's issue to its last read's finish.

@@ -147,7 +147,7 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
   // SRAM operands are limited by the bandwidth of the slice groups they
   // are striped over (SramGroups.h).
   cost.sramCycles = sramGroupCycles(target, sramGroups(target), opcode, ops, n);
-  cost.sramBound = cost.sramCycles > work;
+  cost.sramAdded = cost.sramCycles - std::min(cost.sramCycles, work);
   work = std::max(work, cost.sramCycles);
   cost.latency = spec->latency_cycles();
   if (unit != DMA && cost.dramBytes)

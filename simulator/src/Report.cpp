@@ -343,7 +343,8 @@ std::string textReport(const format::BinFile &file, const Result &r) {
                   " instructions, each waiting for the one before (", c.dependenceLinks,
                   " for an operand, ", c.unitLinks, " for a unit), from cycle ", c.startCycle,
                   ": ", c.busyCycles, " cycles busy (", units, "; contention (DRAM sharing, link waits) ",
-                  c.contentionCycles, ", SRAM slice contention ", c.sramContentionCycles, ") + ",
+                  c.contentionCycles, ", SRAM slice contention ", c.sramContentionCycles,
+                  "; slice-bound ", c.sramBoundCycles, ") + ",
                   c.staticWaitCycles,
                   " waiting for static cycles = ", c.startCycle + c.busyCycles + c.staticWaitCycles,
                   "; by ONNX node:\n");
@@ -475,6 +476,7 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
                     ", \"start_cycle\": ", c.startCycle, ", \"busy_cycles\": ", c.busyCycles,
                     ", \"contention_cycles\": ", c.contentionCycles,
                     ", \"sram_contention_cycles\": ", c.sramContentionCycles,
+                    ", \"sram_bound_cycles\": ", c.sramBoundCycles,
                     ", \"static_wait_cycles\": ", c.staticWaitCycles,
                     ", \"dependence_links\": ", c.dependenceLinks,
                     ", \"unit_links\": ", c.unitLinks, ", \"busy_cycles_by_unit\": {");

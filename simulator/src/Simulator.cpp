@@ -659,12 +659,13 @@ std::vector<NodeTime> topNodes(const BinFile &file, std::vector<NodeTime> &byLoc
 // Each instruction waited for an earlier one in file order, so the walk
 // ends.
 // costCycles(i): instruction i's duration before DRAM contention;
-// sramCycles(i): the SRAM contention in it.
-template <typename CostCycles, typename SramCycles>
+// sramCycles(i): the SRAM slice contention in it; sramAdded(i): the cycles
+// the cost model's slice bound added to it.
+template <typename CostCycles, typename SramCycles, typename SramAdded>
 void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t *issue,
                   const uint64_t *finish, const int64_t *waitedFor, const uint8_t *kinds,
                   const uint32_t *loc, bool keepIndices, CostCycles costCycles,
-                  SramCycles sramCycles) {
+                  SramCycles sramCycles, SramAdded sramAdded) {
   CriticalPath &path = result.critical;
   if (n == 0)
     return;
@@ -680,6 +681,7 @@ void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t 
     path.busyCycles += duration;
     path.contentionCycles += duration - std::min(duration, costCycles(i));
     path.sramContentionCycles += sramCycles(i);
+    path.sramBoundCycles += sramAdded(i);
     byKind[kinds[i]] += duration;
     if (loc[i] >= nodes.size())
       nodes.resize(loc[i] + 1);
@@ -724,8 +726,8 @@ void sramReport(const Target &target, const sram::Model &model, bool multiChip, 
   const double half = 0.5 * double(result.totalCycles);
   const double aggregate = double(result.sramBytes) / target.sram().bytes_per_cycle() /
                            double(std::max<uint32_t>(result.chips, 1));
-  if ((result.sramBoundCount || result.sramContentionCount) && !used.empty() &&
-      used[0].busyCycles >= half)
+  const CriticalPath &path = result.critical;
+  if (result.totalCycles && double(path.sramBoundCycles + path.sramContentionCycles) >= half)
     result.sramLimit = !g.striped || aggregate >= half ? "aggregate" : "slice group";
 }
 
@@ -977,7 +979,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
                                                inOrder ? staticCycle : 0);
         sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
         duration += t.sramContention;
-        result.sramBoundCount += cost.sramBound;
+        result.sramBoundCount += cost.sramAdded > 0;
         result.sramContentionCount += t.sramContention > 0;
         result.sramContentionCycles += t.sramContention;
       }
@@ -1099,7 +1101,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
                  [&](size_t i) {
                    return costCache[costId[i]].cost.cycles + (sramExtra.empty() ? 0 : sramExtra[i]);
                  },
-                 [&](size_t i) { return sramExtra.empty() ? 0 : sramExtra[i]; });
+                 [&](size_t i) { return sramExtra.empty() ? 0 : sramExtra[i]; },
+                 [&](size_t i) { return costCache[costId[i]].cost.sramAdded; });
     sramReport(target, sramGroups, chips > 1, result);
 
     // Roofline class.

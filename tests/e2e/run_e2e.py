@@ -1255,7 +1255,7 @@ def check_sram_slices(rep):
     stalls, c = rep["stalls"], rep["critical_path"]
     if g["contention"] != stalls["sram_contention"] or g["contention_cycles"] != stalls["sram_contention_cycles"] \
             or c["sram_contention_cycles"] > g["contention_cycles"] \
-            or c["sram_contention_cycles"] + c["contention_cycles"] > c["busy_cycles"] \
+            or c["sram_contention_cycles"] + c["sram_bound_cycles"] + c["contention_cycles"] > c["busy_cycles"] \
             or g["bound_instructions"] > rep["instructions"] or g["limit"] not in ("", "slice group", "aggregate"):
         raise CheckFailed(f"sram_slices {g} vs stalls {stalls} and critical path {c}")
 
