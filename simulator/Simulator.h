@@ -39,6 +39,7 @@ struct InstructionTiming {
   uint64_t finish = 0;       // simulated completion (issue + duration)
   uint64_t contention = 0;   // cycles added by DRAM bandwidth sharing
   uint64_t linkWait = 0;     // C2C: cycles it waited for busy link bundles
+  uint64_t sramContention = 0;  // cycles added by SRAM slice-group sharing
   uint64_t dramBytes = 0;    // bytes it moves to or from DRAM
   uint32_t instance = 0;     // unit instance it ran on (on its chip)
   uint16_t chip = 0;         // the chip it ran on (multi-chip files)
@@ -117,6 +118,9 @@ struct CriticalPath {
   // Of which contention: DRAM bandwidth sharing and waits for busy link
   // bundles (JSON: critical_path.dram_contention_cycles, a name kept).
   uint64_t contentionCycles = 0;
+  uint64_t sramContentionCycles = 0;  // SRAM slice-group contention (besides those)
+  // Cycles the cost model's SRAM slice bound added to the durations on it.
+  uint64_t sramBoundCycles = 0;
   // Waits for a static cycle later than the operands and the unit allowed
   // (the compiler's schedule left slack there).
   uint64_t staticWaitCycles = 0;
@@ -167,6 +171,29 @@ struct Result {
   std::vector<LinkStats> links;
   uint64_t linkHopBytes = 0, linkWaitCount = 0, linkWaitCycles = 0;
   std::vector<LinkSlice> linkSlices;  // kept with the timeline (--trace)
+
+  // SRAM slice groups (docs/simulator.md, "SRAM slices"): a group's bytes
+  // and bandwidth, the instructions whose duration the busiest group's
+  // bandwidth set (the cost model's bound), those that sharing a group
+  // with concurrent ones (or among their own operands) stretched, and the
+  // busiest groups (at most 5): busy cycles = bytes / group bandwidth.
+  struct SramGroupUse {
+    std::string name;
+    uint64_t busyCycles = 0, instructions = 0;
+  };
+  uint64_t sramGroupBytes = 0;
+  double sramGroupBandwidth = 0;
+  uint32_t sramStripeSlices = 0;  // slices per group
+  uint64_t sramGroupsUsed = 0;
+  uint64_t sramBoundCount = 0;
+  uint64_t sramContentionCount = 0, sramContentionCycles = 0;
+  std::vector<SramGroupUse> sramHotGroups;
+  // What limits the run when the slice groups make half the critical path
+  // (its slice-bound cycles and SRAM slice contention): "aggregate" when
+  // the target interleaves its slices (one group) or the SRAM bytes at the
+  // aggregate bandwidth take half the run too, else "slice group" (one
+  // group, a hot spot, at a time); empty otherwise.
+  std::string sramLimit;
 
   // SRAM occupancy: bytes from a write's issue to its last read's finish.
   uint64_t sramPeak = 0, sramPeakCycle = 0, sramCapacity = 0, sramPlanned = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "runtime/format/LinkTopology.h"
+#include "runtime/format/SramGroups.h"
 #include "runtime/format/TargetLoader.h"
 
 namespace lmc::format {
@@ -92,17 +93,9 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
                                 unsigned n, UnitKind unit, const ChipTransfer *transfer) {
   InstructionCost cost;
   cost.unit = unit;
-  for (unsigned i = 0; i < n; ++i) {
-    // A gather touches only the rows it picks: as many bytes as it writes; a
-    // scatter writes only as many bytes of o as its updates hold.
-    const bool gather = opcode == Opcode::Gather || opcode == Opcode::GatherElements ||
-                        opcode == Opcode::GatherND;
-    const bool scatter = opcode == Opcode::Scatter || opcode == Opcode::ScatterND;
-    uint64_t touched = gather && i == 1     ? bytes(ops[0])
-                       : scatter && i == 0 ? bytes(ops[2])
-                                           : bytes(ops[i]);
-    (regionInDram(target, ops[i]) ? cost.dramBytes : cost.sramBytes) += touched;
-  }
+  for (unsigned i = 0; i < n; ++i)
+    (regionInDram(target, ops[i]) ? cost.dramBytes : cost.sramBytes) +=
+        touchedBytes(opcode, ops, n, i);
   const UnitSpec *spec = findUnit(target, unit);
   if (!spec || target.granularity() != Target::TILE) {
     cost.cycles = 1;
@@ -151,6 +144,11 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
   // are limited by the DRAM bandwidth.
   if (unit != DMA && cost.dramBytes && target.dram().bytes_per_cycle() > 0)
     work = std::max(work, ceilDiv(double(cost.dramBytes), target.dram().bytes_per_cycle()));
+  // SRAM operands are limited by the bandwidth of the slice groups they
+  // are striped over (SramGroups.h).
+  cost.sramCycles = sramGroupCycles(target, sramGroups(target), opcode, ops, n);
+  cost.sramAdded = cost.sramCycles - std::min(cost.sramCycles, work);
+  work = std::max(work, cost.sramCycles);
   cost.latency = spec->latency_cycles();
   if (unit != DMA && cost.dramBytes)
     cost.latency += target.dram().latency_cycles();

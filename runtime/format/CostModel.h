@@ -22,6 +22,11 @@ struct InstructionCost {
   uint64_t vectorOps = 0;   // element operations (vector unit)
   uint64_t sramBytes = 0;   // bytes read and written in SRAM
   uint64_t dramBytes = 0;   // bytes read and written in DRAM (incl. DRAM-resident weights)
+  // Cycles the busiest SRAM slice group needs for its bytes (SramGroups.h),
+  // a lower bound on the work; sramAdded: the cycles that bound added to
+  // the work (> 0: the instruction is slice-bound).
+  uint64_t sramCycles = 0;
+  uint64_t sramAdded = 0;
 };
 
 // The unit kind a TILE target issues `opcode` on: matmuls on MXM, moves

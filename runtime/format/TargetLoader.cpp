@@ -96,6 +96,10 @@ absl::Status validateTarget(const Target &t, const std::string &source) {
     return fieldError(source, "sram.slices",
                       "must be >= 1 and leave each slice at least sram.alignment_bytes when "
                       "sram.buffers_within_slices is set");
+  if (t.sram().stripe_slices() > std::max<uint32_t>(t.sram().slices(), 1))
+    return fieldError(source, "sram.stripe_slices",
+                      absl::StrCat("is ", t.sram().stripe_slices(), ", more than sram.slices (",
+                                   t.sram().slices(), ")"));
   for (UnitKind kind : {MXM, VXM, SXM})
     if (!findUnit(t, kind))
       return fieldError(source, "units",

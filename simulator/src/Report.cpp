@@ -230,7 +230,8 @@ std::string textReport(const format::BinFile &file, const Result &r) {
                   " for operands (lateness summed over them: ", r.stallCycles[1], " and ",
                   r.stallCycles[2], " cycles; one delay counts again in every instruction it "
                   "pushes back); DRAM contention stretched ", r.contentionCount,
-                  " instructions by ", r.contentionCycles, " cycles; end to end ",
+                  " instructions by ", r.contentionCycles, " cycles, SRAM slice contention ",
+                  r.sramContentionCount, " by ", r.sramContentionCycles, "; end to end ",
                   int64_t(r.totalCycles) - int64_t(r.scheduleCycles),
                   " cycles vs the static schedule\n");
   absl::StrAppend(&t, "units       busy%   instructions  busy cycles\n");
@@ -281,6 +282,24 @@ std::string textReport(const format::BinFile &file, const Result &r) {
     parts.push_back(r.sramCapacity ? absl::StrFormat("%.1f%%", 100.0 * double(b) / r.sramCapacity)
                                    : bytesText(double(b)));
   absl::StrAppend(&t, "  timeline  peak per tenth of the run: ", absl::StrJoin(parts, " "), "\n");
+  if (r.sramGroupBytes) {
+    std::vector<std::string> hot;
+    for (const Result::SramGroupUse &g : r.sramHotGroups)
+      hot.push_back(absl::StrFormat("%s %.1f%%", g.name,
+                                    r.totalCycles ? 100.0 * double(g.busyCycles) / r.totalCycles
+                                                  : 0));
+    absl::StrAppend(&t, "  slices    groups of ", r.sramStripeSlices, " slices (",
+                    bytesText(double(r.sramGroupBytes)), ", ", num(r.sramGroupBandwidth),
+                    " B/cycle each), ", r.sramGroupsUsed, " used; ", r.sramBoundCount,
+                    " instructions bound by a group's bandwidth, ", r.sramContentionCount,
+                    " stretched by sharing one (", r.sramContentionCycles,
+                    " cycles); busiest: ", hot.empty() ? "none" : absl::StrJoin(hot, ", "),
+                    r.sramLimit.empty() ? ""
+                    : r.sramLimit == "aggregate"
+                        ? "; BOUND by the aggregate SRAM bandwidth"
+                        : "; BOUND by one slice group (a hot spot)",
+                    "\n");
+  }
   absl::StrAppend(&t, "traffic     dram ", bytesText(double(r.dramBytes)), ", sram ",
                   bytesText(double(r.sramBytes)), ", links ", bytesText(double(r.linkBytes)),
                   "\n");
@@ -324,7 +343,9 @@ std::string textReport(const format::BinFile &file, const Result &r) {
                   " instructions, each waiting for the one before (", c.dependenceLinks,
                   " for an operand, ", c.unitLinks, " for a unit), from cycle ", c.startCycle,
                   ": ", c.busyCycles, " cycles busy (", units, "; contention (DRAM sharing, link waits) ",
-                  c.contentionCycles, ") + ", c.staticWaitCycles,
+                  c.contentionCycles, ", SRAM slice contention ", c.sramContentionCycles,
+                  "; slice-bound ", c.sramBoundCycles, ") + ",
+                  c.staticWaitCycles,
                   " waiting for static cycles = ", c.startCycle + c.busyCycles + c.staticWaitCycles,
                   "; by ONNX node:\n");
   for (const NodeTime &n : c.topNodes)
@@ -360,7 +381,28 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
                     ", \"unit_busy_cycles\": ", r.stallCycles[1], ", \"dependence\": ", r.stalls[2],
                     ", \"dependence_cycles\": ", r.stallCycles[2],
                     ", \"dram_contention\": ", r.contentionCount,
-                    ", \"dram_contention_cycles\": ", r.contentionCycles, "}");
+                    ", \"dram_contention_cycles\": ", r.contentionCycles,
+                    ", \"sram_contention\": ", r.sramContentionCount,
+                    ", \"sram_contention_cycles\": ", r.sramContentionCycles, "}");
+    if (r.sramGroupBytes) {
+      absl::StrAppend(&j, ", \"sram_slices\": {\"stripe_slices\": ", r.sramStripeSlices,
+                      ", \"group_bytes\": ", r.sramGroupBytes,
+                      ", \"group_bytes_per_cycle\": ", num(r.sramGroupBandwidth),
+                      ", \"groups_used\": ", r.sramGroupsUsed,
+                      ", \"bound_instructions\": ", r.sramBoundCount,
+                      ", \"contention\": ", r.sramContentionCount,
+                      ", \"contention_cycles\": ", r.sramContentionCycles,
+                      ", \"limit\": ", json(r.sramLimit), ", \"busiest\": [");
+      for (size_t k = 0; k < r.sramHotGroups.size(); ++k) {
+        const Result::SramGroupUse &g = r.sramHotGroups[k];
+        absl::StrAppend(&j, k ? ", " : "", "{\"group\": ", json(g.name),
+                        ", \"instructions\": ", g.instructions,
+                        ", \"busy_cycles\": ", g.busyCycles, ", \"busy_percent\": ",
+                        num(r.totalCycles ? 100.0 * double(g.busyCycles) / r.totalCycles : 0),
+                        "}");
+      }
+      absl::StrAppend(&j, "]}");
+    }
     absl::StrAppend(&j, ", \"units\": [");
     for (size_t k = 0; k < r.units.size(); ++k) {
       const UnitStats &u = r.units[k];
@@ -433,6 +475,8 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
     absl::StrAppend(&j, ", \"critical_path\": {\"instructions\": ", c.instructions,
                     ", \"start_cycle\": ", c.startCycle, ", \"busy_cycles\": ", c.busyCycles,
                     ", \"contention_cycles\": ", c.contentionCycles,
+                    ", \"sram_contention_cycles\": ", c.sramContentionCycles,
+                    ", \"sram_bound_cycles\": ", c.sramBoundCycles,
                     ", \"static_wait_cycles\": ", c.staticWaitCycles,
                     ", \"dependence_links\": ", c.dependenceLinks,
                     ", \"unit_links\": ", c.unitLinks, ", \"busy_cycles_by_unit\": {");
@@ -501,7 +545,9 @@ std::string traceJson(const format::BinFile &file, const Result &r) {
                     ", \"op_type\": ", json(opType), ", \"static_cycle\": ", t.staticCycle,
                     ", \"issue_cycle\": ", t.issue, ", \"stall\": ",
                     json(stallNames[int(t.stall)]), ", \"dram_contention_cycles\": ",
-                    t.contention, ", \"link_wait_cycles\": ", t.linkWait, ", \"critical_path\": ", critical ? "true" : "false", "}}");
+                    t.contention, ", \"link_wait_cycles\": ", t.linkWait,
+                    ", \"sram_contention_cycles\": ", t.sramContention,
+                    ", \"critical_path\": ", critical ? "true" : "false", "}}");
   }
   absl::StrAppend(&j, linksTrace(r, usPerCycle));
   // Counters: SRAM occupancy (at most ~4000 samples: the max in each slot)

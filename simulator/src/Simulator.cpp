@@ -20,6 +20,7 @@
 #include "simulator/src/Dram.h"
 #include "simulator/src/Links.h"
 #include "simulator/src/Memory.h"
+#include "simulator/src/Sram.h"
 
 namespace lmc::sim {
 namespace {
@@ -657,11 +658,14 @@ std::vector<NodeTime> topNodes(const BinFile &file, std::vector<NodeTime> &byLoc
 // (the first of those, in file order) through waitedFor (Result::critical).
 // Each instruction waited for an earlier one in file order, so the walk
 // ends.
-// costCycles(i): instruction i's duration before DRAM contention.
-template <typename CostCycles>
+// costCycles(i): instruction i's duration before DRAM contention;
+// sramCycles(i): the SRAM slice contention in it; sramAdded(i): the cycles
+// the cost model's slice bound added to it.
+template <typename CostCycles, typename SramCycles, typename SramAdded>
 void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t *issue,
                   const uint64_t *finish, const int64_t *waitedFor, const uint8_t *kinds,
-                  const uint32_t *loc, bool keepIndices, CostCycles costCycles) {
+                  const uint32_t *loc, bool keepIndices, CostCycles costCycles,
+                  SramCycles sramCycles, SramAdded sramAdded) {
   CriticalPath &path = result.critical;
   if (n == 0)
     return;
@@ -676,6 +680,8 @@ void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t 
     ++path.instructions;
     path.busyCycles += duration;
     path.contentionCycles += duration - std::min(duration, costCycles(i));
+    path.sramContentionCycles += sramCycles(i);
+    path.sramBoundCycles += sramAdded(i);
     byKind[kinds[i]] += duration;
     if (loc[i] >= nodes.size())
       nodes.resize(loc[i] + 1);
@@ -699,6 +705,30 @@ void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t 
       path.cyclesByUnit.emplace_back(format::UnitKind_Name(static_cast<format::UnitKind>(k)),
                                      byKind[k]);
   path.topNodes = topNodes(file, nodes);
+}
+
+// The SRAM slice groups' figures of the run (Result::sramGroupBytes...).
+void sramReport(const Target &target, const sram::Model &model, bool multiChip, Result &result) {
+  if (!model.active())
+    return;
+  const format::SramGroups &g = model.groups();
+  const uint32_t slices = std::max<uint32_t>(target.sram().slices(), 1);
+  result.sramGroupBytes = g.bytes;
+  result.sramGroupBandwidth = g.bytesPerCycle;
+  result.sramStripeSlices =
+      g.striped ? std::clamp<uint32_t>(target.sram().stripe_slices(), 1, slices) : slices;
+  std::vector<sram::GroupUse> used = model.busiest();
+  result.sramGroupsUsed = used.size();
+  for (size_t k = 0; k < used.size() && k < 5; ++k)
+    result.sramHotGroups.push_back({model.name(used[k].key, multiChip),
+                                    static_cast<uint64_t>(std::ceil(used[k].busyCycles)),
+                                    used[k].instructions});
+  const double half = 0.5 * double(result.totalCycles);
+  const double aggregate = double(result.sramBytes) / target.sram().bytes_per_cycle() /
+                           double(std::max<uint32_t>(result.chips, 1));
+  const CriticalPath &path = result.critical;
+  if (result.totalCycles && double(path.sramBoundCycles + path.sramContentionCycles) >= half)
+    result.sramLimit = !g.striped || aggregate >= half ? "aggregate" : "slice group";
 }
 
 absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
@@ -793,6 +823,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     links::Network network(target, chips, options.keepTimeline);
     if (absl::Status s = network.check(); !s.ok())
       return absl::FailedPreconditionError(absl::StrCat(file.path(), ": ", s.message()));
+    sram::Model sramGroups(target);
+    std::vector<uint32_t> sramExtra(sramGroups.active() ? n : 0);
     mem::Tracker tracker(numSpaces(file), n);
     if (chips > 1) {
       std::vector<uint64_t> starts;
@@ -941,6 +973,16 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
           result.linkWaitCycles += t.linkWait;
         }
       }
+      if (sramGroups.active()) {
+        const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
+        t.sramContention = sramGroups.transfer(insts[i], chip, t.issue, work,
+                                               inOrder ? staticCycle : 0);
+        sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
+        duration += t.sramContention;
+        result.sramBoundCount += cost.sramAdded > 0;
+        result.sramContentionCount += t.sramContention > 0;
+        result.sramContentionCycles += t.sramContention;
+      }
       t.finish = t.issue + duration;
       t.dramBytes = cost.dramBytes;
       fa[instance] = t.finish;
@@ -1056,7 +1098,12 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
 
     criticalPath(file, result, n, issueAt.data(), finishAt.data(), waitedFor.data(), kinds.data(),
                  locOf.data(), options.keepTimeline,
-                 [&](size_t i) { return costCache[costId[i]].cost.cycles; });
+                 [&](size_t i) {
+                   return costCache[costId[i]].cost.cycles + (sramExtra.empty() ? 0 : sramExtra[i]);
+                 },
+                 [&](size_t i) { return sramExtra.empty() ? 0 : sramExtra[i]; },
+                 [&](size_t i) { return costCache[costId[i]].cost.sramAdded; });
+    sramReport(target, sramGroups, chips > 1, result);
 
     // Roofline class.
     for (const UnitStats &u : result.units)

@@ -1166,6 +1166,7 @@ def lmc_simulate_json(ctx, binary, flags=(), what="lmc simulate"):
         raise CheckFailed(f"lmc simulate --json printed invalid JSON ({e}): {proc.stdout[:300]}")
     if rep.get("timed") and "critical_path" in rep:
         check_critical_path(rep)
+        check_sram_slices(rep)
     elif rep.get("timed") and "rows" not in rep:
         raise CheckFailed("a timed report without a critical path")
     return rep
@@ -1181,6 +1182,7 @@ def check_trace(path, report):
     if not isinstance(events, list) or not events:
         raise CheckFailed("trace has no traceEvents list")
     names, slices, counters, critical = {}, {}, set(), []
+    sram_contention = 0
     for e in events:
         if not isinstance(e, dict) or not isinstance(e.get("name"), str) or e.get("ph") not in ("X", "M", "C"):
             raise CheckFailed(f"bad trace event {e}")
@@ -1197,6 +1199,7 @@ def check_trace(path, report):
             if not isinstance(e.get("tid"), int) or "node" not in e.get("args", {}):
                 raise CheckFailed(f"slice without tid or node: {e}")
             slices.setdefault(e["tid"], []).append((e["ts"], e["dur"]))
+            sram_contention += e["args"].get("sram_contention_cycles", 0)
             if e["args"].get("critical_path") is True:
                 critical.append((e["ts"], e["dur"]))
         else:
@@ -1217,6 +1220,9 @@ def check_trace(path, report):
         for (a, da), (b, _) in zip(items, items[1:]):
             if a + da > b + 1e-3:
                 raise CheckFailed(f"overlapping slices on track {names[tid]} at {b} us")
+    if sram_contention != report["stalls"]["sram_contention_cycles"]:
+        raise CheckFailed(f"trace slices' SRAM contention {sram_contention} cycles, the report's "
+                          f"{report['stalls']['sram_contention_cycles']}")
     if "SRAM occupancy" not in counters:
         raise CheckFailed(f"no SRAM occupancy counter (counters: {sorted(counters)})")
     # The critical path's slices follow one another and the last ends the run.
@@ -1231,6 +1237,27 @@ def check_trace(path, report):
     if abs(end - report["latency_s"] * 1e6) > 1e-3 + 1e-9 * end:
         raise CheckFailed(f"the critical path ends at {end} us, the run at {report['latency_s'] * 1e6} us")
     return f"trace: {len(events)} events, {tracks} tracks"
+
+
+def check_sram_slices(rep):
+    """The SRAM slice-group figures agree with each other (docs/simulator.md, "SRAM slices"):
+    busiest groups in order, busy % of the run, contention within the run's and the path's."""
+    g = rep.get("sram_slices")
+    if g is None:
+        raise CheckFailed("a timed report without sram_slices")
+    busy = [x["busy_cycles"] for x in g["busiest"]]
+    if busy != sorted(busy, reverse=True) or len(busy) != min(5, g["groups_used"]):
+        raise CheckFailed(f"sram_slices busiest groups {g['busiest']} of {g['groups_used']}")
+    for x in g["busiest"]:
+        if abs(x["busy_percent"] - 100 * x["busy_cycles"] / rep["cycles"]) > 1e-6 * max(x["busy_percent"], 1) \
+                or not 0 < x["instructions"] <= rep["instructions"]:
+            raise CheckFailed(f"sram_slices group {x} in a run of {rep['cycles']} cycles")
+    stalls, c = rep["stalls"], rep["critical_path"]
+    if g["contention"] != stalls["sram_contention"] or g["contention_cycles"] != stalls["sram_contention_cycles"] \
+            or c["sram_contention_cycles"] > g["contention_cycles"] \
+            or c["sram_contention_cycles"] + c["sram_bound_cycles"] + c["contention_cycles"] > c["busy_cycles"] \
+            or g["bound_instructions"] > rep["instructions"] or g["limit"] not in ("", "slice group", "aggregate"):
+        raise CheckFailed(f"sram_slices {g} vs stalls {stalls} and critical path {c}")
 
 
 def check_critical_path(rep):

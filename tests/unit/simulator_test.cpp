@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "runtime/format/CostModel.h"
 #include "runtime/format/Reader.h"
+#include "runtime/format/SramGroups.h"
 #include "runtime/format/TargetLoader.h"
 #include "runtime/format/Writer.h"
 #include "simulator/Simulator.h"
@@ -133,10 +134,22 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_tuple("ara2", 512, 80, 128), std::make_tuple("lpu", 64, 640, 320),
                       std::make_tuple("lpu", 2048, 320, 320), std::make_tuple("lpu", 300, 960, 320)));
 
+// A group's bandwidth, from the target: stripe_slices x bytes_per_cycle /
+// slices (lpu: 4 of 88 slices), or all of it on an interleaved target.
+double groupBandwidth(const format::Target &t) {
+  const format::Memory &m = t.sram();
+  return m.buffers_within_slices() ? m.bytes_per_cycle() / m.slices() * m.stripe_slices()
+                                   : m.bytes_per_cycle();
+}
+
 class VectorOps : public ::testing::TestWithParam<std::tuple<const char *, Opcode, int, double>> {};
 
 // Element operations (1 per element for add, 8 for exp, 12 for softmax, the
-// documented assumption) over the lanes of one instance, plus its latency.
+// documented assumption) over the lanes of one instance, plus its latency;
+// or, when more, the operands' bytes over the bandwidth of the SRAM slice
+// group they share (all lie in lpu's first group of 4 slices; ara2 has one
+// group): an lpu multiply of 320 x 320 f32 moves 3 x 409600 bytes at 2560
+// B/cycle (480 cycles) where its lanes take 320.
 TEST_P(VectorOps, CyclesMatchClosedForm) {
   auto [name, op, elements, opsPerElement] = GetParam();
   format::Target t = target(name);
@@ -152,8 +165,9 @@ TEST_P(VectorOps, CyclesMatchClosedForm) {
   ASSERT_TRUE(f);
   sim::Result r = simulate(*f, t);
   const format::UnitSpec &u = unit(t, format::VXM);
-  expectWithin5Percent(double(r.totalCycles),
-                       elements * opsPerElement / rate(u, "f32") + u.latency_cycles(),
+  const double lanes = elements * opsPerElement / rate(u, "f32");
+  const double slices = double(operands.size() * bytes) / groupBandwidth(t);
+  expectWithin5Percent(double(r.totalCycles), std::max(lanes, slices) + u.latency_cycles(),
                        absl::StrCat(name, " ", format::opcodeInfo(op).mnemonic, " ", elements));
 }
 
@@ -216,6 +230,142 @@ TEST(SimulatorDma, ConcurrentTransfersShareDramBandwidth) {
   expectWithin5Percent(double(r.totalCycles), 2.0 * bytes / 17.05 + dma.latency_cycles(),
                        "two channels, half DRAM");
   EXPECT_EQ(r.violationCount, 0u);  // verification uses the compiled-for target
+}
+
+// ---------------------------------------------------------------- SRAM slice groups
+
+// An element-wise add of `n` f32 values on the VXM (instance free at
+// `cycle`), its output and inputs at the SRAM offsets `at`.
+void addInstructionAt(format::Writer &w, int64_t n, const uint64_t (&at)[3], uint64_t cycle = 0) {
+  w.addInstruction(Opcode::Add, Unit::Vxm, cycle, 0,
+                   {makeRegion(Space::Sram, DType::F32, {n}, at[0]),
+                    makeRegion(Space::Sram, DType::F32, {n}, at[1]),
+                    makeRegion(Space::Sram, DType::F32, {n}, at[2])},
+                   {});
+}
+
+// lpu: an add's three operands in one group of slices move 3 x 4n bytes
+// at the group's bandwidth, slower than the VXM's n / 320 cycles; in three
+// groups each keeps up and the VXM's rate sets the time.
+TEST(SimulatorSram, OperandsInOneGroupShareItsBandwidth) {
+  format::Target t = target("lpu");
+  const double bw = groupBandwidth(t);
+  ASSERT_EQ(bw, 2560.0);
+  const uint64_t group = format::sramGroups(t).bytes;
+  ASSERT_EQ(group, 4 * format::sliceBytes(t.sram()));
+  const int64_t n = 320 * 320;
+  const uint64_t bytes = uint64_t(n) * 4;
+  const format::UnitSpec &vxm = unit(t, format::VXM);
+  for (bool shared : {true, false}) {
+    format::Writer w = writerFor(t, 3 * group);
+    const uint64_t at[3] = {0, shared ? bytes : group, shared ? 2 * bytes : 2 * group};
+    addInstructionAt(w, n, at);
+    auto f = finish(w);
+    ASSERT_TRUE(f);
+    sim::Result r = simulate(*f, t);
+    const double closedForm =
+        shared ? 3.0 * bytes / bw + vxm.latency_cycles() : n / rate(vxm, "f32") + vxm.latency_cycles();
+    EXPECT_EQ(double(r.totalCycles), std::ceil(closedForm)) << (shared ? "one group" : "three");
+    EXPECT_EQ(r.sramContentionCount, shared ? 1u : 0u);
+    EXPECT_EQ(r.sramGroupsUsed, shared ? 1u : 3u);
+    EXPECT_EQ(r.sramBoundCount, 0u);  // the cost model puts operands in groups of their own
+    ASSERT_FALSE(r.sramHotGroups.empty());
+    EXPECT_EQ(r.sramHotGroups[0].name, "sram group 0");
+    EXPECT_EQ(r.sramHotGroups[0].busyCycles, uint64_t(std::ceil((shared ? 3 : 1) * bytes / bw)));
+    EXPECT_EQ(r.violationCount, 0u);
+  }
+}
+
+// lpu: two one-row matmuls on two MXM planes at cycle 0, each bound by
+// reading its 320x320 f32 weight tile from one group (the cost model's
+// slice bound: 409600 / 2560 = 160 cycles > 4 cycles of MACs). With both
+// tiles in one group the second waits for the first's share: 2x; in two
+// groups both take 1x.
+TEST(SimulatorSram, ConcurrentInstructionsOnOneGroupTakeTwiceAsLong) {
+  format::Target t = target("lpu");
+  const double bw = groupBandwidth(t);
+  const uint64_t group = format::sramGroups(t).bytes;
+  const uint64_t tile = 320 * 320 * 4;
+  const format::UnitSpec &mxm = unit(t, format::MXM);
+  for (bool shared : {true, false}) {
+    format::Writer w = writerFor(t, 6 * group);
+    for (uint64_t k = 0; k < 2; ++k)
+      w.addInstruction(Opcode::MatMul, Unit::Mxm, 0, 0,
+                       {makeRegion(Space::Sram, DType::F32, {1, 320}, (2 + 2 * k) * group),
+                        makeRegion(Space::Sram, DType::F32, {1, 320}, (3 + 2 * k) * group),
+                        makeRegion(Space::Sram, DType::F32, {320, 320},
+                                   shared ? k * tile : k * group)},
+                       {});
+    auto f = finish(w);
+    ASSERT_TRUE(f);
+    sim::Result r = simulate(*f, t);
+    const double one = std::ceil(tile / bw);
+    EXPECT_EQ(r.sramBoundCount, 2u);
+    EXPECT_EQ(r.scheduleCycles, 0u);
+    EXPECT_EQ(double(r.totalCycles), (shared ? 2 * one : one) + mxm.latency_cycles())
+        << (shared ? "one group" : "two groups");
+    EXPECT_EQ(r.sramContentionCycles, shared ? uint64_t(one) : 0u);
+    EXPECT_EQ(r.sramLimit, "slice group");
+  }
+}
+
+// --set sram.stripe_slices=N: groups of N slices at N x the per-slice
+// bandwidth (the add above, one group, at 5 slices: 3 x 4n / 3200 cycles,
+// still more than the VXM's n / 320); more than the slices is an error
+// naming the field.
+TEST(SimulatorSram, StripeSlicesOverride) {
+  format::Target t = target("lpu");
+  const int64_t n = 320 * 320;
+  const uint64_t bytes = uint64_t(n) * 4;
+  format::Writer w = writerFor(t, 3 * bytes);
+  addInstructionAt(w, n, {0, bytes, 2 * bytes});
+  auto f = finish(w);
+  ASSERT_TRUE(f);
+  format::Target wide = t;
+  ASSERT_TRUE(sim::applyOverride(wide, "sram.stripe_slices=5").ok());
+  ASSERT_TRUE(format::validateTarget(wide, "--set").ok());
+  EXPECT_EQ(format::sramGroups(wide).bytes, 5 * format::sliceBytes(t.sram()));
+  const double bw = groupBandwidth(wide);
+  EXPECT_EQ(bw, 3200.0);
+  sim::Result r = simulate(*f, wide);
+  const format::UnitSpec &vxm = unit(t, format::VXM);
+  EXPECT_EQ(double(r.totalCycles), std::ceil(3.0 * bytes / bw) + vxm.latency_cycles());
+  EXPECT_GT(3.0 * bytes / bw, n / rate(vxm, "f32"));
+  ASSERT_TRUE(sim::applyOverride(wide, "sram.stripe_slices=89").ok());
+  absl::Status s = format::validateTarget(wide, "--set");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(std::string(s.message()).find("sram.stripe_slices"), std::string::npos) << s;
+}
+
+// ara2 interleaves its 16 slices: one group at the aggregate bandwidth,
+// set here to what one add on a vector engine needs (64 elements per
+// cycle x 3 operands x 4 bytes = 768 B/cycle). Four adds at once on the
+// four engines share it: the last finishes after 4 x 3 x 4n / 768 cycles.
+TEST(SimulatorSram, InterleavedTargetSharesTheAggregateBandwidth) {
+  format::Target t = target("ara2");
+  const format::UnitSpec &vxm = unit(t, format::VXM);
+  ASSERT_EQ(vxm.count(), 4u);
+  t.mutable_sram()->set_bytes_per_cycle(3 * 4 * rate(vxm, "f32"));
+  const double bw = groupBandwidth(t);
+  ASSERT_EQ(bw, 768.0);
+  const int64_t n = 16384;
+  const uint64_t bytes = uint64_t(n) * 4;
+  for (int adds : {1, 4}) {
+    format::Writer w = writerFor(t, 12 * bytes);
+    for (int k = 0; k < adds; ++k) {
+      const uint64_t at[3] = {3 * k * bytes, (3 * k + 1) * bytes, (3 * k + 2) * bytes};
+      addInstructionAt(w, n, at);
+    }
+    auto f = finish(w);
+    ASSERT_TRUE(f);
+    sim::Result r = simulate(*f, t);
+    EXPECT_EQ(double(r.totalCycles), adds * 3.0 * bytes / bw + vxm.latency_cycles()) << adds;
+    EXPECT_EQ(r.sramGroupsUsed, 1u);
+    EXPECT_EQ(r.sramHotGroups.at(0).name, "sram (16 slices interleaved)");
+    EXPECT_EQ(r.sramContentionCount, uint64_t(adds - 1));
+    EXPECT_EQ(r.sramLimit, adds == 4 ? "aggregate" : "");
+    EXPECT_EQ(r.violationCount, 0u);
+  }
 }
 
 // The DRAM model's definition, computed the slow way: every earlier
@@ -828,6 +978,10 @@ ReferenceRun referenceRun(const format::BinFile &f) {
   // DRAM sharing (ara2 keeps the State space in DRAM) is the model tested
   // above (SimulatorDram), applied as docs/simulator.md says.
   sim::dram::Model dram(t.dram().bytes_per_cycle());
+  // SRAM slice-group sharing, the same model per group (SimulatorSram): on
+  // an interleaved target (ara2) one group holds every SRAM byte.
+  EXPECT_FALSE(t.sram().buffers_within_slices());
+  sim::dram::Model sramGroup(t.sram().bytes_per_cycle());
   ReferenceRun out;
   const auto &insts = f.instructions();
   for (size_t i = 0; i < insts.size(); ++i) {
@@ -911,6 +1065,14 @@ ReferenceRun referenceRun(const format::BinFile &f) {
       const double ideal = double(cost.dramBytes) / std::min(rate, t.dram().bytes_per_cycle());
       if (took > ideal + 1e-6)
         cycles += uint64_t(std::ceil(took - ideal - 1e-6));
+    }
+    if (cost.sramBytes) {
+      const uint64_t base = std::max<uint64_t>(cost.cycles, 1);
+      const double work = double(std::max<uint64_t>(base - std::min(base - 1, cost.latency), 1));
+      const double took = sramGroup.transfer(tm.issue, double(cost.sramBytes),
+                                             double(cost.sramBytes) / work);
+      if (took > work + 1e-6)
+        cycles += uint64_t(std::ceil(took - work - 1e-6));
     }
     tm.finish = tm.issue + cycles;
     fa[instance] = tm.finish;

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/format/CostModel.h"
+#include "runtime/format/SramGroups.h"
 #include "runtime/format/TargetLoader.h"
 
 namespace lmc::format {
@@ -74,6 +75,8 @@ TEST(Targets, EachRuleNamesItsField) {
       {"weights_in_sram: true",
        "weights_in_sram: true dram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 }",
        "needs a DMA unit"},
+      {"bytes_per_cycle: 64 }", "bytes_per_cycle: 64 slices: 4 stripe_slices: 5 }",
+       "'sram.stripe_slices'"},
   };
   for (const Broken &c : cases) {
     std::string text = kGood;
@@ -131,15 +134,62 @@ TEST(CostModel, MatMulOnLpuMatchesTheClosedForm) {
   Target lpu = *loadTarget("lpu");
   // [M x K] x [K x N] with K = 640 (2 passes of 320 rows), N = 320: each
   // pass streams M rows at 320*320/25600 = 4 cycles per row (f32 at the
-  // fp16 rate) and installs weights (100 cycles).
+  // fp16 rate) and installs weights (100 cycles). The weights (819200
+  // bytes, resident in SRAM) stream from one group of 4 slices at 4 x
+  // 56320 / 88 = 2560 B/cycle: 320 cycles, which bound the work of a few
+  // rows (m = 1, 16: the slice bound, then the latency).
+  const double group = 4 * 56320.0 / 88;
   for (int64_t m : {1, 16, 128, 1000}) {
     Region ops[3] = {region(DType::F32, {m, 320}), region(DType::F32, {m, 640}),
                      region(DType::F32, {640, 320}, Space::Const)};
     EXPECT_EQ(unitKindFor(lpu, Opcode::MatMul, ops, 3), MXM);
     InstructionCost c = instructionCost(lpu, Opcode::MatMul, ops, 3, MXM);
-    EXPECT_EQ(c.cycles, uint64_t(2 * (4 * m + 100))) << m;
+    const uint64_t compute = uint64_t(2 * 4 * m + 100);
+    const uint64_t slices = uint64_t(std::ceil(640 * 320 * 4 / group));
+    EXPECT_EQ(c.cycles, std::max(compute, slices) + 100) << m;
+    EXPECT_EQ(c.sramAdded, slices - std::min(slices, compute)) << m;
     EXPECT_EQ(c.macs, uint64_t(m * 640 * 320));
   }
+}
+
+// The slice groups: lpu stripes over 4 of its 88 slices (4 x 2.5 MiB at
+// 4 x 56320 / 88 B/cycle); ara2 interleaves its 16 into one group. The
+// cost model's bound: each operand in groups of its own on lpu (the
+// largest operand over its group's bandwidth), every operand in the one
+// group on ara2 (their sum over the aggregate bandwidth).
+TEST(CostModel, SramGroupBound) {
+  Target lpu = *loadTarget("lpu"), ara2 = *loadTarget("ara2");
+  SramGroups l = sramGroups(lpu), a = sramGroups(ara2);
+  EXPECT_TRUE(l.striped);
+  EXPECT_EQ(l.bytes, 4 * sliceBytes(lpu.sram()));
+  EXPECT_DOUBLE_EQ(l.bytesPerCycle, 4 * 56320.0 / 88);
+  EXPECT_FALSE(a.striped);
+  EXPECT_EQ(a.bytes, ara2.sram().bytes());
+  EXPECT_DOUBLE_EQ(a.bytesPerCycle, ara2.sram().bytes_per_cycle());
+  Region v[3] = {region(DType::F32, {64, 1024}), region(DType::F32, {64, 1024}),
+                 region(DType::F32, {1024})};
+  const double big = 64 * 1024 * 4, small = 1024 * 4;
+  EXPECT_EQ(sramGroupCycles(lpu, l, Opcode::Add, v, 3), uint64_t(std::ceil(big / l.bytesPerCycle)));
+  EXPECT_EQ(sramGroupCycles(ara2, a, Opcode::Add, v, 3),
+            uint64_t(std::ceil((2 * big + small) / a.bytesPerCycle)));
+  // An operand larger than a group spreads over ceil(bytes / group bytes):
+  // 2.5 groups' bytes over 3 groups.
+  Region huge[2] = {region(DType::F32, {1}), region(DType::F32, {int64_t(l.bytes / 8 * 5)})};
+  EXPECT_EQ(sramGroupCycles(lpu, l, Opcode::ReduceSum, huge, 2),
+            uint64_t(std::ceil(double(l.bytes) * 2.5 / 3 / l.bytesPerCycle)));
+  // DRAM-resident operands (ara2's weights) are not SRAM traffic.
+  Region w[2] = {region(DType::F32, {1}), region(DType::F32, {4096}, Space::Const)};
+  EXPECT_EQ(sramGroupCycles(ara2, a, Opcode::ReduceSum, w, 2), 1u);
+  // The loads by place: two operands in lpu's group 0, one in group 1.
+  Region p[3] = {v[0], v[1], v[2]};
+  p[1].offset = uint64_t(big);
+  p[2].offset = l.bytes;
+  GroupLoad loads[kMaxGroupLoads];
+  ASSERT_EQ(sramGroupLoads(lpu, l, Opcode::Add, p, 3, loads), 2u);
+  EXPECT_EQ(loads[0].group, 0u);
+  EXPECT_DOUBLE_EQ(loads[0].bytes, 2 * big);
+  EXPECT_EQ(loads[1].group, 1u);
+  EXPECT_DOUBLE_EQ(loads[1].bytes, small);
 }
 
 TEST(CostModel, VectorAndDmaOnAra2MatchTheClosedForm) {

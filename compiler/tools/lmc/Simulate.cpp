@@ -40,9 +40,10 @@ CommandSpec simulateSpec() {
       "Simulates a .bin on the machine it was compiled for (the target embedded in it, with\n"
       "--set overrides): every instruction issues at the latest of its static cycle, its\n"
       "operands being ready and a free instance of its unit; durations come from the\n"
-      "compiler's cost model plus DRAM bandwidth sharing. Reports latency, tokens/s of a\n"
-      "[1, seq] token prefill (or, for a --kv-cache decoder, of one decode step: tokens per\n"
-      "step / step latency), unit busy %, stalls, SRAM peak and timeline, DRAM/link bytes,\n"
+      "compiler's cost model plus DRAM and SRAM slice-group bandwidth sharing. Reports\n"
+      "latency, tokens/s of a [1, seq] token prefill (or, for a --kv-cache decoder, of one\n"
+      "decode step: tokens per step / step latency), unit busy %, stalls, SRAM peak and\n"
+      "timeline, SRAM slice groups (slice-bound instructions, busiest groups), DRAM/link bytes,\n"
       "energy, the roofline class, the top ONNX nodes by time and the critical path (what\n"
       "each instruction on it waited for, its time by unit and by node), and verifies the compiler's\n"
       "schedule (unit double-booked, operand read before written, bytes overwritten while\n"
@@ -51,7 +52,8 @@ CommandSpec simulateSpec() {
       "--input files or deterministic random data; a decoder's position 0, its cache zeroed).\n"
       "cpu binaries have no machine model: only\n"
       "the functional result. --set keys are Target fields (docs/simulator.md): clock_mhz,\n"
-      "sram.bytes, dram.bytes_per_cycle, units.MXM.count, units.MXM.rates.f16, energy.*.";
+      "sram.bytes, sram.stripe_slices, dram.bytes_per_cycle, units.MXM.count,\n"
+      "units.MXM.rates.f16, energy.*.";
   spec.options = {
       {"--set", "KEY=VALUE", "override a target field for this run (repeatable)", true},
       {"--sweep", "KEY=V1,V2,...",

@@ -163,6 +163,35 @@ module attributes {lmc.target = "name: 'sliced' granularity: TILE clock_mhz: 1 w
 
 // -----
 
+// stripe_slices: 2 (groups of two slices, 512 bytes, for SRAM bandwidth,
+// docs/simulator.md "SRAM slices"): the plan is the same, and each buffer
+// lies inside one group: a buffer no larger than a slice stays inside a
+// slice, so inside its group (A in group 1, B in group 0), and C, larger
+// than a slice, ends at 320 inside group 0.
+// CHECK-LABEL: module attributes {lmc.peak_live_bytes = 672 : i64, lmc.sram_bytes = 736 : i64
+// CHECK: lmc_isa.alloc {bytes = 320 : i64, offset = 0 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 224 : i64, offset = 512 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 128 : i64, offset = 320 : i64, space = "sram"}
+#x80 = #lmc_isa.region<f32, [80], [1], 0>
+#x56 = #lmc_isa.region<f32, [56], [1], 0>
+#x32 = #lmc_isa.region<f32, [32], [1], 0>
+module attributes {lmc.target = "name: 'striped' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 slices: 4 alignment_bytes: 32 bytes_per_cycle: 1 buffers_within_slices: true stripe_slices: 2 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<80xf32>}
+    %c = lmc_isa.alloc {bytes = 320 : i64, space = "sram"}
+    %a = lmc_isa.alloc {bytes = 224 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 128 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%c, %x) regions [#x80, #x80] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%a, %x) regions [#x56, #x56] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %x) regions [#x32, #x32] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %a, %b) regions [#x32, #x32, #x32] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%x, %c) regions [#x32, #x32] imms [] {unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
 // The same buffers beside 288 bytes of resident weights, which take two
 // slices: 5 slices are needed, 4 exist.
 #x80 = #lmc_isa.region<f32, [80], [1], 0>

@@ -1,0 +1,61 @@
+// SRAM slice-group bandwidth sharing (see Sram.h).
+#include "simulator/src/Sram.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace lmc::sim::sram {
+
+Model::Model(const format::Target &target)
+    : target_(target), groups_(format::sramGroups(target)) {}
+
+uint64_t Model::transfer(const format::InstructionView &inst, uint16_t chip, uint64_t issue,
+                         uint64_t work, uint64_t forgetBefore) {
+  const size_t count = format::sramGroupLoads(target_, groups_, inst.opcode(), inst.operands,
+                                              inst.header->numOperands, loads_);
+  const double window = double(std::max<uint64_t>(work, 1));
+  double extra = 0;
+  for (size_t k = 0; k < count; ++k) {
+    const uint64_t key = uint64_t(chip) << 48 | loads_[k].group;
+    auto [it, fresh] = index_.try_emplace(key, uint32_t(models_.size()));
+    if (fresh) {
+      models_.emplace_back(groups_.bytesPerCycle);
+      use_.push_back({key, 0, 0});
+    }
+    dram::Model &group = models_[it->second];
+    if (forgetBefore)
+      group.forget(forgetBefore);
+    const double bytes = loads_[k].bytes;
+    const double took = group.transfer(issue, bytes, bytes / window);
+    extra = std::max(extra, took - window);
+    GroupUse &use = use_[it->second];
+    use.busyCycles += bytes / groups_.bytesPerCycle;
+    ++use.instructions;
+  }
+  return extra > 1e-6 ? static_cast<uint64_t>(std::ceil(extra - 1e-6)) : 0;
+}
+
+std::vector<GroupUse> Model::busiest() const {
+  std::vector<GroupUse> sorted(use_);
+  std::sort(sorted.begin(), sorted.end(), [](const GroupUse &a, const GroupUse &b) {
+    return a.busyCycles != b.busyCycles ? a.busyCycles > b.busyCycles : a.key < b.key;
+  });
+  return sorted;
+}
+
+std::string Model::name(uint64_t key, bool multiChip) const {
+  const std::string chip = multiChip ? absl::StrCat("chip ", key >> 48, " ") : std::string();
+  if (!groups_.striped)
+    return absl::StrCat(chip, "sram (", std::max<uint32_t>(target_.sram().slices(), 1),
+                        " slices interleaved)");
+  const uint64_t area = key >> 40 & 0xFF, index = key & ((uint64_t(1) << 40) - 1);
+  const std::string what = area == 0   ? "sram"
+                           : area == 1 ? "kv"
+                           : area == 2 ? "weights"
+                                       : absl::StrCat("io ", area - 3);
+  return absl::StrCat(chip, what, " group ", index);
+}
+
+}  // namespace lmc::sim::sram

@@ -1,0 +1,57 @@
+// SRAM slice groups shared by concurrent instructions: one bandwidth model
+// (dram::Model) per group of slices in use, made when first used
+// (docs/simulator.md, "SRAM slices"). Internal to the simulator; exposed
+// for its tests.
+#ifndef LMC_SIMULATOR_SRC_SRAM_H
+#define LMC_SIMULATOR_SRC_SRAM_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "runtime/format/Reader.h"
+#include "runtime/format/SramGroups.h"
+#include "simulator/src/Dram.h"
+
+namespace lmc::sim::sram {
+
+// What one group did over the run.
+struct GroupUse {
+  uint64_t key = 0;          // chip << 48 | format::GroupLoad::group
+  double busyCycles = 0;     // its bytes / its bandwidth
+  uint64_t instructions = 0;
+};
+
+class Model {
+public:
+  explicit Model(const format::Target &target);
+  // False when the target has no SRAM bandwidth (no TILE granularity).
+  bool active() const { return groups_.bytes > 0; }
+  const format::SramGroups &groups() const { return groups_; }
+  // The cycles sharing adds to an instruction on `chip` issued at `issue`
+  // whose SRAM transfers the cost model gave `work` cycles: each group it
+  // touches moves its bytes at bytes / work per cycle, at most what earlier
+  // instructions (in call order) leave of the group's bandwidth; the
+  // slowest group sets the result (0 when every group kept up). With
+  // `forgetBefore` > 0 no later call issues before that cycle.
+  uint64_t transfer(const format::InstructionView &inst, uint16_t chip, uint64_t issue,
+                    uint64_t work, uint64_t forgetBefore);
+  // The groups used, busiest first (ties: by key).
+  std::vector<GroupUse> busiest() const;
+  // "sram group 3", "chip 1 weights group 12", "kv group 0", "io 2 group 0",
+  // "sram (16 slices interleaved)".
+  std::string name(uint64_t key, bool multiChip) const;
+
+private:
+  const format::Target &target_;
+  format::SramGroups groups_;
+  absl::flat_hash_map<uint64_t, uint32_t> index_;
+  std::vector<dram::Model> models_;
+  std::vector<GroupUse> use_;
+  format::GroupLoad loads_[format::kMaxGroupLoads];
+};
+
+}  // namespace lmc::sim::sram
+
+#endif  // LMC_SIMULATOR_SRC_SRAM_H
