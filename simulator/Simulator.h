@@ -116,7 +116,7 @@ struct CriticalPath {
   uint64_t startCycle = 0;        // the first instruction's issue
   uint64_t busyCycles = 0;        // durations summed (contention included)
   // Of which contention: DRAM bandwidth sharing and waits for busy link
-  // bundles (JSON: critical_path.dram_contention_cycles, a name kept).
+  // bundles (JSON: critical_path.contention_cycles).
   uint64_t contentionCycles = 0;
   uint64_t sramContentionCycles = 0;  // SRAM slice-group contention (besides those)
   // Cycles the cost model's SRAM slice bound added to the durations on it.
