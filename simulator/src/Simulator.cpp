@@ -976,7 +976,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       if (sramGroups.active()) {
         const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
         t.sramContention = sramGroups.transfer(insts[i], chip, t.issue, work,
-                                               inOrder ? staticCycle : 0);
+                                               inOrder ? staticCycle : 0, cost.sramBytes);
         sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
         duration += t.sramContention;
         result.sramBoundCount += cost.sramAdded > 0;

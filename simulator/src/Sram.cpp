@@ -12,9 +12,14 @@ Model::Model(const format::Target &target)
     : target_(target), groups_(format::sramGroups(target)) {}
 
 uint64_t Model::transfer(const format::InstructionView &inst, uint16_t chip, uint64_t issue,
-                         uint64_t work, uint64_t forgetBefore) {
-  const size_t count = format::sramGroupLoads(target_, groups_, inst.opcode(), inst.operands,
-                                              inst.header->numOperands, loads_);
+                         uint64_t work, uint64_t forgetBefore, uint64_t sramBytes) {
+  // Interleaved slices: one group, the bytes sramGroupLoads would sum.
+  size_t count = 0;
+  if (groups_.striped)
+    count = format::sramGroupLoads(target_, groups_, inst.opcode(), inst.operands,
+                                   inst.header->numOperands, loads_);
+  else if (sramBytes)
+    loads_[count++] = {0, double(sramBytes)};
   const double window = double(std::max<uint64_t>(work, 1));
   double extra = 0;
   for (size_t k = 0; k < count; ++k) {

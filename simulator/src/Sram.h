@@ -35,8 +35,10 @@ public:
   // instructions (in call order) leave of the group's bandwidth; the
   // slowest group sets the result (0 when every group kept up). With
   // `forgetBefore` > 0 no later call issues before that cycle.
+  // `sramBytes`: the cost model's SRAM bytes of the instruction, which are
+  // its one load where the slices are interleaved (not striped).
   uint64_t transfer(const format::InstructionView &inst, uint16_t chip, uint64_t issue,
-                    uint64_t work, uint64_t forgetBefore);
+                    uint64_t work, uint64_t forgetBefore, uint64_t sramBytes);
   // The groups used, busiest first (ties: by key).
   std::vector<GroupUse> busiest() const;
   // "sram group 3", "chip 1 weights group 12", "kv group 0", "io 2 group 0",
