@@ -40,22 +40,22 @@ CommandSpec simulateSpec() {
       "Simulates a .bin on the machine it was compiled for (the target embedded in it, with\n"
       "--set overrides): every instruction issues at the latest of its static cycle, its\n"
       "operands being ready and a free instance of its unit; durations come from the\n"
-      "compiler's cost model plus DRAM and SRAM slice-group bandwidth sharing. Reports\n"
-      "latency, tokens/s of a [1, seq] token prefill (or, for a --kv-cache decoder, of one\n"
-      "decode step: tokens per step / step latency), unit busy %, stalls, SRAM peak and\n"
-      "timeline, SRAM slice groups (slice-bound instructions, busiest groups), DRAM/link bytes,\n"
-      "energy, the roofline class, the top ONNX nodes by time and the critical path (what\n"
-      "each instruction on it waited for, its time by unit and by node), and verifies the compiler's\n"
-      "schedule (unit double-booked, operand read before written, bytes overwritten while\n"
-      "live). Functional mode executes the instructions with the runtime kernels in simulated\n"
-      "order (on by default when the weights are present and the model is small; inputs are\n"
-      "--input files or deterministic random data; a decoder's position 0, its cache zeroed).\n"
-      "cpu binaries have no machine model: only\n"
-      "the functional result. --set keys are Target fields (docs/simulator.md): clock_mhz,\n"
-      "sram.bytes, sram.stripe_slices, dram.bytes_per_cycle, units.MXM.count,\n"
-      "units.MXM.rates.f16, energy.*.";
+      "compiler's cost model plus DRAM and SRAM slice-group bandwidth sharing and waits for\n"
+      "busy chip-to-chip links. Reports latency, tokens/s of a [1, seq] token prefill (or,\n"
+      "for a --kv-cache decoder, of one decode step: tokens per step / step latency), unit\n"
+      "busy %, stalls, SRAM peak and timeline, SRAM slice groups (slice-bound instructions,\n"
+      "busiest groups), DRAM bytes, link bytes and busiest links, energy, the roofline\n"
+      "class, the top ONNX nodes by time and the critical path (what each instruction on it\n"
+      "waited for, its time by unit and by node), and verifies the compiler's schedule (unit\n"
+      "double-booked, operand read before written, bytes overwritten while live).\n"
+      "Functional mode executes the instructions with the runtime kernels in simulated order\n"
+      "(on by default when the weights are present and the model is small; inputs are\n"
+      "--input files or deterministic random data; a decoder's position 0, its cache\n"
+      "zeroed). cpu binaries have no machine model: only the functional result. --set keys\n"
+      "are Target fields (docs/simulator.md): clock_mhz, sram.bytes, sram.stripe_slices,\n"
+      "dram.bytes_per_cycle, units.MXM.count, units.MXM.rates.f16, energy.*.";
   spec.options = {
-      {"--set", "KEY=VALUE", "override a target field for this run (repeatable)", true},
+      {"--set", "KEY=VALUE", "override a target field for this run", true},
       {"--sweep", "KEY=V1,V2,...",
        "simulate once per value of KEY and print a table (latency, tokens/s, energy)"},
       {"--json", "", "print one JSON object instead of text"},
@@ -63,7 +63,7 @@ CommandSpec simulateSpec() {
       {"--strict", "", "exit with an error if the compiler's schedule has a violation"},
       {"--functional", "", "execute the instructions (needs the weights)"},
       {"--no-functional", "", "timing only"},
-      {"--input", "NAME=FILE.npy", "bind an input for functional mode (repeatable)", true},
+      {"--input", "NAME=FILE.npy", "bind an input for functional mode", true},
       {"--inputs", "NAME=FILE.npy", "same as --input", true},
       {"--output-dir", "DIR", "write each output of functional mode to DIR/<name>.npy"},
       {"--stream", "K",
