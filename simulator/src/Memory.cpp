@@ -53,6 +53,17 @@ uint64_t residueStride(const Box &b) {
 
 }  // namespace
 
+std::vector<uint64_t> chipSramStarts(const format::Metadata &meta) {
+  std::vector<uint64_t> starts;
+  for (int chip = 1; chip < meta.chip_memory_size(); ++chip)
+    starts.push_back(meta.chip_memory(chip).sram_offset());
+  return starts;
+}
+
+uint32_t chipAt(const std::vector<uint64_t> &starts, uint64_t offset) {
+  return uint32_t(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
+}
+
 int spaceIndex(const format::Region &r) {
   switch (static_cast<format::Space>(r.space)) {
   case format::Space::Const:
@@ -441,8 +452,7 @@ void Tracker::dead(const PieceState &st, uint64_t bytes, uint64_t base) {
   if (!chipStarts_.empty()) {
     // A piece lies in one chip's range (the compiler plans each buffer in
     // one chip's SRAM), so its first byte names the chip.
-    const size_t chip = size_t(std::upper_bound(chipStarts_.begin(), chipStarts_.end(), base) -
-                               chipStarts_.begin());
+    const size_t chip = chipAt(chipStarts_, base);
     chipBorn[chip][size_t(st.writer)] += bytes;
     chipDies[chip][last] += bytes;
   }

@@ -56,6 +56,11 @@ struct Access {
   mutable std::vector<uint32_t> cand;
 };
 
+// The SRAM offsets where chips 1, 2, ... of a multi-chip file begin
+// (Metadata.chip_memory, F19), and the chip whose range holds `offset`.
+std::vector<uint64_t> chipSramStarts(const format::Metadata &meta);
+uint32_t chipAt(const std::vector<uint64_t> &starts, uint64_t offset);
+
 // Memory-map index of a region: sram 0, dram 1, state 2, IO buffer b at
 // 3 + b; -1 for read-only constants (no dependences).
 int spaceIndex(const format::Region &r);

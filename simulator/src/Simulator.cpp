@@ -144,10 +144,7 @@ class CostCache {
 public:
   CostCache(const Target &target, const format::Metadata &meta)
       : target_(target), table_(size_t(1) << kTableBits),
-        chips_(std::max<uint32_t>(meta.chips(), 1)) {
-    for (int chip = 1; chip < meta.chip_memory_size(); ++chip)
-      chipStarts_.push_back(meta.chip_memory(chip).sram_offset());
-  }
+        chips_(std::max<uint32_t>(meta.chips(), 1)), chipStarts_(mem::chipSramStarts(meta)) {}
   const CostInfo &operator[](uint32_t id) const { return infos_[id]; }
   format::InstructionCost get(const InstructionView &inst, format::UnitKind kind) {
     return infos_[id(inst, kind)].cost;
@@ -215,9 +212,7 @@ private:
   uint32_t destinationChip(const InstructionView &inst) const {
     if (inst.header->numOperands == 0 || static_cast<Space>(inst.operands[0].space) != Space::Sram)
       return inst.header->chip;
-    const uint64_t offset = inst.operands[0].offset;
-    return uint32_t(std::upper_bound(chipStarts_.begin(), chipStarts_.end(), offset) -
-                    chipStarts_.begin());
+    return mem::chipAt(chipStarts_, inst.operands[0].offset);
   }
 
   CostInfo compute(const InstructionView &inst, format::UnitKind kind) const {
@@ -658,14 +653,14 @@ std::vector<NodeTime> topNodes(const BinFile &file, std::vector<NodeTime> &byLoc
 // (the first of those, in file order) through waitedFor (Result::critical).
 // Each instruction waited for an earlier one in file order, so the walk
 // ends.
-// costCycles(i): instruction i's duration before DRAM contention;
-// sramCycles(i): the SRAM slice contention in it; sramAdded(i): the cycles
-// the cost model's slice bound added to it.
-template <typename CostCycles, typename SramCycles, typename SramAdded>
+// costOf(i): instruction i's cost; sramExtra: its SRAM slice contention
+// (null when SRAM bandwidth is not modelled). The rest of a duration beyond
+// both is DRAM contention and link waits.
+template <typename CostOf>
 void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t *issue,
                   const uint64_t *finish, const int64_t *waitedFor, const uint8_t *kinds,
-                  const uint32_t *loc, bool keepIndices, CostCycles costCycles,
-                  SramCycles sramCycles, SramAdded sramAdded) {
+                  const uint32_t *loc, bool keepIndices, CostOf costOf,
+                  const uint32_t *sramExtra) {
   CriticalPath &path = result.critical;
   if (n == 0)
     return;
@@ -679,9 +674,11 @@ void criticalPath(const BinFile &file, Result &result, size_t n, const uint64_t 
     const uint64_t duration = finish[i] - issue[i];
     ++path.instructions;
     path.busyCycles += duration;
-    path.contentionCycles += duration - std::min(duration, costCycles(i));
-    path.sramContentionCycles += sramCycles(i);
-    path.sramBoundCycles += sramAdded(i);
+    const format::InstructionCost &cost = costOf(i);
+    const uint64_t slices = sramExtra ? sramExtra[i] : 0;
+    path.contentionCycles += duration - std::min(duration, cost.cycles + slices);
+    path.sramContentionCycles += slices;
+    path.sramBoundCycles += cost.sramAdded;
     byKind[kinds[i]] += duration;
     if (loc[i] >= nodes.size())
       nodes.resize(loc[i] + 1);
@@ -826,12 +823,8 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     sram::Model sramGroups(target);
     std::vector<uint32_t> sramExtra(sramGroups.active() ? n : 0);
     mem::Tracker tracker(numSpaces(file), n);
-    if (chips > 1) {
-      std::vector<uint64_t> starts;
-      for (int chip = 1; chip < meta.chip_memory_size(); ++chip)
-        starts.push_back(meta.chip_memory(chip).sram_offset());
-      tracker.setChipStarts(std::move(starts));
-    }
+    if (chips > 1)
+      tracker.setChipStarts(mem::chipSramStarts(meta));
     // Per instruction: simulated issue and finish, and its unit instance
     // (numbered across kinds), for the SRAM occupancy sweep.
     Filled<uint64_t> issueAt(n), finishAt(n);
@@ -1098,11 +1091,10 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
 
     criticalPath(file, result, n, issueAt.data(), finishAt.data(), waitedFor.data(), kinds.data(),
                  locOf.data(), options.keepTimeline,
-                 [&](size_t i) {
-                   return costCache[costId[i]].cost.cycles + (sramExtra.empty() ? 0 : sramExtra[i]);
+                 [&](size_t i) -> const format::InstructionCost & {
+                   return costCache[costId[i]].cost;
                  },
-                 [&](size_t i) { return sramExtra.empty() ? 0 : sramExtra[i]; },
-                 [&](size_t i) { return costCache[costId[i]].cost.sramAdded; });
+                 sramExtra.empty() ? nullptr : sramExtra.data());
     sramReport(target, sramGroups, chips > 1, result);
 
     // Roofline class.
