@@ -14,7 +14,7 @@
 
 namespace lmc::sim::dram {
 
-Model::Model(double bytesPerCycle) : bw_(bytesPerCycle), at_{0.0}, used_{0.0} {}
+Model::Model(double bytesPerCycle) : bw_(bytesPerCycle), steps_{{0.0, 0.0}} {}
 
 double Model::transfer(uint64_t start, double bytes, double rate) {
   if (bw_ <= 0 || bytes <= 0 || !(rate > 0))
@@ -23,19 +23,19 @@ double Model::transfer(uint64_t start, double bytes, double rate) {
   const double s = static_cast<double>(start);
   // The step holding s (a start before the forgotten steps counts from the
   // first kept one; the simulator never asks for one).
-  size_t k = size_t(std::upper_bound(at_.begin() + std::ptrdiff_t(head_), at_.end(), s) - at_.begin());
-  k = k > head_ ? k - 1 : head_;
-  if (at_[k] < s) {
-    at_.insert(at_.begin() + std::ptrdiff_t(k + 1), s);
-    used_.insert(used_.begin() + std::ptrdiff_t(k + 1), used_[k]);
+  size_t k = steps_.size() - 1;
+  while (k > head_ && steps_[k].at > s)
+    --k;
+  if (steps_[k].at < s) {
+    steps_.insert(steps_.begin() + std::ptrdiff_t(k + 1), Step{s, steps_[k].used});
     ++k;
   }
   const size_t first = k;
   const double inf = std::numeric_limits<double>::infinity();
-  double pos = at_[k], remaining = bytes, end = pos;
+  double pos = steps_[k].at, remaining = bytes, end = pos;
   for (;; ++k) {
-    const double next = k + 1 < at_.size() ? at_[k + 1] : inf;
-    const double take = std::min(rate, bw_ - used_[k]);
+    const double next = k + 1 < steps_.size() ? steps_[k + 1].at : inf;
+    const double take = std::min(rate, bw_ - steps_[k].used);
     if (take > 0) {
       const double room = take * (next - pos);
       if (room >= remaining - 1e-9) {
@@ -47,41 +47,35 @@ double Model::transfer(uint64_t start, double bytes, double rate) {
     pos = next;
   }
   // Its use: the steps it crossed wholly, and the one it ends in up to end.
-  if (end > at_[k] && (k + 1 == at_.size() || end < at_[k + 1])) {
-    at_.insert(at_.begin() + std::ptrdiff_t(k + 1), end);
-    used_.insert(used_.begin() + std::ptrdiff_t(k + 1), used_[k]);
-  }
-  const size_t last = end > at_[k] ? k + 1 : k;  // steps [first, last) in use
+  if (end > steps_[k].at && (k + 1 == steps_.size() || end < steps_[k + 1].at))
+    steps_.insert(steps_.begin() + std::ptrdiff_t(k + 1), Step{end, steps_[k].used});
+  const size_t last = end > steps_[k].at ? k + 1 : k;  // steps [first, last) in use
   for (size_t j = first; j < last; ++j) {
-    const double take = std::min(rate, bw_ - used_[j]);
+    double &used = steps_[j].used;
+    const double take = std::min(rate, bw_ - used);
     if (take > 0)
-      used_[j] = take == rate ? used_[j] + take : bw_;  // full: exactly the bandwidth
+      used = take == rate ? used + take : bw_;  // full: exactly the bandwidth
   }
   // Merge equal neighbours in [first - 1, last + 1).
   const size_t lo = first > head_ ? first - 1 : head_;
-  const size_t hi = std::min(last + 1, at_.size() - 1);
+  const size_t hi = std::min(last + 1, steps_.size() - 1);
   size_t w = lo + 1;
   for (size_t j = lo + 1; j <= hi; ++j) {
-    if (used_[j] == used_[w - 1])
+    if (steps_[j].used == steps_[w - 1].used)
       continue;
-    at_[w] = at_[j];
-    used_[w] = used_[j];
-    ++w;
+    steps_[w++] = steps_[j];
   }
-  if (w != hi + 1) {
-    at_.erase(at_.begin() + std::ptrdiff_t(w), at_.begin() + std::ptrdiff_t(hi + 1));
-    used_.erase(used_.begin() + std::ptrdiff_t(w), used_.begin() + std::ptrdiff_t(hi + 1));
-  }
+  if (w != hi + 1)
+    steps_.erase(steps_.begin() + std::ptrdiff_t(w), steps_.begin() + std::ptrdiff_t(hi + 1));
   return end - s;
 }
 
 void Model::forget(uint64_t cycle) {
   const double c = static_cast<double>(cycle);
-  while (head_ + 1 < at_.size() && at_[head_ + 1] <= c)
+  while (head_ + 1 < steps_.size() && steps_[head_ + 1].at <= c)
     ++head_;
-  if (head_ >= 4096 && 2 * head_ >= at_.size()) {
-    at_.erase(at_.begin(), at_.begin() + std::ptrdiff_t(head_));
-    used_.erase(used_.begin(), used_.begin() + std::ptrdiff_t(head_));
+  if (head_ >= 4096 && 2 * head_ >= steps_.size()) {
+    steps_.erase(steps_.begin(), steps_.begin() + std::ptrdiff_t(head_));
     head_ = 0;
   }
 }

@@ -24,13 +24,19 @@ public:
   // No later transfer starts before `cycle`: the steps before it are dropped.
   void forget(uint64_t cycle);
   // Steps kept (for tests).
-  size_t steps() const { return at_.size() - head_; }
+  size_t steps() const { return steps_.size() - head_; }
 
 private:
+  // `used` bytes/cycle from `at` to the next step's `at` (the last step's
+  // to infinity, always 0).
+  struct Step {
+    double at, used;
+  };
   double bw_;
-  // Step k: `used_[k]` bytes/cycle from at_[k] to at_[k + 1] (the last one
-  // to infinity, always 0). Steps before head_ are forgotten.
-  std::vector<double> at_, used_;
+  // Steps before head_ are forgotten. They number about twice the
+  // transfers in flight (a handful), so they are searched from the end,
+  // where new transfers start.
+  std::vector<Step> steps_;
   size_t head_ = 0;
 };
 

@@ -23,23 +23,38 @@ uint64_t Model::transfer(const format::InstructionView &inst, uint16_t chip, uin
   const double window = double(std::max<uint64_t>(work, 1));
   double extra = 0;
   for (size_t k = 0; k < count; ++k) {
-    const uint64_t key = uint64_t(chip) << 48 | loads_[k].group;
-    auto [it, fresh] = index_.try_emplace(key, uint32_t(models_.size()));
-    if (fresh) {
-      models_.emplace_back(groups_.bytesPerCycle);
-      use_.push_back({key, 0, 0});
-    }
-    dram::Model &group = models_[it->second];
+    const uint32_t m = modelOf(uint64_t(chip) << 48 | loads_[k].group, chip);
+    dram::Model &group = models_[m];
     if (forgetBefore)
       group.forget(forgetBefore);
     const double bytes = loads_[k].bytes;
     const double took = group.transfer(issue, bytes, bytes / window);
     extra = std::max(extra, took - window);
-    GroupUse &use = use_[it->second];
+    GroupUse &use = use_[m];
     use.busyCycles += bytes / groups_.bytesPerCycle;
     ++use.instructions;
   }
   return extra > 1e-6 ? static_cast<uint64_t>(std::ceil(extra - 1e-6)) : 0;
+}
+
+uint32_t Model::modelOf(uint64_t key, uint16_t chip) {
+  // Interleaved: the chip's one group, without hashing.
+  int32_t *known = nullptr;
+  if (!groups_.striped) {
+    if (chip >= byChip_.size())
+      byChip_.resize(size_t(chip) + 1, -1);
+    known = &byChip_[chip];
+    if (*known >= 0)
+      return uint32_t(*known);
+  }
+  auto [it, fresh] = index_.try_emplace(key, uint32_t(models_.size()));
+  if (fresh) {
+    models_.emplace_back(groups_.bytesPerCycle);
+    use_.push_back({key, 0, 0});
+  }
+  if (known)
+    *known = int32_t(it->second);
+  return it->second;
 }
 
 std::vector<GroupUse> Model::busiest() const {

@@ -46,9 +46,13 @@ public:
   std::string name(uint64_t key, bool multiChip) const;
 
 private:
+  // The index of the model of group `key` (chip << 48 | group) on `chip`,
+  // made on first use.
+  uint32_t modelOf(uint64_t key, uint16_t chip);
   const format::Target &target_;
   format::SramGroups groups_;
   absl::flat_hash_map<uint64_t, uint32_t> index_;
+  std::vector<int32_t> byChip_;  // interleaved: each chip's model, -1 before its first use
   std::vector<dram::Model> models_;
   std::vector<GroupUse> use_;
   format::GroupLoad loads_[format::kMaxGroupLoads];
