@@ -58,3 +58,14 @@ class InitializerGraph(NodeNamer):
             self.initializers.append(t if isinstance(t, TensorProto) else numpy_helper.from_array(t, name=name))
             self.used.add(name)
         return name
+
+
+def add_kv_cache_io(inputs, outputs, layers, cache_shape):
+    """The decode form's extra graph inputs and outputs: `position` [1], and
+    per layer past.L.key/value (inputs) and present.L.key/value (outputs) of
+    `cache_shape` (docs/kv-cache.md, "The model form")."""
+    inputs.append(helper.make_tensor_value_info("position", TensorProto.INT64, [1]))
+    for i in range(layers):
+        for part in ("key", "value"):
+            inputs.append(helper.make_tensor_value_info(f"past.{i}.{part}", TensorProto.FLOAT, cache_shape))
+            outputs.append(helper.make_tensor_value_info(f"present.{i}.{part}", TensorProto.FLOAT, cache_shape))

@@ -41,7 +41,7 @@ import time
 import numpy as np
 import onnx
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from common.graph import NodeNamer  # noqa: E402
+from common.graph import NodeNamer, add_kv_cache_io  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper
 
 LN_EPS = 1e-5
@@ -304,11 +304,7 @@ def build_model(args, weights):
     if args.kv_cache:
         # --dynamic leaves the cache length symbolic too (lmc compile --max-context binds it).
         cache = [1, args.heads, "max_context" if args.dynamic else args.kv_cache, args.width // args.heads]
-        inputs.append(helper.make_tensor_value_info("position", TensorProto.INT64, [1]))
-        for i in range(args.layers):
-            for part in ("key", "value"):
-                inputs.append(helper.make_tensor_value_info(f"past.{i}.{part}", TensorProto.FLOAT, cache))
-                outputs.append(helper.make_tensor_value_info(f"present.{i}.{part}", TensorProto.FLOAT, cache))
+        add_kv_cache_io(inputs, outputs, args.layers, cache)
     graph = helper.make_graph(g.nodes, "gpt2", inputs, outputs, initializer=g.initializers)
     model = helper.make_model(graph, producer_name="lmc make_gpt2.py",
                               opset_imports=[helper.make_opsetid("", args.opset)])

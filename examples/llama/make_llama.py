@@ -22,6 +22,18 @@ stored transposed as [in, out] for MatMul), which is how reference.py finds
 them; the hyperparameters the weights cannot tell (heads, kv heads, epsilon,
 rope theta) are in the model's metadata_props.
 
+With --kv-cache N the model is the decode form of the same network (same
+weights for the same seed and shapes): inputs `tokens` [1, S] and
+`position` [1] (the position of tokens[0]) and per layer `past.L.key` /
+`past.L.value` [1, kv_heads, N, head_dim], the keys after the rotary
+embedding and the values, before repeat_kv (as Hugging Face caches them);
+outputs `logits` and `present.L.key` / `present.L.value`, the caches with
+the step's rows written at position + [0, S) by ScatterElements. The rotary
+tables are gathered at those positions, and attention reads all N slots
+with the mask "slot j is visible to the query at position p iff j <= p"
+(Greater(slots, positions) + Where). `lmc compile --kv-cache` makes each
+past/present pair one persistent State buffer (docs/kv-cache.md).
+
 --graph-only writes the graph of any size in seconds without allocating its
 weights: every initializer is external data (right dims, dtype, offsets and
 lengths) in a file `<output>.weights-absent` that is never written. A
@@ -33,6 +45,7 @@ Usage:
   make_llama.py -o tiny.onnx --layers 2 --hidden 64 --heads 4 --kv-heads 2 --ffn 176 --vocab 256 --seq 16
   make_llama.py -o llama2-7b.onnx --preset llama2-7b --graph-only --seq 128
   make_llama.py -o llama2-70b.onnx --preset llama2-70b --graph-only --dynamic
+  make_llama.py -o llama2-7b-kv.onnx --preset llama2-7b --graph-only --seq 1 --kv-cache 4096
 """
 
 import argparse
@@ -43,7 +56,7 @@ import time
 
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from common.graph import InitializerGraph  # noqa: E402
+from common.graph import InitializerGraph, add_kv_cache_io  # noqa: E402
 from common.onnx_io import ABSENT_SUFFIX, model_with_config, write_model  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper
 
@@ -72,7 +85,7 @@ def weight_specs(args):
     specs = {"model.embed_tokens.weight": ((args.vocab, args.hidden), f32),
              "model.rotary_emb.cos_cached": ((args.ctx, hd), f32),
              "model.rotary_emb.sin_cached": ((args.ctx, hd), f32)}
-    if args.mask == "where":
+    if args.mask == "where" and not args.kv_cache:
         specs["model.causal_mask"] = ((args.ctx, args.ctx), np.bool_)
     for i in range(args.layers):
         p = f"model.layers.{i}"
@@ -175,7 +188,14 @@ def repeat_kv(g, t, scope, args):
     return g.op("Reshape", [expanded, g.i64([1, args.heads, -1, hd], scope)], scope)
 
 
-def attention(g, x, layer, rope, mask, args):
+def cache_update(g, past, new, positions, scope):
+    """The cache with the step's rows [1,kv,S,hd] written at `positions` along axis 2."""
+    rows = g.op("Reshape", [positions, g.i64([1, 1, -1, 1], scope)], scope)
+    index = g.op("Expand", [rows, g.op("Shape", [new], scope)], scope)
+    return g.op("ScatterElements", [past, index, new], scope, axis=2)
+
+
+def attention(g, x, layer, rope, mask, args, positions=None):
     scope = f"/model/layers.{layer}/self_attn"
     p = f"model.layers.{layer}.self_attn"
     hd = args.hidden // args.heads
@@ -188,10 +208,21 @@ def attention(g, x, layer, rope, mask, args):
     cos, sin = rope
     q = apply_rope(g, q, cos, sin, scope, args)
     k = apply_rope(g, k, cos, sin, scope, args)
+    if args.kv_cache:
+        # Decode form: attend over the whole cache, updated with this step's rows.
+        k = cache_update(g, f"past.{layer}.key", k, positions, scope)
+        v = cache_update(g, f"past.{layer}.value", v, positions, scope)
+        for part, t in (("key", k), ("value", v)):
+            g.nodes.append(helper.make_node("Identity", [t], [f"present.{layer}.{part}"],
+                                            name=f"{scope}/present_{part}"))
     k, v = repeat_kv(g, k, scope, args), repeat_kv(g, v, scope, args)
     scores = g.op("MatMul", [q, g.op("Transpose", [k], scope, perm=[0, 1, 3, 2])], scope)
     scores = g.op("Div", [scores, g.const(math.sqrt(hd), scope, np.float32)], scope)
-    scores = g.op("Where", [mask, scores, g.const(MASK_VALUE, scope, np.float32)], scope)
+    neg = g.const(MASK_VALUE, scope, np.float32)
+    if args.kv_cache:  # True = masked out
+        scores = g.op("Where", [mask, neg, scores], scope)
+    else:  # True = attend
+        scores = g.op("Where", [mask, scores, neg], scope)
     probs = g.op("Softmax", [scores], scope, axis=-1)
     ctx = g.op("Transpose", [g.op("MatMul", [probs, v], scope)], scope, perm=[0, 2, 1, 3])
     ctx = g.op("Reshape", [ctx, g.i64([1, -1, args.hidden], scope)], scope)
@@ -208,11 +239,11 @@ def mlp(g, x, layer):
     return g.op("MatMul", [g.op("Mul", [silu, up], scope), g.weight(f"{p}.down_proj.weight")], scope)
 
 
-def decoder_layer(g, x, layer, rope, mask, args):
+def decoder_layer(g, x, layer, rope, mask, args, positions=None):
     p = f"model.layers.{layer}"
     scope = f"/model/layers.{layer}"
     h = rms_norm(g, x, f"{p}.input_layernorm.weight", scope + "/input_layernorm", args)
-    x = g.op("Add", [x, attention(g, h, layer, rope, mask, args)], scope)
+    x = g.op("Add", [x, attention(g, h, layer, rope, mask, args, positions)], scope)
     h = rms_norm(g, x, f"{p}.post_attention_layernorm.weight", scope + "/post_attention_layernorm", args)
     return g.op("Add", [x, mlp(g, h, layer)], scope)
 
@@ -238,6 +269,32 @@ def rotary(g, seq, args):
                  for t in (cos_t, sin_t))
 
 
+def kv_positions(g, seq):
+    """Decode form: the step's positions position + [0, S) as [S]."""
+    seq_len, _ = seq
+    steps = g.op("Range", [g.i64(0), seq_len, g.i64(1)])
+    return g.op("Add", ["position", steps], "/positions")
+
+
+def kv_rotary(g, positions):
+    """Decode form: (cos, sin) as [1,1,S,hd], gathered at the step's positions."""
+    scope = "/model/rotary_emb"
+    ids = g.op("Unsqueeze", [positions, g.i64([0], scope)], scope)  # position_ids [1,S]
+    return tuple(g.op("Unsqueeze", [g.op("Gather", [g.weight(f"model.rotary_emb.{t}_cached"), ids], scope,
+                                         axis=0), g.i64([1], scope)], scope)
+                 for t in ("cos", "sin"))
+
+
+def kv_mask(g, positions):
+    """Decode form: bool [S, N], True = masked out: slot j is hidden from the
+    query at position p when j > p (slots past the sequence hold zeros or
+    stale rows)."""
+    scope = "/model/causal_mask"
+    slots_len = g.op("Gather", [g.op("Shape", ["past.0.key"], scope), g.i64(2, scope)], scope, axis=0)
+    slots = g.op("Range", [g.i64(0, scope), slots_len, g.i64(1, scope)], scope)
+    return g.op("Greater", [slots, g.op("Unsqueeze", [positions, g.i64([1], scope)], scope)], scope)
+
+
 def causal_mask(g, seq, args):
     """Bool [S,S], True = attend: a Slice of the constant tril mask, or Trilu over ones."""
     _, seq_1d = seq
@@ -256,10 +313,14 @@ def build_graph(args, tensors):
     g = InitializerGraph(tensors)
     seq = sequence_length(g)
     hidden = g.op("Gather", [g.weight("model.embed_tokens.weight"), "tokens"], "/model/embed_tokens", axis=0)
-    rope = rotary(g, seq, args)
-    mask = causal_mask(g, seq, args)
+    positions = None
+    if args.kv_cache:
+        positions = kv_positions(g, seq)
+        rope, mask = kv_rotary(g, positions), kv_mask(g, positions)
+    else:
+        rope, mask = rotary(g, seq, args), causal_mask(g, seq, args)
     for i in range(args.layers):
-        hidden = decoder_layer(g, hidden, i, rope, mask, args)
+        hidden = decoder_layer(g, hidden, i, rope, mask, args, positions)
     hidden = rms_norm(g, hidden, "model.norm.weight", "/model/norm", args)
     logits = g.op("MatMul", [hidden, g.weight("lm_head.weight")], "/lm_head")
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"], name="/logits/Identity"))
@@ -267,6 +328,10 @@ def build_graph(args, tensors):
     seq_dim = "seq" if args.dynamic else args.seq
     inputs = [helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, seq_dim])]
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq_dim, args.vocab])]
+    if args.kv_cache:
+        # --dynamic leaves the cache length symbolic too (lmc compile --max-context binds it).
+        cache = [1, args.kv_heads, "max_context" if args.dynamic else args.kv_cache, args.hidden // args.heads]
+        add_kv_cache_io(inputs, outputs, args.layers, cache)
     return helper.make_graph(g.nodes, "llama", inputs, outputs, initializer=g.initializers)
 
 
@@ -275,7 +340,8 @@ def config_dict(args):
             "num_attention_heads": args.heads, "num_key_value_heads": args.kv_heads,
             "intermediate_size": args.ffn, "vocab_size": args.vocab,
             "max_position_embeddings": args.ctx, "rms_norm_eps": args.rms_eps,
-            "rope_theta": args.rope_theta, "seed": args.seed}
+            "rope_theta": args.rope_theta, "seed": args.seed,
+            **({"kv_cache": args.kv_cache} if args.kv_cache else {})}
 
 
 def build_model(args, tensors):
@@ -316,13 +382,16 @@ def parse_args(argv):
     p.add_argument("--graph-only", action="store_true",
                    help=f"no weights: every initializer is external data in an unwritten <output>{ABSENT_SUFFIX}")
     p.add_argument("--force", action="store_true", help="allow a big preset with real (random) weights")
+    p.add_argument("--kv-cache", type=int, metavar="N", default=0,
+                   help="the decode form with an N-position KV cache (past/present inputs and outputs, "
+                        "a position input); --seq is then the tokens per step")
     p.add_argument("--weights-only-npz", metavar="PATH", help="also save the weights (and config) as .npz")
     args = p.parse_args(argv)
     preset = PRESETS.get(args.preset, {})
     for key, default in DEFAULTS.items():
         if getattr(args, key) is None:
             setattr(args, key, preset.get(key, default))
-    args.ctx = args.ctx or max(args.seq, 64)
+    args.ctx = args.ctx or max(args.seq, args.kv_cache, 64)
     validate(p, args)
     return args
 
@@ -335,6 +404,9 @@ def validate(p, args):
         ((args.hidden // args.heads) % 2 == 0, "head_dim (hidden / heads) must be even for rotary embeddings"),
         (args.heads % args.kv_heads == 0, "--heads must be a multiple of --kv-heads"),
         (args.seq <= args.ctx, "--seq must not exceed --ctx"),
+        (args.kv_cache >= 0, "--kv-cache must be positive"),
+        (not args.kv_cache or args.seq <= args.kv_cache, "--seq (tokens per step) must not exceed --kv-cache"),
+        (args.kv_cache <= args.ctx, "--kv-cache must not exceed --ctx (the rope tables' rows)"),
         (13 <= args.opset <= 17, "--opset must be in 13..17"),
         (args.mask != "trilu" or args.opset >= 14, "--mask trilu needs --opset >= 14"),
         (args.rms_eps > 0 and args.rope_theta > 0, "--rms-eps and --rope-theta must be positive"),

@@ -1329,25 +1329,35 @@ def check_simulate_case(ctx, name):
 
 
 def check_simulate_7b(ctx):
-    """A Llama-2-7B-shaped graph compiled without weights simulates (timing only) on ara2."""
+    """One decode step of a Llama-2-7B-shaped model (no weights, a 4096-position
+    KV cache) simulates (timing only) on ara2: every f32 weight and the whole
+    cache stream from DRAM, memory-bound, tokens/s = 1 / step latency."""
     d = ctx.fresh_dir("sim_llama7b_ara2")
-    model = generate("llama", os.path.join(d, "model.onnx"), ["--preset", "llama2-7b", "--graph-only", "--seq", "1"])
-    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", "ara2", "--no-weights"])
+    model = generate("llama", os.path.join(d, "model.onnx"),
+                     ["--preset", "llama2-7b", "--graph-only", "--seq", "1", "--kv-cache", "4096"])
+    binary = lmc_compile(ctx, model, os.path.join(d, "model.bin"), ["--target", "ara2", "--no-weights", "--kv-cache"])
     start = time.time()
     rep = lmc_simulate_json(ctx, binary)
     host = time.time() - start
     if rep["functional"] or not rep["timed"] or rep["violation_count"]:
         raise CheckFailed(f"functional {rep['functional']}, timed {rep['timed']}, "
                           f"violations {rep['violation_count']}")
-    if rep["traffic"]["dram_bytes"] < 6e9 * 4:  # every f32 weight streams from DRAM once
-        raise CheckFailed(f"only {rep['traffic']['dram_bytes']} DRAM bytes for 6.7B f32 weights")
+    dec = rep.get("decode") or {}
+    cache = 2 * 32 * 4096 * 4096 * 4  # keys and values of 32 layers, 4096 positions x 4096, f32
+    if dec.get("max_context") != 4096 or dec.get("state_bytes") != cache:
+        raise CheckFailed(f"decode figures {dec}, expected a {cache}-byte cache of 4096 positions")
+    if abs(dec["tokens_per_s"] * rep["latency_s"] - 1) > 1e-6:
+        raise CheckFailed(f"tokens/s {dec['tokens_per_s']} != 1 / latency {1 / rep['latency_s']}")
+    if rep["traffic"]["dram_bytes"] < 6e9 * 4 + cache:  # every f32 weight and the cache, once
+        raise CheckFailed(f"only {rep['traffic']['dram_bytes']} DRAM bytes for 6.7B f32 weights "
+                          f"and a {cache}-byte cache")
     if rep["roofline"]["class"] != "memory":
         raise CheckFailed(f"a batch-1 7B step on ara2 is {rep['roofline']['class']}-bound, expected memory")
     proc = run([ctx.lmc, "simulate", binary, "--functional"], RUN_TIMEOUT, "lmc simulate --functional")
     if proc.returncode == 0 or "weights" not in proc.stderr:
         raise CheckFailed(f"--functional on a --no-weights .bin: exit {proc.returncode}, {proc.stderr.strip()}")
-    return (f"{rep['instructions']} instructions, {rep['latency_s'] * 1e3:.1f} ms, "
-            f"{rep['prefill']['tokens_per_s']:.3g} tokens/s, host {host:.2f}s")
+    return (f"{rep['instructions']} instructions, {rep['latency_s'] * 1e3:.1f} ms per token, "
+            f"{dec['tokens_per_s']:.3g} tokens/s, host {host:.2f}s")
 
 
 def check_simulate_sweep(ctx):
@@ -1766,6 +1776,27 @@ def check_kv_copy_fallback(ctx):
     return f"steps see {got.tolist()}"
 
 
+def check_kv_llama(ctx):
+    """The Llama decode form (grouped-query attention: 2 kv heads cached for 4
+    query heads, rotary tables gathered at the positions): every step's
+    logits equal the whole-sequence numpy reference's rows on cpu, lpu and
+    ara2, and the accelerator steps simulate with a verified schedule."""
+    d = ctx.fresh_dir("kv_llama")
+    full = generate("llama", os.path.join(d, "full.onnx"), LLAMA_TINY + ["--seq", str(KV_T)])
+    tokens = make_tokens(os.path.join(d, "tokens.npy"), KV_T, 256)
+    ref = np.load(reference_logits("llama", full, tokens, os.path.join(d, "ref.npy")))
+    model = generate("llama", os.path.join(d, "kv.onnx"), LLAMA_TINY + ["--seq", "1", "--kv-cache", str(KV_N)])
+    details = []
+    for target in ("cpu", "lpu", "ara2"):
+        binary = lmc_compile(ctx, model, os.path.join(d, f"kv_{target}.bin"), ["--kv-cache", "--target", target])
+        details.append(f"{target} " + compare_logits(kv_steps(ctx, d, binary, tokens, 1), ref))
+        if target != "cpu":
+            rep = lmc_simulate_json(ctx, binary, ["--strict"])
+            if rep["violation_count"] or rep["decode"]["max_context"] != KV_N:
+                raise CheckFailed(f"{target}: {rep['violation_count']} violations, decode {rep['decode']}")
+    return f"{KV_T} steps; " + "; ".join(details)
+
+
 def check_kv_simulate(ctx):
     """A decode step simulated on lpu: the same logits as lmc run's first step,
     decode figures with tokens/s == tokens per step / latency (and no time to
@@ -2017,6 +2048,7 @@ def all_cases():
     cases["kv_copy_fallback"] = ("kv", check_kv_copy_fallback)
     cases["kv_gpt2_small"] = ("slow", check_kv_gpt2_small)
     cases["kv_simulate"] = ("kv", check_kv_simulate)
+    cases["kv_llama"] = ("kv", check_kv_llama)
     cases["quant_report_gpt2_small"] = ("slow", lambda ctx: check_quant_report(
         ctx, MODEL_CASES["gpt2_small"][1], 49, 10, "quant_report_gpt2_small", COSINE_BOUNDS_GPT2_SMALL))
     cases.update({name: (spec[0], lambda ctx, n=name: check_import_case(ctx, n))
