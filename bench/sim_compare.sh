@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks that two builds of `lmc simulate` give the same results: compiles a
 # set of models once (tiny GPT-2, Llama and MatMul-free on lpu and ara2, a
-# KV-cache decoder, the GPT-2-small KV decode step and Llama-2-7B at seq 1
-# and 128 without weights) and compares, byte for byte, each build's text and
+# KV-cache decoder, the GPT-2-small KV decode step and Llama-2-7B's decode
+# step, seq 1 and seq 128 without weights) and compares, byte for byte, each build's text and
 # JSON reports, Chrome trace, --sweep table, --set run and functional
 # outputs. Use it before and after a change to simulator/ (docs/simulator.md,
 # "Speed"): build the old tree's lmc into another directory first.
@@ -39,6 +39,7 @@ model gpt2 examples/gpt2/make_gpt2.py --layers 2 --width 64 --heads 4 --vocab 25
 model llama examples/llama/make_llama.py --preset tiny
 model mmfree examples/mmfree/make_mmfree.py --preset tiny
 model kv examples/gpt2/make_gpt2.py --layers 2 --width 64 --heads 4 --vocab 256 --seq 1 --kv-cache 32
+model llama7b_kv examples/llama/make_llama.py --preset llama2-7b --seq 1 --kv-cache 4096 --graph-only
 model llama7b_s1 examples/llama/make_llama.py --preset llama2-7b --seq 1 --graph-only
 model llama7b_s128 examples/llama/make_llama.py --preset llama2-7b --seq 128 --graph-only
 if [ ! -f "$work/gpt2s_kv.onnx" ]; then
@@ -54,10 +55,11 @@ for t in lpu ara2; do
   bins+=(gpt2_$t llama_$t mmfree_$t kv_$t)
 done
 compile gpt2s_kv_ara2 gpt2s_kv --target ara2 --kv-cache --no-weights
+compile llama7b_kv_ara2 llama7b_kv --target ara2 --kv-cache --no-weights
 compile llama7b_s1_ara2 llama7b_s1 --target ara2 --no-weights
 compile llama7b_s128_ara2 llama7b_s128 --target ara2 --no-weights
 rm -f "$work/gpt2s_kv.onnx.data"
-bins+=(gpt2s_kv_ara2 llama7b_s1_ara2 llama7b_s128_ara2)
+bins+=(gpt2s_kv_ara2 llama7b_kv_ara2 llama7b_s1_ara2 llama7b_s128_ara2)
 
 failed=0
 same() {  # what file-a file-b
