@@ -26,6 +26,11 @@ bool within(const Box &p, const Box &b) {
 
 constexpr uint32_t kTomb = UINT32_MAX;
 constexpr int32_t kContiguous = -1, kFree = -2;
+// Strided pieces are listed by zones of about 1/kZonesPerSpace of their
+// space (Store::zones); an access meeting more than kMaxZones zones scans
+// all of them.
+constexpr unsigned kZonesPerSpaceBits = 6;
+constexpr uint64_t kMaxZones = 4, kNoZone = ~uint64_t(0);
 
 inline uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
@@ -187,8 +192,14 @@ void collectAccesses(const format::InstructionView &inst, AccessList &out) {
   setAccesses(out.ids.data(), out.ids.size(), out);
 }
 
-Tracker::Tracker(size_t numSpaces, size_t instructions)
-    : born(instructions), dies(instructions), spaces_(numSpaces), sram_(instructions > 0) {}
+Tracker::Tracker(const std::vector<uint64_t> &spaceBytes, size_t instructions)
+    : born(instructions), dies(instructions), spaces_(spaceBytes.size()), sram_(instructions > 0) {
+  for (size_t k = 0; k < spaceBytes.size(); ++k) {
+    const uint64_t b = spaceBytes[k];
+    const unsigned width = b ? 64 - unsigned(__builtin_clzll(b)) : 0;  // bits of b
+    spaces_[k].zoneBits = width > kZonesPerSpaceBits + 2 ? width - kZonesPerSpaceBits : 2;
+  }
+}
 
 // Rebuilds the table (dropping removed entries), doubling it while live
 // pieces would fill more than a quarter.
@@ -286,8 +297,28 @@ void Tracker::place(Store &s, uint32_t slot) {
     s.s1.push_back(s1);
     s.r1.push_back(s1 ? b.base % s1 : 0);
     s.len.push_back(b.len);
+    zoneAdd(s, slot);
   }
   index(s, slot);
+}
+
+void Tracker::zoneAdd(Store &s, uint32_t slot) {
+  const uint64_t lo = s.lo.back(), hi = s.hi.back();
+  const uint64_t z = lo >> s.zoneBits;
+  const bool one = hi > lo && (hi - 1) >> s.zoneBits == z;
+  std::vector<uint32_t> &list = one ? s.zones[z] : s.wide;
+  s.zone[slot] = one ? z : kNoZone;
+  s.zonePos[slot] = uint32_t(list.size());
+  list.push_back(slot);
+}
+
+void Tracker::zoneRemove(Store &s, uint32_t slot) {
+  const uint64_t z = s.zone[slot];
+  std::vector<uint32_t> &list = z == kNoZone ? s.wide : s.zones[z];
+  const uint32_t pos = s.zonePos[slot], moved = list.back();
+  list[pos] = moved;
+  s.zonePos[moved] = pos;
+  list.pop_back();
 }
 
 void Tracker::unplace(Store &s, uint32_t slot) {
@@ -298,6 +329,7 @@ void Tracker::unplace(Store &s, uint32_t slot) {
   if (w == kContiguous) {
     s.runs.erase(s.box[slot].base + s.box[slot].len);
   } else {
+    zoneRemove(s, slot);
     const size_t last = s.slotOf.size() - 1;
     if (size_t(w) != last) {
       s.slotOf[w] = s.slotOf[last];
@@ -332,6 +364,8 @@ uint32_t Tracker::add(Store &s, const Box &b, const PieceState &st) {
     s.key.push_back(0);
     s.where.push_back(kFree);
     s.gen.push_back(0);
+    s.zone.push_back(kNoZone);
+    s.zonePos.push_back(0);
   }
   ++s.live;
   place(s, slot);
@@ -421,17 +455,39 @@ void Tracker::candidates(const Store &s, const Box &b, uint64_t key, bool tryExa
     const uint64_t ra = sa ? b.base % sa : 0, la = b.len;
     const uint64_t *los = s.lo.data(), *his = s.hi.data(), *s1 = s.s1.data(),
                    *r1 = s.r1.data(), *len = s.len.data();
-    for (size_t i = 0; i < n; ++i) {
+    auto meets = [&](size_t i) {
       if (los[i] >= bhi || his[i] <= blo)
-        continue;
+        return false;
       if (sa != 0 && s1[i] == sa) {
         // Both boxes sit in arcs of the circle of residues modulo sa: from
         // the piece's arc start to b's, d.
         uint64_t d = ra >= r1[i] ? ra - r1[i] : ra + sa - r1[i];
         if (d >= len[i] && sa - d >= la && d != 0)
-          continue;
+          return false;
       }
-      cand_.push_back(s.slotOf[i]);
+      return true;
+    };
+    const uint64_t z0 = blo >> s.zoneBits, z1 = (std::max(bhi, blo + 1) - 1) >> s.zoneBits;
+    if (z1 - z0 < kMaxZones && s.zones.size() > 1) {
+      // The pieces listed in b's zones and the wide ones, in packed order
+      // (the order of the full scan, so that ties resolve the same way).
+      zoneScratch_.clear();
+      auto take = [&](const std::vector<uint32_t> &list) {
+        for (uint32_t slot : list)
+          if (const size_t i = size_t(s.where[slot]); meets(i))
+            zoneScratch_.emplace_back(uint32_t(i), slot);
+      };
+      take(s.wide);
+      for (uint64_t z = z0; z <= z1; ++z)
+        if (auto it = s.zones.find(z); it != s.zones.end())
+          take(it->second);
+      std::sort(zoneScratch_.begin(), zoneScratch_.end());
+      for (const auto &[i, slot] : zoneScratch_)
+        cand_.push_back(slot);
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        if (meets(i))
+          cand_.push_back(s.slotOf[i]);
     }
   }
 

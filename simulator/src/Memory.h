@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "runtime/format/Reader.h"
 #include "simulator/src/Geometry.h"
 
@@ -99,9 +100,11 @@ struct Violation {
 
 class Tracker {
 public:
+  // `spaceBytes`: the size of each memory space (by spaceIndex; it sets the
+  // zones of its strided pieces, a hint: bytes beyond it are tracked too).
   // With `instructions` > 0, SRAM occupancy is recorded (timing) in born
   // and dies.
-  Tracker(size_t numSpaces, size_t instructions);
+  Tracker(const std::vector<uint64_t> &spaceBytes, size_t instructions);
 
   // The latest simulated finish among the pieces `a` depends on (the last
   // writer of its bytes and, for a write, the readers since), at least
@@ -150,6 +153,17 @@ private:
     absl::btree_map<uint64_t, std::pair<uint64_t, uint32_t>> runs;  // contiguous: end -> base, slot
     std::vector<uint32_t> slotOf;              // packed strided pieces
     std::vector<uint64_t> lo, hi, s1, r1, len;
+    // The strided pieces again by zone (2^zoneBits bytes, about 1/64 of the
+    // space: on a 7B decode step's State space, one layer's KV caches, so
+    // that an access to one layer's cache does not scan every layer's
+    // pieces): a piece whose span lies in one zone is listed there, a wider
+    // one in `wide`. zone[slot], zonePos[slot]: its list (kNoZone: wide)
+    // and its place in it.
+    unsigned zoneBits = 0;
+    absl::flat_hash_map<uint64_t, std::vector<uint32_t>> zones;
+    std::vector<uint32_t> wide;
+    std::vector<uint64_t> zone;
+    std::vector<uint32_t> zonePos;
     // Open addressing: box hash -> slot + 1 (0 empty, kTomb removed).
     std::vector<uint32_t> table;
     size_t used = 0;  // occupied or removed entries
@@ -172,6 +186,8 @@ private:
   void candidates(const Store &s, const geom::Box &b, uint64_t key, bool tryExact);
   const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
+  void zoneAdd(Store &s, uint32_t slot);
+  void zoneRemove(Store &s, uint32_t slot);
   void dead(const PieceState &st, uint64_t bytes, uint64_t base);
   std::vector<uint64_t> chipStarts_;
 
@@ -182,6 +198,7 @@ private:
   geom::Boxes inter_, diff_, gaps_, next_;
   std::vector<uint32_t> inside_;
   std::vector<std::pair<uint64_t, uint64_t>> runScratch_;
+  std::vector<std::pair<uint32_t, uint32_t>> zoneScratch_;  // (packed position, slot)
 };
 
 }  // namespace lmc::sim::mem

@@ -567,8 +567,15 @@ void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &d
   }
 }
 
-size_t numSpaces(const BinFile &file) {
-  return 3 + size_t(file.io().inputs_size()) + size_t(file.io().outputs_size());
+// The size of each memory space, by mem::spaceIndex.
+std::vector<uint64_t> spaceBytes(const BinFile &file) {
+  const format::Metadata &m = file.metadata();
+  std::vector<uint64_t> bytes = {m.sram_bytes(), m.dram_bytes(), m.state_bytes()};
+  for (const format::TensorInfo &t : file.io().inputs())
+    bytes.push_back(tensorBytes(t));
+  for (const format::TensorInfo &t : file.io().outputs())
+    bytes.push_back(tensorBytes(t));
+  return bytes;
 }
 
 // Static durations on the file's own target; false when it has no machine
@@ -603,7 +610,7 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
     // Memory: in file order (the semantics), each access against the bytes'
     // last writer and readers since.
     const auto &insts = file.instructions();
-    mem::Tracker tracker(numSpaces(file), 0);
+    mem::Tracker tracker(spaceBytes(file), 0);
     mem::AccessList accesses;
     std::vector<mem::Violation> found;
     for (size_t i = 0; i < insts.size(); ++i) {
@@ -822,7 +829,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       return absl::FailedPreconditionError(absl::StrCat(file.path(), ": ", s.message()));
     sram::Model sramGroups(target);
     std::vector<uint32_t> sramExtra(sramGroups.active() ? n : 0);
-    mem::Tracker tracker(numSpaces(file), n);
+    mem::Tracker tracker(spaceBytes(file), n);
     if (chips > 1)
       tracker.setChipStarts(mem::chipSramStarts(meta));
     // Per instruction: simulated issue and finish, and its unit instance
