@@ -17,6 +17,7 @@ inline constexpr char kMagic[8] = {'L', 'M', 'C', 'B', 'I', 'N', '\r', '\n'};
 inline constexpr uint32_t kFormatVersion = 6;
 inline constexpr uint32_t kMinFormatVersion = 1;
 inline constexpr uint32_t kMaxRank = 6;
+inline constexpr uint32_t kMaxChips = 4096;  // F19
 inline constexpr uint64_t kConstantAlign = 64;  // F5
 inline constexpr uint64_t kFileAlign = 64;       // F2
 

@@ -323,6 +323,8 @@ absl::Status BinFile::verify() {
 
   // F19: the chips of a multi-chip file and their SRAM ranges.
   const uint32_t chips = std::max<uint32_t>(metadata_.chips(), 1);
+  if (chips > kMaxChips)
+    return invalid("F19", absl::StrCat("chips is ", chips, ", more than ", kMaxChips));
   if (metadata_.chip_memory_size() != 0 && uint32_t(metadata_.chip_memory_size()) != chips)
     return invalid("F19", absl::StrCat("chip_memory has ", metadata_.chip_memory_size(),
                                        " entries for ", chips, " chips"));

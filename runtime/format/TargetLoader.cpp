@@ -72,8 +72,9 @@ absl::Status validateTarget(const Target &t, const std::string &source) {
       if (t.units(j).kind() == u.kind())
         return fieldError(source, prefix + ".kind",
                           absl::StrCat("repeats the kind of units[", j, "]"));
-    if (u.count() == 0)
-      return fieldError(source, prefix + ".count", "must be > 0");
+    if (u.count() == 0 || u.count() > kMaxUnitInstances)
+      return fieldError(source, prefix + ".count",
+                        absl::StrCat("must be in 1..", kMaxUnitInstances, ", not ", u.count()));
     if (absl::Status s = checkRates(source, prefix + ".rates", u.rates(), true); !s.ok())
       return s;
     if (u.kind() == MXM && (u.tile_rows() == 0 || u.tile_cols() == 0))

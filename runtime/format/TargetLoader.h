@@ -25,6 +25,9 @@ absl::StatusOr<Target> parseTarget(const std::string &text, const std::string &s
 // A built-in name ("cpu", "lpu", "ara2") or the path of a .textproto file.
 absl::StatusOr<Target> loadTarget(const std::string &nameOrPath);
 
+// Instances of one unit kind a target may have (units[i].count).
+inline constexpr uint32_t kMaxUnitInstances = 1024;
+
 // Checks the rules a usable target meets (see the .cpp for the list).
 absl::Status validateTarget(const Target &target, const std::string &source);
 

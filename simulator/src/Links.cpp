@@ -12,12 +12,10 @@ Network::Network(const format::Target &target, uint32_t chips, bool record)
 absl::Status Network::check() const {
   if (!active_)
     return absl::OkStatus();
-  for (uint32_t a = 0; a < chips_; ++a)
-    for (uint32_t b = 0; b < chips_; ++b)
-      if (absl::StatusOr<std::vector<format::LinkHop>> r = format::linkRoute(target_, a, b, chips_);
-          !r.ok())
-        return r.status();
-  return absl::OkStatus();
+  // A route fails only between nodes when the ring has no links
+  // (format::linkRoute), for every such pair alike: the first and the last
+  // chip are in different nodes whenever there are two.
+  return format::linkRoute(target_, 0, chips_ - 1, chips_).status();
 }
 
 const std::vector<format::LinkHop> &Network::route(uint32_t from, uint32_t to) {

@@ -738,6 +738,10 @@ void sramReport(const Target &target, const sram::Model &model, bool multiChip, 
 absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
                                 const Options &options) {
   Result result;
+  // The target may come from a damaged file (its embedded one) or from an
+  // API caller: its tables size the unit and chip arrays below.
+  if (absl::Status s = format::validateTarget(target, file.path() + "'s target"); !s.ok())
+    return s;
   const auto &insts = file.instructions();
   const size_t n = insts.size();
   const format::Metadata &meta = file.metadata();

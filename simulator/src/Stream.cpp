@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/format/TargetLoader.h"
 #include "runtime/format/Writer.h"
 #include "simulator/Simulator.h"
 
@@ -13,6 +14,8 @@ absl::StatusOr<StreamResult> simulateStream(const format::BinFile &file,
   if (inputs < 2)
     return absl::InvalidArgumentError(
         absl::StrCat(file.path(), ": a stream needs at least 2 inputs, not ", inputs));
+  if (absl::Status s = format::validateTarget(target, file.path() + "'s target"); !s.ok())
+    return s;
   if (target.granularity() != format::Target::TILE || !(target.clock_mhz() > 0))
     return absl::FailedPreconditionError(
         absl::StrCat(file.path(), ": target '", target.name(),

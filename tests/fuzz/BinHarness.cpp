@@ -1,4 +1,5 @@
-// Fuzz harness of the .bin reader and the CPU executor (no MLIR).
+// Fuzz harness of the .bin reader, the CPU executor and the simulator (no
+// MLIR).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include "runtime/format/Checksum.h"
 #include "runtime/format/Reader.h"
 #include "runtime/src/Session.h"
+#include "simulator/Simulator.h"
 #include "tests/fuzz/FuzzHarness.h"
 
 namespace lmc::fuzz {
@@ -51,7 +53,23 @@ bool runVerifiedBin(std::shared_ptr<const format::BinFile> file) {
     }
   }
   (void)s.run();  // may fail (an index out of range, ...); must not crash
+  simulateVerifiedBin(s.file());
   return true;
+}
+
+void simulateVerifiedBin(const format::BinFile &file) {
+  if (file.instructions().size() > kMaxSimulatedInstructions ||
+      file.metadata().chips() > kMaxSimulatedChips)
+    return;
+  sim::Options options;
+  options.functional = true;
+  absl::StatusOr<sim::Result> r = sim::simulate(file, file.metadata().target(), options);
+  if (!r.ok())
+    return;
+  (void)sim::textReport(file, *r);
+  (void)sim::jsonReport(file, *r);
+  (void)sim::traceJson(file, *r);
+  (void)sim::simulateStream(file, file.metadata().target(), 2);
 }
 
 std::string runBin(const uint8_t *data, size_t size) {

@@ -26,9 +26,21 @@ inline constexpr uint64_t kMaxRunBytes = 64ull << 20;
 // "<name>: invalid .bin (F...)" message); memory errors are the sanitizers'.
 std::string runBin(const uint8_t *data, size_t size);
 
+// Instructions and chips above which a verified .bin is not simulated (its
+// per-chip unit tables may legally take gigabytes).
+inline constexpr size_t kMaxSimulatedInstructions = 20000;
+inline constexpr uint32_t kMaxSimulatedChips = 64;
+
 // Creates a session for a verified file and runs it on zeroed inputs,
-// unless it needs more than kMaxRunBytes. Returns true if it ran.
+// unless it needs more than kMaxRunBytes; then simulates it
+// (simulateVerifiedBin). Returns true if it ran.
 bool runVerifiedBin(std::shared_ptr<const format::BinFile> file);
+
+// `lmc simulate`'s path on a verified file and its embedded target:
+// simulate (timing, verification, functional), the text, JSON and trace
+// reports, and a stream of two inputs; errors are expected, crashes are
+// bugs.
+void simulateVerifiedBin(const format::BinFile &file);
 
 // Loads `data` as an ONNX model (loadOnnxModelFromBytes), imports it to
 // lmc_graph, runs the cpu pipeline as `lmc compile` does, emits the .bin to

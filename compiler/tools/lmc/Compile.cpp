@@ -144,6 +144,9 @@ int compileMain(int argc, char **argv) {
     const std::string text = args.get("--chips");
     if (!autoChips && (!absl::SimpleAtoi(text, &pipeline.chips) || pipeline.chips < 1))
       return fail("--chips must be a positive integer or auto, not '" + text + "'");
+    if (!autoChips && pipeline.chips > format::kMaxChips)
+      return fail("--chips " + text + " is more than the " + std::to_string(format::kMaxChips) +
+                  " chips a .bin may have");
     if ((autoChips || pipeline.chips > 1) &&
         (!pipeline.tiled || !format::findUnit(*machine, format::C2C)))
       return fail("--chips " + text + " needs a TILE target with chip-to-chip links (a C2C "
@@ -299,6 +302,10 @@ int compileMain(int argc, char **argv) {
     if (!needed || needed.getInt() <= pipeline.chips)
       return fail("--chips auto, at " + std::to_string(pipeline.chips) + " chips: " +
                   (errors.empty() ? input + ": compilation failed" : errors.front()));
+    if (needed.getInt() > format::kMaxChips)
+      return fail("--chips auto: " + input + " needs " + std::to_string(needed.getInt()) +
+                  " chips, more than the " + std::to_string(format::kMaxChips) +
+                  " a .bin may have; quantize it (--quant) or use a target with more SRAM");
     pipeline.chips = needed.getInt();
   }
   if (pipeline.chips > 1)

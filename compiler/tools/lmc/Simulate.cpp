@@ -141,7 +141,9 @@ int simulateMain(int argc, char **argv) {
   for (const std::string &assignment : args.getAll("--set"))
     if (absl::Status s = sim::applyOverride(target, assignment); !s.ok())
       return error(std::string(s.message()));
-  if (absl::Status s = format::validateTarget(target, "the target after --set"); !s.ok())
+  const std::string which = args.has("--set") ? "the target after --set"
+                                              : absl::StrCat(path, "'s embedded target");
+  if (absl::Status s = format::validateTarget(target, which); !s.ok())
     return error(std::string(s.message()));
 
   if (!sweepKey.empty()) {
