@@ -6,6 +6,7 @@
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "passes/Memory/WeightGroups.h"
 #include "passes/Passes.h"
 #include "passes/Scheduling/Schedule.h"
 #include "passes/TargetInfo.h"
@@ -465,6 +466,9 @@ void PlanBuffersPass::runOnOperation() {
       units.push_back({"sram", chip, {}});
   int64_t peakLive = 0, sramBase = 0;
   const int64_t capacity = slice * static_cast<int64_t>(target->sram().slices());
+  std::vector<int64_t> weightSlices(chips, 0);  // the slices each chip's weights may take
+  for (int64_t chip = 0; chip < chips && slice; ++chip)
+    weightSlices[chip] = (capacity - resident[chip].stateExtent) / slice;
   const fmt::SramGroups groups = fmt::sramGroups(*target);
   const int64_t groupBytes = groups.striped && slice ? static_cast<int64_t>(groups.bytes) : 0;
   SmallVector<int64_t> chipMemory;  // per chip: SRAM base, bytes, resident bytes
@@ -489,6 +493,10 @@ void PlanBuffersPass::runOnOperation() {
     }
     for (Interval *iv : list)
       iv->alloc.setOffsetAttr(builder.getI64IntegerAttr(base + iv->offset));
+    if (sram && slice) {
+      const Resident &r = resident[unit.chip];
+      weightSlices[unit.chip] = (capacity - r.stateExtent - r.working(plan.arena)) / slice;
+    }
     if (sram && chips > 1) {
       const Resident &r = resident[unit.chip];
       int64_t size = slice ? r.working(plan.arena) : alignUp(plan.arena, sramAlign);
@@ -534,6 +542,20 @@ void PlanBuffersPass::runOnOperation() {
     for (size_t k = 0; k < std::min<size_t>(atPeak.size(), 5); ++k)
       llvm::errs() << "  live at the peak: " << atPeak[k]->bytes << " bytes, from node '"
                    << nameOf(atPeak[k]->alloc) << "'\n";
+  }
+  // The weights over the stripe groups the slices left to them hold.
+  if (target->granularity() == fmt::Target::TILE && slice) {
+    SmallVector<int64_t> weightGroups = lmc::assignWeightGroups(module, *target, weightSlices);
+    if (report && groupBytes)
+      for (int64_t chip = 0; chip < chips; ++chip)
+        if (resident[chip].weightBytes)
+          llvm::errs() << "weights in stripe groups"
+                     << (chips > 1 ? " (chip " + std::to_string(chip) + ")" : std::string())
+                     << ": "
+                     << (weightGroups[chip] ? std::to_string(weightGroups[chip]) + " groups of " +
+                                                  mib(groupBytes)
+                                            : std::string("constants-section order"))
+                     << "\n";
   }
   if (stateBytes)
     module->setAttr("lmc.state_bytes", builder.getI64IntegerAttr(stateBytes));

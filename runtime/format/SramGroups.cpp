@@ -90,6 +90,17 @@ size_t sramGroupLoads(const Target &target, const SramGroups &groups, Opcode opc
       add(0, touched);
       continue;
     }
+    if (static_cast<Space>(r.space) == Space::Const && r.buffer != 0) {
+      // The compiler's place (F12): weights groups from buffer - 1, as many
+      // as the bytes fill, as the cost model assumes.
+      const uint64_t count =
+          std::max<uint64_t>(1, (uint64_t(touched) + groups.bytes - 1) / groups.bytes);
+      if (count > kMaxGroupsPerOperand)
+        continue;
+      for (uint64_t g = r.buffer - 1; g < r.buffer - 1 + count; ++g)
+        add(uint64_t(2) << 40 | g, touched / double(count));
+      continue;
+    }
     // The span of the region's bytes.
     const int64_t elem = int64_t(dtypeSize(static_cast<DType>(r.dtype)));
     int64_t lo = int64_t(r.offset), hi = int64_t(r.offset) + elem;

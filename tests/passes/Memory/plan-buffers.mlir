@@ -315,3 +315,43 @@ module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity:
     return
   }
 }
+
+// -----
+
+// Resident weights in stripe groups (groups of two 256-byte slices, the
+// weights may take the 12 slices the working buffers leave: 6 groups): the
+// four column tiles of W (8 x 16 f32, disjoint regions) go round-robin to
+// groups 0-3 in the order they are read, so tiles read at once are in
+// different groups; V, read by two overlapping regions, is stored whole,
+// in the next group (4); the operands outside Const get 0.
+// CHECK-LABEL: module attributes
+// CHECK-SAME: lmc.sram_bytes = 640 : i64
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 1>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 2>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 3>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 4>
+// CHECK: lmc_isa.inst "add"{{.*}}lmc.weight_groups = array<i64: 0, 5, 5>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 1>
+// REPORT: weights in stripe groups: 5 groups of 0.5 KiB
+#o = #lmc_isa.region<f32, [8, 4], [4, 1], 0>
+#t0 = #lmc_isa.region<f32, [8, 4], [16, 1], 0>
+#t1 = #lmc_isa.region<f32, [8, 4], [16, 1], 4>
+#t2 = #lmc_isa.region<f32, [8, 4], [16, 1], 8>
+#t3 = #lmc_isa.region<f32, [8, 4], [16, 1], 12>
+#v0 = #lmc_isa.region<f32, [8, 4], [4, 1], 0>
+#v1 = #lmc_isa.region<f32, [8, 4], [4, 1], 4>
+module attributes {lmc.target = "name: 'striped' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 4096 slices: 16 alignment_bytes: 32 bytes_per_cycle: 16 buffers_within_slices: true stripe_slices: 2 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %w = lmc_isa.const {value = dense<1.0> : tensor<8x16xf32>}
+    %v = lmc_isa.const {value = dense<2.0> : tensor<8x8xf32>}
+    %a = lmc_isa.alloc {bytes = 128 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 128 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%a, %w) regions [#o, #t0] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#o, #t1] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%a, %w) regions [#o, #t2] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#o, #t3] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%a, %v, %v) regions [#o, #v0, #v1] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#o, #t0] imms [] {unit = "vxm"}
+    return
+  }
+}
