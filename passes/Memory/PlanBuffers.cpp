@@ -481,10 +481,14 @@ void PlanBuffersPass::runOnOperation() {
     SpacePlan plan = place(list, sram ? slice : 0);
     if (sram && groupBytes) {
       // Spread over the stripe groups within the slices the capacity
-      // leaves the working buffers; the packed plan when that fits no
-      // better.
+      // leaves the working buffers, after up to a group's slices more for
+      // the weights (assignWeightGroups, which gains more); the packed
+      // plan when that fits no better.
       const Resident &r = resident[unit.chip];
-      Spread spread{groupBytes, base, capacity - r.weightExtent - r.stateExtent};
+      const int64_t free =
+          r.weightBytes ? capacity - r.weightExtent - r.stateExtent - r.working(plan.arena) : 0;
+      Spread spread{groupBytes, base,
+                    capacity - r.weightExtent - r.stateExtent - std::min(free, groupBytes)};
       SpacePlan spreadPlan = place(list, slice, spread);
       if (spreadPlan.arena <= spread.limit)
         plan = spreadPlan;

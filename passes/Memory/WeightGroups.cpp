@@ -96,54 +96,55 @@ struct Unit {
   int64_t group = -1;
 };
 
-// Places `units` in `groups` groups of `stripe` slices of `slice` bytes:
-// those larger than a group first, largest first, on whole free slices
-// from the lowest group's start; then the others in order, round-robin
-// over the groups (each from the group after the last one used): one no
-// larger than a slice in the first slice of the group with room, a larger
-// one on whole free slices inside the group. False when one does not fit.
-bool placeUnits(std::vector<Unit> &units, int64_t groups, int64_t stripe, int64_t slice) {
-  std::vector<int64_t> free(size_t(groups * stripe), slice);
-  // Whole free slices for `unit` starting in [first, last], in group g.
-  auto take = [&](Unit &unit, int64_t g, int64_t first, int64_t last) {
-    const int64_t count = (unit.bytes + slice - 1) / slice;
-    for (int64_t s = first; s <= last && s + count <= groups * stripe; ++s)
-      if (std::all_of(free.begin() + s, free.begin() + s + count,
-                      [&](int64_t f) { return f == slice; })) {
-        std::fill(free.begin() + s, free.begin() + s + count, 0);
-        unit.group = g;
-        return true;
-      }
-    return false;
-  };
+// Places `units` in groups of `bytes` bytes, `free` of each left (a unit
+// in a group is striped over its slices, so a group holds any units whose
+// bytes it has room for): those larger than a group first, largest first,
+// on whole free groups from the lowest; then the others, largest first
+// and in first-use order among equals (the column tiles of one weight),
+// round-robin over the groups (from the group after the last one used),
+// each in the first group with room. False when one does not fit.
+bool placeUnits(std::vector<Unit> &units, std::vector<int64_t> free, int64_t bytes) {
+  const int64_t groups = static_cast<int64_t>(free.size());
   std::vector<size_t> huge;
   for (size_t u = 0; u < units.size(); ++u)
-    if (units[u].bytes > slice * stripe)
+    if (units[u].bytes > bytes)
       huge.push_back(u);
   std::stable_sort(huge.begin(), huge.end(),
                    [&](size_t a, size_t b) { return units[a].bytes > units[b].bytes; });
   for (size_t u : huge) {
-    for (int64_t g = 0; g < groups && units[u].group < 0; ++g)
-      take(units[u], g, g * stripe, g * stripe);
+    const int64_t count = (units[u].bytes + bytes - 1) / bytes;
+    for (int64_t g = 0; g + count <= groups && units[u].group < 0; ++g) {
+      int64_t room = 0;
+      for (int64_t k = g; k < g + count; ++k)
+        room += free[size_t(k)] == bytes || k == g + count - 1 ? free[size_t(k)] : 0;
+      if (room < units[u].bytes)
+        continue;
+      // Whole groups, the last one's tail left to others.
+      std::fill(free.begin() + g, free.begin() + g + count - 1, 0);
+      free[size_t(g + count - 1)] = room - units[u].bytes;
+      units[u].group = g;
+    }
     if (units[u].group < 0)
       return false;
   }
+  // Larger first (a bin packing: small ones fill the tails), the tiles of
+  // one weight, of one size, in first-use order.
+  std::vector<size_t> order(units.size());
+  for (size_t u = 0; u < units.size(); ++u)
+    order[u] = u;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return units[a].bytes > units[b].bytes; });
   int64_t next = 0;
-  for (Unit &unit : units) {
-    if (unit.bytes > slice * stripe)
+  for (size_t u : order) {
+    Unit &unit = units[u];
+    if (unit.bytes > bytes)
       continue;
     for (int64_t k = 0; k < groups && unit.group < 0; ++k) {
       const int64_t g = (next + k) % groups;
-      if (unit.bytes > slice) {
-        take(unit, g, g * stripe, (g + 1) * stripe - (unit.bytes + slice - 1) / slice);
-        continue;
+      if (free[size_t(g)] >= unit.bytes) {
+        free[size_t(g)] -= unit.bytes;
+        unit.group = g;
       }
-      for (int64_t s = g * stripe; s < (g + 1) * stripe; ++s)
-        if (free[size_t(s)] >= unit.bytes) {
-          free[size_t(s)] -= unit.bytes;
-          unit.group = g;
-          break;
-        }
     }
     if (unit.group < 0)
       return false;
@@ -168,8 +169,11 @@ SmallVector<int64_t> assignWeightGroups(ModuleOp module, const fmt::Target &targ
     return type.getNumElements() * (elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8);
   };
   for (int64_t chip = 0; chip < chips; ++chip) {
-    const int64_t count = slices[chip] / stripe;
-    if (count < 2)
+    // Whole groups, and the slices left over as a smaller last one.
+    std::vector<int64_t> free(size_t(slices[chip] / stripe), static_cast<int64_t>(groups.bytes));
+    if (slices[chip] % stripe)
+      free.push_back(slices[chip] % stripe * slice);
+    if (free.size() < 2)
       continue;
     // The weights this chip reads, told apart as the emitter stores them
     // (value and packing), and their distinct regions.
@@ -241,7 +245,7 @@ SmallVector<int64_t> assignWeightGroups(ModuleOp module, const fmt::Target &targ
     for (size_t w = 0; w < weights.size(); ++w)
       if (weights[w].byRegion && chips == 1 && weights[w].bytes > read[w])
         units.push_back({weights[w].bytes - read[w]});
-    if (!placeUnits(units, count, stripe, slice))
+    if (!placeUnits(units, free, static_cast<int64_t>(groups.bytes)))
       continue;
     llvm::DenseMap<Operation *, SmallVector<int64_t>> tags;
     for (const Use &use : uses) {

@@ -19,14 +19,14 @@ namespace lmc {
 inline constexpr char kWeightGroupsAttr[] = "lmc.weight_groups";
 
 // On a weights_in_sram target with stripe groups: lays out chip c's
-// weights in the first `slices[c] / stripe_slices` groups of its weights
-// area and sets kWeightGroupsAttr. A weight whose regions (those of its
+// weights in the `slices[c]` slices of its weights area, in groups of
+// stripe_slices from its start, and sets kWeightGroupsAttr. A weight whose regions (those of its
 // instructions on the chip) do not overlap is stored region by region
-// (each inside one slice), the regions in first-use order round-robin
-// over the groups; any other weight is stored whole (inside one group when
-// it fits one, else over whole groups). A chip whose weights do not fit
-// that way, or that has fewer than two groups, gets no entries (the
-// constants-section order then places them). Returns the groups each
+// (each striped over one group's slices), the regions in first-use order
+// round-robin over the groups; any other weight is stored whole (in one
+// group when it fits one, else over whole groups). A chip whose weights do
+// not fit that way, or that has fewer than two groups, gets no entries
+// (the constants-section order then places them). Returns the groups each
 // chip's weights use (0 for such a chip).
 llvm::SmallVector<int64_t> assignWeightGroups(mlir::ModuleOp module, const format::Target &target,
                                               llvm::ArrayRef<int64_t> slices);

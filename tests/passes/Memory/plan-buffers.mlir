@@ -319,19 +319,20 @@ module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity:
 // -----
 
 // Resident weights in stripe groups (groups of two 256-byte slices, the
-// weights may take the 12 slices the working buffers leave: 6 groups): the
-// four column tiles of W (8 x 16 f32, disjoint regions) go round-robin to
-// groups 0-3 in the order they are read, so tiles read at once are in
-// different groups; V, read by two overlapping regions, is stored whole,
-// in the next group (4); the operands outside Const get 0.
+// weights may take the 12 slices the working buffers leave: 6 groups):
+// V, read by two overlapping regions, is stored whole (256 bytes), and
+// first, the larger first (group 0); the four column tiles of W (8 x 16
+// f32, disjoint regions of 128 bytes) follow round-robin, in the order
+// they are read, in groups 1-4, so tiles read at once are in different
+// groups; the operands outside Const get 0.
 // CHECK-LABEL: module attributes
 // CHECK-SAME: lmc.sram_bytes = 640 : i64
-// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 1>
 // CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 2>
 // CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 3>
 // CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 4>
-// CHECK: lmc_isa.inst "add"{{.*}}lmc.weight_groups = array<i64: 0, 5, 5>
-// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 1>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 5>
+// CHECK: lmc_isa.inst "add"{{.*}}lmc.weight_groups = array<i64: 0, 1, 1>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 2>
 // REPORT: weights in stripe groups: 5 groups of 0.5 KiB
 #o = #lmc_isa.region<f32, [8, 4], [4, 1], 0>
 #t0 = #lmc_isa.region<f32, [8, 4], [16, 1], 0>
