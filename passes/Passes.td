@@ -380,7 +380,8 @@ def PlanBuffers : Pass<"lmc-plan-buffers", "mlir::ModuleOp"> {
     weights are laid out in groups, region by region where a weight's
     regions do not overlap, so column tiles read at once lie in different
     groups: `lmc.weight_groups` on an `lmc_isa.inst` names, per operand,
-    1 + the group of the weight bytes it reads (0: none), which
+    1 + the slice where the weight bytes it reads start (the first of
+    their group; 0: none), which
     `lmc-emit-bin` writes into the region (FORMAT.md F12).
 
     ```mlir

@@ -255,7 +255,7 @@ SmallVector<int64_t> assignWeightGroups(ModuleOp module, const fmt::Target &targ
       SmallVector<int64_t> &tag = tags[inst];
       if (tag.empty())
         tag.assign(inst.getBuffers().size(), 0);
-      tag[use.operand] = unit.group + 1;
+      tag[use.operand] = unit.group * stripe + 1;  // the group's first slice
       used[chip] = std::max(used[chip], unit.group + 1);
     }
     OpBuilder builder(module.getContext());

@@ -14,8 +14,9 @@
 namespace lmc {
 
 // The attribute on an lmc_isa.inst: one entry per operand, 0 or 1 + the
-// group (of its chip's weights) that holds the weight bytes it reads;
-// lmc-emit-bin writes it into the Const region's `buffer` (FORMAT.md F12).
+// slice (of its chip's weights area) where the weight bytes it reads
+// start, striped over that slice's group; lmc-emit-bin writes it into the
+// Const region's `buffer` (FORMAT.md F12).
 inline constexpr char kWeightGroupsAttr[] = "lmc.weight_groups";
 
 // On a weights_in_sram target with stripe groups: lays out chip c's

@@ -144,7 +144,7 @@ struct Region {
   uint8_t rank;   // 0..kMaxRank; unused dims are shape 1, stride 0
   uint8_t reserved0;
   uint32_t buffer;  // Space::Io: index into inputs then outputs; Space::Const: 0
-                    // or 1 + the weights stripe group (version 7); else 0
+                    // or 1 + the slice of the weights it starts in (version 7); else 0
   uint64_t offset;  // byte offset of element [0, ..., 0] within the space
   int64_t shape[kMaxRank];
   int64_t strides[kMaxRank];  // in elements; 0 broadcasts, negative allowed
@@ -172,8 +172,8 @@ inline constexpr size_t recordSize(unsigned numOperands, unsigned numImms) {
 // The format version an instruction needs (F11): its opcode's, except
 // that a matmul on i32 operands (added in version 3) needs 3, an
 // instruction on a chip other than 0 (multi-chip, version 6) needs 6 and
-// one naming a weights stripe group (a Const region's buffer, version 7)
-// needs 7. `operands` are its regions, outputs first.
+// one naming the slice of its weight bytes (a Const region's buffer,
+// version 7) needs 7. `operands` are its regions, outputs first.
 inline uint32_t instructionFormatVersion(Opcode op, const Region *operands, unsigned n,
                                          unsigned chip = 0) {
   uint32_t v = opcodeFormatVersion(op);

@@ -497,8 +497,8 @@ TEST(ReaderRules, F11ChipAndF19ChipMemory) {
   expectRule(count, "F19", "chip_memory has 1 entries for 3 chips");
 }
 
-// Version 7: a Const region's buffer names the weights stripe group that
-// holds it (F12), which needs version 7 (F11); other spaces keep 0.
+// Version 7: a Const region's buffer names the slice of the weights where
+// its bytes start (F12), which needs version 7 (F11).
 TEST(ReaderRules, F12WeightGroup) {
   Region out = dram(DType::F32, {2, 2});
   Region weight = makeRegion(Space::Const, DType::F32, {2, 2}, 0);

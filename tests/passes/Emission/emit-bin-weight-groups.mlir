@@ -3,11 +3,12 @@
 
 // On lpu (weights in SRAM, stripe groups of 4 slices) lmc-plan-buffers
 // stores the two column tiles of the weight, which the two MXM planes read
-// at once, in different weights groups, and the emitter writes each group
-// into the Const region (F12, format version 7); lmc inspect shows it.
+// at once, in different weights groups, and the emitter writes the first
+// slice of each group into the Const region (F12, format version 7); lmc
+// inspect shows it.
 // CHECK: lmc .bin format 7
-// CHECK: matmul {{.*}}const[0] group 0 f32[64,320] strides[640,1]
-// CHECK: matmul {{.*}}const[1280] group 1 f32[64,320] strides[640,1]
+// CHECK: matmul {{.*}}const[0] slice 0 f32[64,320] strides[640,1]
+// CHECK: matmul {{.*}}const[1280] slice 4 f32[64,320] strides[640,1]
 #x = #lmc_isa.region<f32, [16, 64], [64, 1], 0>
 #y = #lmc_isa.region<f32, [16, 640], [640, 1], 0>
 func.func @main() {

@@ -324,15 +324,16 @@ module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity:
 // first, the larger first (group 0); the four column tiles of W (8 x 16
 // f32, disjoint regions of 128 bytes) follow round-robin, in the order
 // they are read, in groups 1-4, so tiles read at once are in different
-// groups; the operands outside Const get 0.
+// groups. Each operand names 1 + the first slice of its group (2g + 1);
+// the operands outside Const 0.
 // CHECK-LABEL: module attributes
 // CHECK-SAME: lmc.sram_bytes = 640 : i64
-// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 2>
 // CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 3>
-// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 4>
 // CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 5>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 7>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 9>
 // CHECK: lmc_isa.inst "add"{{.*}}lmc.weight_groups = array<i64: 0, 1, 1>
-// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 2>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 3>
 // REPORT: weights in stripe groups: 5 groups of 0.5 KiB
 #o = #lmc_isa.region<f32, [8, 4], [4, 1], 0>
 #t0 = #lmc_isa.region<f32, [8, 4], [16, 1], 0>
