@@ -373,7 +373,16 @@ def PlanBuffers : Pass<"lmc-plan-buffers", "mlir::ModuleOp"> {
     target without DRAM, where they stay in SRAM too) must fit the target's SRAM:
     a target with DRAM spills the largest buffers live at the peak to DRAM
     until it fits; otherwise planning fails with the bytes needed, the bytes
-    available and the number of chips that would hold the model.
+    available and the number of chips that would hold the model. On a
+    target with SRAM stripe groups (`sram.stripe_slices`) the SRAM buffers
+    then spread over the groups the free slices reach (each where the
+    buffers live at the same time hold the fewest bytes), and the resident
+    weights are laid out in groups, region by region where a weight's
+    regions do not overlap, so column tiles read at once lie in different
+    groups: `lmc.weight_groups` on an `lmc_isa.inst` names, per operand,
+    1 + the slice where the weight bytes it reads start (the first of
+    their group; 0: none), which
+    `lmc-emit-bin` writes into the region (FORMAT.md F12).
 
     ```mlir
     %a = lmc_isa.alloc {bytes = 256 : i64, space = "dram"}

@@ -6,6 +6,7 @@
 
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "passes/Memory/WeightGroups.h"
 #include "runtime/format/OpcodeRules.h"
 #include "runtime/format/PackedMatMul.h"
 #include "runtime/format/Writer.h"
@@ -293,6 +294,8 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
     if (!opcode || !unit)
       return inst.emitOpError("unknown opcode or unit");
     std::vector<fmt::Region> regions;
+    // lmc-plan-buffers' stripe groups of the weights read (F12).
+    auto weightGroups = inst->getAttrOfType<DenseI64ArrayAttr>(lmc::kWeightGroupsAttr);
     for (auto [buffer, attr] : llvm::zip(inst.getBuffers(), inst.getRegions())) {
       auto region = cast<lisa::RegionAttr>(attr);
       auto it = buffers.find(buffer);
@@ -304,6 +307,9 @@ LogicalResult emitBin(ModuleOp module, const std::string &path, const EmitOption
       r.dtype = static_cast<uint8_t>(*dtype);
       r.rank = static_cast<uint8_t>(region.getShape().size());
       r.buffer = it->second.buffer;
+      if (r.space == uint8_t(fmt::Space::Const) && weightGroups &&
+          regions.size() < weightGroups.size())
+        r.buffer = static_cast<uint32_t>(weightGroups[regions.size()]);
       r.offset = it->second.base + region.getOffset() * fmt::dtypeSize(*dtype);
       for (unsigned d = 0; d < fmt::kMaxRank; ++d) {
         bool used = d < r.rank;

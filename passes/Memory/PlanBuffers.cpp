@@ -6,9 +6,11 @@
 #include "dialects/Isa/Isa.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "passes/Memory/WeightGroups.h"
 #include "passes/Passes.h"
 #include "passes/Scheduling/Schedule.h"
 #include "passes/TargetInfo.h"
+#include "runtime/format/SramGroups.h"
 #include "runtime/format/TargetLoader.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -75,9 +77,41 @@ struct SpacePlan {
   size_t buffers = 0;
 };
 
+// The lowest offset >= `from` where `bytes` may start, legal under the
+// slice rule, that no [begin, end) of `busy` (sorted) overlaps.
+int64_t lowestFree(const std::vector<std::pair<int64_t, int64_t>> &busy, int64_t from,
+                   int64_t bytes, int64_t slice) {
+  int64_t offset = sliceLegal(from, bytes, slice);
+  for (auto [begin, end] : busy) {
+    if (end <= offset)
+      continue;
+    if (begin - offset >= bytes)
+      break;
+    offset = sliceLegal(end, bytes, slice);
+  }
+  return offset;
+}
+
+// Spreading over SRAM stripe groups (docs/targets.md): a group holds
+// `group` bytes from the start of the SRAM space, so the plan's offset 0
+// is at `base` there (a chip's start); the arena stays within `limit`.
+struct Spread {
+  int64_t group = 0;  // 0: pack low
+  int64_t base = 0, limit = 0;
+};
+
+// How many stripe groups the working buffers of one chip spread over at
+// most: each is a group of slices' bandwidth more, and the host memory the
+// CPU runtime allocates and clears per run grows by a group each.
+constexpr int64_t kSpreadGroups = 4;
+
 // Largest first, each at the lowest offset (legal under the slice rule, see
 // sliceLegal) that no buffer with an intersecting live interval occupies.
-SpacePlan place(std::vector<Interval *> &intervals, int64_t slice) {
+// With `spread`, a buffer no larger than a slice goes instead to the group
+// whose buffers with intersecting live intervals hold the fewest bytes
+// (the lowest such group, at its lowest free offset), among the first
+// kSpreadGroups groups the arena may reach.
+SpacePlan place(std::vector<Interval *> &intervals, int64_t slice, const Spread &spread = {}) {
   SpacePlan plan;
   plan.buffers = intervals.size();
   std::vector<Interval *> order(intervals);
@@ -89,19 +123,36 @@ SpacePlan place(std::vector<Interval *> &intervals, int64_t slice) {
       return a->first < b->first;
     return a->order < b->order;
   });
+  const int64_t group = spread.group;
+  const int64_t firstGroup = group ? spread.base / group : 0;
+  const int64_t groups =
+      group && spread.limit > 0 ? std::min(kSpreadGroups, (spread.base + spread.limit - 1) / group - firstGroup + 1) : 0;
   std::vector<Interval *> placed;
+  std::vector<int64_t> load(std::max<int64_t>(groups, 0));
   for (Interval *iv : order) {
     plan.unshared += iv->bytes;
     std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping lives
+    std::fill(load.begin(), load.end(), 0);
     for (Interval *p : placed)
-      if (p->first <= iv->last && iv->first <= p->last)
+      if (p->first <= iv->last && iv->first <= p->last) {
         busy.push_back({p->offset, p->offset + p->bytes});
+        const int64_t g = (spread.base + p->offset) / std::max<int64_t>(group, 1) - firstGroup;
+        if (g >= 0 && g < groups)
+          load[g] += p->bytes;
+      }
     std::sort(busy.begin(), busy.end());
-    int64_t offset = 0;
-    for (auto [begin, end] : busy) {
-      if (begin - offset >= iv->bytes)
-        break;
-      offset = sliceLegal(std::max(offset, end), iv->bytes, slice);
+    int64_t offset = lowestFree(busy, 0, iv->bytes, slice);
+    if (groups > 1 && iv->bytes <= slice) {
+      int64_t best = -1;
+      for (int64_t g = 0; g < groups; ++g) {
+        const int64_t begin = std::max<int64_t>((firstGroup + g) * group - spread.base, 0);
+        const int64_t end = std::min((firstGroup + g + 1) * group - spread.base, spread.limit);
+        const int64_t at = lowestFree(busy, begin, iv->bytes, slice);
+        if (at + iv->bytes <= end && (best < 0 || load[g] < load[best])) {
+          best = g;
+          offset = at;
+        }
+      }
     }
     iv->offset = offset;
     plan.arena = std::max(plan.arena, offset + iv->bytes);
@@ -414,16 +465,42 @@ void PlanBuffersPass::runOnOperation() {
     for (int64_t chip = 0; chip < chips; ++chip)
       units.push_back({"sram", chip, {}});
   int64_t peakLive = 0, sramBase = 0;
+  const int64_t capacity = slice * static_cast<int64_t>(target->sram().slices());
+  std::vector<int64_t> weightSlices(chips, 0);  // the slices each chip's weights may take
+  for (int64_t chip = 0; chip < chips && slice; ++chip)
+    weightSlices[chip] = (capacity - resident[chip].stateExtent) / slice;
+  const fmt::SramGroups groups = fmt::sramGroups(*target);
+  const int64_t groupBytes = groups.striped && slice ? static_cast<int64_t>(groups.bytes) : 0;
   SmallVector<int64_t> chipMemory;  // per chip: SRAM base, bytes, resident bytes
   const int64_t sramAlign = std::max<int64_t>(target->sram().alignment_bytes(), 64);
   for (Unit &unit : units) {
     const std::string &space = unit.space;
     std::vector<Interval *> &list = unit.list;
     const bool sram = space == "sram";
-    SpacePlan plan = place(list, sram ? slice : 0);
     int64_t base = sram && chips > 1 ? sramBase : 0;
+    SpacePlan plan = place(list, sram ? slice : 0);
+    if (sram && groupBytes) {
+      // Spread over the stripe groups within the slices the capacity
+      // leaves the working buffers, after up to a group's slices more for
+      // the weights (assignWeightGroups, which gains more); the packed
+      // plan when that fits no better.
+      const Resident &r = resident[unit.chip];
+      const int64_t free =
+          r.weightBytes ? capacity - r.weightExtent - r.stateExtent - r.working(plan.arena) : 0;
+      Spread spread{groupBytes, base,
+                    capacity - r.weightExtent - r.stateExtent - std::min(free, groupBytes)};
+      SpacePlan spreadPlan = place(list, slice, spread);
+      if (spreadPlan.arena <= spread.limit)
+        plan = spreadPlan;
+      else
+        place(list, slice);
+    }
     for (Interval *iv : list)
       iv->alloc.setOffsetAttr(builder.getI64IntegerAttr(base + iv->offset));
+    if (sram && slice) {
+      const Resident &r = resident[unit.chip];
+      weightSlices[unit.chip] = (capacity - r.stateExtent - r.working(plan.arena)) / slice;
+    }
     if (sram && chips > 1) {
       const Resident &r = resident[unit.chip];
       int64_t size = slice ? r.working(plan.arena) : alignUp(plan.arena, sramAlign);
@@ -469,6 +546,20 @@ void PlanBuffersPass::runOnOperation() {
     for (size_t k = 0; k < std::min<size_t>(atPeak.size(), 5); ++k)
       llvm::errs() << "  live at the peak: " << atPeak[k]->bytes << " bytes, from node '"
                    << nameOf(atPeak[k]->alloc) << "'\n";
+  }
+  // The weights over the stripe groups the slices left to them hold.
+  if (target->granularity() == fmt::Target::TILE && slice) {
+    SmallVector<int64_t> weightGroups = lmc::assignWeightGroups(module, *target, weightSlices);
+    if (report && groupBytes)
+      for (int64_t chip = 0; chip < chips; ++chip)
+        if (resident[chip].weightBytes)
+          llvm::errs() << "weights in stripe groups"
+                     << (chips > 1 ? " (chip " + std::to_string(chip) + ")" : std::string())
+                     << ": "
+                     << (weightGroups[chip] ? std::to_string(weightGroups[chip]) + " groups of " +
+                                                  mib(groupBytes)
+                                            : std::string("constants-section order"))
+                     << "\n";
   }
   if (stateBytes)
     module->setAttr("lmc.state_bytes", builder.getI64IntegerAttr(stateBytes));

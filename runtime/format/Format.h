@@ -12,9 +12,11 @@ namespace lmc::format {
 
 inline constexpr char kMagic[8] = {'L', 'M', 'C', 'B', 'I', 'N', '\r', '\n'};
 // The newest version this code reads and writes, and the oldest it reads
-// (F1). Versions 2-6 only added opcodes, optional metadata and the
-// instruction's chip (0 in older files), so every older file is valid.
-inline constexpr uint32_t kFormatVersion = 6;
+// (F1). Versions 2-7 only added opcodes, optional metadata, the
+// instruction's chip (0 in older files) and the resident weights' stripe
+// group in a Const region's buffer (0 in older files), so every older file
+// is valid.
+inline constexpr uint32_t kFormatVersion = 7;
 inline constexpr uint32_t kMinFormatVersion = 1;
 inline constexpr uint32_t kMaxRank = 6;
 inline constexpr uint32_t kMaxChips = 4096;  // F19
@@ -142,7 +144,8 @@ struct Region {
   uint8_t dtype;  // DType
   uint8_t rank;   // 0..kMaxRank; unused dims are shape 1, stride 0
   uint8_t reserved0;
-  uint32_t buffer;  // Space::Io: index into inputs then outputs; else 0
+  uint32_t buffer;  // Space::Io: index into inputs then outputs; Space::Const: 0
+                    // or 1 + the slice of the weights it starts in (version 7); else 0
   uint64_t offset;  // byte offset of element [0, ..., 0] within the space
   int64_t shape[kMaxRank];
   int64_t strides[kMaxRank];  // in elements; 0 broadcasts, negative allowed
@@ -168,15 +171,21 @@ inline constexpr size_t recordSize(unsigned numOperands, unsigned numImms) {
 }
 
 // The format version an instruction needs (F11): its opcode's, except
-// that a matmul on i32 operands (added in version 3) needs 3 and an
-// instruction on a chip other than 0 (multi-chip, version 6) needs 6.
-// `operands` are its regions, outputs first.
+// that a matmul on i32 operands (added in version 3) needs 3, an
+// instruction on a chip other than 0 (multi-chip, version 6) needs 6 and
+// one naming the slice of its weight bytes (a Const region's buffer,
+// version 7) needs 7. `operands` are its regions, outputs first.
 inline uint32_t instructionFormatVersion(Opcode op, const Region *operands, unsigned n,
                                          unsigned chip = 0) {
   uint32_t v = opcodeFormatVersion(op);
   if (op == Opcode::MatMul && n > 1 && operands[1].dtype == static_cast<uint8_t>(DType::I32))
     v = v < 3 ? 3 : v;
-  return chip != 0 && v < 6 ? 6 : v;
+  if (chip != 0 && v < 6)
+    v = 6;
+  for (unsigned i = 0; i < n; ++i)
+    if (operands[i].space == static_cast<uint8_t>(Space::Const) && operands[i].buffer != 0)
+      v = 7;
+  return v;
 }
 
 inline size_t dtypeSize(DType t) {

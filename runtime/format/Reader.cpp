@@ -482,7 +482,7 @@ absl::Status BinFile::verify() {
                                              dtypeName(static_cast<DType>(t.dtype()))));
         limit = ioBytes[r.buffer];
         ioTensor = &t;
-      } else if (r.buffer != 0) {
+      } else if (r.buffer != 0 && space != Space::Const) {
         return invalid("F12", absl::StrCat(opnd(), " in ", spaceDesc(), " has non-zero buffer ",
                                            r.buffer));
       }

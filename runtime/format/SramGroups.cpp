@@ -24,6 +24,7 @@ SramGroups sramGroups(const Target &target) {
   }
   const uint32_t stripe = std::clamp<uint32_t>(sram.stripe_slices(), 1, slices);
   g.bytes = slice * stripe;
+  g.sliceBytes = slice;
   g.bytesPerCycle = sram.bytes_per_cycle() / slices * stripe;
   return g;
 }
@@ -88,6 +89,18 @@ size_t sramGroupLoads(const Target &target, const SramGroups &groups, Opcode opc
       continue;
     if (!groups.striped) {
       add(0, touched);
+      continue;
+    }
+    if (static_cast<Space>(r.space) == Space::Const && r.buffer != 0) {
+      // The compiler's place (F12): from the group of slice buffer - 1, as
+      // many groups as the bytes fill, as the cost model assumes.
+      const uint64_t first = (r.buffer - 1) * groups.sliceBytes / groups.bytes;
+      const uint64_t count =
+          std::max<uint64_t>(1, (uint64_t(touched) + groups.bytes - 1) / groups.bytes);
+      if (count > kMaxGroupsPerOperand)
+        continue;
+      for (uint64_t g = first; g < first + count; ++g)
+        add(uint64_t(2) << 40 | g, touched / double(count));
       continue;
     }
     // The span of the region's bytes.

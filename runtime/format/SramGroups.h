@@ -17,13 +17,15 @@ namespace lmc::format {
 // groups from its start: the SRAM space (working buffers; in a multi-chip
 // file, the chips' ranges side by side), the KV caches (the State space
 // where it is in SRAM), the resident weights (the Const space on a
-// weights_in_sram target, by their offset in the constants section) and
-// each I/O buffer; a group holds stripe_slices x sliceBytes() bytes and
+// weights_in_sram target: where an operand names the slice its bytes
+// start in (F12, the compiler's layout) from that slice's group, else by
+// the offset in the constants section) and each I/O buffer; a group holds stripe_slices x sliceBytes() bytes and
 // moves stripe_slices x bytes_per_cycle / slices bytes per cycle. Without
 // it the slices are interleaved by address: one group per chip, at the
 // aggregate bandwidth.
 struct SramGroups {
   uint64_t bytes = 0;        // of one group; 0: no SRAM bandwidth model
+  uint64_t sliceBytes = 0;   // of one slice, when striped
   double bytesPerCycle = 0;  // of one group
   bool striped = false;
 };
@@ -46,7 +48,9 @@ uint64_t sramGroupCycles(const Target &target, const SramGroups &groups, Opcode 
 // places: `group` is (area << 40 | index within the area) when striped
 // (area: 0 SRAM space, 1 State, 2 Const, 3 + b I/O buffer b, at most 255), 0 when
 // interleaved. An operand's bytes are spread evenly over the groups its
-// span [lowest, highest byte] meets.
+// span [lowest, highest byte] meets; a Const operand that names its slice
+// (buffer = 1 + slice of the weights) over that slice's group and the next
+// ones, as many as its bytes fill.
 struct GroupLoad {
   uint64_t group = 0;
   double bytes = 0;

@@ -44,11 +44,52 @@ absl::Status Buffer::allocate(uint64_t size, const std::string &what) {
 }
 
 void Buffer::zero() {
-  if (size_)
-    std::memset(data_, 0, size_);
+  if (!limited_) {
+    if (size_)
+      std::memset(data_, 0, size_);
+    return;
+  }
+  for (auto [begin, end] : written_)
+    std::memset(data_ + begin, 0, end - begin);
 }
 
 namespace {
+
+// The byte ranges of space `space` the instructions' outputs may write
+// (their spans, F13, merged): the rest of a working space stays zero, so a
+// run clears only these (a SRAM plan spread over stripe groups leaves
+// gaps of megabytes, docs/targets.md).
+std::vector<std::pair<uint64_t, uint64_t>> writtenRanges(const format::BinFile &f, Space space) {
+  std::vector<std::pair<uint64_t, uint64_t>> spans;
+  for (const format::InstructionView &inst : f.instructions()) {
+    const unsigned outputs = format::opcodeInfo(inst.opcode()).numOutputs;
+    for (unsigned k = 0; k < outputs && k < inst.header->numOperands; ++k) {
+      const format::Region &r = inst.operands[k];
+      if (static_cast<Space>(r.space) != space)
+        continue;
+      // The reader checked the span lies within the space (F13).
+      const int64_t elem = int64_t(format::dtypeSize(static_cast<format::DType>(r.dtype)));
+      int64_t lo = int64_t(r.offset), hi = int64_t(r.offset) + elem;
+      bool empty = false;
+      for (unsigned d = 0; d < r.rank; ++d) {
+        empty |= r.shape[d] == 0;
+        const int64_t reach = (r.shape[d] - 1) * r.strides[d] * elem;
+        (reach < 0 ? lo : hi) += reach;
+      }
+      if (!empty)
+        spans.push_back({uint64_t(lo), uint64_t(hi)});
+    }
+  }
+  std::sort(spans.begin(), spans.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (auto [begin, end] : spans) {
+    if (!merged.empty() && begin <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, end);
+    else
+      merged.push_back({begin, end});
+  }
+  return merged;
+}
 
 uint64_t tensorBytes(const format::TensorInfo &t) {
   // F9 guarantees this does not overflow.
@@ -104,6 +145,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::create(
     return fail(st);
   if (absl::Status st = s->state_.allocate(m.state_bytes(), "state"); !st.ok())
     return fail(st);
+  s->sram_.setWritten(writtenRanges(f, Space::Sram));
+  s->dram_.setWritten(writtenRanges(f, Space::Dram));
   for (const format::TensorInfo &t : f.io().inputs()) {
     s->inputs_.emplace_back();
     s->working_.emplace_back();

@@ -26,13 +26,21 @@ public:
   Buffer(Buffer &&other) noexcept;
   Buffer &operator=(Buffer &&other) noexcept;
   absl::Status allocate(uint64_t size, const std::string &what);
+  // Clears the buffer, or only `written` once set: the byte ranges
+  // anything writes, the rest staying zero from allocate().
   void zero();
+  void setWritten(std::vector<std::pair<uint64_t, uint64_t>> ranges) {
+    written_ = std::move(ranges);
+    limited_ = true;
+  }
   uint8_t *data() const { return data_; }
   uint64_t size() const { return size_; }
 
 private:
   uint8_t *data_ = nullptr;
   uint64_t size_ = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> written_;  // [begin, end), sorted, disjoint
+  bool limited_ = false;
 };
 
 class Session {

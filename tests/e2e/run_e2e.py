@@ -1121,13 +1121,13 @@ def check_multinode(ctx):
     if not any(b["from"] == 1 and b["to"] == 0 for b in links["bundles"]):
         raise CheckFailed(f"no transfer from chip 1 to chip 2 over chip 0: {links['bundles']}")
     # Four inputs back to back: they overlap in the pipeline (one every interval < the latency
-    # of one), each finishing after the one before.
+    # of one), each finishing after the one before (the JSON's rates have 6 digits: %.6g).
     stream = lmc_simulate_json(ctx, three, ["--stream", "4", "--no-functional"])["stream"]
     finish = stream["finish_cycles"]
     if len(finish) != 4 or finish[0] != rep["cycles"] or sorted(set(finish)) != finish or \
             not 0 < stream["interval_cycles"] < rep["cycles"] or \
             stream["interval_cycles"] != (finish[3] - finish[0]) // 3 or \
-            abs(stream["tokens_per_s"] - 16 * stream["inputs_per_s"]) > 1e-6 * stream["tokens_per_s"]:
+            abs(stream["tokens_per_s"] - 16 * stream["inputs_per_s"]) > 1e-5 * stream["tokens_per_s"]:
         raise CheckFailed(f"--stream 4: {stream} (one input: {rep['cycles']} cycles)")
     with open(target, "w") as f:
         f.write(re.sub(r"(?m)^  count: 16 +# 16 links per chip \[S\]\n  bytes_per_cycle",

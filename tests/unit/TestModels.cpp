@@ -151,6 +151,22 @@ void buildCacheModel(format::Writer &w) {
                    {});
 }
 
+void buildSparseSramModel(format::Writer &w) {
+  w.metadata().set_source("sparse.onnx");
+  w.metadata().mutable_target()->set_name("cpu");
+  w.metadata().mutable_target()->set_granularity(format::Target::OPERATOR);
+  w.metadata().set_sram_bytes(4 << 20);
+  addTensor(w.io().mutable_inputs(), "x", DType::F32, {4});
+  addTensor(w.io().mutable_outputs(), "y", DType::F32, {4});
+  const format::Region x = makeRegion(Space::Io, DType::F32, {4}, 0, 0);
+  const format::Region y = makeRegion(Space::Io, DType::F32, {4}, 0, 1);
+  const format::Region s = makeRegion(Space::Sram, DType::F32, {4}, 1 << 20);
+  const format::Region t = makeRegion(Space::Sram, DType::F32, {4}, 3 << 20);
+  w.addInstruction(Opcode::Add, Unit::Cpu, 0, 0, {s, s, x}, {});
+  w.addInstruction(Opcode::Add, Unit::Cpu, 0, 0, {y, s, x}, {});
+  w.addInstruction(Opcode::Add, Unit::Cpu, 0, 0, {y, y, t}, {});
+}
+
 std::string makeTempDir() {
   const char *base = std::getenv("TMPDIR");
   std::string pattern = std::string(base && *base ? base : "/tmp") + "/lmc_test_XXXXXX";

@@ -41,6 +41,13 @@ void buildCountingModel(format::Writer &w, int64_t seq, int64_t vocab);
 // i.e. of the tokens written since the state was last reset.
 void buildCacheModel(format::Writer &w);
 
+// y f32[4] = 2 x, input x f32[4], through SRAM bytes megabytes apart:
+//   0 add sram[1 MiB] s <- s, io.in0 x     (s accumulates: x once s starts at 0)
+//   1 add io.out0 y <- s, io.in0 x
+//   2 add io.out0 y <- y, sram[3 MiB] t    (t: never written, 0)
+// in a 4 MiB SRAM space, most of it written by no instruction.
+void buildSparseSramModel(format::Writer &w);
+
 std::string makeTempDir();
 
 }  // namespace lmc::testing

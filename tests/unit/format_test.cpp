@@ -497,6 +497,23 @@ TEST(ReaderRules, F11ChipAndF19ChipMemory) {
   expectRule(count, "F19", "chip_memory has 1 entries for 3 chips");
 }
 
+// Version 7: a Const region's buffer names the slice of the weights where
+// its bytes start (F12), which needs version 7 (F11).
+TEST(ReaderRules, F12WeightGroup) {
+  Region out = dram(DType::F32, {2, 2});
+  Region weight = makeRegion(Space::Const, DType::F32, {2, 2}, 0);
+  weight.buffer = 3;
+  std::vector<uint8_t> tagged = withInstruction([&](Writer &w) {
+    w.addConstant(std::vector<float>(4, 1.0f).data(), 16);
+    w.addInstruction(Opcode::Relu, Unit::Cpu, 0, 0, {out, weight}, {});
+  });
+  ASSERT_TRUE(verifyBytes(tagged).ok()) << verifyBytes(tagged);
+  EXPECT_EQ(headerOf(tagged).formatVersion, 7u);
+  headerOf(tagged).formatVersion = 6;
+  fixChecksum(tagged);
+  expectRule(tagged, "F11", "needs format version 7 but the file has version 6");
+}
+
 TEST(ReaderRules, F11Opcode) {
   std::vector<uint8_t> b = tinyModelBytes();
   auto *ih = reinterpret_cast<InstructionHeader *>(

@@ -190,6 +190,31 @@ TEST(CostModel, SramGroupBound) {
   EXPECT_DOUBLE_EQ(loads[0].bytes, 2 * big);
   EXPECT_EQ(loads[1].group, 1u);
   EXPECT_DOUBLE_EQ(loads[1].bytes, small);
+  // A weight tile that names its slice (F12: buffer = 1 + slice) is in
+  // that slice's group whatever its offset: two column tiles of one
+  // weight, by offset both in weights group 0, at slices 12 and 17 in
+  // groups 3 and 4; one of 1.5 groups' bytes from slice 20 over groups 5
+  // and 6.
+  Region tiles[3] = {region(DType::F32, {1, 320}), region(DType::F32, {768, 320}, Space::Const),
+                     region(DType::F32, {768, 320}, Space::Const)};
+  tiles[1].strides[0] = tiles[2].strides[0] = 768;
+  tiles[2].offset = 320 * 4;
+  ASSERT_EQ(sramGroupLoads(lpu, l, Opcode::MatMul, tiles, 3, loads), 2u);
+  EXPECT_EQ(loads[1].group, uint64_t(2) << 40);  // by offset: both tiles' spans in group 0
+  EXPECT_DOUBLE_EQ(loads[1].bytes, 2 * 768 * 320 * 4);
+  tiles[1].buffer = 13;
+  tiles[2].buffer = 18;
+  ASSERT_EQ(sramGroupLoads(lpu, l, Opcode::MatMul, tiles, 3, loads), 3u);
+  EXPECT_EQ(loads[1].group, uint64_t(2) << 40 | 3);
+  EXPECT_EQ(loads[2].group, uint64_t(2) << 40 | 4);
+  EXPECT_DOUBLE_EQ(loads[2].bytes, 768 * 320 * 4);
+  Region wide[2] = {region(DType::F32, {1}),
+                    region(DType::F32, {int64_t(l.bytes / 8 * 3)}, Space::Const)};
+  wide[1].buffer = 21;
+  ASSERT_EQ(sramGroupLoads(lpu, l, Opcode::ReduceSum, wide, 2, loads), 3u);
+  EXPECT_EQ(loads[1].group, uint64_t(2) << 40 | 5);
+  EXPECT_EQ(loads[2].group, uint64_t(2) << 40 | 6);
+  EXPECT_DOUBLE_EQ(loads[2].bytes, double(l.bytes) * 1.5 / 2);
 }
 
 TEST(CostModel, VectorAndDmaOnAra2MatchTheClosedForm) {

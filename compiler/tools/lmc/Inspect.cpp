@@ -70,7 +70,7 @@ const format::StateTensor *stateAt(const format::BinFile &f, uint64_t offset) {
 }
 
 // "dram[4096] f32[1,16,64] strides[1024,64,1]", "io.in0 'tokens' i64[1,16]",
-// "state[0] 'past.0.key' f32[1,4,16,16]".
+// "state[0] 'past.0.key' f32[1,4,16,16]", "const[1280] slice 12 f32[1,768,320] strides[0,2304,1]".
 std::string formatOperand(const format::BinFile &f, const Region &r) {
   std::string text;
   if (static_cast<Space>(r.space) == Space::State) {
@@ -83,6 +83,8 @@ std::string formatOperand(const format::BinFile &f, const Region &r) {
       absl::StrAppend(&text, "[", r.offset, "]");
   } else {
     text = absl::StrCat(format::spaceName(static_cast<Space>(r.space)), "[", r.offset, "]");
+    if (static_cast<Space>(r.space) == Space::Const && r.buffer)
+      absl::StrAppend(&text, " slice ", r.buffer - 1);  // where the compiler put it (F12)
   }
   absl::StrAppend(&text, " ", format::dtypeName(static_cast<DType>(r.dtype)),
                   dims(r.shape, r.rank));

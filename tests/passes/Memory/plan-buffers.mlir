@@ -164,14 +164,15 @@ module attributes {lmc.target = "name: 'sliced' granularity: TILE clock_mhz: 1 w
 // -----
 
 // stripe_slices: 2 (groups of two slices, 512 bytes, for SRAM bandwidth,
-// docs/simulator.md "SRAM slices"): the plan is the same, and each buffer
-// lies inside one group: a buffer no larger than a slice stays inside a
-// slice, so inside its group (A in group 1, B in group 0), and C, larger
-// than a slice, ends at 320 inside group 0.
-// CHECK-LABEL: module attributes {lmc.peak_live_bytes = 672 : i64, lmc.sram_bytes = 736 : i64
+// docs/simulator.md "SRAM slices"): the buffers spread over the groups the
+// capacity leaves them (both): C (larger than a slice) at 0 in group 0, A
+// in group 1 (no bytes live beside it there), B, live beside both, in the
+// group whose live buffers hold fewer bytes (A's 224 < C's 320), each
+// buffer no larger than a slice inside one slice, so inside its group.
+// CHECK-LABEL: module attributes {lmc.peak_live_bytes = 672 : i64, lmc.sram_bytes = 896 : i64
 // CHECK: lmc_isa.alloc {bytes = 320 : i64, offset = 0 : i64, space = "sram"}
 // CHECK: lmc_isa.alloc {bytes = 224 : i64, offset = 512 : i64, space = "sram"}
-// CHECK: lmc_isa.alloc {bytes = 128 : i64, offset = 320 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 128 : i64, offset = 768 : i64, space = "sram"}
 #x80 = #lmc_isa.region<f32, [80], [1], 0>
 #x56 = #lmc_isa.region<f32, [56], [1], 0>
 #x32 = #lmc_isa.region<f32, [32], [1], 0>
@@ -186,6 +187,60 @@ module attributes {lmc.target = "name: 'striped' granularity: TILE clock_mhz: 1 
     lmc_isa.inst "relu" (%b, %x) regions [#x32, #x32] imms [] {unit = "vxm"}
     lmc_isa.inst "add" (%x, %a, %b) regions [#x32, #x32, #x32] imms [] {unit = "vxm"}
     lmc_isa.inst "neg" (%x, %c) regions [#x32, #x32] imms [] {unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
+// Two buffers live at once, which packing puts in group 0 (A at 0, B at
+// 256, the next slice), go to different groups (B at 512, group 1); a third, C,
+// live beside both, ties (192 bytes each) and takes the lower group, at its
+// lowest free offset inside one slice (256: 192 + 192 would cross the
+// slice). D, live alone later, takes the lowest offset.
+// CHECK-LABEL: module attributes {lmc.peak_live_bytes = 576 : i64, lmc.sram_bytes = 704 : i64
+// CHECK: lmc_isa.alloc {bytes = 192 : i64, offset = 0 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 192 : i64, offset = 512 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 192 : i64, offset = 256 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 64 : i64, offset = 0 : i64, space = "sram"}
+#x48 = #lmc_isa.region<f32, [48], [1], 0>
+#x16 = #lmc_isa.region<f32, [16], [1], 0>
+module attributes {lmc.target = "name: 'striped' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 slices: 4 alignment_bytes: 32 bytes_per_cycle: 1 buffers_within_slices: true stripe_slices: 2 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<48xf32>}
+    %a = lmc_isa.alloc {bytes = 192 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 192 : i64, space = "sram"}
+    %c = lmc_isa.alloc {bytes = 192 : i64, space = "sram"}
+    %d = lmc_isa.alloc {bytes = 64 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%a, %x) regions [#x48, #x48] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%b, %x) regions [#x48, #x48] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%c, %a, %b) regions [#x48, #x48, #x48] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %c, %a) regions [#x48, #x48, #x48] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %c, %b) regions [#x48, #x48, #x48] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%d, %x) regions [#x16, #x16] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%x, %d) regions [#x16, #x16] imms [] {unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
+// When the capacity leaves the working buffers one group (weights of 288
+// bytes take two of the four slices), they pack low as before: B in the
+// next slice of group 0.
+// CHECK-LABEL: module attributes {lmc.peak_live_bytes = 384 : i64, lmc.sram_bytes = 448 : i64
+// CHECK: lmc_isa.alloc {bytes = 192 : i64, offset = 0 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 192 : i64, offset = 256 : i64, space = "sram"}
+#x48 = #lmc_isa.region<f32, [48], [1], 0>
+module attributes {lmc.target = "name: 'striped' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 slices: 4 alignment_bytes: 32 bytes_per_cycle: 1 buffers_within_slices: true stripe_slices: 2 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<48xf32>}
+    %w = lmc_isa.const {value = dense<1.0> : tensor<72xf32>}
+    %a = lmc_isa.alloc {bytes = 192 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 192 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%a, %x) regions [#x48, #x48] imms [] {unit = "vxm"}
+    lmc_isa.inst "neg" (%b, %w) regions [#x48, #x48] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%x, %a, %b) regions [#x48, #x48, #x48] imms [] {unit = "vxm"}
     return
   }
 }
@@ -257,6 +312,48 @@ module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity:
     lmc_isa.inst "relu" (%a, %x) regions [#t, #t] imms [] {lmc.chip = 0 : i64, unit = "vxm"}
     lmc_isa.inst "relu" (%b, %w) regions [#u, #u] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
     lmc_isa.inst "add" (%x, %b, %b) regions [#t, #t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    return
+  }
+}
+
+// -----
+
+// Resident weights in stripe groups (groups of two 256-byte slices, the
+// weights may take the 12 slices the working buffers leave: 6 groups):
+// V, read by two overlapping regions, is stored whole (256 bytes), and
+// first, the larger first (group 0); the four column tiles of W (8 x 16
+// f32, disjoint regions of 128 bytes) follow round-robin, in the order
+// they are read, in groups 1-4, so tiles read at once are in different
+// groups. Each operand names 1 + the first slice of its group (2g + 1);
+// the operands outside Const 0.
+// CHECK-LABEL: module attributes
+// CHECK-SAME: lmc.sram_bytes = 640 : i64
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 3>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 5>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 7>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 9>
+// CHECK: lmc_isa.inst "add"{{.*}}lmc.weight_groups = array<i64: 0, 1, 1>
+// CHECK: lmc_isa.inst "relu"{{.*}}lmc.weight_groups = array<i64: 0, 3>
+// REPORT: weights in stripe groups: 5 groups of 0.5 KiB
+#o = #lmc_isa.region<f32, [8, 4], [4, 1], 0>
+#t0 = #lmc_isa.region<f32, [8, 4], [16, 1], 0>
+#t1 = #lmc_isa.region<f32, [8, 4], [16, 1], 4>
+#t2 = #lmc_isa.region<f32, [8, 4], [16, 1], 8>
+#t3 = #lmc_isa.region<f32, [8, 4], [16, 1], 12>
+#v0 = #lmc_isa.region<f32, [8, 4], [4, 1], 0>
+#v1 = #lmc_isa.region<f32, [8, 4], [4, 1], 4>
+module attributes {lmc.target = "name: 'striped' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 4096 slices: 16 alignment_bytes: 32 bytes_per_cycle: 16 buffers_within_slices: true stripe_slices: 2 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %w = lmc_isa.const {value = dense<1.0> : tensor<8x16xf32>}
+    %v = lmc_isa.const {value = dense<2.0> : tensor<8x8xf32>}
+    %a = lmc_isa.alloc {bytes = 128 : i64, space = "sram"}
+    %b = lmc_isa.alloc {bytes = 128 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%a, %w) regions [#o, #t0] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#o, #t1] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%a, %w) regions [#o, #t2] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#o, #t3] imms [] {unit = "vxm"}
+    lmc_isa.inst "add" (%a, %v, %v) regions [#o, #v0, #v1] imms [] {unit = "vxm"}
+    lmc_isa.inst "relu" (%b, %w) regions [#o, #t0] imms [] {unit = "vxm"}
     return
   }
 }
