@@ -20,9 +20,16 @@ uint64_t elements(const Region &r) {
 
 uint64_t bytes(const Region &r) { return elements(r) * dtypeSize(static_cast<DType>(r.dtype)); }
 
-uint64_t ceilDiv(double a, double b) { return static_cast<uint64_t>(std::ceil(a / b)); }
+uint64_t ceilDiv(double a, double b) { return ceilCycles(a / b); }
 
 }  // namespace
+
+uint64_t ceilCycles(double cycles) {
+  if (!(cycles > 0))
+    return 0;
+  const double up = std::ceil(cycles);
+  return up >= double(kMaxCycles) ? kMaxCycles : static_cast<uint64_t>(up);
+}
 
 bool stateInDram(const Target &target) {
   return target.granularity() == Target::TILE && target.dram().bytes() > 0;

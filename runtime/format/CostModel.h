@@ -11,6 +11,13 @@
 
 namespace lmc::format {
 
+// Cycles from a count computed in doubles, rounded up and saturated: at
+// most kMaxCycles (a target file may ask for a rate of 1e-300 bytes per
+// cycle), 0 for NaN and anything not above 0. kMaxCycles leaves room to add
+// a few such counts in 64 bits.
+inline constexpr uint64_t kMaxCycles = uint64_t(1) << 60;
+uint64_t ceilCycles(double cycles);
+
 struct InstructionCost {
   UnitKind unit = UNIT_UNSPECIFIED;
   uint64_t cycles = 0;      // issue to completion, latency included

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/format/CostModel.h"
 
 namespace lmc::format {
 namespace {
@@ -111,7 +112,7 @@ uint64_t linkStreamCycles(const Target &target, uint64_t bytes,
   for (const LinkHop &h : route)
     width = std::min(width, h.links);
   const double rate = std::max(double(width) * target.links().bytes_per_cycle(), 1e-9);
-  return static_cast<uint64_t>(std::ceil(double(bytes) / rate));
+  return ceilCycles(double(bytes) / rate);
 }
 
 uint64_t linkTransferCycles(const Target &target, uint64_t bytes,

@@ -63,7 +63,7 @@ uint64_t sramGroupCycles(const Target &target, const SramGroups &groups, Opcode 
     busiest = std::max(busiest, touched / count);
   }
   busiest = std::max(busiest, shared);
-  return static_cast<uint64_t>(std::ceil(busiest / groups.bytesPerCycle));
+  return ceilCycles(busiest / groups.bytesPerCycle);
 }
 
 size_t sramGroupLoads(const Target &target, const SramGroups &groups, Opcode opcode,

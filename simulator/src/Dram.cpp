@@ -10,9 +10,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <limits>
 
 namespace lmc::sim::dram {
+
+namespace {
+// Steps end by this time (2^62 cycles, decades at any clock).
+constexpr double kHorizon = 4611686018427387904.0;
+}  // namespace
 
 Model::Model(double bytesPerCycle) : bw_(bytesPerCycle), steps_{{0.0, 0.0}} {}
 
@@ -31,15 +35,20 @@ double Model::transfer(uint64_t start, double bytes, double rate) {
     ++k;
   }
   const size_t first = k;
-  const double inf = std::numeric_limits<double>::infinity();
   double pos = steps_[k].at, remaining = bytes, end = pos;
   for (;; ++k) {
-    const double next = k + 1 < steps_.size() ? steps_[k + 1].at : inf;
     const double take = std::min(rate, bw_ - steps_[k].used);
+    if (k + 1 == steps_.size()) {
+      // The last step, unused and endless, takes the rest (at a time held
+      // finite when absurd rates and sizes would overflow it).
+      end = std::min(pos + remaining / rate, kHorizon);
+      break;
+    }
+    const double next = steps_[k + 1].at;
     if (take > 0) {
       const double room = take * (next - pos);
       if (room >= remaining - 1e-9) {
-        end = pos + remaining / take;
+        end = std::min(pos + remaining / take, kHorizon);
         break;
       }
       remaining -= room;

@@ -725,7 +725,7 @@ void sramReport(const Target &target, const sram::Model &model, bool multiChip, 
   result.sramGroupsUsed = used.size();
   for (size_t k = 0; k < used.size() && k < 5; ++k)
     result.sramHotGroups.push_back({model.name(used[k].key, multiChip),
-                                    static_cast<uint64_t>(std::ceil(used[k].busyCycles)),
+                                    format::ceilCycles(used[k].busyCycles),
                                     used[k].instructions});
   const double half = 0.5 * double(result.totalCycles);
   const double aggregate = double(result.sramBytes) / target.sram().bytes_per_cycle() /
@@ -962,7 +962,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         double took = dram.transfer(t.issue, double(cost.dramBytes), rate);
         double ideal = double(cost.dramBytes) / std::min(rate, target.dram().bytes_per_cycle());
         if (took > ideal + 1e-6) {
-          t.contention = static_cast<uint64_t>(std::ceil(took - ideal - 1e-6));
+          t.contention = format::ceilCycles(took - ideal - 1e-6);
           duration += t.contention;
           ++result.contentionCount;
           result.contentionCycles += t.contention;
@@ -1117,7 +1117,7 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       mem = std::max(mem, double(result.dramBytes) / target.dram().bytes_per_cycle());
     if (target.sram().bytes_per_cycle() > 0)
       mem = std::max(mem, double(result.sramBytes) / target.sram().bytes_per_cycle());
-    result.memoryCycles = static_cast<uint64_t>(std::ceil(mem));
+    result.memoryCycles = format::ceilCycles(mem);
     uint64_t bound = std::max(result.computeCycles, result.memoryCycles);
     if (2 * bound < total)
       result.bound = "latency";

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/format/CostModel.h"
 
 namespace lmc::sim::sram {
 
@@ -34,7 +35,7 @@ uint64_t Model::transfer(const format::InstructionView &inst, uint16_t chip, uin
     use.busyCycles += bytes / groups_.bytesPerCycle;
     ++use.instructions;
   }
-  return extra > 1e-6 ? static_cast<uint64_t>(std::ceil(extra - 1e-6)) : 0;
+  return extra > 1e-6 ? format::ceilCycles(extra - 1e-6) : 0;
 }
 
 uint32_t Model::modelOf(uint64_t key, uint16_t chip) {
