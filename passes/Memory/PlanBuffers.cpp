@@ -210,10 +210,15 @@ struct PlanBuffersPass : lmc::impl::PlanBuffersBase<PlanBuffersPass> {
 
 // The live interval of every alloc: in cycles when the instructions are
 // scheduled (an instruction occupies [cycle, cycle + duration)), else in
-// program order.
+// program order. A buffer a chip-to-chip copy writes (a pipeline stage's
+// input) is live for the whole run: in a stream of inputs the previous
+// stage writes the next input's copy while this stage still works on the
+// current one, so bytes it shared with a buffer used later in the stage
+// would make each input wait for the whole stage before it (docs/targets.md).
 std::vector<Interval> collectIntervals(ModuleOp module, const fmt::Target &target) {
   llvm::DenseMap<Operation *, std::pair<int64_t, int64_t>> when;
-  int64_t index = 0;
+  llvm::DenseSet<Operation *> received;
+  int64_t index = 0, end = 0;
   module.walk([&](lisa::InstOp inst) {
     if (auto d = inst->getAttrOfType<IntegerAttr>("lmc.duration")) {
       int64_t start = static_cast<int64_t>(inst.getCycle());
@@ -221,6 +226,10 @@ std::vector<Interval> collectIntervals(ModuleOp module, const fmt::Target &targe
     } else {
       when[inst] = {index, index};
     }
+    end = std::max(end, when[inst].second);
+    if (inst.getUnit() == lmc::unitNameOf(fmt::C2C) && !inst.getBuffers().empty())
+      if (Operation *dest = inst.getBuffers()[0].getDefiningOp())
+        received.insert(dest);
     ++index;
   });
   auto alignmentOf = [&](StringRef space) -> int64_t {
@@ -244,6 +253,10 @@ std::vector<Interval> collectIntervals(ModuleOp module, const fmt::Target &targe
     }
     if (iv.last < 0)  // never used by an instruction: occupies no time
       iv.first = iv.last = 0;
+    if (received.contains(alloc.getOperation())) {
+      iv.first = 0;
+      iv.last = end;
+    }
     intervals.push_back(iv);
   });
   return intervals;

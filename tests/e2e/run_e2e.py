@@ -1129,6 +1129,13 @@ def check_multinode(ctx):
             stream["interval_cycles"] != (finish[3] - finish[0]) // 3 or \
             abs(stream["tokens_per_s"] - 16 * stream["inputs_per_s"]) > 1e-5 * stream["tokens_per_s"]:
         raise CheckFailed(f"--stream 4: {stream} (one input: {rep['cycles']} cycles)")
+    # The stages overlap fully: an input every (longest chip's busy span) cycles or sooner. A
+    # stage input (a c2c copy's destination) sharing bytes with a buffer its chip uses later made
+    # each input wait for the whole stage before it (8127 cycles against a 6127-cycle span).
+    span = max(c["last_finish_cycle"] - c["first_issue_cycle"] for c in rep["chips"])
+    if stream["interval_cycles"] > span:
+        raise CheckFailed(f"--stream 4: one input every {stream['interval_cycles']} cycles, more than "
+                          f"the longest chip's {span}-cycle span")
     with open(target, "w") as f:
         f.write(re.sub(r"(?m)^  count: 16 +# 16 links per chip \[S\]\n  bytes_per_cycle",
                        "  count: 2\n  bytes_per_cycle", text))

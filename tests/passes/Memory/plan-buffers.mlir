@@ -357,3 +357,31 @@ module attributes {lmc.target = "name: 'striped' granularity: TILE clock_mhz: 1 
     return
   }
 }
+
+// -----
+
+// A pipeline stage's input (the destination of a chip-to-chip copy) keeps
+// its bytes for the whole run: in a stream of inputs the previous chip
+// writes the next input's copy while this chip still works on the current
+// one. %d, which chip 1 writes after its last read of %r, would otherwise
+// reuse %r's bytes (offset 256, where chip 1's plan and %r start).
+#t = #lmc_isa.region<f32, [64], [1], 0>
+// CHECK-LABEL: module attributes {lmc.chip_memory = array<i64: 0, 256, 0, 256, 768, 0>
+// CHECK: lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 1 : i64, offset = 256 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 1 : i64, offset = 512 : i64, space = "sram"}
+// CHECK: lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 1 : i64, offset = 768 : i64, space = "sram"}
+module attributes {lmc.chips = 2 : i64, lmc.target = "name: 'small' granularity: TILE clock_mhz: 1 weights_in_sram: true sram { bytes: 1024 alignment_bytes: 64 bytes_per_cycle: 1 } units { kind: MXM count: 1 tile_rows: 4 tile_cols: 4 rates { dtype: '*' per_cycle: 1 } } units { kind: VXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: SXM count: 1 rates { dtype: '*' per_cycle: 1 } } units { kind: C2C count: 1 rates { dtype: '*' per_cycle: 1 } }"} {
+  func.func @main() {
+    %x = lmc_isa.io {index = 0 : i64, name = "x", type = tensor<64xf32>}
+    %a = lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 0 : i64, space = "sram"}
+    %r = lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 1 : i64, space = "sram"}
+    %c = lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 1 : i64, space = "sram"}
+    %d = lmc_isa.alloc {bytes = 256 : i64, lmc.chip = 1 : i64, space = "sram"}
+    lmc_isa.inst "relu" (%a, %x) regions [#t, #t] imms [] {lmc.chip = 0 : i64, unit = "vxm"}
+    lmc_isa.inst "copy" (%r, %a) regions [#t, #t] imms [] {lmc.chip = 0 : i64, unit = "c2c"}
+    lmc_isa.inst "relu" (%c, %r) regions [#t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    lmc_isa.inst "relu" (%d, %c) regions [#t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    lmc_isa.inst "relu" (%x, %d) regions [#t, #t] imms [] {lmc.chip = 1 : i64, unit = "vxm"}
+    return
+  }
+}
