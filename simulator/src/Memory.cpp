@@ -297,13 +297,12 @@ void Tracker::place(Store &s, uint32_t slot) {
     s.s1.push_back(s1);
     s.r1.push_back(s1 ? b.base % s1 : 0);
     s.len.push_back(b.len);
-    zoneAdd(s, slot);
+    zoneAdd(s, slot, s.lo.back(), s.hi.back());
   }
   index(s, slot);
 }
 
-void Tracker::zoneAdd(Store &s, uint32_t slot) {
-  const uint64_t lo = s.lo.back(), hi = s.hi.back();
+void Tracker::zoneAdd(Store &s, uint32_t slot, uint64_t lo, uint64_t hi) {
   const uint64_t z = lo >> s.zoneBits;
   const bool one = hi > lo && (hi - 1) >> s.zoneBits == z;
   std::vector<uint32_t> &list = one ? s.zones[z] : s.wide;

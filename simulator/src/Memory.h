@@ -186,7 +186,9 @@ private:
   void candidates(const Store &s, const geom::Box &b, uint64_t key, bool tryExact);
   const std::vector<uint32_t> &candidates(const Store &s, const Access &a, const geom::Box &b);
   bool contiguousIn(const Store &s, uint64_t lo, uint64_t hi, size_t limit);
-  void zoneAdd(Store &s, uint32_t slot);
+  // Lists strided piece `slot`, spanning [lo, hi), in its zone (or wide);
+  // unlists it.
+  void zoneAdd(Store &s, uint32_t slot, uint64_t lo, uint64_t hi);
   void zoneRemove(Store &s, uint32_t slot);
   void dead(const PieceState &st, uint64_t bytes, uint64_t base);
   std::vector<uint64_t> chipStarts_;
