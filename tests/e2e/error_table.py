@@ -185,6 +185,7 @@ CASES = [
     ("missing -o", ["compile", "good.onnx"]),
     ("unknown target", ["compile", "good.onnx", "-o", "out.bin", "--target", "tpu"]),
     ("--chips 0", ["compile", "good.onnx", "-o", "out.bin", "--target", "lpu", "--chips", "0"]),
+    ("--chips over the limit", ["compile", "good.onnx", "-o", "out.bin", "--target", "lpu", "--chips", "5000"]),
     ("--chips on a target without chip-to-chip links",
      ["compile", "good.onnx", "-o", "out.bin", "--target", "ara2", "--chips", "2"]),
     ("more chips than pipeline stages", ["compile", "good.onnx", "-o", "out.bin", "--target", "lpu",

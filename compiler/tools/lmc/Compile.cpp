@@ -51,8 +51,8 @@ CommandSpec compileSpec() {
       {"--emit", "WHAT", "bin (default), graph (lmc_graph IR), tile (lmc_tile IR: the tiles of a tile target, before scheduling) or isa (planned lmc_isa IR)"},
       {"--chips", "N|auto",
        "pipeline the model over N chips of a TILE target with chip-to-chip links (lpu): "
-       "stages balanced by resident weights, activations sent over the links (default 1; "
-       "auto: the fewest chips that hold the model; see docs/targets.md)"},
+       "stages balanced by resident weights, activations sent over the links (default 1, "
+       "at most 4096; auto: the fewest chips that hold the model; see docs/targets.md)"},
       {"--report", "", "print the memory plan and the weight footprint per precision"},
       {"--quant", "SCHEME", "weights of constant matmuls: none (default), int8 (per channel), "
                             "int4 (group-wise), ternary (absmean); activations int8 per token"},
