@@ -126,7 +126,9 @@ SpacePlan place(std::vector<Interval *> &intervals, int64_t slice, const Spread 
   const int64_t group = spread.group;
   const int64_t firstGroup = group ? spread.base / group : 0;
   const int64_t groups =
-      group && spread.limit > 0 ? std::min(kSpreadGroups, (spread.base + spread.limit - 1) / group - firstGroup + 1) : 0;
+      group && spread.limit > 0
+          ? std::min(kSpreadGroups, (spread.base + spread.limit - 1) / group - firstGroup + 1)
+          : 0;
   std::vector<Interval *> placed;
   std::vector<int64_t> load(std::max<int64_t>(groups, 0));
   for (Interval *iv : order) {
@@ -350,15 +352,13 @@ void PlanBuffersPass::runOnOperation() {
   const bool stateInSram = target->granularity() == fmt::Target::TILE && !fmt::stateInDram(*target);
   std::vector<int64_t> weightSizes;
   llvm::DenseSet<std::pair<Attribute, Attribute>> seen;  // as the emitter dedupes
-  auto bytesOf = [](ShapedType type) {
-    Type elem = type.getElementType();
-    return type.getNumElements() * (elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8);
-  };
   module.walk([&](lisa::ConstOp c) {
     if (seen.insert({c.getValue(), c.getPackBAttr()}).second)
       weightSizes.push_back(c.getByteSize());
   });
-  module.walk([&](lisa::WeightOp w) { weightSizes.push_back(bytesOf(cast<ShapedType>(w.getType()))); });
+  module.walk([&](lisa::WeightOp w) {
+    weightSizes.push_back(lmc::shapedBytes(cast<ShapedType>(w.getType())));
+  });
   int64_t weightBytes = 0;
   for (int64_t size : weightSizes)
     weightBytes += size;
@@ -378,17 +378,11 @@ void PlanBuffersPass::runOnOperation() {
     module.walk([&](lisa::InstOp inst) {
       int64_t chip = std::clamp<int64_t>(lmc::chipOf(inst), 0, chips - 1);
       for (auto [buffer, region] : llvm::zip(inst.getBuffers(), inst.getRegions())) {
-        Key key;
+        lmc::WeightKey weight;
         int64_t whole = 0;
-        if (auto c = buffer.getDefiningOp<lisa::ConstOp>()) {
-          key = {c.getValue().getAsOpaquePointer(), c.getPackBAttr().getAsOpaquePointer(), chip};
-          whole = c.getByteSize();
-        } else if (auto w = buffer.getDefiningOp<lisa::WeightOp>()) {
-          key = {w.getOperation(), nullptr, chip};
-          whole = bytesOf(cast<ShapedType>(w.getType()));
-        } else {
+        if (!lmc::weightOf(buffer, weight, whole))
           continue;
-        }
+        const Key key{weight.first, weight.second, chip};
         if (!seenRegion.insert({key, region}).second)
           continue;
         auto [it, fresh] = counted.try_emplace(key, 0);
@@ -416,7 +410,7 @@ void PlanBuffersPass::runOnOperation() {
     own = sliceLegal(own, bytes, rule) + bytes;
   };
   module.walk([&](lisa::StateOp state) {
-    placeState(state, bytesOf(cast<ShapedType>(state.getType())));
+    placeState(state, lmc::shapedBytes(cast<ShapedType>(state.getType())));
   });
   module.walk([&](lisa::AllocOp alloc) {
     if (alloc.getSpace() == "state")
@@ -502,11 +496,15 @@ void PlanBuffersPass::runOnOperation() {
           r.weightBytes ? capacity - r.weightExtent - r.stateExtent - r.working(plan.arena) : 0;
       Spread spread{groupBytes, base,
                     capacity - r.weightExtent - r.stateExtent - std::min(free, groupBytes)};
+      std::vector<int64_t> packed;
+      for (Interval *iv : list)
+        packed.push_back(iv->offset);
       SpacePlan spreadPlan = place(list, slice, spread);
       if (spreadPlan.arena <= spread.limit)
         plan = spreadPlan;
-      else
-        place(list, slice);
+      else  // back to the packed offsets
+        for (size_t k = 0; k < list.size(); ++k)
+          list[k]->offset = packed[k];
     }
     for (Interval *iv : list)
       iv->alloc.setOffsetAttr(builder.getI64IntegerAttr(base + iv->offset));

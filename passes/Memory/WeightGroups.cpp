@@ -155,6 +155,25 @@ bool placeUnits(std::vector<Unit> &units, std::vector<int64_t> free, int64_t byt
 
 }  // namespace
 
+int64_t shapedBytes(ShapedType type) {
+  Type elem = type.getElementType();
+  return type.getNumElements() * (elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8);
+}
+
+bool weightOf(Value buffer, WeightKey &key, int64_t &bytes) {
+  if (auto c = buffer.getDefiningOp<lisa::ConstOp>()) {
+    key = {c.getValue().getAsOpaquePointer(), c.getPackBAttr().getAsOpaquePointer()};
+    bytes = c.getByteSize();
+    return true;
+  }
+  if (auto w = buffer.getDefiningOp<lisa::WeightOp>()) {
+    key = {w.getOperation(), nullptr};
+    bytes = shapedBytes(cast<ShapedType>(w.getType()));
+    return true;
+  }
+  return false;
+}
+
 SmallVector<int64_t> assignWeightGroups(ModuleOp module, const fmt::Target &target,
                                         ArrayRef<int64_t> slices) {
   const int64_t chips = static_cast<int64_t>(slices.size());
@@ -163,11 +182,42 @@ SmallVector<int64_t> assignWeightGroups(ModuleOp module, const fmt::Target &targ
   const int64_t slice = static_cast<int64_t>(fmt::sliceBytes(target.sram()));
   if (!target.weights_in_sram() || !groups.striped || slice == 0)
     return used;
-  const int64_t stripe = static_cast<int64_t>(groups.bytes) / slice;
-  auto bytesOf = [](ShapedType type) {
-    Type elem = type.getElementType();
-    return type.getNumElements() * (elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8);
+  const int64_t stripe = groups.stripe;
+  // The weights each chip reads, told apart as the emitter stores them,
+  // and their distinct regions, in one walk.
+  struct Use {
+    lisa::InstOp inst;
+    unsigned operand;
+    size_t weight, region;
   };
+  struct ChipReads {
+    llvm::DenseMap<WeightKey, size_t> index;
+    std::vector<Weight> weights;
+    std::vector<Use> uses;
+  };
+  std::vector<ChipReads> reads(static_cast<size_t>(chips));
+  module.walk([&](lisa::InstOp inst) {
+    ChipReads &chip = reads[size_t(std::clamp<int64_t>(chipOf(inst), 0, chips - 1))];
+    unsigned operand = 0;
+    for (auto [buffer, attr] : llvm::zip(inst.getBuffers(), inst.getRegions())) {
+      const unsigned k = operand++;
+      WeightKey key;
+      int64_t whole = 0;
+      if (!weightOf(buffer, key, whole))
+        continue;
+      auto [it, fresh] = chip.index.try_emplace(key, chip.weights.size());
+      if (fresh)
+        chip.weights.push_back({whole, {}, false, {}});
+      Weight &weight = chip.weights[it->second];
+      auto region = cast<lisa::RegionAttr>(attr);
+      auto at = llvm::find(weight.regions, region);
+      const size_t r = size_t(at - weight.regions.begin());
+      if (at == weight.regions.end())
+        weight.regions.push_back(region);
+      chip.uses.push_back({inst, k, it->second, r});
+    }
+  });
+  OpBuilder builder(module.getContext());
   for (int64_t chip = 0; chip < chips; ++chip) {
     // Whole groups, and the slices left over as a smaller last one.
     std::vector<int64_t> free(size_t(slices[chip] / stripe), static_cast<int64_t>(groups.bytes));
@@ -175,46 +225,8 @@ SmallVector<int64_t> assignWeightGroups(ModuleOp module, const fmt::Target &targ
       free.push_back(slices[chip] % stripe * slice);
     if (free.size() < 2)
       continue;
-    // The weights this chip reads, told apart as the emitter stores them
-    // (value and packing), and their distinct regions.
-    using Key = std::pair<const void *, const void *>;
-    llvm::DenseMap<Key, size_t> index;
-    std::vector<Weight> weights;
-    struct Use {
-      lisa::InstOp inst;
-      unsigned operand;
-      size_t weight, region;
-    };
-    std::vector<Use> uses;
-    module.walk([&](lisa::InstOp inst) {
-      if (std::clamp<int64_t>(chipOf(inst), 0, chips - 1) != chip)
-        return;
-      unsigned operand = 0;
-      for (auto [buffer, attr] : llvm::zip(inst.getBuffers(), inst.getRegions())) {
-        const unsigned k = operand++;
-        Key key;
-        int64_t whole = 0;
-        if (auto c = buffer.getDefiningOp<lisa::ConstOp>()) {
-          key = {c.getValue().getAsOpaquePointer(), c.getPackBAttr().getAsOpaquePointer()};
-          whole = c.getByteSize();
-        } else if (auto w = buffer.getDefiningOp<lisa::WeightOp>()) {
-          key = {w.getOperation(), nullptr};
-          whole = bytesOf(cast<ShapedType>(w.getType()));
-        } else {
-          continue;
-        }
-        auto [it, fresh] = index.try_emplace(key, weights.size());
-        if (fresh)
-          weights.push_back({whole, {}, false, {}});
-        Weight &weight = weights[it->second];
-        auto region = cast<lisa::RegionAttr>(attr);
-        auto at = llvm::find(weight.regions, region);
-        const size_t r = size_t(at - weight.regions.begin());
-        if (at == weight.regions.end())
-          weight.regions.push_back(region);
-        uses.push_back({inst, k, it->second, r});
-      }
-    });
+    std::vector<Weight> &weights = reads[size_t(chip)].weights;
+    const std::vector<Use> &uses = reads[size_t(chip)].uses;
     // A weight whose regions are disjoint is stored region by region, in
     // the order the instructions first read them; any other one whole.
     std::vector<Unit> units;
@@ -258,9 +270,8 @@ SmallVector<int64_t> assignWeightGroups(ModuleOp module, const fmt::Target &targ
       tag[use.operand] = unit.group * stripe + 1;  // the group's first slice
       used[chip] = std::max(used[chip], unit.group + 1);
     }
-    OpBuilder builder(module.getContext());
-    for (Use &use : uses)
-      use.inst->setAttr(kWeightGroupsAttr, builder.getDenseI64ArrayAttr(tags[use.inst]));
+    for (auto &[inst, tag] : tags)
+      inst->setAttr(kWeightGroupsAttr, builder.getDenseI64ArrayAttr(tag));
   }
   return used;
 }

@@ -6,12 +6,22 @@
 #define LMC_PASSES_MEMORY_WEIGHTGROUPS_H
 
 #include <cstdint>
+#include <utility>
 
 #include "llvm/ADT/ArrayRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "runtime/format/TargetLoader.h"
 
 namespace lmc {
+
+// The bytes of a shaped type's elements (i1 stored as a byte).
+int64_t shapedBytes(mlir::ShapedType type);
+
+// A weight an instruction reads, told apart as the emitter stores them: a
+// constant by its value and packing, a --no-weights weight by its op.
+using WeightKey = std::pair<const void *, const void *>;
+// True when `buffer` is a weight, with its key and its whole bytes.
+bool weightOf(mlir::Value buffer, WeightKey &key, int64_t &bytes);
 
 // The attribute on an lmc_isa.inst: one entry per operand, 0 or 1 + the
 // slice (of its chip's weights area) where the weight bytes it reads

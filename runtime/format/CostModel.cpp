@@ -18,8 +18,6 @@ uint64_t elements(const Region &r) {
   return n;
 }
 
-uint64_t bytes(const Region &r) { return elements(r) * dtypeSize(static_cast<DType>(r.dtype)); }
-
 uint64_t ceilDiv(double a, double b) { return ceilCycles(a / b); }
 
 }  // namespace
@@ -114,7 +112,7 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
         linkRoute(target, transfer->from, transfer->to, transfer->chips);
     if (route.ok() && cost.dramBytes == 0) {
       cost.latency = uint64_t(route->size()) * target.links().latency_cycles();
-      cost.cycles = linkTransferCycles(target, bytes(ops[0]), *route);
+      cost.cycles = linkTransferCycles(target, regionBytes(ops[0]), *route);
       return cost;
     }
   }
@@ -144,7 +142,7 @@ InstructionCost instructionCost(const Target &target, Opcode opcode, const Regio
   }
   default:  // SXM, DMA, C2C: bytes moved (a scatter's: its updates; a window's: every window it writes)
     work = ceilDiv(
-        double(bytes(ops[opcode == Opcode::Scatter || opcode == Opcode::ScatterND ? 2 : 0])), rate);
+        double(regionBytes(ops[opcode == Opcode::Scatter || opcode == Opcode::ScatterND ? 2 : 0])), rate);
     break;
   }
   // Operands spilled to (or weights streamed from) DRAM by a non-DMA unit

@@ -211,6 +211,31 @@ inline size_t dtypeSize(DType t) {
   return 0;
 }
 
+// The bytes of a region's elements (shape product times element size).
+inline uint64_t regionBytes(const Region &r) {
+  uint64_t n = dtypeSize(static_cast<DType>(r.dtype));
+  for (unsigned d = 0; d < r.rank; ++d)
+    n *= static_cast<uint64_t>(r.shape[d]);
+  return n;
+}
+
+// The bytes [lo, hi) a verified region (F13) spans in its space, from its
+// lowest element's first byte to its highest element's last; false when it
+// has no elements.
+inline bool regionByteSpan(const Region &r, uint64_t &lo, uint64_t &hi) {
+  const int64_t elem = static_cast<int64_t>(dtypeSize(static_cast<DType>(r.dtype)));
+  int64_t first = static_cast<int64_t>(r.offset), last = first + elem;
+  for (unsigned d = 0; d < r.rank; ++d) {
+    if (r.shape[d] == 0)
+      return false;
+    const int64_t reach = (r.shape[d] - 1) * r.strides[d] * elem;
+    (reach < 0 ? first : last) += reach;
+  }
+  lo = static_cast<uint64_t>(first);
+  hi = static_cast<uint64_t>(last);
+  return true;
+}
+
 const char *dtypeName(DType t);  // "f32", "i64", ...; "?" when invalid
 const char *spaceName(Space s);  // "const", "sram", ...
 const char *unitName(Unit u);    // "cpu", "dma", ...

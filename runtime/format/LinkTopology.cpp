@@ -3,7 +3,6 @@
 #include "runtime/format/LinkTopology.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"

@@ -22,28 +22,22 @@ SramGroups sramGroups(const Target &target) {
     g.bytesPerCycle = sram.bytes_per_cycle();
     return g;
   }
-  const uint32_t stripe = std::clamp<uint32_t>(sram.stripe_slices(), 1, slices);
-  g.bytes = slice * stripe;
+  g.stripe = std::clamp<uint32_t>(sram.stripe_slices(), 1, slices);
+  g.bytes = slice * g.stripe;
   g.sliceBytes = slice;
-  g.bytesPerCycle = sram.bytes_per_cycle() / slices * stripe;
+  g.bytesPerCycle = sram.bytes_per_cycle() / slices * g.stripe;
   return g;
 }
 
 uint64_t touchedBytes(Opcode opcode, const Region *ops, unsigned n, unsigned i) {
-  auto bytes = [](const Region &r) {
-    uint64_t b = dtypeSize(static_cast<DType>(r.dtype));
-    for (unsigned d = 0; d < r.rank; ++d)
-      b *= static_cast<uint64_t>(r.shape[d]);
-    return b;
-  };
   const bool gather =
       opcode == Opcode::Gather || opcode == Opcode::GatherElements || opcode == Opcode::GatherND;
   const bool scatter = opcode == Opcode::Scatter || opcode == Opcode::ScatterND;
   if (gather && i == 1)
-    return bytes(ops[0]);
+    return regionBytes(ops[0]);
   if (scatter && i == 0 && n > 2)
-    return bytes(ops[2]);
-  return bytes(ops[i]);
+    return regionBytes(ops[2]);
+  return regionBytes(ops[i]);
 }
 
 uint64_t sramGroupCycles(const Target &target, const SramGroups &groups, Opcode opcode,
@@ -103,17 +97,10 @@ size_t sramGroupLoads(const Target &target, const SramGroups &groups, Opcode opc
         add(uint64_t(2) << 40 | g, touched / double(count));
       continue;
     }
-    // The span of the region's bytes.
-    const int64_t elem = int64_t(dtypeSize(static_cast<DType>(r.dtype)));
-    int64_t lo = int64_t(r.offset), hi = int64_t(r.offset) + elem;
-    for (unsigned d = 0; d < r.rank; ++d) {
-      const int64_t reach = (r.shape[d] - 1) * r.strides[d] * elem;
-      (reach < 0 ? lo : hi) += reach;
-    }
-    lo = std::max<int64_t>(lo, 0);
-    if (hi <= lo)
+    uint64_t lo = 0, hi = 0;
+    if (!regionByteSpan(r, lo, hi))
       continue;
-    const uint64_t first = uint64_t(lo) / groups.bytes, last = uint64_t(hi - 1) / groups.bytes;
+    const uint64_t first = lo / groups.bytes, last = (hi - 1) / groups.bytes;
     if (last - first + 1 > kMaxGroupsPerOperand)
       continue;
     const Space space = static_cast<Space>(r.space);

@@ -26,6 +26,7 @@ namespace lmc::format {
 struct SramGroups {
   uint64_t bytes = 0;        // of one group; 0: no SRAM bandwidth model
   uint64_t sliceBytes = 0;   // of one slice, when striped
+  uint32_t stripe = 0;       // slices per group, when striped
   double bytesPerCycle = 0;  // of one group
   bool striped = false;
 };

@@ -68,16 +68,9 @@ std::vector<std::pair<uint64_t, uint64_t>> writtenRanges(const format::BinFile &
       if (static_cast<Space>(r.space) != space)
         continue;
       // The reader checked the span lies within the space (F13).
-      const int64_t elem = int64_t(format::dtypeSize(static_cast<format::DType>(r.dtype)));
-      int64_t lo = int64_t(r.offset), hi = int64_t(r.offset) + elem;
-      bool empty = false;
-      for (unsigned d = 0; d < r.rank; ++d) {
-        empty |= r.shape[d] == 0;
-        const int64_t reach = (r.shape[d] - 1) * r.strides[d] * elem;
-        (reach < 0 ? lo : hi) += reach;
-      }
-      if (!empty)
-        spans.push_back({uint64_t(lo), uint64_t(hi)});
+      uint64_t lo = 0, hi = 0;
+      if (format::regionByteSpan(r, lo, hi))
+        spans.push_back({lo, hi});
     }
   }
   std::sort(spans.begin(), spans.end());

@@ -26,8 +26,8 @@ bool within(const Box &p, const Box &b) {
 
 constexpr uint32_t kTomb = UINT32_MAX;
 constexpr int32_t kContiguous = -1, kFree = -2;
-// Strided pieces are listed by zones of about 1/kZonesPerSpace of their
-// space (Store::zones); an access meeting more than kMaxZones zones scans
+// Strided pieces are listed by zones of about 1/2^kZonesPerSpaceBits of
+// their space (Store::zones); an access meeting more than kMaxZones zones scans
 // all of them.
 constexpr unsigned kZonesPerSpaceBits = 6;
 constexpr uint64_t kMaxZones = 4, kNoZone = ~uint64_t(0);

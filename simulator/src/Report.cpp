@@ -123,12 +123,9 @@ std::string nodesJson(const std::vector<NodeTime> &nodes) {
   return j + "]";
 }
 
-}  // namespace
-
-namespace {
-
-double linkBusyPercent(const Result &r, const LinkStats &l) {
-  return r.totalCycles ? 100.0 * double(l.busyCycles) / double(r.totalCycles) : 0;
+// `busy` cycles as a percentage of the run.
+double busyPercent(const Result &r, uint64_t busy) {
+  return r.totalCycles ? 100.0 * double(busy) / double(r.totalCycles) : 0;
 }
 
 // The link network: totals and the busiest directed bundles.
@@ -148,7 +145,7 @@ std::string linksText(const Result &r) {
   for (size_t k = 0; k < order.size() && k < 8; ++k) {
     const LinkStats &l = *order[k];
     absl::StrAppend(&t, absl::StrFormat("  chip %u -> %u  x%-2u links %6.2f%% busy  %u transfers  ",
-                                        l.from, l.to, l.links, linkBusyPercent(r, l), l.transfers),
+                                        l.from, l.to, l.links, busyPercent(r, l.busyCycles), l.transfers),
                     bytesText(double(l.bytes)), ", waited ", l.waitCycles, " cycles\n");
   }
   return t;
@@ -165,7 +162,7 @@ std::string linksJson(const Result &r) {
     absl::StrAppend(&j, k ? ", " : "", "{\"from\": ", l.from, ", \"to\": ", l.to,
                     ", \"links\": ", l.links, ", \"transfers\": ", l.transfers,
                     ", \"bytes\": ", l.bytes, ", \"busy_cycles\": ", l.busyCycles,
-                    ", \"busy_percent\": ", num(linkBusyPercent(r, l)),
+                    ", \"busy_percent\": ", num(busyPercent(r, l.busyCycles)),
                     ", \"wait_cycles\": ", l.waitCycles, "}");
   }
   return j + "]}";
@@ -285,9 +282,7 @@ std::string textReport(const format::BinFile &file, const Result &r) {
   if (r.sramGroupBytes) {
     std::vector<std::string> hot;
     for (const Result::SramGroupUse &g : r.sramHotGroups)
-      hot.push_back(absl::StrFormat("%s %.1f%%", g.name,
-                                    r.totalCycles ? 100.0 * double(g.busyCycles) / r.totalCycles
-                                                  : 0));
+      hot.push_back(absl::StrFormat("%s %.1f%%", g.name, busyPercent(r, g.busyCycles)));
     absl::StrAppend(&t, "  slices    groups of ", r.sramStripeSlices, " slices (",
                     bytesText(double(r.sramGroupBytes)), ", ", num(r.sramGroupBandwidth),
                     " B/cycle each), ", r.sramGroupsUsed, " used; ", r.sramBoundCount,
@@ -398,7 +393,7 @@ std::string jsonReport(const format::BinFile &file, const Result &r) {
         absl::StrAppend(&j, k ? ", " : "", "{\"group\": ", json(g.name),
                         ", \"instructions\": ", g.instructions,
                         ", \"busy_cycles\": ", g.busyCycles, ", \"busy_percent\": ",
-                        num(r.totalCycles ? 100.0 * double(g.busyCycles) / r.totalCycles : 0),
+                        num(busyPercent(r, g.busyCycles)),
                         "}");
       }
       absl::StrAppend(&j, "]}");

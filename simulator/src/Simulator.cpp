@@ -106,8 +106,6 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
   return c;
 }
 
-uint64_t regionBytes(const Region &r);
-
 // n values that the caller writes before it reads them (not zeroed first,
 // unlike a vector's).
 template <typename T> class Filled {
@@ -229,7 +227,7 @@ private:
     if (c.rateType > format::kMaxDType)
       c.rateType = 0;  // invalid: "?", like dtypeName
     if (kind == format::C2C)
-      c.linkBytes = regionBytes(inst.operands[0]);
+      c.linkBytes = format::regionBytes(inst.operands[0]);
     return c;
   }
   static constexpr int kTableBits = 10, kMemos = 64, kMemoWords = 32;
@@ -263,13 +261,6 @@ double rateFor(const google::protobuf::RepeatedPtrField<format::Rate> &rates, DT
       star = r.per_cycle();
   }
   return star;
-}
-
-uint64_t regionBytes(const Region &r) {
-  uint64_t n = format::dtypeSize(static_cast<DType>(r.dtype));
-  for (unsigned d = 0; d < r.rank; ++d)
-    n *= static_cast<uint64_t>(r.shape[d]);
-  return n;
 }
 
 uint64_t tensorBytes(const format::TensorInfo &t, uint64_t *count = nullptr) {
@@ -719,8 +710,7 @@ void sramReport(const Target &target, const sram::Model &model, bool multiChip, 
   const uint32_t slices = std::max<uint32_t>(target.sram().slices(), 1);
   result.sramGroupBytes = g.bytes;
   result.sramGroupBandwidth = g.bytesPerCycle;
-  result.sramStripeSlices =
-      g.striped ? std::clamp<uint32_t>(target.sram().stripe_slices(), 1, slices) : slices;
+  result.sramStripeSlices = g.striped ? g.stripe : slices;
   std::vector<sram::GroupUse> used = model.busiest();
   result.sramGroupsUsed = used.size();
   for (size_t k = 0; k < used.size() && k < 5; ++k)
@@ -953,10 +943,10 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         result.stallCycles[int(t.stall)] += t.issue - t.staticCycle;
       }
       uint64_t duration = cost.cycles;
+      // The cycles its transfers stream: its duration after the latency.
+      const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
       if (cost.dramBytes && target.dram().bytes_per_cycle() > 0) {
-        const uint64_t latency = cost.latency;
-        double transferCycles = double(std::max<uint64_t>(duration - std::min(duration - 1, latency), 1));
-        double rate = double(cost.dramBytes) / transferCycles;
+        double rate = double(cost.dramBytes) / double(work);
         if (inOrder)
           dram.forget(staticCycle);
         double took = dram.transfer(t.issue, double(cost.dramBytes), rate);
@@ -978,7 +968,6 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         }
       }
       if (sramGroups.active()) {
-        const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
         t.sramContention = sramGroups.transfer(insts[i], chip, t.issue, work,
                                                inOrder ? staticCycle : 0, cost.sramBytes);
         sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
