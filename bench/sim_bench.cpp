@@ -1,8 +1,11 @@
 // Simulation speed: Google Benchmark of sim::simulate (timing model plus
-// schedule verification, or timing alone; no functional mode) and of
+// schedule verification, or timing alone; no functional mode; with period
+// replay, and without it for comparison: the counter `replayed` is the share
+// of instructions whose dependences came from replay) and of
 // sim::verifySchedule alone on the .bin files named in LMC_SIM_BENCH_BINS
 // (colon-separated); bench/sim_bench.sh builds them. items_per_second is
 // simulated instructions per second of host time.
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -15,10 +18,13 @@
 
 namespace {
 
-void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool verify) {
+void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool verify,
+                 bool replay) {
   lmc::sim::Options options;
   options.verify = verify;
   options.keepTimeline = false;
+  options.replay = replay;
+  uint64_t replayed = 0;
   for (auto _ : state) {
     absl::StatusOr<lmc::sim::Result> r = lmc::sim::simulate(*file, file->metadata().target(), options);
     if (!r.ok()) {
@@ -26,8 +32,11 @@ void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool
       return;
     }
     benchmark::DoNotOptimize(r->totalCycles);
+    replayed = r->replayedInstructions;
   }
   state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(file->instructions().size()));
+  state.counters["replayed"] =
+      double(replayed) / double(std::max<size_t>(file->instructions().size(), 1));
 }
 
 void verifyBin(benchmark::State &state, const lmc::format::BinFile *file) {
@@ -53,9 +62,12 @@ int main(int argc, char **argv) {
     files.push_back(std::move(*f));
     const lmc::format::BinFile *file = files.back().get();
     std::string name = path.substr(path.find_last_of('/') + 1);
-    benchmark::RegisterBenchmark((name + "/timing+verify").c_str(), simulateBin, file, true)
+    benchmark::RegisterBenchmark((name + "/timing+verify").c_str(), simulateBin, file, true, true)
         ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((name + "/timing").c_str(), simulateBin, file, false)
+    benchmark::RegisterBenchmark((name + "/timing+verify/no-replay").c_str(), simulateBin, file,
+                                 true, false)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((name + "/timing").c_str(), simulateBin, file, false, true)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((name + "/verify").c_str(), verifyBin, file)
         ->Unit(benchmark::kMillisecond);

@@ -143,6 +143,9 @@ struct Result {
   bool timed = false;
   double clockMhz = 0;
   uint64_t instructions = 0;
+  // Of those, the ones whose dependences came from period replay (not in
+  // the report: the results do not depend on it).
+  uint64_t replayedInstructions = 0;
   uint64_t totalCycles = 0;
   uint64_t scheduleCycles = 0;  // the compiler's (Metadata.schedule_cycles)
   double latencySeconds = 0;
@@ -229,6 +232,11 @@ struct Options {
   // Keep the SRAM timeline and per-instruction timings (for --trace).
   bool keepTimeline = true;
   size_t maxViolations = 100;
+  // Period replay (docs/simulator.md): once the stream repeats with the
+  // same memory histories, reuse a simulated period's dependence results
+  // instead of tracking its bytes again. The results are the same either
+  // way; false tracks every instruction.
+  bool replay = true;
 };
 
 // Simulates `file` on `target` (the embedded one, possibly overridden).

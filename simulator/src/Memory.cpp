@@ -504,6 +504,8 @@ void Tracker::dead(const PieceState &st, uint64_t bytes, uint64_t base) {
   const size_t last = size_t(st.rEnd > st.wEnd ? st.rlast : st.writer);
   born[size_t(st.writer)] += bytes;
   dies[last] += bytes;
+  if (deathLog_)
+    deathLog_->push_back({st.writer, int32_t(last), bytes});
   if (!chipStarts_.empty()) {
     // A piece lies in one chip's range (the compiler plans each buffer in
     // one chip's SRAM), so its first byte names the chip.
@@ -526,14 +528,17 @@ uint64_t Tracker::ready(const Access &a, uint64_t floor, uint64_t c, Violation *
     }
     const bool byReader = v && a.write && st.vreader >= 0 && st.vrEnd > c;
     const bool byWriter = v && st.writer >= 0 && st.vwEnd > c;
-    if (need <= floor && !byReader && !byWriter)
+    // Raises the floor, or on a tie names an earlier instruction.
+    const bool raises =
+        need > floor || (need == floor && need > 0 && by && needBy >= 0 && needBy < *by);
+    if (!raises && !byReader && !byWriter)
       return;
     // Two runs among the candidates meet (those are the runs that reach
     // into b's span).
     const bool runs = b.k == 0 && s.box[i].k == 0;
     if (!exact && !runs && !geom::overlaps(s.box[i], b))
       return;
-    if (need > floor) {
+    if (raises) {
       floor = need;
       if (by)
         *by = needBy;
@@ -704,6 +709,37 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
     }
     remember(s, a, add(s, b, fresh));
   }
+}
+
+size_t Tracker::snapshot(unsigned space, const Box &b, std::vector<Piece> &out) {
+  Store &s = spaces_[space];
+  candidates(s, b, boxKey(b), true);
+  for (uint32_t i : cand_)
+    out.push_back({s.box[i], s.st[i]});
+  return cand_.size();
+}
+
+void Tracker::assign(unsigned space, const Box &b, const Piece *pieces, size_t count) {
+  Store &s = spaces_[space];
+  candidates(s, b, boxKey(b), true);
+  inside_ = cand_;
+  const bool exact = exact_;
+  for (uint32_t i : inside_) {
+    const Relation r = exact || within(s.box[i], b) ? Relation::Covered
+                                                    : geom::relate(s.box[i], b, nullptr, &diff_);
+    if (r == Relation::Disjoint)
+      continue;
+    if (r == Relation::Covered) {
+      remove(s, i);
+      continue;
+    }
+    const PieceState old = s.st[i];
+    reshape(s, i, diff_[0]);
+    for (size_t k = 1; k < diff_.size(); ++k)
+      add(s, diff_[k], old);
+  }
+  for (size_t k = 0; k < count; ++k)
+    add(s, pieces[k].box, pieces[k].st);
 }
 
 void Tracker::flush() {

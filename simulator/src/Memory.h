@@ -110,7 +110,10 @@ public:
   // writer of its bytes and, for a write, the readers since), at least
   // `floor`; with `v`, also what firstViolation(a, c) gives, in the same
   // pass over the pieces. When the result exceeds `floor`, `*by` (if given)
-  // is set to the instruction that finishes then (the first one found).
+  // is set to the instruction that finishes then (the lowest index among
+  // those that do, so that the answer depends on the bytes' histories, not
+  // on how they are cut into pieces); a piece finishing at `floor` exactly
+  // takes `*by` when its instruction has a lower index.
   uint64_t ready(const Access &a, uint64_t floor, uint64_t c = 0, Violation *v = nullptr,
                  int32_t *by = nullptr);
 
@@ -122,6 +125,25 @@ public:
   void write(const Access &a, int32_t index, uint64_t simEnd, uint64_t staticEnd);
   // Ends the run: the SRAM bytes still held die.
   void flush();
+
+  // Period replay (Replay.h). One piece of state: its bytes and history.
+  struct Piece {
+    geom::Box box;
+    PieceState st;
+  };
+  // Appends the pieces that may meet `b` in memory-map space `space` (all
+  // that do and perhaps others near it), whole; returns how many.
+  size_t snapshot(unsigned space, const geom::Box &b, std::vector<Piece> &out);
+  // Makes the bytes of `b` have the histories of `pieces` (disjoint, within
+  // b, covering the bytes of b that have one), with no occupancy effect.
+  void assign(unsigned space, const geom::Box &b, const Piece *pieces, size_t count);
+  // A piece's SRAM bytes counted in born/dies (dead pieces).
+  struct Death {
+    int32_t writer, last;
+    uint64_t bytes;
+  };
+  // While set, every SRAM death is also appended here.
+  void setDeathLog(std::vector<Death> *log) { deathLog_ = log; }
 
   // A written SRAM byte is live from its writer's issue to the finish of its
   // last reader before it is overwritten (or the write's finish when never
@@ -192,6 +214,7 @@ private:
   void zoneRemove(Store &s, uint32_t slot);
   void dead(const PieceState &st, uint64_t bytes, uint64_t base);
   std::vector<uint64_t> chipStarts_;
+  std::vector<Death> *deathLog_ = nullptr;
 
   std::vector<Store> spaces_;
   bool sram_;

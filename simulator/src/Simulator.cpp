@@ -20,6 +20,7 @@
 #include "simulator/src/Dram.h"
 #include "simulator/src/Links.h"
 #include "simulator/src/Memory.h"
+#include "simulator/src/Replay.h"
 #include "simulator/src/Sram.h"
 
 namespace lmc::sim {
@@ -725,8 +726,16 @@ void sramReport(const Target &target, const sram::Model &model, bool multiChip, 
     result.sramLimit = !g.striped || aggregate >= half ? "aggregate" : "slice group";
 }
 
-absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
-                                const Options &options) {
+namespace {
+
+// One simulation; with `allowReplay`, period replay where the stream
+// repeats. When a replayed period's timing does not repeat its reference
+// (which the memory checks do not cover: unit, DRAM and SRAM states),
+// `replayFailed` is set and the result is incomplete.
+absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
+                                    const Options &options, bool allowReplay,
+                                    bool &replayFailed) {
+  using replay::Replayer;
   Result result;
   // The target may come from a damaged file (its embedded one) or from an
   // API caller: its tables size the unit and chip arrays below.
@@ -859,10 +868,20 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       macPj[d] = rateFor(target.energy().pj_per_mac(), static_cast<DType>(d));
       opPj[d] = rateFor(target.energy().pj_per_op(), static_cast<DType>(d));
     }
+    // Period replay: the stretch of the stream that repeats (one chip).
+    replay::Periods periods;
+    if (allowReplay && chips == 1)
+      periods = replay::findPeriods(file, !sramGroups.groups().striped);
+    const size_t period = periods.length;
+    const size_t runEnd = periods.start + periods.count * period;
+    // Records from the fourth period of the run on have their accesses
+    // interned only when they are simulated in full.
+    const size_t lazyFrom = periods.count ? periods.start + 3 * period : n;
     // Decoding: one pass over the file's records, into compact arrays: the
     // unit kind, static cycle, costs, node and the accesses (interned
     // regions) of every instruction.
-    Filled<uint32_t> costId(n), locOf(n), accFirst(n + 1);
+    constexpr uint32_t kNotYet = UINT32_MAX;
+    Filled<uint32_t> costId(n), locOf(n), accFirst(n), accEnd(n);
     std::vector<uint32_t> accIds;
     accIds.reserve(3 * n);
     constexpr size_t kAhead = 8;  // records fetched ahead (a prefetch never faults)
@@ -885,41 +904,40 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       cycles[i] = inst.header->cycle;
       inOrder &= i == 0 || cycles[i] >= cycles[i - 1];
       locOf[i] = inst.header->location;
-      costId[i] = costCache.id(inst, kind);
+      // A repeated record has its period's costs (the same cost key).
+      const bool repeated = i >= periods.start + period && i < runEnd;
+      costId[i] = repeated ? costId[i - period] : costCache.id(inst, kind);
+      if (i >= lazyFrom && i < runEnd) {
+        accFirst[i] = accEnd[i] = kNotYet;
+        continue;
+      }
       accFirst[i] = uint32_t(accIds.size());
       mem::internAccesses(inst, accesses, accIds);
+      accEnd[i] = uint32_t(accIds.size());
     }
-    accFirst[n] = uint32_t(accIds.size());
+    auto intern = [&](size_t i) {
+      if (accFirst[i] != kNotYet)
+        return;
+      accFirst[i] = uint32_t(accIds.size());
+      mem::internAccesses(insts[i], accesses, accIds);
+      accEnd[i] = uint32_t(accIds.size());
+    };
 
     uint64_t total = 0;
-    for (size_t i = 0; i < n; ++i) {
+    // What each instruction's operands waited for (the tracker's answer):
+    // kept for the periods replay reuses.
+    Filled<uint64_t> readyAt(n);
+    Filled<int32_t> producerOf(n);
+    // Times instruction i, its operands ready at `ready` (last produced by
+    // `producer`, -1 for none): its unit instance, DRAM, links, SRAM slices,
+    // statistics and energy.
+    auto timeOne = [&](size_t i, uint64_t ready, int32_t producer) -> InstructionTiming & {
       const format::UnitKind kind = static_cast<format::UnitKind>(kinds[i]);
       const CostInfo &info = costCache[costId[i]];
       const format::InstructionCost &cost = info.cost;
       const uint64_t staticCycle = cycles[i];
       if (verify && sameTarget)
         staticDur[i] = cost.cycles;
-      mem::setAccesses(accIds.data() + accFirst[i], accFirst[i + 1] - accFirst[i], accesses);
-      // Operands ready (simulated) and, verifying, the static rules, in one
-      // pass over each access's pieces.
-      uint64_t ready = 0;
-      int32_t producer = -1;
-      if (verify) {
-        if (found.size() < accesses.count)
-          found.resize(accesses.count);
-        for (size_t k = 0; k < accesses.count; ++k) {
-          found[k] = mem::Violation();
-          ready = tracker.ready(accesses.items[k], ready, staticCycle, &found[k], &producer);
-        }
-        bool any = false;
-        for (size_t k = 0; k < accesses.count; ++k)
-          any |= found[k].found;
-        if (any)
-          checkMemory(file, i, staticCycle, accesses, found, memoryReport);
-      } else {
-        for (const mem::Access &a : accesses)
-          ready = tracker.ready(a, ready, 0, nullptr, &producer);
-      }
       const uint16_t chip = insts[i].header->chip;
       const size_t slot = size_t(chip) * kNumUnitKinds + kind;
       std::vector<uint64_t> &fa = freeAt[slot];
@@ -980,13 +998,6 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
       t.dramBytes = cost.dramBytes;
       fa[instance] = t.finish;
       total = std::max(total, t.finish);
-      const uint64_t staticEnd = verify ? t.staticCycle + staticDur[i] : 0;
-      for (const mem::Access &a : accesses)
-        if (!a.write)
-          tracker.read(a, int32_t(i), t.finish, staticEnd);
-      for (const mem::Access &a : accesses)
-        if (a.write)
-          tracker.write(a, int32_t(i), t.finish, staticEnd);
       issueAt[i] = t.issue;
       finishAt[i] = t.finish;
       streamOf[i] = streamBase[slot] + uint32_t(instance);
@@ -1027,7 +1038,119 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
         result.linkBytes += info.linkBytes;
         result.energy.linkPj += double(info.linkBytes) * linkPj;
       }
+      return t;
+    };
+    // Simulates instruction i in full: its operands' readiness and the
+    // static rules from the tracker, its timing, then its accesses applied.
+    auto fullOne = [&](size_t i) {
+      intern(i);
+      const uint64_t staticCycle = cycles[i];
+      mem::setAccesses(accIds.data() + accFirst[i], accEnd[i] - accFirst[i], accesses);
+      // Operands ready (simulated) and, verifying, the static rules, in one
+      // pass over each access's pieces.
+      uint64_t ready = 0;
+      int32_t producer = -1;
+      if (verify) {
+        if (found.size() < accesses.count)
+          found.resize(accesses.count);
+        for (size_t k = 0; k < accesses.count; ++k) {
+          found[k] = mem::Violation();
+          ready = tracker.ready(accesses.items[k], ready, staticCycle, &found[k], &producer);
+        }
+        bool any = false;
+        for (size_t k = 0; k < accesses.count; ++k)
+          any |= found[k].found;
+        if (any)
+          checkMemory(file, i, staticCycle, accesses, found, memoryReport);
+      } else {
+        for (const mem::Access &a : accesses)
+          ready = tracker.ready(a, ready, 0, nullptr, &producer);
+      }
+      readyAt[i] = ready;
+      producerOf[i] = producer;
+      const InstructionTiming &t = timeOne(i, ready, producer);
+      const uint64_t staticEnd = verify ? t.staticCycle + staticDur[i] : 0;
+      for (const mem::Access &a : accesses)
+        if (!a.write)
+          tracker.read(a, int32_t(i), t.finish, staticEnd);
+      for (const mem::Access &a : accesses)
+        if (a.write)
+          tracker.write(a, int32_t(i), t.finish, staticEnd);
+    };
+    size_t next = 0;  // the first instruction not simulated yet
+    auto fullTo = [&](size_t end) {
+      for (; next < end; ++next)
+        fullOne(next);
+    };
+    if (periods.count) {
+      Replayer replayer(periods, verify, tracker, accesses, accIds, accFirst.data(), accEnd.data());
+      fullTo(periods.start);
+      auto unitsFree = [&](size_t from) {
+        // The earliest any instance of a unit kind the period uses frees.
+        bool used[kNumUnitKinds] = {};
+        for (size_t i = from; i < from + period; ++i)
+          used[kinds[i]] = true;
+        uint64_t least = UINT64_MAX;
+        for (int k = 0; k < kNumUnitKinds; ++k)
+          if (used[k])
+            for (uint64_t f : freeAt[size_t(k)])
+              least = std::min(least, f);
+        return least;
+      };
+      for (size_t i = periods.start; i < periods.start + period; ++i)
+        intern(i);
+      replayer.takeFootprint();
+      for (size_t r = 0; r + 1 < periods.count && r < Replayer::kAttempts; ++r) {
+        const size_t from = periods.start + r * period;
+        uint64_t leastStatic = UINT64_MAX;
+        for (size_t i = from; i < from + period; ++i)
+          leastStatic = std::min(leastStatic, cycles[i]);
+        replayer.before(r, unitsFree(from), leastStatic);
+        const uint64_t violationsBefore = memoryReport.count();
+        std::vector<mem::Tracker::Death> deaths;
+        tracker.setDeathLog(&deaths);
+        fullTo(from + period);
+        tracker.setDeathLog(nullptr);
+        if (memoryReport.count() != violationsBefore || !replayer.after(r))
+          continue;
+        // Periods r + 1 on repeat period r: its dependences, shifted.
+        const int64_t delta = replayer.delta();
+        for (size_t m = 1; r + m < periods.count && !replayFailed; ++m) {
+          const size_t shift = m * period;
+          const uint64_t later = uint64_t(int64_t(m) * delta);
+          for (size_t j = from; j < from + period; ++j) {
+            const size_t i = j + shift;
+            uint64_t ready = readyAt[j];
+            int32_t producer = producerOf[j];
+            if (producer >= 0 && size_t(producer) >= replayer.recentFrom()) {
+              ready += later;
+              producer += int32_t(shift);
+            }
+            readyAt[i] = ready;
+            producerOf[i] = producer;
+            const InstructionTiming &t = timeOne(i, ready, producer);
+            if (t.issue != issueAt[j] + later || t.finish != finishAt[j] + later) {
+              replayFailed = true;  // the timing did not repeat: simulate in full
+              break;
+            }
+          }
+          for (const mem::Tracker::Death &d : deaths) {
+            auto moved = [&](int32_t x) {
+              return size_t(x) >= replayer.recentFrom() ? size_t(x) + shift : size_t(x);
+            };
+            tracker.born[moved(d.writer)] += d.bytes;
+            tracker.dies[moved(d.last)] += d.bytes;
+          }
+          result.replayedInstructions += period;
+        }
+        if (replayFailed)
+          return result;
+        replayer.graft();
+        next = runEnd;
+        break;
+      }
     }
+    fullTo(n);
     tracker.flush();
     result.links = network.stats();
     result.linkHopBytes = network.hopBytes();
@@ -1129,6 +1252,17 @@ absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
     if (absl::Status s = runFunctional(file, order, options, result); !s.ok())
       return s;
   }
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<Result> simulate(const BinFile &file, const Target &target,
+                                const Options &options) {
+  bool replayFailed = false;
+  absl::StatusOr<Result> result = simulateOnce(file, target, options, options.replay, replayFailed);
+  if (replayFailed)
+    result = simulateOnce(file, target, options, false, replayFailed);
   return result;
 }
 

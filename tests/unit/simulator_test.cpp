@@ -1243,6 +1243,105 @@ TEST(SimulatorVerify, MatchesPerByteModelOnRandomStreams) {
   EXPECT_GT(stalls, 300u);
 }
 
+// Period replay (docs/simulator.md): random streams whose middle repeats a
+// body of instructions (the same SRAM regions, a state region that moves by
+// a fixed step each period, static cycles a fixed step later) give the same
+// timings, reports and traces with replay as with every byte tracked, and
+// match the per-byte model. Replay must engage on a good share of them
+// (not where the reference period breaks the static schedule's rules).
+TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
+  std::mt19937 rng(5);
+  format::Target t = target("ara2");
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const Opcode ops[] = {Opcode::Copy, Opcode::Add, Opcode::Exp, Opcode::MatMul};
+  const Unit units[] = {Unit::Dma, Unit::Vxm, Unit::Vxm, Unit::Mxm};
+  constexpr uint64_t kStep = 256;  // the state bytes of one period
+  int replayedStreams = 0, streams = 0;
+  uint64_t violations = 0, stalls = 0;
+  for (int stream = 0; stream < 120; ++stream) {
+    const int periods = uniform(3, 9);
+    format::Writer w = writerFor(t, 1024);
+    w.metadata().set_state_bytes(kStep * uint64_t(periods + 1));
+    const uint32_t loc = w.addLocation("body", "Body");
+    struct Body {
+      Opcode op;
+      Unit unit;
+      std::vector<Region> operands;
+      std::vector<bool> moving;
+      uint64_t gap;
+    };
+    // An operand of `shape`: fixed in SRAM, or in period k's state bytes.
+    auto operand = [&](DType dtype, const std::vector<int64_t> &shape, bool &moving) {
+      Region r;
+      moving = uniform(0, 3) == 0;
+      while (!layoutRegion(rng, moving ? Space::State : Space::Sram, moving ? kStep : 1024, dtype,
+                           shape, 0, r)) {
+      }
+      return r;
+    };
+    auto randomInstruction = [&] {
+      Body b;
+      const int op = uniform(0, 3);
+      b.op = ops[op];
+      b.unit = units[op];
+      b.gap = uint64_t(uniform(0, 150));
+      auto dim = [&] { return int64_t(uniform(1, 4)); };
+      std::vector<std::vector<int64_t>> shapes;
+      if (b.op == Opcode::MatMul) {
+        const int64_t m = dim(), k = dim(), n = dim();
+        shapes = {{m, n}, {m, k}, {k, n}};
+      } else {
+        std::vector<int64_t> shape = {dim(), dim()};
+        shapes.assign(1 + format::opcodeInfo(b.op).minInputs, shape);
+      }
+      for (const auto &shape : shapes) {
+        bool moving;
+        b.operands.push_back(operand(DType::F32, shape, moving));
+        b.moving.push_back(moving);
+      }
+      return b;
+    };
+    std::vector<Body> prefix(size_t(uniform(0, 6))), body(size_t(uniform(3, 16))),
+        suffix(size_t(uniform(0, 6)));
+    for (auto *part : {&prefix, &body, &suffix})
+      for (Body &b : *part)
+        b = randomInstruction();
+    uint64_t cycle = 0;
+    auto emit = [&](const Body &b, int k) {
+      std::vector<Region> operands = b.operands;
+      for (size_t j = 0; j < operands.size(); ++j)
+        if (b.moving[j])
+          operands[j].offset += kStep * uint64_t(k);
+      cycle += b.gap;
+      w.addInstruction(b.op, b.unit, cycle, loc, operands, {});
+    };
+    for (const Body &b : prefix)
+      emit(b, periods);  // the last period's state bytes, before it
+    for (int k = 0; k < periods; ++k)
+      for (const Body &b : body)
+        emit(b, k);
+    for (const Body &b : suffix)
+      emit(b, periods - 1 - uniform(0, periods - 1));
+    auto f = finish(w);
+    ASSERT_TRUE(f);
+    sim::Options on, off;
+    off.replay = false;
+    absl::StatusOr<sim::Result> a = sim::simulate(*f, t, on), b = sim::simulate(*f, t, off);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ++streams;
+    replayedStreams += a->replayedInstructions > 0;
+    EXPECT_EQ(b->replayedInstructions, 0u);
+    ASSERT_EQ(sim::jsonReport(*f, *a), sim::jsonReport(*f, *b)) << "stream " << stream;
+    ASSERT_EQ(sim::textReport(*f, *a), sim::textReport(*f, *b)) << "stream " << stream;
+    ASSERT_EQ(sim::traceJson(*f, *a), sim::traceJson(*f, *b)) << "stream " << stream;
+    expectMatchesReference(*f, t, stream, violations, stalls);
+    if (HasFatalFailure())
+      return;
+  }
+  EXPECT_GT(replayedStreams, streams / 5) << "replay engaged on " << replayedStreams << " of "
+                                          << streams << " streams";
+}
+
 // Streams that reuse a few SRAM buffers the way compiled models do (the
 // tracker's fast paths): the same region again, a buffer filled piece by
 // piece from its start over an older whole write, pieces covered by a whole

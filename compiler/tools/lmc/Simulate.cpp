@@ -35,7 +35,7 @@ CommandSpec simulateSpec() {
   spec.name = "simulate";
   spec.usage = "lmc simulate model.bin [--set KEY=VALUE ...] [--sweep KEY=V1,V2,...] [--json] "
                "[--trace FILE.json] [--strict] [--functional|--no-functional] "
-               "[--input NAME=FILE.npy ...] [--output-dir DIR] [--stream K]";
+               "[--input NAME=FILE.npy ...] [--output-dir DIR] [--stream K] [--no-replay]";
   spec.summary =
       "Simulates a .bin on the machine it was compiled for (the target embedded in it, with\n"
       "--set overrides): every instruction issues at the latest of its static cycle, its\n"
@@ -69,6 +69,9 @@ CommandSpec simulateSpec() {
       {"--stream", "K",
        "also simulate K (2 to 1000) inputs entering back to back: the measured interval "
        "between inputs and the throughput (a multi-chip pipeline's)"},
+      {"--no-replay", "",
+       "track every instruction's bytes instead of replaying repeated periods (the same "
+       "results, slower; docs/simulator.md, \"Period replay\")"},
   };
   spec.minPositional = 1;
   spec.maxPositional = 1;
@@ -212,6 +215,7 @@ int simulateMain(int argc, char **argv) {
   sim::Options options;
   options.functional = functional;
   options.keepTimeline = true;
+  options.replay = !args.has("--no-replay");
   options.inputs.resize(size_t(file.io().inputs_size()));
   std::set<std::string> seen;
   for (const auto &[name, npyPath] : bindings) {

@@ -1,0 +1,383 @@
+// Finding the repeated stretch of a stream (see Replay.h).
+//
+// Each record gets a signature that leaves out what may change from period
+// to period. The period is the distance back from the middle record to an
+// earlier one from which the signatures agree for the longest stretch (an
+// inner loop of tiles repeats too, but only for one operation); the records
+// of that stretch are then compared in full, and it ends before the first
+// period that differs.
+#include "simulator/src/Replay.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "simulator/src/Memory.h"
+
+namespace lmc::sim::replay {
+namespace {
+
+using format::Region;
+
+constexpr uint64_t kMul = 0xBF58476D1CE4E5B9ull;
+// Pieces the snapshots of a run may examine, per access of a period: about
+// what tracking the period costs.
+constexpr size_t kBudgetPerAccess = 8;
+constexpr size_t kWords = sizeof(Region) / 8;  // the head, the offset, shape and strides
+static_assert(offsetof(Region, offset) == 8 && sizeof(Region) % 8 == 0, "Region words");
+
+const uint64_t *words(const Region &r) { return reinterpret_cast<const uint64_t *>(&r); }
+
+// The head word (space, dtype, rank, buffer) as periods compare it: without
+// the buffer of a const region when `anyBuffer`.
+uint64_t headOf(const Region &r, bool anyBuffer) {
+  uint64_t head = words(r)[0];
+  if (anyBuffer && static_cast<format::Space>(r.space) == format::Space::Const)
+    head &= (uint64_t(1) << (8 * offsetof(Region, buffer))) - 1;
+  return head;
+}
+
+// What may not change from period to period, hashed (the head and the
+// used dims; the full comparison is repeats()).
+uint64_t signature(const format::InstructionView &inst, bool anyConstOffset) {
+  const format::InstructionHeader &h = *inst.header;
+  uint64_t s = (uint64_t(h.opcode) | uint64_t(h.unit) << 16 | uint64_t(h.numOperands) << 24 |
+                uint64_t(h.numImms) << 32 | uint64_t(h.chip) << 48) *
+               kMul;
+  for (unsigned k = 0; k < h.numOperands; ++k) {
+    const uint64_t *u = words(inst.operands[k]);
+    s = (s ^ headOf(inst.operands[k], anyConstOffset)) * kMul;
+    uint64_t dims = 0;
+    for (size_t w = 2; w < kWords; ++w)
+      dims = (dims + u[w]) * 0x94D049BB133111EBull;
+    s += dims;
+  }
+  for (unsigned k = 0; k < h.numImms; ++k)
+    s = (s ^ uint64_t(inst.imms[k])) * kMul;
+  return s ^ (s >> 29);
+}
+
+// Whether record b repeats record a as Periods describes, with the shifts
+// found so far (`known`: which of them are set; set on first sight).
+bool repeats(const format::InstructionView &a, const format::InstructionView &b,
+             bool anyConstOffset, Periods &p, bool (&known)[kMovable + 1]) {
+  const format::InstructionHeader &x = *a.header, &y = *b.header;
+  if (x.opcode != y.opcode || x.unit != y.unit || x.numOperands != y.numOperands ||
+      x.numImms != y.numImms || x.chip != y.chip || x.size != y.size || y.cycle < x.cycle)
+    return false;
+  if (!known[kMovable]) {
+    p.cycleShift = y.cycle - x.cycle;
+    known[kMovable] = true;
+  } else if (y.cycle - x.cycle != p.cycleShift) {
+    return false;
+  }
+  for (unsigned k = 0; k < x.numOperands; ++k) {
+    const Region &r = a.operands[k], &s = b.operands[k];
+    if (headOf(r, anyConstOffset) != headOf(s, anyConstOffset) ||
+        std::memcmp(words(r) + 2, words(s) + 2, 8 * (kWords - 2)) != 0)
+      return false;
+    const int space = mem::spaceIndex(r);
+    if (space < 0) {  // const
+      if (!anyConstOffset && r.offset != s.offset)
+        return false;
+      continue;
+    }
+    const int64_t d = int64_t(s.offset - r.offset);
+    if (space >= kMovable) {
+      if (d != 0)
+        return false;
+      continue;
+    }
+    if (!known[space]) {
+      p.shift[space] = d;
+      known[space] = true;
+    } else if (p.shift[space] != d) {
+      return false;
+    }
+  }
+  return std::memcmp(a.imms, b.imms, 8 * size_t(x.numImms)) == 0;
+}
+
+}  // namespace
+
+Periods findPeriods(const format::BinFile &file, bool anyConstOffset) {
+  const auto &insts = file.instructions();
+  const size_t n = insts.size();
+  Periods none;
+  // Candidates must match this many signatures from the middle on.
+  const size_t kWindow = std::min<size_t>(32, n / 8);
+  if (kWindow < 2)
+    return none;
+  std::vector<uint64_t> sig(n);
+  for (size_t i = 0; i < n; ++i)
+    sig[i] = signature(insts[i], anyConstOffset);
+  // Candidates: records before the middle one whose next kWindow
+  // signatures match its own. Each gives a period P and the stretch
+  // [lo, hi) around the middle where sig[i] == sig[i - P].
+  const size_t mid = n / 2;
+  size_t bestP = 0, bestLo = 0, bestHi = 0;
+  for (size_t j = mid; j-- > 0;) {
+    const size_t period = mid - j;
+    if (3 * period > n)
+      break;
+    // A multiple of a period whose stretch reaches back past j repeats
+    // that stretch: nothing longer.
+    if (bestP && period % bestP == 0 && bestLo <= j)
+      continue;
+    if (sig[j] != sig[mid] || !std::equal(sig.begin() + std::ptrdiff_t(mid),
+                                          sig.begin() + std::ptrdiff_t(mid + kWindow),
+                                          sig.begin() + std::ptrdiff_t(j)))
+      continue;
+    size_t lo = mid, hi = mid + kWindow;
+    while (lo > period && sig[lo - 1] == sig[lo - 1 - period])
+      --lo;
+    while (hi < n && sig[hi] == sig[hi - period])
+      ++hi;
+    if (hi - lo + period > bestHi - bestLo + bestP) {
+      bestP = period;
+      bestLo = lo;
+      bestHi = hi;
+    }
+  }
+  if (!bestP || bestHi - bestLo + bestP < 3 * bestP)
+    return none;
+  // The longest stretch whose records repeat in full: pairs (i - P, i)
+  // from the first one after the last that differs.
+  const size_t end = bestHi, first = bestLo - bestP;
+  Periods p, best;
+  bool known[kMovable + 1] = {};
+  size_t from = first + bestP;  // the first pair's later record
+  for (size_t i = first + bestP; i <= end; ++i) {
+    const bool ok = i < end && repeats(insts[i - bestP], insts[i], anyConstOffset, p, known);
+    if (ok)
+      continue;
+    const size_t count = (i - (from - bestP)) / bestP;
+    if (count > best.count) {
+      best = p;
+      best.start = from - bestP;
+      best.length = bestP;
+      best.count = count;
+    }
+    from = i + 1;
+    p = Periods();
+    for (bool &k : known)
+      k = false;
+  }
+  p = best;
+  if (p.count < 3)
+    return none;
+  return p;
+}
+
+Replayer::Replayer(const Periods &periods, bool staticTimes, mem::Tracker &tracker,
+                   const mem::AccessList &accesses, const std::vector<uint32_t> &ids,
+                   const uint32_t *first, const uint32_t *end)
+    : periods_(periods), tracker_(tracker), accesses_(accesses), ids_(ids), first_(first),
+      end_(end) {
+  if (!staticTimes)
+    periods_.cycleShift = 0;
+}
+
+void Replayer::takeFootprint() {
+  std::vector<bool> seen(accesses_.regions.size());
+  for (size_t i = periods_.start; i < periods_.start + periods_.length; ++i)
+    for (uint32_t k = first_[i]; k < end_[i]; ++k) {
+      budget_ += kBudgetPerAccess;
+      const uint32_t region = ids_[k] >> 1;
+      if (seen[region])
+        continue;
+      seen[region] = true;
+      const mem::RegionInfo &info = accesses_.regions[region];
+      for (uint32_t b = 0; b < info.numBoxes; ++b)
+        feet_.push_back({info.space, accesses_.boxPool[info.box0 + b]});
+    }
+}
+
+geom::Box Replayer::moved(const Foot &f, size_t m) const {
+  geom::Box b = f.box;
+  b.base += uint64_t(int64_t(m) * shiftOf(f.space));
+  return b;
+}
+
+bool Replayer::snap(size_t k, bool movingOnly, Snapshot &out) {
+  out.clear();
+  for (const Foot &f : feet_) {
+    if (movingOnly && shiftOf(f.space) == 0)
+      continue;
+    scratch_.clear();
+    const size_t examined = tracker_.snapshot(f.space, moved(f, k), scratch_);
+    if (examined > budget_) {
+      budget_ = 0;
+      return false;
+    }
+    budget_ -= examined;
+    for (const mem::Tracker::Piece &p : scratch_)
+      out.push_back({f.space, p});
+  }
+  auto less = [](const Entry &x, const Entry &y) {
+    const geom::Box &p = x.piece.box, &q = y.piece.box;
+    if (x.space != y.space)
+      return x.space < y.space;
+    if (p.base != q.base || p.len != q.len || p.k != q.k)
+      return p.base != q.base ? p.base < q.base : p.len != q.len ? p.len < q.len : p.k < q.k;
+    for (int j = 0; j < p.k; ++j)
+      if (p.n[j] != q.n[j] || p.s[j] != q.s[j])
+        return p.n[j] != q.n[j] ? p.n[j] < q.n[j] : p.s[j] < q.s[j];
+    return false;
+  };
+  std::sort(out.begin(), out.end(), less);
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Entry &x, const Entry &y) {
+                          return x.space == y.space && x.piece.box == y.piece.box;
+                        }),
+            out.end());
+  return true;
+}
+
+bool Replayer::recent(const mem::PieceState &p, size_t from) {
+  auto is = [&](int32_t i) { return i >= 0 && size_t(i) >= from; };
+  return is(p.writer) || is(p.rlast) || is(p.vreader);
+}
+
+mem::Tracker::Piece Replayer::mirrored(const mem::Tracker::Piece &x, unsigned space, size_t m,
+                                       size_t from) const {
+  mem::Tracker::Piece y = x;
+  y.box.base += uint64_t(int64_t(m) * shiftOf(space));
+  const int32_t index = int32_t(m * periods_.length);
+  const uint64_t later = uint64_t(int64_t(m) * delta_), staticLater = m * periods_.cycleShift;
+  auto recent = [&](int32_t i) { return i >= 0 && size_t(i) >= from; };
+  mem::PieceState &st = y.st;
+  if (recent(st.writer)) {
+    st.writer += index;
+    st.wEnd += later;
+    st.vwEnd += staticLater;
+  }
+  if (recent(st.rlast)) {
+    st.rlast += index;
+    st.rEnd += later;
+  }
+  if (recent(st.vreader)) {
+    st.vreader += index;
+    st.vrEnd += staticLater;
+  }
+  return y;
+}
+
+bool Replayer::mirrors(const mem::Tracker::Piece &x, const mem::Tracker::Piece &y,
+                       unsigned space, size_t m, size_t from) const {
+  const mem::Tracker::Piece z = mirrored(x, space, m, from);
+  const mem::PieceState &a = z.st, &b = y.st;
+  if (!(z.box == y.box) || a.writer != b.writer || a.rlast != b.rlast ||
+      a.vreader != b.vreader || a.wEnd != b.wEnd || a.rEnd != b.rEnd || a.vwEnd != b.vwEnd ||
+      a.vrEnd != b.vrEnd)
+    return false;
+  // Older entries must not matter: before any unit frees, before the
+  // period's first static cycle.
+  auto old = [&](int32_t i) { return i >= 0 && size_t(i) < from; };
+  const mem::PieceState &s = x.st;
+  if (old(s.writer) && (s.wEnd >= unitsFree_ || s.vwEnd > leastStatic_))
+    return false;
+  if (old(s.rlast) && s.rEnd >= unitsFree_)
+    return false;
+  if (old(s.vreader) && s.vrEnd > leastStatic_)
+    return false;
+  return true;
+}
+
+bool Replayer::findDelta(const Snapshot &x, const Snapshot &y) {
+  for (size_t k = 0; k < x.size() && k < y.size(); ++k) {
+    const mem::PieceState &a = x[k].piece.st, &b = y[k].piece.st;
+    if (a.writer >= 0 && size_t(a.writer) >= recentFrom_ && b.wEnd >= a.wEnd) {
+      delta_ = int64_t(b.wEnd - a.wEnd);
+      return true;
+    }
+    if (a.rlast >= 0 && size_t(a.rlast) >= recentFrom_ && b.rEnd >= a.rEnd) {
+      delta_ = int64_t(b.rEnd - a.rEnd);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Replayer::before(size_t r, uint64_t unitsFree, uint64_t leastStatic) {
+  if (r > 0 && afterValid_ && r_ + 1 == r) {
+    std::swap(before_, after_);  // the snapshot after period r - 1 is this one
+    beforeValid_ = true;
+  } else {
+    beforeValid_ = snap(r, false, before_);
+  }
+  afterValid_ = false;
+  r_ = r;
+  unitsFree_ = unitsFree;
+  leastStatic_ = leastStatic;
+  const size_t start = periods_.start + r * periods_.length;
+  recentFrom_ = start - std::min(start, periods_.length);
+}
+
+bool Replayer::after(size_t r) {
+  afterValid_ = snap(r + 1, false, after_);
+  if (!beforeValid_ || !afterValid_ || before_.size() != after_.size() ||
+      !findDelta(before_, after_) || delta_ < 0)
+    return false;
+  for (size_t k = 0; k < before_.size(); ++k)
+    if (before_[k].space != after_[k].space ||
+        !mirrors(before_[k].piece, after_[k].piece, before_[k].space, 1, recentFrom_))
+      return false;
+  // Moving spaces: the periods' bytes must be disjoint, and those of the
+  // periods still to come must have period r's histories from before it,
+  // all older ones (nothing recent can reach them).
+  for (int space = 0; space < kMovable; ++space) {
+    if (periods_.shift[space] == 0)
+      continue;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (const Foot &f : feet_)
+      if (f.space == unsigned(space)) {
+        lo = std::min(lo, f.box.lo());
+        hi = std::max(hi, f.box.hi());
+      }
+    const uint64_t step = uint64_t(std::abs(periods_.shift[space]));
+    if (lo < hi && hi - lo > step)
+      return false;
+  }
+  Snapshot mine, later;
+  for (const Entry &e : before_)
+    if (shiftOf(e.space) != 0) {
+      if (recent(e.piece.st, recentFrom_))
+        return false;
+      mine.push_back(e);
+    }
+  for (size_t k = r + 2; k < periods_.count; ++k) {
+    if (!snap(k, true, later) || later.size() != mine.size())
+      return false;
+    for (size_t j = 0; j < mine.size(); ++j)
+      if (later[j].space != mine[j].space ||
+          !mirrors(mine[j].piece, later[j].piece, mine[j].space, k - r, recentFrom_))
+        return false;
+  }
+  return true;
+}
+
+void Replayer::graft() {
+  // The tracker is as period r left it. The pieces with recent histories
+  // lie in the footprint (each within an access of period r) and move by
+  // period: in spaces that stay put, the last period's replace them; in
+  // moving ones, each period leaves its own (older histories stay).
+  const size_t r = r_, last = periods_.count - 1;
+  const size_t from = periods_.start + r * periods_.length;  // recent after period r
+  Snapshot own;  // period r's own bytes in moving spaces
+  budget_ = SIZE_MAX;  // committed: this snapshot is taken whatever it costs
+  snap(r, true, own);
+  for (const Snapshot *list : {&after_, &own})
+    for (const Entry &e : *list) {
+      const bool moving = shiftOf(e.space) != 0;
+      if (moving != (list == &own) || !recent(e.piece.st, from))
+        continue;
+      for (size_t k = moving ? r + 1 : last; k <= last; ++k) {
+        const mem::Tracker::Piece p = mirrored(e.piece, e.space, k - r, from);
+        tracker_.assign(e.space, p.box, &p, 1);
+      }
+    }
+}
+
+}  // namespace lmc::sim::replay

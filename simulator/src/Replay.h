@@ -1,0 +1,117 @@
+// Period replay, part one: the stretch of an instruction stream that
+// repeats (a decoder's layers). Simulator.cpp simulates a period, checks
+// that the memory histories the next period meets are the same ones shifted
+// (docs/simulator.md, "Period replay"), and then reuses the period's
+// dependence results for the periods after it. Internal to the simulator;
+// exposed for its tests.
+#ifndef LMC_SIMULATOR_SRC_REPLAY_H
+#define LMC_SIMULATOR_SRC_REPLAY_H
+
+#include <cstddef>
+#include <cstdint>
+
+#include <vector>
+
+#include "runtime/format/Reader.h"
+#include "simulator/src/Memory.h"
+
+namespace lmc::sim::replay {
+
+// Memory-map spaces (mem::spaceIndex) whose operands may move from period
+// to period: sram, dram, state. IO buffers must not.
+inline constexpr int kMovable = 3;
+
+// `count` periods of `length` instructions from `start`: record
+// start + k * length + j equals record start + j except for its location,
+// its static cycle (k * cycleShift later) and its operands' offsets, which
+// are k * shift[space] further in the movable spaces, equal in IO buffers
+// and, in const, equal unless `anyConstOffset` (then also the const
+// buffer, its slice, may differ). count is 0 when nothing repeats at least
+// three times.
+struct Periods {
+  size_t start = 0, length = 0, count = 0;
+  uint64_t cycleShift = 0;
+  int64_t shift[kMovable] = {0, 0, 0};
+};
+
+Periods findPeriods(const format::BinFile &file, bool anyConstOffset);
+
+// The memory side of replay. Period r (0-based, from Periods.start) is
+// simulated in full between before(r) and after(r); after(r) is true when
+// the histories the next period meets on its bytes are those period r met,
+// shifted: each history entry by `length` instructions (and by delta()
+// cycles, and cycleShift static cycles) when it is recent (an instruction
+// at or after recentFrom(), at most a period before period r), and
+// unchanged when it is older, too early to matter (finishing before any
+// unit the period uses frees, static end before its first static cycle).
+// The tracker then answers the later periods as it did period r, shifted:
+// the simulator reuses those answers, and graft() gives the tracker the
+// histories the last period leaves.
+class Replayer {
+public:
+  static constexpr size_t kAttempts = 4;  // periods tried as the reference
+  // `first[i]`, `end[i]`: instruction i's access ids in `ids`.
+  // `staticTimes`: the tracker records static ends (verification); else
+  // they are all 0.
+  Replayer(const Periods &periods, bool staticTimes, mem::Tracker &tracker,
+           const mem::AccessList &accesses, const std::vector<uint32_t> &ids,
+           const uint32_t *first, const uint32_t *end);
+  // Period 0's bytes (its accesses interned).
+  void takeFootprint();
+  // At the start of period r: `unitsFree`, the least free cycle of the
+  // instances of the unit kinds it uses; `leastStatic`, its least static
+  // cycle.
+  void before(size_t r, uint64_t unitsFree, uint64_t leastStatic);
+  bool after(size_t r);
+  int64_t delta() const { return delta_; }
+  size_t recentFrom() const { return recentFrom_; }
+  // The tracker as the last period of the run leaves it.
+  void graft();
+
+private:
+  struct Foot {
+    unsigned space;
+    geom::Box box;
+  };
+  // The pieces that may meet the footprint, whole, each once, by space and
+  // box.
+  struct Entry {
+    unsigned space;
+    mem::Tracker::Piece piece;
+  };
+  using Snapshot = std::vector<Entry>;
+  int64_t shiftOf(unsigned space) const {
+    return space < unsigned(kMovable) ? periods_.shift[space] : 0;
+  }
+  geom::Box moved(const Foot &f, size_t m) const;
+  // False (and no more replay) once the snapshots have examined more
+  // pieces than the budget: snapshots that cost more than the tracking
+  // they would save.
+  bool snap(size_t k, bool movingOnly, Snapshot &out);
+  // Whether `y` is `x` shifted by m periods (recent entries from `from`).
+  bool mirrors(const mem::Tracker::Piece &x, const mem::Tracker::Piece &y, unsigned space,
+               size_t m, size_t from) const;
+  mem::Tracker::Piece mirrored(const mem::Tracker::Piece &x, unsigned space, size_t m,
+                               size_t from) const;
+  bool findDelta(const Snapshot &x, const Snapshot &y);
+  // Whether any history entry of `p` is recent (from `from` on).
+  static bool recent(const mem::PieceState &p, size_t from);
+  std::vector<mem::Tracker::Piece> scratch_;
+
+  Periods periods_;
+  mem::Tracker &tracker_;
+  const mem::AccessList &accesses_;
+  const std::vector<uint32_t> &ids_;
+  const uint32_t *first_, *end_;
+  std::vector<Foot> feet_;
+  Snapshot before_, after_;
+  bool beforeValid_ = false, afterValid_ = false;
+  size_t budget_ = 0;  // pieces the snapshots may still examine
+  size_t r_ = 0, recentFrom_ = 0;
+  uint64_t unitsFree_ = 0, leastStatic_ = 0;
+  int64_t delta_ = 0;
+};
+
+}  // namespace lmc::sim::replay
+
+#endif  // LMC_SIMULATOR_SRC_REPLAY_H
