@@ -1,16 +1,17 @@
 // Finding the repeated stretch of a stream (see Replay.h).
 //
 // Each record gets a signature that leaves out what may change from period
-// to period. The period is the distance back from the middle record to an
-// earlier one from which the signatures agree for the longest stretch (an
-// inner loop of tiles repeats too, but only for one operation); the records
-// of that stretch are then compared in full, and it ends before the first
-// period that differs.
+// to period. A candidate period is the distance back from the middle record
+// to an earlier one whose next signatures agree with the middle's; the
+// period is the candidate whose records repeat in full for the longest
+// stretch around the middle (an inner loop of tiles repeats too, but only
+// for one operation).
 #include "simulator/src/Replay.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include "simulator/src/Memory.h"
@@ -106,68 +107,49 @@ Periods findPeriods(const format::BinFile &file, bool anyConstOffset) {
   const size_t n = insts.size();
   Periods none;
   // Candidates must match this many signatures from the middle on.
-  const size_t kWindow = std::min<size_t>(32, n / 8);
-  if (kWindow < 2)
+  const size_t window = std::min<size_t>(32, n / 8);
+  if (window < 2)
     return none;
-  std::vector<uint64_t> sig(n);
-  for (size_t i = 0; i < n; ++i)
-    sig[i] = signature(insts[i], anyConstOffset);
-  // Candidates: records before the middle one whose next kWindow
-  // signatures match its own. Each gives a period P and the stretch
-  // [lo, hi) around the middle where sig[i] == sig[i - P].
-  const size_t mid = n / 2;
-  size_t bestP = 0, bestLo = 0, bestHi = 0;
-  for (size_t j = mid; j-- > 0;) {
+  // Periods of at most n / 3 records: signatures from n / 3 before the
+  // middle record to `window` after it.
+  const size_t mid = n / 2, lowest = mid - std::min(mid, n / 3);
+  std::vector<uint64_t> sig(mid + window - lowest);
+  for (size_t i = lowest; i < mid + window; ++i)
+    sig[i - lowest] = signature(insts[i], anyConstOffset);
+  const uint64_t *at = sig.data() + (mid - lowest);  // the middle record's
+  // Each candidate period P is extended from the middle record both ways
+  // while record i repeats record i - P in full; the longest wins.
+  Periods best;
+  size_t bestLo = 0, bestHi = 0;
+  for (size_t j = mid; j-- > lowest;) {
     const size_t period = mid - j;
-    if (3 * period > n)
-      break;
     // A multiple of a period whose stretch reaches back past j repeats
     // that stretch: nothing longer.
-    if (bestP && period % bestP == 0 && bestLo <= j)
+    if (best.length && period % best.length == 0 && bestLo <= j)
       continue;
-    if (sig[j] != sig[mid] || !std::equal(sig.begin() + std::ptrdiff_t(mid),
-                                          sig.begin() + std::ptrdiff_t(mid + kWindow),
-                                          sig.begin() + std::ptrdiff_t(j)))
+    const uint64_t *from = sig.data() + (j - lowest);
+    if (!std::equal(at, at + window, from))
       continue;
-    size_t lo = mid, hi = mid + kWindow;
-    while (lo > period && sig[lo - 1] == sig[lo - 1 - period])
-      --lo;
-    while (hi < n && sig[hi] == sig[hi - period])
+    Periods p;
+    bool known[kMovable + 1] = {};
+    size_t hi = mid;
+    while (hi < n && repeats(insts[hi - period], insts[hi], anyConstOffset, p, known))
       ++hi;
-    if (hi - lo + period > bestHi - bestLo + bestP) {
-      bestP = period;
-      bestLo = lo;
-      bestHi = hi;
-    }
-  }
-  if (!bestP || bestHi - bestLo + bestP < 3 * bestP)
-    return none;
-  // The longest stretch whose records repeat in full: pairs (i - P, i)
-  // from the first one after the last that differs.
-  const size_t end = bestHi, first = bestLo - bestP;
-  Periods p, best;
-  bool known[kMovable + 1] = {};
-  size_t from = first + bestP;  // the first pair's later record
-  for (size_t i = first + bestP; i <= end; ++i) {
-    const bool ok = i < end && repeats(insts[i - bestP], insts[i], anyConstOffset, p, known);
-    if (ok)
+    if (hi - mid < window)
       continue;
-    const size_t count = (i - (from - bestP)) / bestP;
-    if (count > best.count) {
-      best = p;
-      best.start = from - bestP;
-      best.length = bestP;
-      best.count = count;
-    }
-    from = i + 1;
-    p = Periods();
-    for (bool &k : known)
-      k = false;
+    size_t lo = mid;
+    while (lo > period && repeats(insts[lo - 1 - period], insts[lo - 1], anyConstOffset, p, known))
+      --lo;
+    if (best.length && hi - lo + period <= bestHi - bestLo + best.length)
+      continue;
+    best = p;
+    best.start = lo - period;
+    best.length = period;
+    best.count = (hi - best.start) / period;
+    bestLo = lo;
+    bestHi = hi;
   }
-  p = best;
-  if (p.count < 3)
-    return none;
-  return p;
+  return best.count >= 3 ? best : none;
 }
 
 Replayer::Replayer(const Periods &periods, bool staticTimes, mem::Tracker &tracker,
@@ -215,23 +197,33 @@ bool Replayer::snap(size_t k, bool movingOnly, Snapshot &out) {
     for (const mem::Tracker::Piece &p : scratch_)
       out.push_back({f.space, p});
   }
-  auto less = [](const Entry &x, const Entry &y) {
-    const geom::Box &p = x.piece.box, &q = y.piece.box;
-    if (x.space != y.space)
-      return x.space < y.space;
-    if (p.base != q.base || p.len != q.len || p.k != q.k)
-      return p.base != q.base ? p.base < q.base : p.len != q.len ? p.len < q.len : p.k < q.k;
-    for (int j = 0; j < p.k; ++j)
-      if (p.n[j] != q.n[j] || p.s[j] != q.s[j])
-        return p.n[j] != q.n[j] ? p.n[j] < q.n[j] : p.s[j] < q.s[j];
-    return false;
+  // Sorted by space and box through small keys (an entry is a few hundred
+  // bytes), then each box once.
+  struct Key {
+    uint64_t space, base, len, dims;
+    uint32_t at;
   };
-  std::sort(out.begin(), out.end(), less);
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const Entry &x, const Entry &y) {
-                          return x.space == y.space && x.piece.box == y.piece.box;
-                        }),
-            out.end());
+  std::vector<Key> keys(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const geom::Box &b = out[i].piece.box;
+    uint64_t dims = uint64_t(b.k);
+    for (int j = 0; j < b.k; ++j)
+      dims = (dims * 0x9E3779B97F4A7C15ull + b.n[j]) * kMul + b.s[j];
+    keys[i] = {out[i].space, b.base, b.len, dims, uint32_t(i)};
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key &x, const Key &y) {
+    return std::tie(x.space, x.base, x.len, x.dims, x.at) <
+           std::tie(y.space, y.base, y.len, y.dims, y.at);
+  });
+  Snapshot sorted;
+  sorted.reserve(keys.size());
+  for (const Key &k : keys) {
+    const Entry &e = out[k.at];
+    if (!sorted.empty() && sorted.back().space == e.space && sorted.back().piece.box == e.piece.box)
+      continue;
+    sorted.push_back(e);
+  }
+  out.swap(sorted);
   return true;
 }
 

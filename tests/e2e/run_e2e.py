@@ -1338,7 +1338,8 @@ def check_simulate_case(ctx, name):
 def check_simulate_7b(ctx):
     """One decode step of a Llama-2-7B-shaped model (no weights, a 4096-position
     KV cache) simulates (timing only) on ara2: every f32 weight and the whole
-    cache stream from DRAM, memory-bound, tokens/s = 1 / step latency."""
+    cache stream from DRAM, memory-bound, tokens/s = 1 / step latency; the
+    reports with period replay equal those of --no-replay."""
     d = ctx.fresh_dir("sim_llama7b_ara2")
     model = generate("llama", os.path.join(d, "model.onnx"),
                      ["--preset", "llama2-7b", "--graph-only", "--seq", "1", "--kv-cache", "4096"])
@@ -1363,6 +1364,14 @@ def check_simulate_7b(ctx):
     proc = run([ctx.lmc, "simulate", binary, "--functional"], RUN_TIMEOUT, "lmc simulate --functional")
     if proc.returncode == 0 or "weights" not in proc.stderr:
         raise CheckFailed(f"--functional on a --no-weights .bin: exit {proc.returncode}, {proc.stderr.strip()}")
+    # Most layers are replayed (docs/simulator.md, "Period replay"):
+    # tracking every instruction must give the same reports.
+    for flags in (["--json"], []):
+        replayed = run_ok([ctx.lmc, "simulate", binary, *flags], RUN_TIMEOUT, "lmc simulate").stdout
+        tracked = run_ok([ctx.lmc, "simulate", binary, "--no-replay", *flags], RUN_TIMEOUT,
+                         "lmc simulate --no-replay").stdout
+        if replayed != tracked:
+            raise CheckFailed(f"lmc simulate {' '.join(flags)} differs with --no-replay")
     return (f"{rep['instructions']} instructions, {rep['latency_s'] * 1e3:.1f} ms per token, "
             f"{dec['tokens_per_s']:.3g} tokens/s, host {host:.2f}s")
 
