@@ -1,6 +1,7 @@
 // Builds a .bin image (FORMAT.md) and writes it atomically.
 #include "runtime/format/Writer.h"
 
+#include "runtime/format/OutputFile.h"
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "runtime/format/Checksum.h"
+#include "runtime/format/OutputFile.h"
 
 namespace lmc::format {
 namespace {
@@ -185,7 +187,7 @@ std::vector<uint8_t> Writer::finish(const std::string &compilerVersion) {
 }
 
 absl::Status Writer::writeFile(const std::string &path, const std::string &compilerVersion) {
-  std::string tmp = path + ".tmp";
+  const std::string tmp = stagingPath(path);
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)
     return absl::UnavailableError(
@@ -205,13 +207,13 @@ absl::Status Writer::writeFile(const std::string &path, const std::string &compi
   }
   ok = (std::fclose(f) == 0) && ok;
   if (!ok) {
-    std::remove(tmp.c_str());
+    discardOutput(tmp, path);
     return absl::UnavailableError(
         absl::StrCat(path, ": cannot write ", tmp, ": ", std::strerror(writeErrno)));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!commitOutput(tmp, path)) {
     int renameErrno = errno;
-    std::remove(tmp.c_str());
+    discardOutput(tmp, path);
     return absl::UnavailableError(absl::StrCat(path, ": cannot rename ", tmp, " to ", path, ": ",
                                                std::strerror(renameErrno)));
   }

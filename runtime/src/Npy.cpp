@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/format/OutputFile.h"
 
 namespace lmc::runtime {
 namespace {
@@ -289,15 +290,15 @@ absl::Status writeNpy(const std::string &path, DType dtype, const std::vector<in
   absl::StatusOr<std::vector<uint8_t>> image = encodeNpy(dtype, shape, data, bytes);
   if (!image.ok())
     return absl::Status(image.status().code(), absl::StrCat(path, ": ", image.status().message()));
-  std::string tmp = path + ".tmp";
+  const std::string tmp = format::stagingPath(path);
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)
     return absl::UnavailableError(absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
   bool ok = std::fwrite(image->data(), 1, image->size(), f) == image->size();
   ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!ok || !format::commitOutput(tmp, path)) {
     int err = errno;
-    std::remove(tmp.c_str());
+    format::discardOutput(tmp, path);
     return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", std::strerror(err)));
   }
   return absl::OkStatus();

@@ -1,9 +1,12 @@
 // Tests of the .npy reader and writer: round trips, numpy's exact bytes,
 // and malformed files.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <fstream>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "runtime/src/Npy.h"
@@ -60,6 +63,34 @@ TEST(Npy, RoundTripEveryDtypeThroughDisk) {
     EXPECT_EQ(read->shape, shape);
     EXPECT_EQ(read->data, data);
   }
+}
+
+// An output path that is not a regular file (a pipe here, /dev/null in
+// practice) is written in place: renaming a staging file over it would
+// replace the pipe or device with a regular file.
+TEST(Npy, WritesIntoAPipeInPlace) {
+  std::string dir = lmc::testing::makeTempDir();
+  const std::string path = dir + "/pipe.npy";
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  // Held open for reading and writing, so that neither side blocks; the
+  // bytes (far below a pipe's buffer) wait in the pipe.
+  const int fd = open(path.c_str(), O_RDWR | O_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  const int32_t data[4] = {1, 2, 3, 4};
+  absl::Status s = writeNpy(path, DType::I32, {4}, data, sizeof(data));
+  char buffer[4096];
+  const ssize_t got = read(fd, buffer, sizeof(buffer));
+  close(fd);
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_GT(got, 0) << "nothing was written into the pipe";
+  const std::string received(buffer, size_t(got));
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_NE(access((path + ".tmp").c_str(), F_OK), 0);
+  auto parsed = parseNpy("pipe", reinterpret_cast<const uint8_t *>(received.data()), received.size());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(std::memcmp(parsed->data.data(), data, sizeof(data)), 0);
 }
 
 TEST(Npy, ScalarsOneDimAndVersion2) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "compiler/tools/lmc/Args.h"
 #include "compiler/tools/lmc/Commands.h"
+#include "runtime/format/OutputFile.h"
 #include "runtime/format/TargetLoader.h"
 #include "runtime/src/Npy.h"
 #include "simulator/Simulator.h"
@@ -81,16 +82,16 @@ CommandSpec simulateSpec() {
 int error(const std::string &message) { return commandError("simulate", message); }
 
 absl::Status writeText(const std::string &path, const std::string &text) {
-  std::string tmp = path + ".tmp";
+  const std::string tmp = format::stagingPath(path);
   {
     std::ofstream f(tmp, std::ios::binary);
     if (!f || !f.write(text.data(), std::streamsize(text.size())) || !f.flush()) {
-      std::remove(tmp.c_str());
+      format::discardOutput(tmp, path);
       return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
     }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  if (!format::commitOutput(tmp, path)) {
+    format::discardOutput(tmp, path);
     return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();

@@ -1,4 +1,4 @@
-// RUN: lmc-opt %s -lmc-schedule=target=lpu -lmc-plan-buffers -lmc-emit-bin=output=%t.bin -o /dev/null
+// RUN: lmc-opt %s -lmc-schedule=target=lpu -lmc-plan-buffers -lmc-emit-bin=output=%t.bin -o %t.out
 // RUN: lmc inspect %t.bin | FileCheck %s
 
 // On lpu (weights in SRAM, stripe groups of 4 slices) lmc-plan-buffers

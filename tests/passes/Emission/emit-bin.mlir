@@ -1,4 +1,4 @@
-// RUN: lmc-opt %s -lmc-schedule=target=ara2 -lmc-plan-buffers -lmc-emit-bin=output=%t.bin -o /dev/null
+// RUN: lmc-opt %s -lmc-schedule=target=ara2 -lmc-plan-buffers -lmc-emit-bin=output=%t.bin -o %t.out
 // RUN: lmc inspect %t.bin | FileCheck %s
 
 // Emission writes the scheduled, planned stream: lmc inspect shows each

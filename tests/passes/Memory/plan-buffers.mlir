@@ -1,5 +1,5 @@
 // RUN: lmc-opt %s -split-input-file -lmc-plan-buffers -verify-diagnostics | FileCheck %s
-// RUN: lmc-opt %s -split-input-file -lmc-plan-buffers=report=1 -verify-diagnostics -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
+// RUN: lmc-opt %s -split-input-file -lmc-plan-buffers=report=1 -verify-diagnostics -o %t.out 2>&1 | FileCheck %s --check-prefix=REPORT
 
 // A chain a -> b -> c: a is dead when c is written, so c reuses a's bytes;
 // b overlaps both.

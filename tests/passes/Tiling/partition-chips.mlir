@@ -1,7 +1,7 @@
 // RUN: lmc-opt %s -split-input-file -lmc-partition-chips="chips=2 target=lpu" | FileCheck %s
 // RUN: lmc-opt %s -split-input-file -lmc-partition-chips="chips=1 target=lpu" | FileCheck %s --check-prefix=ONE
-// RUN: lmc-opt %s -split-input-file -lmc-partition-chips="chips=3 target=lpu" -verify-diagnostics -o /dev/null
-// RUN: not lmc-opt %s -split-input-file -lmc-partition-chips="chips=2 target=ara2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ARA2
+// RUN: lmc-opt %s -split-input-file -lmc-partition-chips="chips=3 target=lpu" -verify-diagnostics -o %t.out
+// RUN: not lmc-opt %s -split-input-file -lmc-partition-chips="chips=2 target=ara2" -o %t.out 2>&1 | FileCheck %s --check-prefix=ARA2
 
 // Two matmuls of 16 KiB of weights each: the balanced cut puts the first on
 // chip 0 and the second on chip 1. The second reads %b (written on chip 0)
