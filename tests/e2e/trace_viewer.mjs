@@ -111,8 +111,17 @@ try {
       console.log(`ok ${path}: ${total} slices on ${want.slices.size} unit tracks, ${got.max.toFixed(3)} us`);
   }
 } finally {
-  browser.kill();
-  await sleep(300);
-  rmSync(profile, { recursive: true, force: true });
+  // The browser writes its profile until it has exited: wait for that
+  // (at most 5 s), then remove the profile, retrying while files vanish.
+  if (browser.exitCode === null && browser.signalCode === null) {
+    const exited = new Promise((resolve) => browser.once('exit', resolve));
+    browser.kill();
+    await Promise.race([exited, sleep(5000)]);
+  }
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch (e) {
+    console.error(`note: could not remove the browser profile ${profile}: ${e.message}`);
+  }
 }
 process.exit(failures ? 1 : 0);
