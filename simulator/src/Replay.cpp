@@ -24,7 +24,7 @@ using format::Region;
 constexpr uint64_t kMul = 0xBF58476D1CE4E5B9ull;
 // Pieces the snapshots of a run may examine, per access of a period: about
 // what tracking the period costs.
-constexpr size_t kBudgetPerAccess = 8;
+constexpr size_t kBudgetPerAccess = 64;
 constexpr size_t kWords = sizeof(Region) / 8;  // the head, the offset, shape and strides
 static_assert(offsetof(Region, offset) == 8 && sizeof(Region) % 8 == 0, "Region words");
 
