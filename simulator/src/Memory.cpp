@@ -686,28 +686,33 @@ void Tracker::write(const Access &a, int32_t index, uint64_t simEnd, uint64_t st
       remember(s, a, add(s, b, fresh));
       continue;
     }
-    for (uint32_t i : cands) {
-      Relation r = within(s.box[i], b) ? Relation::Covered
-                                       : geom::relate(s.box[i], b, nullptr, &diff_);
-      if (r == Relation::Disjoint)
-        continue;
-      if (r == Relation::Covered) {
-        if (sram)
-          dead(s.st[i], s.box[i].bytes(), s.box[i].base);
-        remove(s, i);
-        continue;
-      }
+    cut(s, cands, b, sram);
+    remember(s, a, add(s, b, fresh));
+  }
+}
+
+void Tracker::cut(Store &s, const std::vector<uint32_t> &cands, const Box &b, bool credit) {
+  for (uint32_t i : cands) {
+    Relation r = within(s.box[i], b) ? Relation::Covered
+                                     : geom::relate(s.box[i], b, nullptr, &diff_);
+    if (r == Relation::Disjoint)
+      continue;
+    if (r == Relation::Covered) {
+      if (credit)
+        dead(s.st[i], s.box[i].bytes(), s.box[i].base);
+      remove(s, i);
+      continue;
+    }
+    if (credit) {
       uint64_t kept = 0;
       for (const Box &x : diff_)
         kept += x.bytes();
-      if (sram)
-        dead(s.st[i], s.box[i].bytes() - kept, s.box[i].base);
-      const PieceState old = s.st[i];
-      reshape(s, i, diff_[0]);
-      for (size_t k = 1; k < diff_.size(); ++k)
-        add(s, diff_[k], old);
+      dead(s.st[i], s.box[i].bytes() - kept, s.box[i].base);
     }
-    remember(s, a, add(s, b, fresh));
+    const PieceState old = s.st[i];
+    reshape(s, i, diff_[0]);
+    for (size_t k = 1; k < diff_.size(); ++k)
+      add(s, diff_[k], old);
   }
 }
 
@@ -722,22 +727,10 @@ size_t Tracker::snapshot(unsigned space, const Box &b, std::vector<Piece> &out) 
 void Tracker::assign(unsigned space, const Box &b, const Piece *pieces, size_t count) {
   Store &s = spaces_[space];
   candidates(s, b, boxKey(b), true);
-  inside_ = cand_;
-  const bool exact = exact_;
-  for (uint32_t i : inside_) {
-    const Relation r = exact || within(s.box[i], b) ? Relation::Covered
-                                                    : geom::relate(s.box[i], b, nullptr, &diff_);
-    if (r == Relation::Disjoint)
-      continue;
-    if (r == Relation::Covered) {
-      remove(s, i);
-      continue;
-    }
-    const PieceState old = s.st[i];
-    reshape(s, i, diff_[0]);
-    for (size_t k = 1; k < diff_.size(); ++k)
-      add(s, diff_[k], old);
-  }
+  if (exact_)
+    remove(s, cand_[0]);
+  else
+    cut(s, cand_, b, false);
   for (size_t k = 0; k < count; ++k)
     add(s, pieces[k].box, pieces[k].st);
 }

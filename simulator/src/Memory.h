@@ -213,6 +213,10 @@ private:
   void zoneAdd(Store &s, uint32_t slot, uint64_t lo, uint64_t hi);
   void zoneRemove(Store &s, uint32_t slot);
   void dead(const PieceState &st, uint64_t bytes, uint64_t base);
+  // Takes the bytes of `b` out of the pieces `cands` (removing those it
+  // covers, cutting the others to what lies outside it); with `credit`,
+  // their SRAM bytes die (dead()).
+  void cut(Store &s, const std::vector<uint32_t> &cands, const geom::Box &b, bool credit);
   std::vector<uint64_t> chipStarts_;
   std::vector<Death> *deathLog_ = nullptr;
 

@@ -228,8 +228,7 @@ bool Replayer::snap(size_t k, bool movingOnly, Snapshot &out) {
 }
 
 bool Replayer::recent(const mem::PieceState &p, size_t from) {
-  auto is = [&](int32_t i) { return i >= 0 && size_t(i) >= from; };
-  return is(p.writer) || is(p.rlast) || is(p.vreader);
+  return isRecent(p.writer, from) || isRecent(p.rlast, from) || isRecent(p.vreader, from);
 }
 
 mem::Tracker::Piece Replayer::mirrored(const mem::Tracker::Piece &x, unsigned space, size_t m,
@@ -238,18 +237,17 @@ mem::Tracker::Piece Replayer::mirrored(const mem::Tracker::Piece &x, unsigned sp
   y.box.base += uint64_t(int64_t(m) * shiftOf(space));
   const int32_t index = int32_t(m * periods_.length);
   const uint64_t later = uint64_t(int64_t(m) * delta_), staticLater = m * periods_.cycleShift;
-  auto recent = [&](int32_t i) { return i >= 0 && size_t(i) >= from; };
   mem::PieceState &st = y.st;
-  if (recent(st.writer)) {
+  if (isRecent(st.writer, from)) {
     st.writer += index;
     st.wEnd += later;
     st.vwEnd += staticLater;
   }
-  if (recent(st.rlast)) {
+  if (isRecent(st.rlast, from)) {
     st.rlast += index;
     st.rEnd += later;
   }
-  if (recent(st.vreader)) {
+  if (isRecent(st.vreader, from)) {
     st.vreader += index;
     st.vrEnd += staticLater;
   }
@@ -266,7 +264,7 @@ bool Replayer::mirrors(const mem::Tracker::Piece &x, const mem::Tracker::Piece &
     return false;
   // Older entries must not matter: before any unit frees, before the
   // period's first static cycle.
-  auto old = [&](int32_t i) { return i >= 0 && size_t(i) < from; };
+  auto old = [&](int32_t i) { return i >= 0 && !isRecent(i, from); };
   const mem::PieceState &s = x.st;
   if (old(s.writer) && (s.wEnd >= unitsFree_ || s.vwEnd > leastStatic_))
     return false;
@@ -280,11 +278,11 @@ bool Replayer::mirrors(const mem::Tracker::Piece &x, const mem::Tracker::Piece &
 bool Replayer::findDelta(const Snapshot &x, const Snapshot &y) {
   for (size_t k = 0; k < x.size() && k < y.size(); ++k) {
     const mem::PieceState &a = x[k].piece.st, &b = y[k].piece.st;
-    if (a.writer >= 0 && size_t(a.writer) >= recentFrom_ && b.wEnd >= a.wEnd) {
+    if (isRecent(a.writer, recentFrom_) && b.wEnd >= a.wEnd) {
       delta_ = int64_t(b.wEnd - a.wEnd);
       return true;
     }
-    if (a.rlast >= 0 && size_t(a.rlast) >= recentFrom_ && b.rEnd >= a.rEnd) {
+    if (isRecent(a.rlast, recentFrom_) && b.rEnd >= a.rEnd) {
       delta_ = int64_t(b.rEnd - a.rEnd);
       return true;
     }

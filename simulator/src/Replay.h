@@ -1,9 +1,9 @@
-// Period replay, part one: the stretch of an instruction stream that
-// repeats (a decoder's layers). Simulator.cpp simulates a period, checks
-// that the memory histories the next period meets are the same ones shifted
-// (docs/simulator.md, "Period replay"), and then reuses the period's
-// dependence results for the periods after it. Internal to the simulator;
-// exposed for its tests.
+// Period replay (docs/simulator.md, "Period replay"): the stretch of an
+// instruction stream that repeats (a decoder's layers), and the memory side:
+// Simulator.cpp simulates a period, the Replayer checks that the memory
+// histories the next period meets are the same ones shifted, and the
+// simulator then reuses the period's dependence results for the periods
+// after it. Internal to the simulator.
 #ifndef LMC_SIMULATOR_SRC_REPLAY_H
 #define LMC_SIMULATOR_SRC_REPLAY_H
 
@@ -35,6 +35,10 @@ struct Periods {
 };
 
 Periods findPeriods(const format::BinFile &file, bool anyConstOffset);
+
+// Whether a history entry's instruction is recent (at or after `from`):
+// recent entries move with the periods, older ones stay.
+inline bool isRecent(int32_t index, size_t from) { return index >= 0 && size_t(index) >= from; }
 
 // The memory side of replay. Period r (0-based, from Periods.start) is
 // simulated in full between before(r) and after(r); after(r) is true when

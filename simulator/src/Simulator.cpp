@@ -924,8 +924,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     };
 
     uint64_t total = 0;
-    // What each instruction's operands waited for (the tracker's answer):
-    // kept for the periods replay reuses.
+    // What each fully simulated instruction's operands waited for (the
+    // tracker's answer): the reference period's are replayed.
     Filled<uint64_t> readyAt(n);
     Filled<int32_t> producerOf(n);
     // Times instruction i, its operands ready at `ready` (last produced by
@@ -1122,22 +1122,20 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
             const size_t i = j + shift;
             uint64_t ready = readyAt[j];
             int32_t producer = producerOf[j];
-            if (producer >= 0 && size_t(producer) >= replayer.recentFrom()) {
+            if (replay::isRecent(producer, replayer.recentFrom())) {
               ready += later;
               producer += int32_t(shift);
             }
-            readyAt[i] = ready;
-            producerOf[i] = producer;
             const InstructionTiming &t = timeOne(i, ready, producer);
             if (t.issue != issueAt[j] + later || t.finish != finishAt[j] + later) {
               replayFailed = true;  // the timing did not repeat: simulate in full
               break;
             }
           }
+          auto moved = [&](int32_t x) {
+            return replay::isRecent(x, replayer.recentFrom()) ? size_t(x) + shift : size_t(x);
+          };
           for (const mem::Tracker::Death &d : deaths) {
-            auto moved = [&](int32_t x) {
-              return size_t(x) >= replayer.recentFrom() ? size_t(x) + shift : size_t(x);
-            };
             tracker.born[moved(d.writer)] += d.bytes;
             tracker.dies[moved(d.last)] += d.bytes;
           }
