@@ -146,6 +146,9 @@ struct Result {
   // Of those, the ones whose dependences came from period replay (not in
   // the report: the results do not depend on it).
   uint64_t replayedInstructions = 0;
+  // Of those, the ones whose DRAM and SRAM contention was copied from a
+  // period before (the bandwidth steps repeated).
+  uint64_t copiedInstructions = 0;
   uint64_t totalCycles = 0;
   uint64_t scheduleCycles = 0;  // the compiler's (Metadata.schedule_cycles)
   double latencySeconds = 0;

@@ -728,6 +728,47 @@ void sramReport(const Target &target, const sram::Model &model, bool multiChip, 
 
 namespace {
 
+// The DRAM and SRAM-slice bandwidth steps from some cycle on: what of the
+// timing model later transfers read besides the unit instances. Period
+// replay compares them from one period to the next and moves them past the
+// periods whose transfers it copies.
+struct Steps {
+  std::vector<dram::Model::Step> dram, sram;
+  std::vector<uint32_t> sramCounts;
+};
+
+class Bandwidth {
+public:
+  Bandwidth(dram::Model &dram, sram::Model &sram) : dram_(dram), sram_(sram) {}
+  // The steps from `from` on (or from the first one kept).
+  void capture(uint64_t from, Steps &s) const {
+    s.dram.clear();
+    dram_.stepsFrom(from, s.dram);
+    if (sram_.active())
+      sram_.stepsFrom(from, s.sram, s.sramCounts);
+  }
+  // Whether `b` is `a` moved `delta` cycles later.
+  static bool movedBy(const Steps &a, const Steps &b, uint64_t delta) {
+    return a.dram.size() == b.dram.size() &&
+           dram::movedBy(a.dram.data(), b.dram.data(), a.dram.size(), delta) &&
+           a.sramCounts == b.sramCounts &&
+           dram::movedBy(a.sram.data(), b.sram.data(), a.sram.size(), delta);
+  }
+  // The steps become `s` moved `shift` cycles later (nothing known before).
+  void restore(const Steps &s, uint64_t shift) {
+    dram_.restore(s.dram.data(), s.dram.size(), shift);
+    if (sram_.active())
+      sram_.restore(s.sram, s.sramCounts, shift);
+  }
+  bool covers(uint64_t start) const {
+    return dram_.covers(start) && (!sram_.active() || sram_.covers(start));
+  }
+
+private:
+  dram::Model &dram_;
+  sram::Model &sram_;
+};
+
 // One simulation; with `allowReplay`, period replay where the stream
 // repeats. When a replayed period's timing does not repeat its reference
 // (which the memory checks do not cover: unit, DRAM and SRAM states),
@@ -928,91 +969,45 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     // tracker's answer): the reference period's are replayed.
     Filled<uint64_t> readyAt(n);
     Filled<int32_t> producerOf(n);
-    // Times instruction i, its operands ready at `ready` (last produced by
-    // `producer`, -1 for none): its unit instance, DRAM, links, SRAM slices,
-    // statistics and energy.
-    auto timeOne = [&](size_t i, uint64_t ready, int32_t producer) -> InstructionTiming & {
-      const format::UnitKind kind = static_cast<format::UnitKind>(kinds[i]);
-      const CostInfo &info = costCache[costId[i]];
+    // Counts instruction i, timed as `t`: its issue and finish, statistics
+    // and energy.
+    auto account = [&](size_t i, const InstructionTiming &t, const CostInfo &info) {
       const format::InstructionCost &cost = info.cost;
-      const uint64_t staticCycle = cycles[i];
-      if (verify && sameTarget)
-        staticDur[i] = cost.cycles;
-      const uint16_t chip = insts[i].header->chip;
-      const size_t slot = size_t(chip) * kNumUnitKinds + kind;
-      std::vector<uint64_t> &fa = freeAt[slot];
-      size_t instance = 0;
-      for (size_t j = 1; j < fa.size(); ++j)
-        if (fa[j] < fa[instance])
-          instance = j;
-      InstructionTiming &t = keepTimings ? result.timings[i] : (scratchTiming = {});
-      t.staticCycle = staticCycle;
-      t.unitKind = static_cast<uint8_t>(kind);
-      t.instance = static_cast<uint32_t>(instance);
-      t.chip = chip;
-      t.issue = std::max({t.staticCycle, ready, fa[instance]});
-      const int32_t before = lastOn[slot][instance];
-      waitedFor[i] = ready >= fa[instance] ? (producer < 0 ? -1 : int64_t(producer) << 1)
-                                           : (before < 0 ? -1 : int64_t(before) << 1 | 1);
-      lastOn[slot][instance] = int32_t(i);
-      if (t.issue > t.staticCycle) {
-        t.stall = ready >= fa[instance] ? StallCause::Dependence : StallCause::UnitBusy;
+      const format::UnitKind kind = static_cast<format::UnitKind>(t.unitKind);
+      const uint16_t chip = t.chip;
+      if (t.stall != StallCause::None) {
         ++result.stalls[int(t.stall)];
         result.stallCycles[int(t.stall)] += t.issue - t.staticCycle;
       }
-      uint64_t duration = cost.cycles;
-      // The cycles its transfers stream: its duration after the latency.
-      const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
-      if (cost.dramBytes && target.dram().bytes_per_cycle() > 0) {
-        double rate = double(cost.dramBytes) / double(work);
-        if (inOrder)
-          dram.forget(staticCycle);
-        double took = dram.transfer(t.issue, double(cost.dramBytes), rate);
-        double ideal = double(cost.dramBytes) / std::min(rate, target.dram().bytes_per_cycle());
-        if (took > ideal + 1e-6) {
-          t.contention = format::ceilCycles(took - ideal - 1e-6);
-          duration += t.contention;
-          ++result.contentionCount;
-          result.contentionCycles += t.contention;
-        }
+      if (t.contention) {
+        ++result.contentionCount;
+        result.contentionCycles += t.contention;
       }
-      if (kind == format::C2C && network.active()) {
-        t.linkWait =
-            network.transfer(t.issue, info.linkBytes, duration, chip, info.linkTo, uint32_t(i));
-        if (t.linkWait) {
-          duration += t.linkWait;
-          ++result.linkWaitCount;
-          result.linkWaitCycles += t.linkWait;
-        }
+      if (t.linkWait) {
+        ++result.linkWaitCount;
+        result.linkWaitCycles += t.linkWait;
       }
       if (sramGroups.active()) {
-        t.sramContention = sramGroups.transfer(insts[i], chip, t.issue, work,
-                                               inOrder ? staticCycle : 0, cost.sramBytes);
-        sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
-        duration += t.sramContention;
         result.sramBoundCount += cost.sramAdded > 0;
         result.sramContentionCount += t.sramContention > 0;
         result.sramContentionCycles += t.sramContention;
       }
-      t.finish = t.issue + duration;
-      t.dramBytes = cost.dramBytes;
-      fa[instance] = t.finish;
+      const uint64_t duration = t.finish - t.issue;
       total = std::max(total, t.finish);
       issueAt[i] = t.issue;
       finishAt[i] = t.finish;
-      streamOf[i] = streamBase[slot] + uint32_t(instance);
-      // Statistics and energy.
       UnitStats &u = result.units[size_t(unitIndex[kind])];
       ++u.instructions;
       u.busyCycles += duration;
-      u.instanceBusy[size_t(chip) * fa.size() + instance] += duration;
+      const size_t instances = freeAt[size_t(chip) * kNumUnitKinds + kind].size();
+      u.instanceBusy[size_t(chip) * instances + t.instance] += duration;
       if (chips > 1) {
         ChipStats &cs = result.chipStats[chip];
         UnitStats &cu = cs.units[size_t(unitIndex[kind])];
         ++cs.instructions;
         ++cu.instructions;
         cu.busyCycles += duration;
-        cu.instanceBusy[instance] += duration;
+        cu.instanceBusy[t.instance] += duration;
         if (kind == format::C2C)
           cs.linkBytesSent += info.linkBytes;
         cs.firstIssue = std::min(cs.firstIssue, t.issue);
@@ -1038,6 +1033,108 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         result.linkBytes += info.linkBytes;
         result.energy.linkPj += double(info.linkBytes) * linkPj;
       }
+    };
+    // Set once period replay has copied periods' contention: the bandwidth
+    // steps are then known only from where it moved them to.
+    bool restored = false;
+    // Issues instruction i, its operands ready at `ready` (last produced by
+    // `producer`, -1 for none), on the unit instance that frees first: its
+    // issue, stall and what it waited for.
+    auto issueOne = [&](size_t i, uint64_t ready, int32_t producer) -> InstructionTiming & {
+      const format::UnitKind kind = static_cast<format::UnitKind>(kinds[i]);
+      const uint64_t staticCycle = cycles[i];
+      const uint16_t chip = insts[i].header->chip;
+      const size_t slot = size_t(chip) * kNumUnitKinds + kind;
+      const std::vector<uint64_t> &fa = freeAt[slot];
+      size_t instance = 0;
+      for (size_t j = 1; j < fa.size(); ++j)
+        if (fa[j] < fa[instance])
+          instance = j;
+      InstructionTiming &t = keepTimings ? result.timings[i] : scratchTiming;
+      t.staticCycle = staticCycle;
+      t.unitKind = static_cast<uint8_t>(kind);
+      t.instance = static_cast<uint32_t>(instance);
+      t.chip = chip;
+      const bool readyLast = ready >= fa[instance];
+      t.issue = std::max({staticCycle, ready, fa[instance]});
+      const int32_t before = lastOn[slot][instance];
+      waitedFor[i] = readyLast ? (producer < 0 ? -1 : int64_t(producer) << 1)
+                               : (before < 0 ? -1 : int64_t(before) << 1 | 1);
+      lastOn[slot][instance] = int32_t(i);
+      t.stall = t.issue == staticCycle ? StallCause::None
+                : readyLast            ? StallCause::Dependence
+                                       : StallCause::UnitBusy;
+      streamOf[i] = streamBase[slot] + uint32_t(instance);
+      return t;
+    };
+    // Ends instruction i, issued as `t`, after `duration` cycles.
+    auto finishOne = [&](size_t i, InstructionTiming &t, uint64_t duration,
+                         const CostInfo &info) {
+      t.finish = t.issue + duration;
+      t.dramBytes = info.cost.dramBytes;
+      freeAt[size_t(t.chip) * kNumUnitKinds + t.unitKind][t.instance] = t.finish;
+      if (verify && sameTarget)
+        staticDur[i] = info.cost.cycles;
+      account(i, t, info);
+    };
+    // Times instruction i (see issueOne): its unit instance, DRAM, links,
+    // SRAM slices, statistics and energy.
+    auto timeOne = [&](size_t i, uint64_t ready, int32_t producer) -> InstructionTiming & {
+      const CostInfo &info = costCache[costId[i]];
+      const format::InstructionCost &cost = info.cost;
+      const uint64_t staticCycle = cycles[i];
+      InstructionTiming &t = issueOne(i, ready, producer);
+      const uint16_t chip = t.chip;
+      uint64_t duration = cost.cycles;
+      // The cycles its transfers stream: its duration after the latency.
+      const uint64_t work = cost.cycles - std::min(cost.cycles - 1, cost.latency);
+      t.contention = 0;
+      if (cost.dramBytes && target.dram().bytes_per_cycle() > 0) {
+        double rate = double(cost.dramBytes) / double(work);
+        if (inOrder)
+          dram.forget(staticCycle);
+        if (restored && !dram.covers(t.issue))
+          replayFailed = true;  // before the steps replay moved: unknown
+        double took = dram.transfer(t.issue, double(cost.dramBytes), rate);
+        double ideal = double(cost.dramBytes) / std::min(rate, target.dram().bytes_per_cycle());
+        if (took > ideal + 1e-6) {
+          t.contention = format::ceilCycles(took - ideal - 1e-6);
+          duration += t.contention;
+        }
+      }
+      t.linkWait = 0;
+      if (t.unitKind == format::C2C && network.active()) {
+        t.linkWait =
+            network.transfer(t.issue, info.linkBytes, duration, chip, info.linkTo, uint32_t(i));
+        duration += t.linkWait;
+      }
+      t.sramContention = 0;
+      if (sramGroups.active()) {
+        if (restored && cost.sramBytes && !sramGroups.covers(t.issue))
+          replayFailed = true;
+        t.sramContention = sramGroups.transfer(insts[i], chip, t.issue, work,
+                                               inOrder ? staticCycle : 0, cost.sramBytes);
+        sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
+        duration += t.sramContention;
+      }
+      finishOne(i, t, duration, info);
+      return t;
+    };
+    // Times instruction i (see issueOne) with the contention its transfers
+    // met in `like`, a period earlier (period replay, where the bandwidth
+    // steps repeat): the bandwidth models are not asked.
+    auto copyOne = [&](size_t i, uint64_t ready, int32_t producer,
+                       const InstructionTiming &like) -> InstructionTiming & {
+      const CostInfo &info = costCache[costId[i]];
+      InstructionTiming &t = issueOne(i, ready, producer);
+      t.contention = like.contention;
+      t.linkWait = 0;
+      t.sramContention = like.sramContention;
+      if (sramGroups.active()) {
+        sramExtra[i] = uint32_t(std::min<uint64_t>(t.sramContention, UINT32_MAX));
+        sramGroups.count(t.chip, info.cost.sramBytes);
+      }
+      finishOne(i, t, info.cost.cycles + t.contention + t.sramContention, info);
       return t;
     };
     // Simulates instruction i in full: its operands' readiness and the
@@ -1082,6 +1179,27 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       for (; next < end; ++next)
         fullOne(next);
     };
+    // Period replay: copying a template period's contention holds while the
+    // bandwidth steps repeat.
+    Bandwidth bandwidth(dram, sramGroups);
+    // How many periods after the template (timed as `tmpl`) keep its
+    // issues moved by `delta`: static cycles move `cycleShift` a period, so
+    // an issue its static cycle set moves otherwise (unless the two agree),
+    // and an issue later than it moves with the rest while its static cycle
+    // does not overtake it.
+    auto copyable = [&](const std::vector<InstructionTiming> &tmpl, uint64_t delta,
+                        uint64_t cycleShift) -> size_t {
+      if (cycleShift == delta)
+        return periods.count;
+      uint64_t slack = UINT64_MAX;
+      for (const InstructionTiming &t : tmpl)
+        slack = std::min(slack, t.issue - t.staticCycle);
+      if (slack == 0)
+        return 0;
+      if (cycleShift < delta)
+        return periods.count;
+      return size_t(std::min<uint64_t>(slack / (cycleShift - delta), periods.count));
+    };
     if (periods.count) {
       Replayer replayer(periods, verify, tracker, accesses, accIds, accFirst.data(), accEnd.data());
       fullTo(periods.start);
@@ -1113,11 +1231,27 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         tracker.setDeathLog(nullptr);
         if (memoryReport.count() != violationsBefore || !replayer.after(r))
           continue;
-        // Periods r + 1 on repeat period r: its dependences, shifted.
+        // Periods r + 1 on repeat period r's dependences, shifted. Period
+        // r + 1, the template, is timed in full; when the bandwidth steps
+        // it leaves for the next period are those period r left for it,
+        // moved, the later periods copy its contention instead of asking
+        // the DRAM and SRAM models. Each issue and finish must repeat
+        // period r's, moved.
         const int64_t delta = replayer.delta();
+        uint64_t firstIssue = UINT64_MAX;  // period r's
+        for (size_t i = from; i < from + period; ++i)
+          firstIssue = std::min(firstIssue, issueAt[i]);
+        const uint64_t tmplIssue = firstIssue + uint64_t(delta);  // the template's
+        const bool copying = delta > 0 && !sramGroups.groups().striped && !network.active();
+        Steps before, after, tmplSteps;
+        if (copying)
+          bandwidth.capture(tmplIssue, before);
+        std::vector<InstructionTiming> tmpl;
+        size_t copyEnd = 0;  // periods m in [2, copyEnd) copy
         for (size_t m = 1; r + m < periods.count && !replayFailed; ++m) {
           const size_t shift = m * period;
           const uint64_t later = uint64_t(int64_t(m) * delta);
+          const bool copy = m < copyEnd;
           for (size_t j = from; j < from + period; ++j) {
             const size_t i = j + shift;
             uint64_t ready = readyAt[j];
@@ -1126,10 +1260,28 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
               ready += later;
               producer += int32_t(shift);
             }
-            const InstructionTiming &t = timeOne(i, ready, producer);
+            const InstructionTiming &t =
+                copy ? copyOne(i, ready, producer, tmpl[j - from]) : timeOne(i, ready, producer);
             if (t.issue != issueAt[j] + later || t.finish != finishAt[j] + later) {
               replayFailed = true;  // the timing did not repeat: simulate in full
               break;
+            }
+            if (m == 1 && copying)
+              tmpl.push_back(t);
+          }
+          if (m == 1 && copying && !replayFailed) {
+            bandwidth.capture(tmplIssue + uint64_t(delta), after);
+            if (Bandwidth::movedBy(before, after, uint64_t(delta))) {
+              bandwidth.capture(tmplIssue, tmplSteps);
+              copyEnd = 2 + copyable(tmpl, uint64_t(delta), periods.cycleShift);
+            }
+          }
+          if (copy) {
+            result.copiedInstructions += period;
+            if (m + 1 == copyEnd || r + m + 1 == periods.count) {
+              // The steps as this period leaves them: the template's, moved.
+              bandwidth.restore(tmplSteps, (m - 1) * uint64_t(delta));
+              restored = true;
             }
           }
           auto moved = [&](int32_t x) {

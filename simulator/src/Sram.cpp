@@ -58,6 +58,33 @@ uint32_t Model::modelOf(uint64_t key, uint16_t chip) {
   return it->second;
 }
 
+void Model::stepsFrom(uint64_t cycle, std::vector<dram::Model::Step> &steps,
+                      std::vector<uint32_t> &counts) const {
+  steps.clear();
+  counts.clear();
+  for (const dram::Model &m : models_) {
+    const size_t before = steps.size();
+    m.stepsFrom(cycle, steps);
+    counts.push_back(uint32_t(steps.size() - before));
+  }
+}
+
+void Model::restore(const std::vector<dram::Model::Step> &steps,
+                    const std::vector<uint32_t> &counts, uint64_t shift) {
+  size_t at = 0;
+  for (size_t m = 0; m < counts.size() && m < models_.size(); ++m) {
+    models_[m].restore(steps.data() + at, counts[m], shift);
+    at += counts[m];
+  }
+}
+
+bool Model::covers(uint64_t start) const {
+  for (const dram::Model &m : models_)
+    if (!m.covers(start))
+      return false;
+  return true;
+}
+
 std::vector<GroupUse> Model::busiest() const {
   std::vector<GroupUse> sorted(use_);
   std::sort(sorted.begin(), sorted.end(), [](const GroupUse &a, const GroupUse &b) {

@@ -39,6 +39,24 @@ public:
   // its one load where the slices are interleaved (not striped).
   uint64_t transfer(const format::InstructionView &inst, uint16_t chip, uint64_t issue,
                     uint64_t work, uint64_t forgetBefore, uint64_t sramBytes);
+  // Interleaved slices: what transfer() counts of an instruction whose
+  // timing is known (period replay, which needs the slices interleaved).
+  void count(uint16_t chip, uint64_t sramBytes) {
+    if (sramBytes) {
+      GroupUse &use = use_[modelOf(uint64_t(chip) << 48, chip)];
+      use.busyCycles += double(sramBytes) / groups_.bytesPerCycle;
+      ++use.instructions;
+    }
+  }
+  // Every group's steps from `cycle` on (dram::Model::stepsFrom), one after
+  // another, and how many each has.
+  void stepsFrom(uint64_t cycle, std::vector<dram::Model::Step> &steps,
+                 std::vector<uint32_t> &counts) const;
+  // Each group's steps become those stepsFrom gave, moved `shift` cycles.
+  void restore(const std::vector<dram::Model::Step> &steps, const std::vector<uint32_t> &counts,
+               uint64_t shift);
+  // Whether every group's steps are known at `start`.
+  bool covers(uint64_t start) const;
   // The groups used, busiest first (ties: by key).
   std::vector<GroupUse> busiest() const;
   // "sram group 3", "chip 1 weights group 12", "kv group 0", "io 2 group 0",
