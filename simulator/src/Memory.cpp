@@ -69,22 +69,6 @@ uint32_t chipAt(const std::vector<uint64_t> &starts, uint64_t offset) {
   return uint32_t(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
 }
 
-int spaceIndex(const format::Region &r) {
-  switch (static_cast<format::Space>(r.space)) {
-  case format::Space::Const:
-    return -1;
-  case format::Space::Sram:
-    return 0;
-  case format::Space::Dram:
-    return 1;
-  case format::Space::State:
-    return 2;
-  case format::Space::Io:
-    return 3 + static_cast<int>(r.buffer);
-  }
-  return -1;
-}
-
 namespace {
 
 // Regions are interned by all their bytes (two regions that differ only in
@@ -719,8 +703,13 @@ void Tracker::cut(Store &s, const std::vector<uint32_t> &cands, const Box &b, bo
 size_t Tracker::snapshot(unsigned space, const Box &b, std::vector<Piece> &out) {
   Store &s = spaces_[space];
   candidates(s, b, boxKey(b), true);
+  if (s.snapped.size() < s.box.size())
+    s.snapped.resize(s.box.size(), 0);
   for (uint32_t i : cand_)
-    out.push_back({s.box[i], s.st[i]});
+    if (s.snapped[i] != snapshot_) {
+      s.snapped[i] = snapshot_;
+      out.push_back({s.box[i], s.st[i]});
+    }
   return cand_.size();
 }
 

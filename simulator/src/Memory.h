@@ -64,7 +64,21 @@ uint32_t chipAt(const std::vector<uint64_t> &starts, uint64_t offset);
 
 // Memory-map index of a region: sram 0, dram 1, state 2, IO buffer b at
 // 3 + b; -1 for read-only constants (no dependences).
-int spaceIndex(const format::Region &r);
+inline int spaceIndex(const format::Region &r) {
+  switch (static_cast<format::Space>(r.space)) {
+  case format::Space::Const:
+    return -1;
+  case format::Space::Sram:
+    return 0;
+  case format::Space::Dram:
+    return 1;
+  case format::Space::State:
+    return 2;
+  case format::Space::Io:
+    return 3 + static_cast<int>(r.buffer);
+  }
+  return -1;
+}
 
 // The accesses of one instruction (the vectors are kept across
 // instructions), and the run's distinct regions, found by hash (streams
@@ -132,8 +146,10 @@ public:
     PieceState st;
   };
   // Appends the pieces that may meet `b` in memory-map space `space` (all
-  // that do and perhaps others near it), whole; returns how many.
+  // that do and perhaps others near it), whole, except those appended since
+  // the last newSnapshot(); returns how many it examined.
   size_t snapshot(unsigned space, const geom::Box &b, std::vector<Piece> &out);
+  void newSnapshot() { ++snapshot_; }
   // Makes the bytes of `b` have the histories of `pieces` (disjoint, within
   // b, covering the bytes of b that have one), with no occupancy effect.
   void assign(unsigned space, const geom::Box &b, const Piece *pieces, size_t count);
@@ -190,6 +206,7 @@ private:
     std::vector<uint32_t> table;
     size_t used = 0;  // occupied or removed entries
     uint64_t version = 0;  // changes whenever a piece is placed or unplaced
+    std::vector<uint32_t> snapped;  // by slot: the snapshot that last took it
   };
   uint32_t add(Store &s, const geom::Box &b, const PieceState &st);
   void remove(Store &s, uint32_t slot);
@@ -219,6 +236,7 @@ private:
   void cut(Store &s, const std::vector<uint32_t> &cands, const geom::Box &b, bool credit);
   std::vector<uint64_t> chipStarts_;
   std::vector<Death> *deathLog_ = nullptr;
+  uint32_t snapshot_ = 1;  // the current snapshot (Store::snapped)
 
   std::vector<Store> spaces_;
   bool sram_;

@@ -25,7 +25,7 @@ constexpr uint64_t kMul = 0xBF58476D1CE4E5B9ull;
 // Pieces the snapshots of a run may examine, per access of a period: about
 // what tracking the period costs.
 constexpr size_t kBudgetPerAccess = 64;
-constexpr size_t kWords = sizeof(Region) / 8;  // the head, the offset, shape and strides
+// A region's first words: the head (space, dtype, rank, buffer), the offset.
 static_assert(offsetof(Region, offset) == 8 && sizeof(Region) % 8 == 0, "Region words");
 
 const uint64_t *words(const Region &r) { return reinterpret_cast<const uint64_t *>(&r); }
@@ -47,11 +47,12 @@ uint64_t signature(const format::InstructionView &inst, bool anyConstOffset) {
                 uint64_t(h.numImms) << 32 | uint64_t(h.chip) << 48) *
                kMul;
   for (unsigned k = 0; k < h.numOperands; ++k) {
-    const uint64_t *u = words(inst.operands[k]);
-    s = (s ^ headOf(inst.operands[k], anyConstOffset)) * kMul;
+    const Region &r = inst.operands[k];
+    s = (s ^ headOf(r, anyConstOffset)) * kMul;
     uint64_t dims = 0;
-    for (size_t w = 2; w < kWords; ++w)
-      dims = (dims + u[w]) * 0x94D049BB133111EBull;
+    for (unsigned j = 0; j < r.rank; ++j)
+      dims = (dims + uint64_t(r.shape[j]) * 0x9E3779B97F4A7C15ull + uint64_t(r.strides[j])) *
+             0x94D049BB133111EBull;
     s += dims;
   }
   for (unsigned k = 0; k < h.numImms; ++k)
@@ -60,44 +61,60 @@ uint64_t signature(const format::InstructionView &inst, bool anyConstOffset) {
 }
 
 // Whether record b repeats record a as Periods describes, with the shifts
-// found so far (`known`: which of them are set; set on first sight).
+// found so far (`known`: which of them are set; set on first sight). Word
+// by word: most words must be equal, and are compared as a batch.
 bool repeats(const format::InstructionView &a, const format::InstructionView &b,
              bool anyConstOffset, Periods &p, bool (&known)[kMovable + 1]) {
-  const format::InstructionHeader &x = *a.header, &y = *b.header;
-  if (x.opcode != y.opcode || x.unit != y.unit || x.numOperands != y.numOperands ||
-      x.numImms != y.numImms || x.chip != y.chip || x.size != y.size || y.cycle < x.cycle)
+  static_assert(sizeof(format::InstructionHeader) == 24, "header words");
+  const uint64_t *x = reinterpret_cast<const uint64_t *>(a.header);
+  const uint64_t *y = reinterpret_cast<const uint64_t *>(b.header);
+  // Word 0: opcode, unit, operand and immediate counts, chip; word 1: the
+  // location (free) and the record's size; word 2: the static cycle.
+  if (x[0] != y[0] || (x[1] >> 32) != (y[1] >> 32) || y[2] < x[2])
     return false;
+  const uint64_t cycleShift = y[2] - x[2];
   if (!known[kMovable]) {
-    p.cycleShift = y.cycle - x.cycle;
+    p.cycleShift = cycleShift;
     known[kMovable] = true;
-  } else if (y.cycle - x.cycle != p.cycleShift) {
+  } else if (cycleShift != p.cycleShift) {
     return false;
   }
-  for (unsigned k = 0; k < x.numOperands; ++k) {
-    const Region &r = a.operands[k], &s = b.operands[k];
-    if (headOf(r, anyConstOffset) != headOf(s, anyConstOffset) ||
-        std::memcmp(words(r) + 2, words(s) + 2, 8 * (kWords - 2)) != 0)
+  const unsigned n = a.header->numOperands;
+  for (unsigned k = 0; k < n; ++k) {
+    const format::Region &ra = a.operands[k], &rb = b.operands[k];
+    const uint64_t *r = words(ra), *s = words(rb);
+    if (headOf(ra, anyConstOffset) != headOf(rb, anyConstOffset))
       return false;
-    const int space = mem::spaceIndex(r);
+    // The dims within the rank (the reader holds the others at shape 1,
+    // stride 0).
+    uint64_t d = 0;
+    for (unsigned j = 0; j < ra.rank; ++j)
+      d |= uint64_t(ra.shape[j] ^ rb.shape[j]) | uint64_t(ra.strides[j] ^ rb.strides[j]);
+    if (d != 0)
+      return false;
+    const int space = mem::spaceIndex(ra);
     if (space < 0) {  // const
-      if (!anyConstOffset && r.offset != s.offset)
+      if (!anyConstOffset && r[1] != s[1])
         return false;
       continue;
     }
-    const int64_t d = int64_t(s.offset - r.offset);
+    const int64_t shift = int64_t(s[1] - r[1]);
     if (space >= kMovable) {
-      if (d != 0)
+      if (shift != 0)
         return false;
       continue;
     }
     if (!known[space]) {
-      p.shift[space] = d;
+      p.shift[space] = shift;
       known[space] = true;
-    } else if (p.shift[space] != d) {
+    } else if (p.shift[space] != shift) {
       return false;
     }
   }
-  return std::memcmp(a.imms, b.imms, 8 * size_t(x.numImms)) == 0;
+  uint64_t d = 0;
+  for (unsigned k = 0; k < a.header->numImms; ++k)
+    d |= uint64_t(a.imms[k] ^ b.imms[k]);
+  return d == 0;
 }
 
 }  // namespace
@@ -184,6 +201,7 @@ geom::Box Replayer::moved(const Foot &f, size_t m) const {
 
 bool Replayer::snap(size_t k, bool movingOnly, Snapshot &out) {
   out.clear();
+  tracker_.newSnapshot();
   for (const Foot &f : feet_) {
     if (movingOnly && shiftOf(f.space) == 0)
       continue;

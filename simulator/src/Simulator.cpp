@@ -484,78 +484,53 @@ void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessLis
 }
 
 // SRAM occupancy steps from born[i] (bytes live from instruction i's issue)
-// and dies[i] (bytes dead at its finish). On one unit instance the
-// instructions issue in file order and each issues at or after the previous
-// one's finish, so each instance's events are already in cycle order: the
-// instances' sequences are merged, no sort (the next cycle of each in a
-// small array, scanned for the least). Calls step(cycle, live bytes) once
-// per distinct cycle, in order.
+// and dies[i] (bytes dead at its finish): the events with bytes, sorted by
+// cycle (least significant digit first, 11 bits a pass, as many passes as
+// the latest cycle needs: linear in the events). Calls step(cycle, live
+// bytes) once per distinct cycle, in order.
 template <typename Step>
 void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &dies,
-               const uint64_t *issue, const uint64_t *finish, const uint32_t *stream,
-               size_t numStreams, Step step) {
-  const size_t n = born.size();
-  // The instructions of each stream, in file order: next[i] follows i.
-  constexpr uint32_t kEnd = UINT32_MAX;
-  std::vector<uint32_t> head(numStreams, kEnd), tail(numStreams, kEnd);
-  Filled<uint32_t> next(n);
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t k = stream[i];
-    next[i] = kEnd;
-    (tail[k] == kEnd ? head[k] : next[tail[k]]) = uint32_t(i);
-    tail[k] = uint32_t(i);
-  }
-  // A cursor per stream with instructions: its next event (phase 0: the
-  // issue of instruction `at`, 1: its finish); cycle UINT64_MAX when done.
-  std::vector<uint64_t> cycle;
-  std::vector<int64_t> delta;
-  std::vector<uint32_t> at;
-  std::vector<uint8_t> phase;
-  for (size_t k = 0; k < numStreams; ++k)
-    if (head[k] != kEnd) {
-      cycle.push_back(0);
-      delta.push_back(0);
-      at.push_back(head[k]);
-      phase.push_back(0);
-    }
-  auto advance = [&](size_t c) {
-    while (at[c] != kEnd) {
-      const uint32_t i = at[c];
-      if (phase[c] == 0) {
-        phase[c] = 1;
-        if (born[i]) {
-          cycle[c] = issue[i];
-          delta[c] = int64_t(born[i]);
-          return;
-        }
-      } else {
-        phase[c] = 0;
-        at[c] = next[i];
-        if (dies[i]) {
-          cycle[c] = finish[i];
-          delta[c] = -int64_t(dies[i]);
-          return;
-        }
-      }
-    }
-    cycle[c] = UINT64_MAX;
+               const uint64_t *issue, const uint64_t *finish, Step step) {
+  struct Event {
+    uint64_t cycle;
+    int64_t bytes;
   };
-  const size_t m = cycle.size();
-  for (size_t c = 0; c < m; ++c)
-    advance(c);
+  const size_t n = born.size();
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i)
+    count += (born[i] != 0) + (dies[i] != 0);
+  std::vector<Event> events(count);
+  uint64_t latest = 0;
+  for (size_t i = 0, k = 0; i < n; ++i) {
+    if (born[i]) {
+      events[k++] = {issue[i], int64_t(born[i])};
+      latest = std::max(latest, issue[i]);
+    }
+    if (dies[i]) {
+      events[k++] = {finish[i], -int64_t(dies[i])};
+      latest = std::max(latest, finish[i]);
+    }
+  }
+  constexpr unsigned kBits = 11;
+  constexpr size_t kBuckets = size_t(1) << kBits;
+  std::vector<Event> sorted(events.size());
+  std::vector<size_t> at(kBuckets + 1);
+  for (unsigned shift = 0; shift < 64 && latest >> shift; shift += kBits) {
+    std::fill(at.begin(), at.end(), 0);
+    for (const Event &e : events)
+      ++at[(e.cycle >> shift & (kBuckets - 1)) + 1];
+    for (size_t k = 1; k <= kBuckets; ++k)
+      at[k] += at[k - 1];
+    for (const Event &e : events)
+      sorted[at[e.cycle >> shift & (kBuckets - 1)]++] = e;
+    events.swap(sorted);
+  }
   int64_t live = 0;
-  for (;;) {
-    uint64_t least = UINT64_MAX;
-    for (size_t c = 0; c < m; ++c)
-      least = std::min(least, cycle[c]);
-    if (least == UINT64_MAX)
-      break;
-    for (size_t c = 0; c < m; ++c)
-      while (cycle[c] == least) {
-        live += delta[c];
-        advance(c);
-      }
-    step(least, live);
+  for (size_t k = 0; k < events.size();) {
+    const uint64_t cycle = events[k].cycle;
+    for (; k < events.size() && events[k].cycle == cycle; ++k)
+      live += events[k].bytes;
+    step(cycle, live);
   }
 }
 
@@ -628,23 +603,29 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
 // The nodes of `byLocation` (indexed by location) that have instructions,
 // named from the location table, the 10 with the most cycles first (in
 // location order on ties).
-std::vector<NodeTime> topNodes(const BinFile &file, std::vector<NodeTime> &byLocation) {
+std::vector<NodeTime> topNodes(const BinFile &file, const std::vector<NodeTime> &byLocation) {
+  // The locations with instructions, most cycles first, ties in location
+  // order; names only for the 10 kept.
+  std::vector<std::pair<uint64_t, uint32_t>> order;  // (cycles, location)
+  for (size_t loc = 0; loc < byLocation.size(); ++loc)
+    if (byLocation[loc].instructions)
+      order.emplace_back(byLocation[loc].cycles, uint32_t(loc));
+  const size_t keep = std::min<size_t>(order.size(), 10);
+  std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(keep), order.end(),
+                    [](const auto &a, const auto &b) {
+                      return a.first != b.first ? a.first > b.first : a.second < b.second;
+                    });
   std::vector<NodeTime> top;
-  for (size_t loc = 0; loc < byLocation.size(); ++loc) {
-    NodeTime &node = byLocation[loc];
-    if (node.instructions == 0)
-      continue;
-    node.location = uint32_t(loc);
+  for (size_t k = 0; k < keep; ++k) {
+    const uint32_t loc = order[k].second;
+    NodeTime node = byLocation[loc];
+    node.location = loc;
     if (loc < size_t(file.locations().locations_size())) {
       node.name = file.locations().locations(int(loc)).node_name();
       node.opType = file.locations().locations(int(loc)).op_type();
     }
-    top.push_back(node);
+    top.push_back(std::move(node));
   }
-  std::stable_sort(top.begin(), top.end(),
-                   [](const NodeTime &a, const NodeTime &b) { return a.cycles > b.cycles; });
-  if (top.size() > 10)
-    top.resize(10);
   return top;
 }
 
@@ -876,10 +857,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     mem::Tracker tracker(spaceBytes(file), n);
     if (chips > 1)
       tracker.setChipStarts(mem::chipSramStarts(meta));
-    // Per instruction: simulated issue and finish, and its unit instance
-    // (numbered across kinds), for the SRAM occupancy sweep.
+    // Per instruction: simulated issue and finish.
     Filled<uint64_t> issueAt(n), finishAt(n);
-    Filled<uint32_t> streamOf(n);
     // What each instruction waited for last (the critical path): an
     // instruction index << 1 | 1 for its unit instance, 0 for an operand;
     // -1 for nothing (it issued at its static cycle with nothing later).
@@ -887,12 +866,6 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     std::vector<std::vector<int32_t>> lastOn(freeAt.size());
     for (size_t k = 0; k < freeAt.size(); ++k)
       lastOn[k].assign(freeAt[k].size(), -1);
-    std::vector<uint32_t> streamBase(freeAt.size());
-    uint32_t numStreams = 0;
-    for (size_t k = 0; k < freeAt.size(); ++k) {
-      streamBase[k] = numStreams;
-      numStreams += uint32_t(freeAt[k].size());
-    }
     std::vector<NodeTime> nodes;
     const bool keepTimings = options.keepTimeline || options.functional;
     if (keepTimings)
@@ -1064,7 +1037,6 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       t.stall = t.issue == staticCycle ? StallCause::None
                 : readyLast            ? StallCause::Dependence
                                        : StallCause::UnitBusy;
-      streamOf[i] = streamBase[slot] + uint32_t(instance);
       return t;
     };
     // Ends instruction i, issued as `t`, after `duration` cycles.
@@ -1337,8 +1309,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     e.averageWatts = result.latencySeconds > 0 ? e.totalJ / result.latencySeconds : 0;
 
     // SRAM occupancy: sweep the live intervals.
-    sramSweep(tracker.born, tracker.dies, issueAt.data(), finishAt.data(), streamOf.data(),
-              numStreams,
+    sramSweep(tracker.born, tracker.dies, issueAt.data(), finishAt.data(),
               [&](uint64_t c, int64_t live) {
                 if (uint64_t(live) > result.sramPeak) {
                   result.sramPeak = uint64_t(live);
@@ -1354,7 +1325,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       if (cs.instructions)
         result.pipelineInterval = std::max(result.pipelineInterval, cs.lastFinish - cs.firstIssue);
       sramSweep(tracker.chipBorn[chip], tracker.chipDies[chip], issueAt.data(), finishAt.data(),
-                streamOf.data(), numStreams, [&](uint64_t c, int64_t live) {
+                [&](uint64_t c, int64_t live) {
                   if (uint64_t(live) > cs.sramPeak) {
                     cs.sramPeak = uint64_t(live);
                     cs.sramPeakCycle = c;
