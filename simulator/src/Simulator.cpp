@@ -1204,7 +1204,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         if (memoryReport.count() != violationsBefore || !replayer.after(r))
           continue;
         // Periods r + 1 on repeat period r's dependences, shifted. Period
-        // r + 1, the template, is timed in full; when the bandwidth steps
+        // r + 1, the template, asks the bandwidth models; when the steps
         // it leaves for the next period are those period r left for it,
         // moved, the later periods copy its contention instead of asking
         // the DRAM and SRAM models. Each issue and finish must repeat
