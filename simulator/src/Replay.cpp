@@ -216,7 +216,8 @@ bool Replayer::snap(size_t k, bool movingOnly, Snapshot &out) {
       out.push_back({f.space, p});
   }
   // Sorted by space and box through small keys (an entry is a few hundred
-  // bytes), then each box once.
+  // bytes). The tracker gave each piece once, and pieces are disjoint, so
+  // no two entries share a box.
   struct Key {
     uint64_t space, base, len, dims;
     uint32_t at;
@@ -235,12 +236,8 @@ bool Replayer::snap(size_t k, bool movingOnly, Snapshot &out) {
   });
   Snapshot sorted;
   sorted.reserve(keys.size());
-  for (const Key &k : keys) {
-    const Entry &e = out[k.at];
-    if (!sorted.empty() && sorted.back().space == e.space && sorted.back().piece.box == e.piece.box)
-      continue;
-    sorted.push_back(e);
-  }
+  for (const Key &k : keys)
+    sorted.push_back(out[k.at]);
   out.swap(sorted);
   return true;
 }

@@ -741,9 +741,6 @@ public:
     if (sram_.active())
       sram_.restore(s.sram, s.sramCounts, shift);
   }
-  bool covers(uint64_t start) const {
-    return dram_.covers(start) && (!sram_.active() || sram_.covers(start));
-  }
 
 private:
   dram::Model &dram_;

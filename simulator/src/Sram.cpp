@@ -31,9 +31,7 @@ uint64_t Model::transfer(const format::InstructionView &inst, uint16_t chip, uin
     const double bytes = loads_[k].bytes;
     const double took = group.transfer(issue, bytes, bytes / window);
     extra = std::max(extra, took - window);
-    GroupUse &use = use_[m];
-    use.busyCycles += bytes / groups_.bytesPerCycle;
-    ++use.instructions;
+    credit(m, bytes);
   }
   return extra > 1e-6 ? format::ceilCycles(extra - 1e-6) : 0;
 }

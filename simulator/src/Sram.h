@@ -42,11 +42,8 @@ public:
   // Interleaved slices: what transfer() counts of an instruction whose
   // timing is known (period replay, which needs the slices interleaved).
   void count(uint16_t chip, uint64_t sramBytes) {
-    if (sramBytes) {
-      GroupUse &use = use_[modelOf(uint64_t(chip) << 48, chip)];
-      use.busyCycles += double(sramBytes) / groups_.bytesPerCycle;
-      ++use.instructions;
-    }
+    if (sramBytes)
+      credit(modelOf(uint64_t(chip) << 48, chip), double(sramBytes));
   }
   // Every group's steps from `cycle` on (dram::Model::stepsFrom), one after
   // another, and how many each has.
@@ -67,6 +64,12 @@ private:
   // The index of the model of group `key` (chip << 48 | group) on `chip`,
   // made on first use.
   uint32_t modelOf(uint64_t key, uint16_t chip);
+  // Group m's use: `bytes` more, one more instruction.
+  void credit(uint32_t m, double bytes) {
+    GroupUse &use = use_[m];
+    use.busyCycles += bytes / groups_.bytesPerCycle;
+    ++use.instructions;
+  }
   const format::Target &target_;
   format::SramGroups groups_;
   absl::flat_hash_map<uint64_t, uint32_t> index_;

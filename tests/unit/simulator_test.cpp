@@ -1243,10 +1243,14 @@ TEST(SimulatorVerify, MatchesPerByteModelOnRandomStreams) {
   EXPECT_GT(stalls, 300u);
 }
 
-// Simulates `f` with period replay (`a`) and without (`b`): the JSON and
-// text reports and the trace must be identical.
-void simulateWithAndWithoutReplay(const format::BinFile &f, const format::Target &t, int stream,
-                                  sim::Result &a, sim::Result &b) {
+// Simulates what `w` wrote (kept in `bin`) with period replay (`a`) and
+// without (`b`): the JSON and text reports and the trace must be identical.
+void simulateWithAndWithoutReplay(format::Writer &w, const format::Target &t, int stream,
+                                  std::unique_ptr<format::BinFile> &bin, sim::Result &a,
+                                  sim::Result &b) {
+  bin = finish(w);
+  ASSERT_TRUE(bin);
+  const format::BinFile &f = *bin;
   sim::Options on, off;
   off.replay = false;
   absl::StatusOr<sim::Result> with = sim::simulate(f, t, on), without = sim::simulate(f, t, off);
@@ -1338,10 +1342,9 @@ TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
         emit(b, k);
     for (const Body &b : suffix)
       emit(b, periods - 1 - uniform(0, periods - 1));
-    auto f = finish(w);
-    ASSERT_TRUE(f);
+    std::unique_ptr<format::BinFile> f;
     sim::Result a, b;
-    simulateWithAndWithoutReplay(*f, t, stream, a, b);
+    simulateWithAndWithoutReplay(w, t, stream, f, a, b);
     if (HasFatalFailure())
       return;
     ++streams;
@@ -1403,10 +1406,9 @@ TEST(SimulatorReplay, CopiesDramContention) {
     w.addInstruction(Opcode::Copy, Unit::Dma, cycle += gaps[0], loc, {sram(0), state(0, 0)}, {});
     w.addInstruction(Opcode::Add, Unit::Vxm, cycle += gaps[1], loc,
                      {sram(1), state(0, 1), state(0, 2)}, {});
-    auto f = finish(w);
-    ASSERT_TRUE(f);
+    std::unique_ptr<format::BinFile> f;
     sim::Result a, b;
-    simulateWithAndWithoutReplay(*f, t, stream, a, b);
+    simulateWithAndWithoutReplay(w, t, stream, f, a, b);
     if (HasFatalFailure())
       return;
     EXPECT_GE(b.contentionCount, uint64_t(periods + 1)) << "stream " << stream;
