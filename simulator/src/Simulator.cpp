@@ -873,8 +873,10 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     const double sramPj = target.energy().pj_per_sram_byte();
     const double dramPj = target.energy().pj_per_dram_byte();
     const double linkPj = target.energy().pj_per_link_byte();
+    // Energy is counts times energy per action, the counts summed as
+    // integers (whatever the order: period replay adds whole periods).
     double macPj[format::kMaxDType + 1], opPj[format::kMaxDType + 1];
-    uint64_t macs[format::kMaxDType + 1] = {};
+    uint64_t macs[format::kMaxDType + 1] = {}, ops[format::kMaxDType + 1] = {};
     for (int d = 0; d <= format::kMaxDType; ++d) {
       macPj[d] = rateFor(target.energy().pj_per_mac(), static_cast<DType>(d));
       opPj[d] = rateFor(target.energy().pj_per_op(), static_cast<DType>(d));
@@ -992,17 +994,10 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       result.sramBytes += cost.sramBytes;
       result.dramBytes += cost.dramBytes;
       result.vectorOps += cost.vectorOps;
-      const uint8_t rateType = info.rateType;
-      if (cost.macs) {
-        macs[rateType] += cost.macs;
-        result.energy.macPj += double(cost.macs) * macPj[rateType];
-      }
-      if (cost.vectorOps)
-        result.energy.vectorPj += double(cost.vectorOps) * opPj[rateType];
-      if (kind == format::C2C) {
+      macs[info.rateType] += cost.macs;
+      ops[info.rateType] += cost.vectorOps;
+      if (kind == format::C2C)
         result.linkBytes += info.linkBytes;
-        result.energy.linkPj += double(info.linkBytes) * linkPj;
-      }
     };
     // Set once period replay has copied periods' contention: the bandwidth
     // steps are then known only from where it moved them to.
@@ -1274,8 +1269,6 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     result.links = network.stats();
     result.linkHopBytes = network.hopBytes();
     result.linkSlices = network.takeSlices();
-    if (network.active())  // every hop of a route moves the bytes again
-      result.energy.linkPj = double(result.linkHopBytes) * linkPj;
     if (verify) {
       Reporter report(options.maxViolations);
       if (sameTarget) {
@@ -1291,9 +1284,15 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         if (result.violations.size() < options.maxViolations)
           result.violations.push_back(std::move(v));
     }
-    for (int d = 0; d <= format::kMaxDType; ++d)
+    for (int d = 0; d <= format::kMaxDType; ++d) {
       if (macs[d])
         result.macsByDtype[format::dtypeName(static_cast<DType>(d))] += macs[d];
+      result.energy.macPj += double(macs[d]) * macPj[d];
+      result.energy.vectorPj += double(ops[d]) * opPj[d];
+    }
+    // Every hop of a route moves the bytes again.
+    result.energy.linkPj =
+        double(network.active() ? result.linkHopBytes : result.linkBytes) * linkPj;
     result.energy.sramPj = double(result.sramBytes) * sramPj;
     result.energy.dramPj = double(result.dramBytes) * dramPj;
     result.totalCycles = total;

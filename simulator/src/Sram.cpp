@@ -49,7 +49,7 @@ uint32_t Model::modelOf(uint64_t key, uint16_t chip) {
   auto [it, fresh] = index_.try_emplace(key, uint32_t(models_.size()));
   if (fresh) {
     models_.emplace_back(groups_.bytesPerCycle);
-    use_.push_back({key, 0, 0});
+    use_.push_back({key, 0, 0, 0});
   }
   if (known)
     *known = int32_t(it->second);
@@ -85,6 +85,8 @@ bool Model::covers(uint64_t start) const {
 
 std::vector<GroupUse> Model::busiest() const {
   std::vector<GroupUse> sorted(use_);
+  for (GroupUse &use : sorted)
+    use.busyCycles = use.bytes / groups_.bytesPerCycle;
   std::sort(sorted.begin(), sorted.end(), [](const GroupUse &a, const GroupUse &b) {
     return a.busyCycles != b.busyCycles ? a.busyCycles > b.busyCycles : a.key < b.key;
   });

@@ -19,7 +19,8 @@ namespace lmc::sim::sram {
 // What one group did over the run.
 struct GroupUse {
   uint64_t key = 0;          // chip << 48 | format::GroupLoad::group
-  double busyCycles = 0;     // its bytes / its bandwidth
+  double bytes = 0;          // summed (whole numbers where interleaved: exact)
+  double busyCycles = 0;     // its bytes / its bandwidth (busiest() fills it)
   uint64_t instructions = 0;
 };
 
@@ -39,11 +40,12 @@ public:
   // its one load where the slices are interleaved (not striped).
   uint64_t transfer(const format::InstructionView &inst, uint16_t chip, uint64_t issue,
                     uint64_t work, uint64_t forgetBefore, uint64_t sramBytes);
-  // Interleaved slices: what transfer() counts of an instruction whose
-  // timing is known (period replay, which needs the slices interleaved).
-  void count(uint16_t chip, uint64_t sramBytes) {
+  // Interleaved slices: what transfer() counts of `instructions`
+  // instructions moving `sramBytes` in all whose timing is known (period
+  // replay, which needs the slices interleaved).
+  void count(uint16_t chip, uint64_t sramBytes, uint64_t instructions = 1) {
     if (sramBytes)
-      credit(modelOf(uint64_t(chip) << 48, chip), double(sramBytes));
+      credit(modelOf(uint64_t(chip) << 48, chip), double(sramBytes), instructions);
   }
   // Every group's steps from `cycle` on (dram::Model::stepsFrom), one after
   // another, and how many each has.
@@ -64,11 +66,11 @@ private:
   // The index of the model of group `key` (chip << 48 | group) on `chip`,
   // made on first use.
   uint32_t modelOf(uint64_t key, uint16_t chip);
-  // Group m's use: `bytes` more, one more instruction.
-  void credit(uint32_t m, double bytes) {
+  // Group m's use: `bytes` more, `instructions` more.
+  void credit(uint32_t m, double bytes, uint64_t instructions = 1) {
     GroupUse &use = use_[m];
-    use.busyCycles += bytes / groups_.bytesPerCycle;
-    ++use.instructions;
+    use.bytes += bytes;
+    use.instructions += instructions;
   }
   const format::Target &target_;
   format::SramGroups groups_;
