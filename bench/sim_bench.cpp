@@ -2,7 +2,8 @@
 // schedule verification, or timing alone; no functional mode; with period
 // replay, and without it for comparison: the counter `replayed` is the share
 // of instructions whose dependences came from replay, `copied` the share
-// whose DRAM and SRAM contention was copied too) and of
+// whose DRAM and SRAM contention was copied too, `repeated` the share
+// written as whole periods) and of
 // sim::verifySchedule alone on the .bin files named in LMC_SIM_BENCH_BINS
 // (colon-separated); bench/sim_bench.sh builds them. items_per_second is
 // simulated instructions per second of host time.
@@ -25,7 +26,7 @@ void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool
   options.verify = verify;
   options.keepTimeline = false;
   options.replay = replay;
-  uint64_t replayed = 0, copied = 0;
+  uint64_t replayed = 0, copied = 0, repeated = 0;
   for (auto _ : state) {
     absl::StatusOr<lmc::sim::Result> r = lmc::sim::simulate(*file, file->metadata().target(), options);
     if (!r.ok()) {
@@ -35,12 +36,13 @@ void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool
     benchmark::DoNotOptimize(r->totalCycles);
     replayed = r->replayedInstructions;
     copied = r->copiedInstructions;
+    repeated = r->repeatedInstructions;
   }
   state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(file->instructions().size()));
-  state.counters["replayed"] =
-      double(replayed) / double(std::max<size_t>(file->instructions().size(), 1));
-  state.counters["copied"] =
-      double(copied) / double(std::max<size_t>(file->instructions().size(), 1));
+  const double n = double(std::max<size_t>(file->instructions().size(), 1));
+  state.counters["replayed"] = double(replayed) / n;
+  state.counters["copied"] = double(copied) / n;
+  state.counters["repeated"] = double(repeated) / n;
 }
 
 void verifyBin(benchmark::State &state, const lmc::format::BinFile *file) {

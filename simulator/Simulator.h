@@ -149,6 +149,9 @@ struct Result {
   // Of those, the ones whose DRAM and SRAM contention was copied from a
   // period before (the bandwidth steps repeated).
   uint64_t copiedInstructions = 0;
+  // Of those, the ones written as a whole period repeated, not issued (the
+  // unit instances' state repeated too).
+  uint64_t repeatedInstructions = 0;
   uint64_t totalCycles = 0;
   uint64_t scheduleCycles = 0;  // the compiler's (Metadata.schedule_cycles)
   double latencySeconds = 0;

@@ -937,6 +937,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     };
 
     uint64_t total = 0;
+    uint64_t sramMoves = 0;  // instructions with SRAM bytes (slice groups)
     // What each fully simulated instruction's operands waited for (the
     // tracker's answer): the reference period's are replayed.
     Filled<uint64_t> readyAt(n);
@@ -960,6 +961,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         result.linkWaitCycles += t.linkWait;
       }
       if (sramGroups.active()) {
+        sramMoves += cost.sramBytes > 0;
         result.sramBoundCount += cost.sramAdded > 0;
         result.sramContentionCount += t.sramContention > 0;
         result.sramContentionCycles += t.sramContention;
@@ -999,9 +1001,36 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       if (kind == format::C2C)
         result.linkBytes += info.linkBytes;
     };
+    // Every counter account() adds to on one chip (period replay adds
+    // whole periods of them): f(counter) for each.
+    auto eachCounter = [&](auto &&f) {
+      for (int c = 0; c < 3; ++c) {
+        f(result.stalls[c]);
+        f(result.stallCycles[c]);
+      }
+      for (uint64_t *x : {&result.contentionCount, &result.contentionCycles, &result.linkWaitCount,
+                          &result.linkWaitCycles, &result.sramBoundCount,
+                          &result.sramContentionCount, &result.sramContentionCycles,
+                          &result.sramBytes, &result.dramBytes, &result.vectorOps,
+                          &result.linkBytes, &sramMoves})
+        f(*x);
+      for (UnitStats &u : result.units) {
+        f(u.instructions);
+        f(u.busyCycles);
+        for (uint64_t &b : u.instanceBusy)
+          f(b);
+      }
+      for (int d = 0; d <= format::kMaxDType; ++d) {
+        f(macs[d]);
+        f(ops[d]);
+      }
+    };
     // Set once period replay has copied periods' contention: the bandwidth
     // steps are then known only from where it moved them to.
     bool restored = false;
+    // Whether the last instruction issued had its operands ready last (at
+    // or after its unit instance freed).
+    bool readyWasLast = false;
     // Issues instruction i, its operands ready at `ready` (last produced by
     // `producer`, -1 for none), on the unit instance that frees first: its
     // issue, stall and what it waited for.
@@ -1021,6 +1050,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       t.instance = static_cast<uint32_t>(instance);
       t.chip = chip;
       const bool readyLast = ready >= fa[instance];
+      readyWasLast = readyLast;
       t.issue = std::max({staticCycle, ready, fa[instance]});
       const int32_t before = lastOn[slot][instance];
       waitedFor[i] = readyLast ? (producer < 0 ? -1 : int64_t(producer) << 1)
@@ -1212,33 +1242,179 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
           bandwidth.capture(tmplIssue, before);
         std::vector<InstructionTiming> tmpl;
         size_t copyEnd = 0;  // periods m in [2, copyEnd) copy
+        const size_t recentFrom = replayer.recentFrom();
+        // Whole periods. Once the unit instances' state a copied period
+        // leaves (each instance's free cycle and last instruction) is the
+        // one k periods earlier left, moved k periods, each later period
+        // repeats the one k before it, moved: its issues and finishes,
+        // what each instruction waited for, its counters and the state it
+        // leaves. Its instructions are then written, not issued. This needs
+        // no copied instruction of those k periods to have met operands
+        // ready last from a producer that does not move (the unit
+        // instances free later each period; such a producer would not).
+        struct PeriodEnd {
+          std::vector<uint64_t> units, counters;
+          bool pinned = false;  // operands that do not move were ready last
+        };
+        std::vector<PeriodEnd> ends;  // by m: what period r + m leaves
+        std::vector<size_t> usedSlots;  // the unit kinds the period uses
+        {
+          bool used[kNumUnitKinds] = {};
+          for (size_t i = from; i < from + period; ++i)
+            used[kinds[i]] = true;
+          for (int k = 0; k < kNumUnitKinds; ++k)
+            if (used[k])
+              usedSlots.push_back(size_t(k));
+        }
+        auto unitState = [&](std::vector<uint64_t> &out) {
+          out.clear();
+          for (size_t slot : usedSlots) {
+            out.insert(out.end(), freeAt[slot].begin(), freeAt[slot].end());
+            for (int32_t x : lastOn[slot])
+              out.push_back(uint64_t(int64_t(x)));
+          }
+        };
+        // State `a` moved k periods, into `out`; false if an instance had
+        // no last instruction.
+        auto movedState = [&](const std::vector<uint64_t> &a, size_t k,
+                              std::vector<uint64_t> &out) {
+          out.resize(a.size());
+          size_t at = 0;
+          for (size_t slot : usedSlots) {
+            const size_t count = freeAt[slot].size();
+            for (size_t x = 0; x < count; ++x, ++at)
+              out[at] = a[at] + k * uint64_t(delta);
+            for (size_t x = 0; x < count; ++x, ++at) {
+              if (int64_t(a[at]) < 0)
+                return false;
+              out[at] = a[at] + k * period;
+            }
+          }
+          return true;
+        };
+        auto endPeriod = [&](size_t m, bool pinned) {
+          ends.resize(m + 1);
+          PeriodEnd &e = ends[m];
+          unitState(e.units);
+          e.counters.clear();
+          eachCounter([&](uint64_t &x) { e.counters.push_back(x); });
+          e.pinned = pinned;
+        };
+        // The lag k at which period m (copied) repeats, 0 for none.
+        constexpr size_t kMaxLag = 4;
+        std::vector<uint64_t> moved;
+        auto lagOf = [&](size_t m) -> size_t {
+          bool pinned = false;
+          for (size_t k = 1; k <= kMaxLag && m >= k + 1; ++k) {
+            pinned |= ends[m - k + 1].pinned;  // periods m - k + 1 ... m
+            if (pinned)
+              return 0;
+            if (movedState(ends[m - k].units, k, moved) && moved == ends[m].units)
+              return k;
+          }
+          return 0;
+        };
+        // Period m written as period m - k, moved.
+        auto repeatPeriod = [&](size_t m, size_t k) {
+          const size_t back = k * period;
+          const uint64_t later = k * uint64_t(delta), staticLater = k * periods.cycleShift;
+          for (size_t j = from; j < from + period; ++j) {
+            const size_t i = j + m * period, src = i - back;
+            issueAt[i] = issueAt[src] + later;
+            finishAt[i] = finishAt[src] + later;
+            int64_t w = waitedFor[src];
+            if (w >= 0 && ((w & 1) || replay::isRecent(producerOf[j], recentFrom)))
+              w += int64_t(back) << 1;
+            waitedFor[i] = w;
+            if (keepTimings) {
+              InstructionTiming t = result.timings[src];
+              t.staticCycle += staticLater;
+              t.issue += later;
+              t.finish += later;
+              result.timings[i] = t;
+            }
+            if (!sramExtra.empty())
+              sramExtra[i] = sramExtra[src];
+            if (verify && sameTarget)
+              staticDur[i] = staticDur[src];
+            const uint32_t loc = locOf[i];
+            if (loc >= nodes.size())
+              nodes.resize(loc + 1);
+            ++nodes[loc].instructions;
+            nodes[loc].cycles += finishAt[i] - issueAt[i];
+            total = std::max(total, finishAt[i]);
+          }
+          const std::vector<uint64_t> &a = ends[m - k - 1].counters, &b = ends[m - k].counters;
+          const uint64_t sramBytes = result.sramBytes, moves = sramMoves;
+          size_t at = 0;
+          eachCounter([&](uint64_t &x) {
+            x += b[at] - a[at];
+            ++at;
+          });
+          // A stall is issue minus static cycle: k(delta - cycleShift)
+          // longer k periods later (eachCounter's first six counters are
+          // the stalls and their cycles, by cause).
+          for (int c = 0; c < 3; ++c)
+            result.stallCycles[c] +=
+                (b[2 * c] - a[2 * c]) * k * (uint64_t(delta) - periods.cycleShift);
+          if (sramGroups.active())
+            sramGroups.count(0, result.sramBytes - sramBytes, sramMoves - moves);
+          ends.resize(m + 1);
+          ends[m].counters.clear();
+          eachCounter([&](uint64_t &x) { ends[m].counters.push_back(x); });
+          movedState(ends[m - k].units, k, ends[m].units);
+        };
+        // Sets the unit instances to the state `units`.
+        auto setUnits = [&](const std::vector<uint64_t> &units) {
+          size_t at = 0;
+          for (size_t slot : usedSlots) {
+            for (uint64_t &f : freeAt[slot])
+              f = units[at++];
+            for (int32_t &x : lastOn[slot])
+              x = int32_t(int64_t(units[at++]));
+          }
+        };
         for (size_t m = 1; r + m < periods.count && !replayFailed; ++m) {
           const size_t shift = m * period;
           const uint64_t later = uint64_t(int64_t(m) * delta);
           const bool copy = m < copyEnd;
-          for (size_t j = from; j < from + period; ++j) {
-            const size_t i = j + shift;
-            uint64_t ready = readyAt[j];
-            int32_t producer = producerOf[j];
-            if (replay::isRecent(producer, replayer.recentFrom())) {
-              ready += later;
-              producer += int32_t(shift);
+          size_t lag = 0;
+          if (copy && m >= 3 && (lag = lagOf(m - 1)) != 0) {
+            repeatPeriod(m, lag);
+            result.repeatedInstructions += period;
+            // The last period written: the instances as it leaves them.
+            if (m + 1 == copyEnd || r + m + 1 == periods.count)
+              setUnits(ends[m].units);
+          } else {
+            bool pinned = false;
+            for (size_t j = from; j < from + period; ++j) {
+              const size_t i = j + shift;
+              uint64_t ready = readyAt[j];
+              int32_t producer = producerOf[j];
+              const bool recent = replay::isRecent(producer, recentFrom);
+              if (recent) {
+                ready += later;
+                producer += int32_t(shift);
+              }
+              const InstructionTiming &t =
+                  copy ? copyOne(i, ready, producer, tmpl[j - from]) : timeOne(i, ready, producer);
+              if (t.issue != issueAt[j] + later || t.finish != finishAt[j] + later) {
+                replayFailed = true;  // the timing did not repeat: simulate in full
+                break;
+              }
+              pinned |= readyWasLast && !recent;
+              if (m == 1 && copying)
+                tmpl.push_back(t);
             }
-            const InstructionTiming &t =
-                copy ? copyOne(i, ready, producer, tmpl[j - from]) : timeOne(i, ready, producer);
-            if (t.issue != issueAt[j] + later || t.finish != finishAt[j] + later) {
-              replayFailed = true;  // the timing did not repeat: simulate in full
-              break;
+            if (m == 1 && copying && !replayFailed) {
+              bandwidth.capture(tmplIssue + uint64_t(delta), after);
+              if (Bandwidth::movedBy(before, after, uint64_t(delta))) {
+                bandwidth.capture(tmplIssue, tmplSteps);
+                copyEnd = 2 + copyable(tmpl, uint64_t(delta), periods.cycleShift);
+              }
             }
-            if (m == 1 && copying)
-              tmpl.push_back(t);
-          }
-          if (m == 1 && copying && !replayFailed) {
-            bandwidth.capture(tmplIssue + uint64_t(delta), after);
-            if (Bandwidth::movedBy(before, after, uint64_t(delta))) {
-              bandwidth.capture(tmplIssue, tmplSteps);
-              copyEnd = 2 + copyable(tmpl, uint64_t(delta), periods.cycleShift);
-            }
+            if (copyEnd > 2 && m + 1 < copyEnd)
+              endPeriod(m, pinned);
           }
           if (copy) {
             result.copiedInstructions += period;
@@ -1249,7 +1425,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
             }
           }
           auto moved = [&](int32_t x) {
-            return replay::isRecent(x, replayer.recentFrom()) ? size_t(x) + shift : size_t(x);
+            return replay::isRecent(x, recentFrom) ? size_t(x) + shift : size_t(x);
           };
           for (const mem::Tracker::Death &d : deaths) {
             tracker.born[moved(d.writer)] += d.bytes;
