@@ -363,16 +363,40 @@ bool Replayer::after(size_t r) {
   return true;
 }
 
-void Replayer::graft() {
+void Replayer::graft(size_t laterFrom, size_t laterEnd) {
   // The tracker is as period r left it. The pieces with recent histories
   // lie in the footprint (each within an access of period r) and move by
   // period: in spaces that stay put, the last period's replace them; in
   // moving ones, each period leaves its own (older histories stay).
+  // Outside SRAM (whose pieces the occupancy counts to the end), a moving
+  // period's piece only matters to a later instruction that meets it: those
+  // no later access's byte span in its space reaches are left out.
+  uint64_t lo[kMovable], hi[kMovable];
+  std::fill(lo, lo + kMovable, UINT64_MAX);
+  std::fill(hi, hi + kMovable, 0);
+  for (size_t i = laterFrom; i < laterEnd; ++i)
+    for (uint32_t k = first_[i]; k < end_[i]; ++k) {
+      const mem::RegionInfo &info = accesses_.regions[ids_[k] >> 1];
+      if (info.space >= unsigned(kMovable))
+        continue;
+      for (uint32_t b = 0; b < info.numBoxes; ++b) {
+        const geom::Box &box = accesses_.boxPool[info.box0 + b];
+        lo[info.space] = std::min(lo[info.space], box.lo());
+        hi[info.space] = std::max(hi[info.space], box.hi());
+      }
+    }
+  auto needed = [&](unsigned space, const geom::Box &box) {
+    return space == 0 || (box.lo() < hi[space] && lo[space] < box.hi());
+  };
+  bool anyMoving = false;
+  for (int space = 0; space < kMovable; ++space)
+    anyMoving |= periods_.shift[space] != 0 && (space == 0 || lo[space] < hi[space]);
   const size_t r = r_, last = periods_.count - 1;
   const size_t from = periods_.start + r * periods_.length;  // recent after period r
   Snapshot own;  // period r's own bytes in moving spaces
   budget_ = SIZE_MAX;  // committed: this snapshot is taken whatever it costs
-  snap(r, true, own);
+  if (anyMoving)
+    snap(r, true, own);
   for (const Snapshot *list : {&after_, &own})
     for (const Entry &e : *list) {
       const bool moving = shiftOf(e.space) != 0;
@@ -380,7 +404,8 @@ void Replayer::graft() {
         continue;
       for (size_t k = moving ? r + 1 : last; k <= last; ++k) {
         const mem::Tracker::Piece p = mirrored(e.piece, e.space, k - r, from);
-        tracker_.assign(e.space, p.box, &p, 1);
+        if (!moving || needed(e.space, p.box))
+          tracker_.assign(e.space, p.box, &p, 1);
       }
     }
 }

@@ -69,8 +69,9 @@ public:
   bool after(size_t r);
   int64_t delta() const { return delta_; }
   size_t recentFrom() const { return recentFrom_; }
-  // The tracker as the last period of the run leaves it.
-  void graft();
+  // The tracker as the last period of the run leaves it, for instructions
+  // laterFrom to laterEnd (their accesses interned) after the run.
+  void graft(size_t laterFrom, size_t laterEnd);
 
 private:
   struct Foot {

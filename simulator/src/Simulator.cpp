@@ -113,6 +113,7 @@ template <typename T> class Filled {
 public:
   explicit Filled(size_t n) : data_(new T[n]) {}
   T &operator[](size_t i) { return data_[i]; }
+  T *data() { return data_.get(); }
   const T *data() const { return data_.get(); }
 
 private:
@@ -902,6 +903,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     // instruction issues before this one's static cycle, so the DRAM model
     // may forget the time before it.
     bool inOrder = true;
+    size_t locations = 0;
     for (size_t i = 0; i < n; ++i) {
       const InstructionView &inst = insts[i];
       if (i + kAhead < n) {
@@ -917,6 +919,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       cycles[i] = inst.header->cycle;
       inOrder &= i == 0 || cycles[i] >= cycles[i - 1];
       locOf[i] = inst.header->location;
+      locations = std::max(locations, size_t(locOf[i]) + 1);
       // A repeated record has its period's costs (the same cost key).
       const bool repeated = i >= periods.start + period && i < runEnd;
       costId[i] = repeated ? costId[i - period] : costCache.id(inst, kind);
@@ -928,6 +931,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       mem::internAccesses(inst, accesses, accIds);
       accEnd[i] = uint32_t(accIds.size());
     }
+    nodes.resize(locations);
     auto intern = [&](size_t i) {
       if (accFirst[i] != kNotYet)
         return;
@@ -987,10 +991,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         cs.firstIssue = std::min(cs.firstIssue, t.issue);
         cs.lastFinish = std::max(cs.lastFinish, t.finish);
       }
-      const uint32_t loc = locOf[i];
-      if (loc >= nodes.size())
-        nodes.resize(loc + 1);
-      NodeTime &node = nodes[loc];
+      NodeTime &node = nodes[locOf[i]];
       ++node.instructions;
       node.cycles += duration;
       result.sramBytes += cost.sramBytes;
@@ -1318,32 +1319,37 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         auto repeatPeriod = [&](size_t m, size_t k) {
           const size_t back = k * period;
           const uint64_t later = k * uint64_t(delta), staticLater = k * periods.cycleShift;
-          for (size_t j = from; j < from + period; ++j) {
-            const size_t i = j + m * period, src = i - back;
-            issueAt[i] = issueAt[src] + later;
-            finishAt[i] = finishAt[src] + later;
-            int64_t w = waitedFor[src];
-            if (w >= 0 && ((w & 1) || replay::isRecent(producerOf[j], recentFrom)))
+          const size_t to = from + m * period, src = to - back;
+          uint64_t *issue = issueAt.data() + to, *finish = finishAt.data() + to;
+          const uint64_t *issueSrc = issueAt.data() + src, *finishSrc = finishAt.data() + src;
+          for (size_t j = 0; j < period; ++j) {
+            issue[j] = issueSrc[j] + later;
+            finish[j] = finishSrc[j] + later;
+            total = std::max(total, finish[j]);
+          }
+          for (size_t j = 0; j < period; ++j) {
+            int64_t w = waitedFor[src + j];
+            if (w >= 0 && ((w & 1) || replay::isRecent(producerOf[from + j], recentFrom)))
               w += int64_t(back) << 1;
-            waitedFor[i] = w;
-            if (keepTimings) {
-              InstructionTiming t = result.timings[src];
+            waitedFor[to + j] = w;
+            NodeTime &node = nodes[locOf[to + j]];
+            ++node.instructions;
+            node.cycles += finish[j] - issue[j];
+          }
+          if (keepTimings)
+            for (size_t j = 0; j < period; ++j) {
+              InstructionTiming &t = result.timings[to + j];
+              t = result.timings[src + j];
               t.staticCycle += staticLater;
               t.issue += later;
               t.finish += later;
-              result.timings[i] = t;
             }
-            if (!sramExtra.empty())
-              sramExtra[i] = sramExtra[src];
-            if (verify && sameTarget)
-              staticDur[i] = staticDur[src];
-            const uint32_t loc = locOf[i];
-            if (loc >= nodes.size())
-              nodes.resize(loc + 1);
-            ++nodes[loc].instructions;
-            nodes[loc].cycles += finishAt[i] - issueAt[i];
-            total = std::max(total, finishAt[i]);
-          }
+          if (!sramExtra.empty())
+            std::copy_n(sramExtra.begin() + ptrdiff_t(src), period,
+                        sramExtra.begin() + ptrdiff_t(to));
+          if (verify && sameTarget)
+            std::copy_n(staticDur.begin() + ptrdiff_t(src), period,
+                        staticDur.begin() + ptrdiff_t(to));
           const std::vector<uint64_t> &a = ends[m - k - 1].counters, &b = ends[m - k].counters;
           const uint64_t sramBytes = result.sramBytes, moves = sramMoves;
           size_t at = 0;
@@ -1435,7 +1441,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         }
         if (replayFailed)
           return result;
-        replayer.graft();
+        replayer.graft(runEnd, n);
         next = runEnd;
         break;
       }
