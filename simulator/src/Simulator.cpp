@@ -22,6 +22,7 @@
 #include "simulator/src/Memory.h"
 #include "simulator/src/Replay.h"
 #include "simulator/src/Sram.h"
+#include "simulator/src/Sweep.h"
 
 namespace lmc::sim {
 namespace {
@@ -481,57 +482,6 @@ void checkMemory(const BinFile &file, size_t i, uint64_t c, const mem::AccessLis
                                   v.until);
       });
     }
-  }
-}
-
-// SRAM occupancy steps from born[i] (bytes live from instruction i's issue)
-// and dies[i] (bytes dead at its finish): the events with bytes, sorted by
-// cycle (least significant digit first, 11 bits a pass, as many passes as
-// the latest cycle needs: linear in the events). Calls step(cycle, live
-// bytes) once per distinct cycle, in order.
-template <typename Step>
-void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &dies,
-               const uint64_t *issue, const uint64_t *finish, Step step) {
-  struct Event {
-    uint64_t cycle;
-    int64_t bytes;
-  };
-  const size_t n = born.size();
-  size_t count = 0;
-  for (size_t i = 0; i < n; ++i)
-    count += (born[i] != 0) + (dies[i] != 0);
-  std::vector<Event> events(count);
-  uint64_t latest = 0;
-  for (size_t i = 0, k = 0; i < n; ++i) {
-    if (born[i]) {
-      events[k++] = {issue[i], int64_t(born[i])};
-      latest = std::max(latest, issue[i]);
-    }
-    if (dies[i]) {
-      events[k++] = {finish[i], -int64_t(dies[i])};
-      latest = std::max(latest, finish[i]);
-    }
-  }
-  constexpr unsigned kBits = 11;
-  constexpr size_t kBuckets = size_t(1) << kBits;
-  std::vector<Event> sorted(events.size());
-  std::vector<size_t> at(kBuckets + 1);
-  for (unsigned shift = 0; shift < 64 && latest >> shift; shift += kBits) {
-    std::fill(at.begin(), at.end(), 0);
-    for (const Event &e : events)
-      ++at[(e.cycle >> shift & (kBuckets - 1)) + 1];
-    for (size_t k = 1; k <= kBuckets; ++k)
-      at[k] += at[k - 1];
-    for (const Event &e : events)
-      sorted[at[e.cycle >> shift & (kBuckets - 1)]++] = e;
-    events.swap(sorted);
-  }
-  int64_t live = 0;
-  for (size_t k = 0; k < events.size();) {
-    const uint64_t cycle = events[k].cycle;
-    for (; k < events.size() && events[k].cycle == cycle; ++k)
-      live += events[k].bytes;
-    step(cycle, live);
   }
 }
 

@@ -25,6 +25,7 @@
 #include "simulator/Simulator.h"
 #include "simulator/src/Dram.h"
 #include "simulator/src/Geometry.h"
+#include "simulator/src/Sweep.h"
 
 namespace lmc {
 namespace {
@@ -440,6 +441,43 @@ TEST(SimulatorDram, ClosedForms) {
   const double secondEnd = 100 + 2000.0 / 24, third = 2000;
   const double left = third - 8 * 50 - 8 * (secondEnd - 100);
   EXPECT_NEAR(part.transfer(0, third, 32), secondEnd + left / 32, 1e-9);
+}
+
+// The SRAM occupancy sweep gives, for each distinct cycle in order, the
+// bytes live after it, as summing each cycle's births and deaths in a map
+// does: on events nearly in order (the insertion sort) and on events in
+// any order (past its budget of moves, the radix sort), over cycles that
+// need one to four radix passes.
+TEST(SimulatorSweep, MatchesSummingByCycle) {
+  std::mt19937_64 rng(17);
+  for (int run = 0; run < 200; ++run) {
+    const size_t n = size_t(rng() % 400);
+    const bool shuffled = run % 2 == 1;
+    const uint64_t scale = uint64_t(1) << (5 + 11 * (run % 4));
+    std::vector<uint64_t> born(n), dies(n), issue(n), finish(n);
+    uint64_t clock = 0;
+    for (size_t i = 0; i < n; ++i) {
+      clock += rng() % 8;
+      issue[i] = shuffled ? rng() % (scale * 64) : clock * scale / 8 + rng() % 64;
+      finish[i] = issue[i] + rng() % (shuffled ? scale : 200);
+      born[i] = rng() % 3 ? rng() % 1000 : 0;
+      dies[i] = rng() % 3 ? rng() % 1000 : 0;
+    }
+    std::map<uint64_t, int64_t> byCycle;
+    for (size_t i = 0; i < n; ++i) {
+      if (born[i])
+        byCycle[issue[i]] += int64_t(born[i]);
+      if (dies[i])
+        byCycle[finish[i]] -= int64_t(dies[i]);
+    }
+    std::vector<std::pair<uint64_t, int64_t>> want, got;
+    int64_t live = 0;
+    for (const auto &[cycle, bytes] : byCycle)
+      want.emplace_back(cycle, live += bytes);
+    sim::sramSweep(born, dies, issue.data(), finish.data(),
+                   [&](uint64_t cycle, int64_t bytes) { got.emplace_back(cycle, bytes); });
+    ASSERT_EQ(got, want) << "run " << run;
+  }
 }
 
 TEST(SimulatorDram, AgreesWithTheSlowDefinition) {
