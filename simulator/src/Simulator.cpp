@@ -410,7 +410,8 @@ private:
 // flight than instances.
 void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNumUnitKinds],
                 const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &cycles,
-                const std::vector<uint64_t> &dur, Reporter &report) {
+                const std::vector<uint64_t> &dur, Reporter &report,
+                const replay::Periods *periods = nullptr) {
   const size_t n = cycles.size();
   // (static cycle, index) in cycle order, ties in file order: file order
   // itself when the cycles do not decrease.
@@ -424,15 +425,75 @@ void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNum
   // Each chip has its own instances: slot chip * kNumUnitKinds + kind.
   const auto &records = file.instructions();
   const size_t chips = std::max<size_t>(file.metadata().chips(), 1);
-  std::vector<std::vector<std::pair<uint64_t, size_t>>> busy(kNumUnitKinds * chips);
+  using Busy = std::pair<uint64_t, size_t>;  // free from, last instruction
+  std::vector<std::vector<Busy>> busy(kNumUnitKinds * chips);
   for (size_t chip = 0; chip < chips; ++chip)
     for (int k = 0; k < kNumUnitKinds; ++k)
       if (specs[k])
         busy[chip * kNumUnitKinds + k].assign(specs[k]->count(), {0, SIZE_MAX});
+  // Periods (one chip, file order): the records of a period are those of
+  // the period before, their static cycles cycleShift later, their
+  // durations the same (the costs are shared). Once the instances of the
+  // kinds a period uses are, at a period's start, as k periods earlier
+  // moved by k periods, and those k periods broke no rule, every later
+  // period repeats them: the check jumps to the end of the run.
+  const bool fold = periods && periods->count >= 3 && order.empty() && chips == 1;
+  const size_t period = fold ? periods->length : 0;
+  const size_t runEnd = fold ? periods->start + periods->count * period : 0;
+  std::vector<size_t> slots;  // the kinds a period uses
+  std::vector<std::vector<Busy>> states;  // at each period's start
+  std::vector<uint64_t> reported;         // violations before each period
+  if (fold) {
+    bool used[kNumUnitKinds] = {};
+    for (size_t i = periods->start; i < periods->start + period; ++i)
+      used[kinds[i]] = true;
+    for (int k = 0; k < kNumUnitKinds; ++k)
+      if (used[k])
+        slots.push_back(size_t(k));
+  }
+  // State `a` moved k periods, into `out`; false if an instance is unused.
+  auto moved = [&](const std::vector<Busy> &a, size_t k, std::vector<Busy> &out) {
+    out = a;
+    for (Busy &b : out) {
+      if (b.second == SIZE_MAX)
+        return false;
+      b.first += k * periods->cycleShift;
+      b.second += k * period;
+    }
+    return true;
+  };
+  size_t boundary = fold ? periods->start : SIZE_MAX;  // the next period start
+  std::vector<Busy> shifted;
   for (size_t at = 0; at < n; ++at) {
+    if (at == boundary) {
+      const size_t m = (at - periods->start) / period;
+      states.emplace_back();
+      for (size_t slot : slots)
+        states.back().insert(states.back().end(), busy[slot].begin(), busy[slot].end());
+      reported.push_back(report.count());
+      boundary = m + 1 < periods->count ? at + period : SIZE_MAX;
+      for (size_t k = 1; k <= 4 && k <= m; ++k) {
+        if (reported[m] != reported[m - k] || !moved(states[m - k], k, shifted) ||
+            shifted != states[m])
+          continue;
+        for (size_t q = m + 1; q <= periods->count; ++q) {
+          moved(states[q - k], k, shifted);
+          states.push_back(shifted);
+        }
+        size_t x = 0;
+        for (size_t slot : slots)
+          for (Busy &b : busy[slot])
+            b = states.back()[x++];
+        at = runEnd;
+        boundary = SIZE_MAX;
+        break;
+      }
+      if (at == n)
+        break;
+    }
     const size_t i = order.empty() ? at : order[at].second;
     const uint64_t c = cycles[i];
-    auto &inst = busy[size_t(records[i].header->chip) * kNumUnitKinds + kinds[i]];
+    auto &inst = busy[chips == 1 ? kinds[i] : size_t(records[i].header->chip) * kNumUnitKinds + kinds[i]];
     size_t best = 0;
     for (size_t j = 1; j < inst.size(); ++j)
       if (inst[j].first < inst[best].first)
@@ -1406,7 +1467,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       if (sameTarget) {
         for (int k = 0; k < kNumUnitKinds; ++k)
           staticSpecs[k] = specs[k];
-        checkUnits(file, staticSpecs, kinds, cycles, staticDur, report);
+        checkUnits(file, staticSpecs, kinds, cycles, staticDur, report,
+                   periods.count ? &periods : nullptr);
       } else {
         checkUnits(file, staticSpecs, staticKinds, staticCycles, staticDur, report);
       }

@@ -1472,6 +1472,38 @@ TEST(SimulatorReplay, CopiesDramContention) {
                                           << " of " << streams << " streams";
 }
 
+// The static unit check jumps over the periods of a run once the unit
+// instances repeat; the instruction after the run must meet them as the
+// last period left them: here both SXM instances are still busy with the
+// last period's copies when a third copy is scheduled, a double booking
+// found the same with and without replay.
+TEST(SimulatorReplay, UnitCheckAfterTheRun) {
+  format::Target t = target("ara2");
+  constexpr int64_t kFloats = 4096;
+  constexpr uint64_t kBytes = 4 * kFloats;
+  format::Writer w = writerFor(t, 4 * kBytes);
+  const uint32_t loc = w.addLocation("body", "Body");
+  auto sram = [&](uint64_t k) { return makeRegion(Space::Sram, DType::F32, {kFloats}, k * kBytes); };
+  constexpr int kPeriods = 12;
+  constexpr uint64_t kStep = 10000;
+  for (int p = 0; p < kPeriods; ++p) {
+    w.addInstruction(Opcode::Copy, Unit::Sxm, uint64_t(p) * kStep, loc, {sram(1), sram(0)}, {});
+    w.addInstruction(Opcode::Copy, Unit::Sxm, uint64_t(p) * kStep + 10, loc, {sram(2), sram(0)}, {});
+  }
+  const size_t last = 2 * kPeriods;
+  w.addInstruction(Opcode::Copy, Unit::Sxm, uint64_t(kPeriods - 1) * kStep + 20, loc,
+                   {sram(3), sram(0)}, {});
+  std::unique_ptr<format::BinFile> f;
+  sim::Result a, b;
+  simulateWithAndWithoutReplay(w, t, 0, f, a, b);
+  if (HasFatalFailure())
+    return;
+  EXPECT_GT(a.replayedInstructions, 0u);
+  ASSERT_EQ(a.violationCount, 1u);
+  EXPECT_EQ(a.violations[0].kind, sim::Violation::DoubleBooked);
+  EXPECT_EQ(a.violations[0].index, last);
+}
+
 // Streams that reuse a few SRAM buffers the way compiled models do (the
 // tracker's fast paths): the same region again, a buffer filled piece by
 // piece from its start over an older whole write, pieces covered by a whole
