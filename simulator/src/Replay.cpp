@@ -1,8 +1,8 @@
 // Finding the repeated stretch of a stream (see Replay.h).
 //
-// Each record gets a signature that leaves out what may change from period
-// to period. A candidate period is the distance back from the middle record
-// to an earlier one whose next signatures agree with the middle's; the
+// Each record gets a key from what may not change from period to period. A
+// candidate period is the distance back from the middle record to an
+// earlier one whose next keys agree with the middle's; the
 // period is the candidate whose records repeat in full for the longest
 // stretch around the middle (an inner loop of tiles repeats too, but only
 // for one operation).
@@ -39,25 +39,15 @@ uint64_t headOf(const Region &r, bool anyBuffer) {
   return head;
 }
 
-// What may not change from period to period, hashed (the head and the
-// used dims; the full comparison is repeats()).
-uint64_t signature(const format::InstructionView &inst, bool anyConstOffset) {
-  const format::InstructionHeader &h = *inst.header;
-  uint64_t s = (uint64_t(h.opcode) | uint64_t(h.unit) << 16 | uint64_t(h.numOperands) << 24 |
-                uint64_t(h.numImms) << 32 | uint64_t(h.chip) << 48) *
-               kMul;
-  for (unsigned k = 0; k < h.numOperands; ++k) {
-    const Region &r = inst.operands[k];
-    s = (s ^ headOf(r, anyConstOffset)) * kMul;
-    uint64_t dims = 0;
-    for (unsigned j = 0; j < r.rank; ++j)
-      dims = (dims + uint64_t(r.shape[j]) * 0x9E3779B97F4A7C15ull + uint64_t(r.strides[j])) *
-             0x94D049BB133111EBull;
-    s += dims;
-  }
-  for (unsigned k = 0; k < h.numImms; ++k)
-    s = (s ^ uint64_t(inst.imms[k])) * kMul;
-  return s ^ (s >> 29);
+// A cheap filter for candidate periods: what of the record's first 48
+// bytes may not change from period to period (the opcode, unit, counts and
+// chip; the first operand's space, dtype, rank and buffer). Records that
+// repeat have equal keys; repeats() decides.
+uint64_t keyOf(const format::InstructionView &inst, bool anyConstOffset) {
+  const uint64_t head = reinterpret_cast<const uint64_t *>(inst.header)[0];
+  if (inst.header->numOperands == 0)
+    return head;
+  return head ^ (headOf(inst.operands[0], anyConstOffset) * kMul);
 }
 
 // Whether record b repeats record a as Periods describes, with the shifts
@@ -123,17 +113,17 @@ Periods findPeriods(const format::BinFile &file, bool anyConstOffset) {
   const auto &insts = file.instructions();
   const size_t n = insts.size();
   Periods none;
-  // Candidates must match this many signatures from the middle on.
+  // Candidates must match this many keys from the middle on.
   const size_t window = std::min<size_t>(32, n / 8);
   if (window < 2)
     return none;
-  // Periods of at most n / 3 records: signatures from n / 3 before the
+  // Periods of at most n / 3 records: keys from n / 3 before the
   // middle record to `window` after it.
   const size_t mid = n / 2, lowest = mid - std::min(mid, n / 3);
-  std::vector<uint64_t> sig(mid + window - lowest);
+  std::vector<uint64_t> keys(mid + window - lowest);
   for (size_t i = lowest; i < mid + window; ++i)
-    sig[i - lowest] = signature(insts[i], anyConstOffset);
-  const uint64_t *at = sig.data() + (mid - lowest);  // the middle record's
+    keys[i - lowest] = keyOf(insts[i], anyConstOffset);
+  const uint64_t *at = keys.data() + (mid - lowest);  // the middle record's
   // Each candidate period P is extended from the middle record both ways
   // while record i repeats record i - P in full; the longest wins.
   Periods best;
@@ -144,7 +134,7 @@ Periods findPeriods(const format::BinFile &file, bool anyConstOffset) {
     // that stretch: nothing longer.
     if (best.length && period % best.length == 0 && bestLo <= j)
       continue;
-    const uint64_t *from = sig.data() + (j - lowest);
+    const uint64_t *from = keys.data() + (j - lowest);
     if (!std::equal(at, at + window, from))
       continue;
     Periods p;

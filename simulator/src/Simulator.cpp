@@ -899,9 +899,9 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       periods = replay::findPeriods(file, !sramGroups.groups().striped);
     const size_t period = periods.length;
     const size_t runEnd = periods.start + periods.count * period;
-    // Records from the fourth period of the run on have their accesses
+    // Records of the run after its first period have their accesses
     // interned only when they are simulated in full.
-    const size_t lazyFrom = periods.count ? periods.start + 3 * period : n;
+    const size_t lazyFrom = periods.count ? periods.start + period : n;
     // Decoding: one pass over the file's records, into compact arrays: the
     // unit kind, static cycle, costs, node and the accesses (interned
     // regions) of every instruction.
