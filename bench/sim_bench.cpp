@@ -25,6 +25,7 @@ void simulateBin(benchmark::State &state, const lmc::format::BinFile *file, bool
   lmc::sim::Options options;
   options.verify = verify;
   options.keepTimeline = false;
+  options.keepTimings = false;
   options.replay = replay;
   uint64_t replayed = 0, copied = 0, repeated = 0;
   for (auto _ : state) {

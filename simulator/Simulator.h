@@ -235,8 +235,12 @@ struct Options {
   std::vector<std::vector<uint8_t>> inputs;
   // Check the compiler's static schedule (with the embedded target).
   bool verify = true;
-  // Keep the SRAM timeline and per-instruction timings (for --trace).
+  // Keep the SRAM occupancy timeline (the reports' SRAM over time).
   bool keepTimeline = true;
+  // Keep each instruction's timing, the critical path's instructions and
+  // the link slices (what a trace draws; functional mode keeps the
+  // timings it orders by in any case).
+  bool keepTimings = true;
   size_t maxViolations = 100;
   // Period replay (docs/simulator.md): once the stream repeats with the
   // same memory histories, reuse a simulated period's dependence results

@@ -858,7 +858,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       }
     }
     dram::Model dram(target.dram().bytes_per_cycle());
-    links::Network network(target, chips, options.keepTimeline);
+    links::Network network(target, chips, options.keepTimings);
     if (absl::Status s = network.check(); !s.ok())
       return absl::FailedPreconditionError(absl::StrCat(file.path(), ": ", s.message()));
     sram::Model sramGroups(target);
@@ -876,7 +876,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     for (size_t k = 0; k < freeAt.size(); ++k)
       lastOn[k].assign(freeAt[k].size(), -1);
     std::vector<NodeTime> nodes;
-    const bool keepTimings = options.keepTimeline || options.functional;
+    const bool keepTimings = options.keepTimings || options.functional;
     if (keepTimings)
       result.timings.resize(n);
     InstructionTiming scratchTiming;
@@ -1524,7 +1524,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     }
 
     criticalPath(file, result, n, issueAt.data(), finishAt.data(), waitedFor.data(), kinds.data(),
-                 locOf.data(), options.keepTimeline,
+                 locOf.data(), options.keepTimings,
                  [&](size_t i) -> const format::InstructionCost & {
                    return costCache[costId[i]].cost;
                  },
@@ -1553,7 +1553,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return result.timings[a].issue < result.timings[b].issue;
       });
-    if (!options.keepTimeline) {
+    if (!options.keepTimings) {
       result.timings.clear();
       result.timings.shrink_to_fit();
     }

@@ -52,7 +52,8 @@ absl::StatusOr<StreamResult> simulateStream(const format::BinFile &file,
     return stream.status();
   Options options;
   options.verify = false;
-  options.keepTimeline = true;
+  options.keepTimeline = false;
+  options.keepTimings = true;  // each input's finish
   absl::StatusOr<Result> run = simulate(**stream, target, options);
   if (!run.ok())
     return run.status();

@@ -157,6 +157,7 @@ int simulateMain(int argc, char **argv) {
     sim::Options options;
     options.verify = false;
     options.keepTimeline = false;
+    options.keepTimings = false;
     std::string table, jsonRows;
     table = absl::StrFormat("%-24s %14s %14s %14s %14s %8s\n", sweepKey, "cycles", "latency_us",
                             "tokens/s", "energy_mJ", "bound");
@@ -216,6 +217,7 @@ int simulateMain(int argc, char **argv) {
   sim::Options options;
   options.functional = functional;
   options.keepTimeline = true;
+  options.keepTimings = args.has("--trace");
   options.replay = !args.has("--no-replay");
   options.inputs.resize(size_t(file.io().inputs_size()));
   std::set<std::string> seen;
