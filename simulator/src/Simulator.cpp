@@ -794,8 +794,9 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       result.seq = t.shape(1);
   }
 
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i)
+  // Functional mode's execution order (file order, then by simulated issue).
+  std::vector<size_t> order(options.functional ? n : 0);
+  for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
 
   if (result.timed) {
@@ -922,18 +923,23 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         for (int b = 0; b < 384; b += 64)  // a header and three operands
           __builtin_prefetch(ahead + b);
       }
-      format::UnitKind kind;
-      if (!unitKindOf(static_cast<format::Unit>(inst.header->unit), kind) || !specs[kind] ||
-          specs[kind]->count() == 0)
-        return missingUnit(file, target, i);
-      kinds[i] = static_cast<uint8_t>(kind);
       cycles[i] = inst.header->cycle;
       inOrder &= i == 0 || cycles[i] >= cycles[i - 1];
       locOf[i] = inst.header->location;
       locations = std::max(locations, size_t(locOf[i]) + 1);
-      // A repeated record has its period's costs (the same cost key).
-      const bool repeated = i >= periods.start + period && i < runEnd;
-      costId[i] = repeated ? costId[i - period] : costCache.id(inst, kind);
+      // A repeated record has its period's unit and costs (the same cost
+      // key).
+      if (i >= periods.start + period && i < runEnd) {
+        kinds[i] = kinds[i - period];
+        costId[i] = costId[i - period];
+      } else {
+        format::UnitKind kind;
+        if (!unitKindOf(static_cast<format::Unit>(inst.header->unit), kind) || !specs[kind] ||
+            specs[kind]->count() == 0)
+          return missingUnit(file, target, i);
+        kinds[i] = static_cast<uint8_t>(kind);
+        costId[i] = costCache.id(inst, kind);
+      }
       if (i >= lazyFrom && i < runEnd) {
         accFirst[i] = accEnd[i] = kNotYet;
         continue;
@@ -1395,8 +1401,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
           const size_t shift = m * period;
           const uint64_t later = uint64_t(int64_t(m) * delta);
           const bool copy = m < copyEnd;
-          size_t lag = 0;
-          if (copy && m >= 3 && (lag = lagOf(m - 1)) != 0) {
+          const size_t lag = copy && m >= 3 ? lagOf(m - 1) : 0;
+          if (lag) {
             repeatPeriod(m, lag);
             result.repeatedInstructions += period;
             // The last period written: the instances as it leaves them.
