@@ -1,7 +1,6 @@
 // Builds a .bin image (FORMAT.md) and writes it atomically.
 #include "runtime/format/Writer.h"
 
-#include "runtime/format/OutputFile.h"
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>

@@ -39,10 +39,10 @@ uint64_t headOf(const Region &r, bool anyBuffer) {
   return head;
 }
 
-// A cheap filter for candidate periods: what of the record's first 48
-// bytes may not change from period to period (the opcode, unit, counts and
-// chip; the first operand's space, dtype, rank and buffer). Records that
-// repeat have equal keys; repeats() decides.
+// A cheap filter for candidate periods: what of the header's first word and
+// the first operand's head may not change from period to period (the
+// opcode, unit, counts and chip; the operand's space, dtype, rank and
+// buffer). Records that repeat have equal keys; repeats() decides.
 uint64_t keyOf(const format::InstructionView &inst, bool anyConstOffset) {
   const uint64_t head = reinterpret_cast<const uint64_t *>(inst.header)[0];
   if (inst.header->numOperands == 0)

@@ -1215,16 +1215,23 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     if (periods.count) {
       Replayer replayer(periods, verify, tracker, accesses, accIds, accFirst.data(), accEnd.data());
       fullTo(periods.start);
-      auto unitsFree = [&](size_t from) {
-        // The earliest any instance of a unit kind the period uses frees.
+      // The unit kinds a period uses (the same in every period: repeats()
+      // compared the units).
+      std::vector<size_t> usedSlots;
+      {
         bool used[kNumUnitKinds] = {};
-        for (size_t i = from; i < from + period; ++i)
+        for (size_t i = periods.start; i < periods.start + period; ++i)
           used[kinds[i]] = true;
-        uint64_t least = UINT64_MAX;
         for (int k = 0; k < kNumUnitKinds; ++k)
           if (used[k])
-            for (uint64_t f : freeAt[size_t(k)])
-              least = std::min(least, f);
+            usedSlots.push_back(size_t(k));
+      }
+      auto unitsFree = [&] {
+        // The earliest any instance of a unit kind the period uses frees.
+        uint64_t least = UINT64_MAX;
+        for (size_t slot : usedSlots)
+          for (uint64_t f : freeAt[slot])
+            least = std::min(least, f);
         return least;
       };
       for (size_t i = periods.start; i < periods.start + period; ++i)
@@ -1235,7 +1242,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         uint64_t leastStatic = UINT64_MAX;
         for (size_t i = from; i < from + period; ++i)
           leastStatic = std::min(leastStatic, cycles[i]);
-        replayer.before(r, unitsFree(from), leastStatic);
+        replayer.before(r, unitsFree(), leastStatic);
         const uint64_t violationsBefore = memoryReport.count();
         std::vector<mem::Tracker::Death> deaths;
         tracker.setDeathLog(&deaths);
@@ -1275,15 +1282,6 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
           bool pinned = false;  // operands that do not move were ready last
         };
         std::vector<PeriodEnd> ends;  // by m: what period r + m leaves
-        std::vector<size_t> usedSlots;  // the unit kinds the period uses
-        {
-          bool used[kNumUnitKinds] = {};
-          for (size_t i = from; i < from + period; ++i)
-            used[kinds[i]] = true;
-          for (int k = 0; k < kNumUnitKinds; ++k)
-            if (used[k])
-              usedSlots.push_back(size_t(k));
-        }
         auto unitState = [&](std::vector<uint64_t> &out) {
           out.clear();
           for (size_t slot : usedSlots) {
@@ -1310,30 +1308,34 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
           }
           return true;
         };
+        auto countersNow = [&](std::vector<uint64_t> &out) {
+          out.clear();
+          eachCounter([&](uint64_t &x) { out.push_back(x); });
+        };
         auto endPeriod = [&](size_t m, bool pinned) {
           ends.resize(m + 1);
           PeriodEnd &e = ends[m];
           unitState(e.units);
-          e.counters.clear();
-          eachCounter([&](uint64_t &x) { e.counters.push_back(x); });
+          countersNow(e.counters);
           e.pinned = pinned;
         };
         // The lag k at which period m (copied) repeats, 0 for none.
         constexpr size_t kMaxLag = 4;
-        std::vector<uint64_t> moved;
+        std::vector<uint64_t> shifted;
         auto lagOf = [&](size_t m) -> size_t {
           bool pinned = false;
           for (size_t k = 1; k <= kMaxLag && m >= k + 1; ++k) {
             pinned |= ends[m - k + 1].pinned;  // periods m - k + 1 ... m
             if (pinned)
               return 0;
-            if (movedState(ends[m - k].units, k, moved) && moved == ends[m].units)
+            if (movedState(ends[m - k].units, k, shifted) && shifted == ends[m].units)
               return k;
           }
           return 0;
         };
         // Period m written as period m - k, moved.
         auto repeatPeriod = [&](size_t m, size_t k) {
+          ends.resize(m + 1);
           const size_t back = k * period;
           const uint64_t later = k * uint64_t(delta), staticLater = k * periods.cycleShift;
           const size_t to = from + m * period, src = to - back;
@@ -1382,9 +1384,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
                 (b[2 * c] - a[2 * c]) * k * (uint64_t(delta) - periods.cycleShift);
           if (sramGroups.active())
             sramGroups.count(0, result.sramBytes - sramBytes, sramMoves - moves);
-          ends.resize(m + 1);
-          ends[m].counters.clear();
-          eachCounter([&](uint64_t &x) { ends[m].counters.push_back(x); });
+          countersNow(ends[m].counters);
           movedState(ends[m - k].units, k, ends[m].units);
         };
         // Sets the unit instances to the state `units`.
