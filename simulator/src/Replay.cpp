@@ -1,8 +1,8 @@
 // Finding the repeated stretch of a stream (see Replay.h).
 //
-// Each record gets a key from what may not change from period to period. A
-// candidate period is the distance back from the middle record to an
-// earlier one whose next keys agree with the middle's; the
+// Records are grouped by shape: what may not change from period to period.
+// A candidate period is the distance back from the middle record to an
+// earlier one whose next shapes agree with the middle's; the
 // period is the candidate whose records repeat in full for the longest
 // stretch around the middle (an inner loop of tiles repeats too, but only
 // for one operation).
@@ -39,91 +39,219 @@ uint64_t headOf(const Region &r, bool anyBuffer) {
   return head;
 }
 
-// A cheap filter for candidate periods: what of the header's first word and
-// the first operand's head may not change from period to period (the
-// opcode, unit, counts and chip; the operand's space, dtype, rank and
-// buffer). Records that repeat have equal keys; repeats() decides.
-uint64_t keyOf(const format::InstructionView &inst, bool anyConstOffset) {
-  const uint64_t head = reinterpret_cast<const uint64_t *>(inst.header)[0];
-  if (inst.header->numOperands == 0)
-    return head;
-  return head ^ (headOf(inst.operands[0], anyConstOffset) * kMul);
+// Whether record b repeats record a as Periods describes, with the shifts
+// found so far (`known`: a mask of them, by space and bit kMovable for the
+// cycle shift; set on first sight, by a record that repeats).
+bool repeats(const Shapes &shapes, const uint64_t *cycles, size_t a, size_t b, Periods &p,
+             unsigned &known) {
+  const uint32_t shape = shapes.of(a);
+  if (shapes.of(b) != shape || cycles[b] < cycles[a])
+    return false;
+  const uint64_t cycleShift = cycles[b] - cycles[a];
+  const uint64_t *x = shapes.offsets(a), *y = shapes.offsets(b);
+  const uint8_t *spaces = shapes.spaces(shape);
+  const unsigned m = shapes.movable(shape);
+  if ((shapes.mask(shape) & ~known) == 0) {  // every shift known
+    if (cycleShift != p.cycleShift)
+      return false;
+    for (unsigned k = 0; k < m; ++k)
+      if (int64_t(y[k] - x[k]) != p.shift[spaces[k]])
+        return false;
+    return true;
+  }
+  Periods q = p;
+  unsigned set = known;
+  if (!(set & (1u << kMovable))) {
+    q.cycleShift = cycleShift;
+    set |= 1u << kMovable;
+  } else if (cycleShift != q.cycleShift) {
+    return false;
+  }
+  for (unsigned k = 0; k < m; ++k) {
+    const unsigned space = spaces[k];
+    const int64_t shift = int64_t(y[k] - x[k]);
+    if (!(set & (1u << space))) {
+      q.shift[space] = shift;
+      set |= 1u << space;
+    } else if (q.shift[space] != shift) {
+      return false;
+    }
+  }
+  p = q;
+  known = set;
+  return true;
 }
 
-// Whether record b repeats record a as Periods describes, with the shifts
-// found so far (`known`: which of them are set; set on first sight). Word
-// by word: most words must be equal, and are compared as a batch.
-bool repeats(const format::InstructionView &a, const format::InstructionView &b,
-             bool anyConstOffset, Periods &p, bool (&known)[kMovable + 1]) {
-  static_assert(sizeof(format::InstructionHeader) == 24, "header words");
+constexpr unsigned kRegionWords = sizeof(Region) / 8;
+static_assert(kRegionWords % 2 == 0, "a region's dims in pairs of words");
+// Two words, compared as one (a vector register where the machine has one).
+typedef uint64_t Pair __attribute__((vector_size(16)));
+Pair load(const uint64_t *p) {
+  Pair v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+constexpr unsigned kTableBits = 12;  // the shape table's first size
+// The head's bits a const operand with a free slice compares (space,
+// dtype, rank, reserved).
+constexpr uint64_t kHeadWithoutSlice = (uint64_t(1) << (8 * offsetof(Region, buffer))) - 1;
+
+}  // namespace
+
+Shapes::Shapes(const format::BinFile &file, bool anyConstOffset)
+    : insts_(file.instructions()), anyConstOffset_(anyConstOffset),
+      table_(size_t(1) << kTableBits, Slot{0, UINT32_MAX}) {
+  std::fill(memo_, memo_ + kMemos, UINT32_MAX);
+  records_ = insts_.size();
+  of_.reset(new uint32_t[records_]);
+  first_.reset(new uint32_t[records_]);
+  capacity_ = 2 * records_ + 8;
+  offsets_.reset(new uint64_t[capacity_]);
+}
+
+// The words of a shape: the header's first word and the record's size; each
+// operand's head (without the slice of a const one when its offset is
+// free), its offset where it is part of the shape, its dims (past its rank,
+// shape 1 and stride 0: the reader checks); the immediates.
+inline bool Shapes::same(const Shape &shape, const format::InstructionView &b) const {
+  const format::InstructionView &a = insts_[shape.record];
   const uint64_t *x = reinterpret_cast<const uint64_t *>(a.header);
   const uint64_t *y = reinterpret_cast<const uint64_t *>(b.header);
-  // Word 0: opcode, unit, operand and immediate counts, chip; word 1: the
-  // location (free) and the record's size; word 2: the static cycle.
-  if (x[0] != y[0] || (x[1] >> 32) != (y[1] >> 32) || y[2] < x[2])
+  if (x[0] != y[0] || (x[1] >> 32) != (y[1] >> 32))
     return false;
-  const uint64_t cycleShift = y[2] - x[2];
-  if (!known[kMovable]) {
-    p.cycleShift = cycleShift;
-    known[kMovable] = true;
-  } else if (cycleShift != p.cycleShift) {
-    return false;
-  }
-  const unsigned n = a.header->numOperands;
-  for (unsigned k = 0; k < n; ++k) {
-    const format::Region &ra = a.operands[k], &rb = b.operands[k];
-    const uint64_t *r = words(ra), *s = words(rb);
-    if (headOf(ra, anyConstOffset) != headOf(rb, anyConstOffset))
+  const uint8_t *flags = flags_.data() + shape.flags;
+  for (unsigned k = 0, n = a.header->numOperands; k < n; ++k) {
+    const uint64_t *r = words(a.operands[k]), *s = words(b.operands[k]);
+    uint64_t d = r[0] ^ s[0];
+    if (flags[k] & kFreeSlice)
+      d &= kHeadWithoutSlice;
+    if (flags[k] & kFixedOffset)
+      d |= r[1] ^ s[1];
+    // The dims, two words at a time.
+    Pair e = load(r + 2) ^ load(s + 2);
+    for (unsigned j = 4; j < kRegionWords; j += 2)
+      e |= load(r + j) ^ load(s + j);
+    if ((d | e[0] | e[1]) != 0)
       return false;
-    // The dims within the rank (the reader holds the others at shape 1,
-    // stride 0).
-    uint64_t d = 0;
-    for (unsigned j = 0; j < ra.rank; ++j)
-      d |= uint64_t(ra.shape[j] ^ rb.shape[j]) | uint64_t(ra.strides[j] ^ rb.strides[j]);
-    if (d != 0)
-      return false;
-    const int space = mem::spaceIndex(ra);
-    if (space < 0) {  // const
-      if (!anyConstOffset && r[1] != s[1])
-        return false;
-      continue;
-    }
-    const int64_t shift = int64_t(s[1] - r[1]);
-    if (space >= kMovable) {
-      if (shift != 0)
-        return false;
-      continue;
-    }
-    if (!known[space]) {
-      p.shift[space] = shift;
-      known[space] = true;
-    } else if (p.shift[space] != shift) {
-      return false;
-    }
   }
   uint64_t d = 0;
-  for (unsigned k = 0; k < a.header->numImms; ++k)
+  for (unsigned k = 0, n = a.header->numImms; k < n; ++k)
     d |= uint64_t(a.imms[k] ^ b.imms[k]);
   return d == 0;
 }
 
-}  // namespace
+uint64_t Shapes::hash(const format::InstructionView &inst) const {
+  const uint64_t *x = reinterpret_cast<const uint64_t *>(inst.header);
+  uint64_t h = (x[0] ^ 0x9E3779B97F4A7C15ull) * kMul;
+  h = (h ^ (x[1] >> 32)) * kMul;
+  for (unsigned k = 0, n = inst.header->numOperands; k < n; ++k) {
+    const Region &r = inst.operands[k];
+    const uint64_t *w = words(r);
+    h = (h ^ headOf(r, anyConstOffset_)) * kMul;
+    const int space = mem::spaceIndex(r);
+    if (space < 0 ? !anyConstOffset_ : space >= kMovable)
+      h = (h ^ w[1]) * kMul;
+    for (unsigned j = 2; j < kRegionWords; ++j)
+      h = (h ^ w[j]) * kMul;
+  }
+  for (unsigned k = 0, n = inst.header->numImms; k < n; ++k)
+    h = (h ^ uint64_t(inst.imms[k])) * kMul;
+  return h ^ (h >> 29);
+}
 
-Periods findPeriods(const format::BinFile &file, bool anyConstOffset) {
-  const auto &insts = file.instructions();
-  const size_t n = insts.size();
+uint32_t Shapes::insert(size_t i, uint64_t h) {
+  const uint32_t id = uint32_t(shapes_.size());
+  const format::InstructionView &inst = insts_[i];
+  Shape shape{uint32_t(i), uint32_t(flags_.size()), uint32_t(spaces_.size()), 0, 0};
+  for (unsigned k = 0, n = inst.header->numOperands; k < n; ++k) {
+    const int space = mem::spaceIndex(inst.operands[k]);
+    uint8_t flags = 0;
+    if (space < 0 && anyConstOffset_)
+      flags = kFreeSlice;
+    else if (space < 0 || space >= kMovable)
+      flags = kFixedOffset;
+    flags_.push_back(flags);
+    if (space >= 0 && space < kMovable) {
+      spaces_.push_back(uint8_t(space));
+      operands_.push_back(uint8_t(k));
+      ++shape.movable;
+      shape.mask |= uint16_t(1u << space);
+    }
+  }
+  shape.mask |= uint16_t(1u << kMovable);
+  shapes_.push_back(shape);
+  if (2 * shapes_.size() > table_.size()) {  // grow: at most half full
+    std::vector<Slot> old(2 * table_.size(), Slot{0, UINT32_MAX});
+    old.swap(table_);
+    const size_t mask = table_.size() - 1;
+    for (const Slot &e : old)
+      if (e.shape != UINT32_MAX) {
+        size_t slot = e.hash & mask;
+        while (table_[slot].shape != UINT32_MAX)
+          slot = (slot + 1) & mask;
+        table_[slot] = e;
+      }
+  }
+  const size_t mask = table_.size() - 1;
+  size_t slot = h & mask;
+  while (table_[slot].shape != UINT32_MAX)
+    slot = (slot + 1) & mask;
+  table_[slot] = {h, id};
+  return id;
+}
+
+uint32_t Shapes::add(size_t i, bool &isNew) {
+  const format::InstructionView &inst = insts_[i];
+  isNew = false;
+  // Streams run a shape's records in a row (tile after tile): the last
+  // shape of the opcode first.
+  uint32_t &memo = memo_[inst.header->opcode % kMemos];
+  uint32_t id = memo;
+  if (id == UINT32_MAX || !same(shapes_[id], inst)) {
+    const uint64_t h = hash(inst);
+    const size_t mask = table_.size() - 1;
+    id = UINT32_MAX;
+    for (size_t slot = h & mask; table_[slot].shape != UINT32_MAX; slot = (slot + 1) & mask)
+      if (table_[slot].hash == h && same(shapes_[table_[slot].shape], inst)) {
+        id = table_[slot].shape;
+        break;
+      }
+    if (id == UINT32_MAX) {
+      id = insert(i, h);
+      isNew = true;
+    }
+    memo = id;
+  }
+  of_[i] = id;
+  first_[i] = uint32_t(used_);
+  const Shape &shape = shapes_[id];
+  if (used_ + shape.movable > capacity_) {
+    capacity_ = std::max(2 * capacity_, used_ + shape.movable);
+    std::unique_ptr<uint64_t[]> more(new uint64_t[capacity_]);
+    std::copy_n(offsets_.get(), used_, more.get());
+    offsets_.swap(more);
+  }
+  const uint8_t *operands = operands_.data() + shape.spaces;
+  uint64_t *out = offsets_.get() + used_;
+  for (unsigned k = 0; k < shape.movable; ++k)
+    out[k] = inst.operands[operands[k]].offset;
+  used_ += shape.movable;
+  return id;
+}
+
+Periods findPeriods(const Shapes &shapes, const uint64_t *cycles) {
+  const size_t n = shapes.records();
   Periods none;
-  // Candidates must match this many keys from the middle on.
+  // Candidates must match this many shapes from the middle on.
   const size_t window = std::min<size_t>(32, n / 8);
   if (window < 2)
     return none;
-  // Periods of at most n / 3 records: keys from n / 3 before the
-  // middle record to `window` after it.
+  // Periods of at most n / 3 records: from n / 3 before the middle record.
   const size_t mid = n / 2, lowest = mid - std::min(mid, n / 3);
-  std::vector<uint64_t> keys(mid + window - lowest);
+  std::vector<uint32_t> ids(mid + window - lowest);
   for (size_t i = lowest; i < mid + window; ++i)
-    keys[i - lowest] = keyOf(insts[i], anyConstOffset);
-  const uint64_t *at = keys.data() + (mid - lowest);  // the middle record's
+    ids[i - lowest] = shapes.of(i);
+  const uint32_t *at = ids.data() + (mid - lowest);  // the middle record's
   // Each candidate period P is extended from the middle record both ways
   // while record i repeats record i - P in full; the longest wins.
   Periods best;
@@ -134,18 +262,18 @@ Periods findPeriods(const format::BinFile &file, bool anyConstOffset) {
     // that stretch: nothing longer.
     if (best.length && period % best.length == 0 && bestLo <= j)
       continue;
-    const uint64_t *from = keys.data() + (j - lowest);
+    const uint32_t *from = ids.data() + (j - lowest);
     if (!std::equal(at, at + window, from))
       continue;
     Periods p;
-    bool known[kMovable + 1] = {};
+    unsigned known = 0;
     size_t hi = mid;
-    while (hi < n && repeats(insts[hi - period], insts[hi], anyConstOffset, p, known))
+    while (hi < n && repeats(shapes, cycles, hi - period, hi, p, known))
       ++hi;
     if (hi - mid < window)
       continue;
     size_t lo = mid;
-    while (lo > period && repeats(insts[lo - 1 - period], insts[lo - 1], anyConstOffset, p, known))
+    while (lo > period && repeats(shapes, cycles, lo - 1 - period, lo - 1, p, known))
       --lo;
     if (best.length && hi - lo + period <= bestHi - bestLo + best.length)
       continue;

@@ -9,7 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
-
+#include <memory>
 #include <vector>
 
 #include "runtime/format/Reader.h"
@@ -34,7 +34,67 @@ struct Periods {
   int64_t shift[kMovable] = {0, 0, 0};
 };
 
-Periods findPeriods(const format::BinFile &file, bool anyConstOffset);
+// The records of a stream by shape. Two records have the same shape when
+// they are equal but for their location, their static cycle and their
+// operands' offsets in the movable spaces (with `anyConstOffset`, also the
+// offsets and slices of their const operands): what may change from period
+// to period but the shifts. Each record is compared with one of its shape
+// seen before, in the pass that decodes the stream; periods are then found
+// on shape ids and offsets, without reading the records again.
+class Shapes {
+public:
+  Shapes(const format::BinFile &file, bool anyConstOffset);
+  // Record i's shape, i being the next record (every record is added, in
+  // order); `isNew` when no earlier record has it.
+  uint32_t add(size_t i, bool &isNew);
+  size_t records() const { return records_; }
+  uint32_t of(size_t i) const { return of_[i]; }
+  // Record i's offsets in the movable spaces, in operand order; the spaces
+  // of those operands of a shape; the spaces as a mask (bit kMovable too,
+  // for the static cycle).
+  const uint64_t *offsets(size_t i) const { return offsets_.get() + first_[i]; }
+  const uint8_t *spaces(uint32_t shape) const { return spaces_.data() + shapes_[shape].spaces; }
+  unsigned movable(uint32_t shape) const { return shapes_[shape].movable; }
+  unsigned mask(uint32_t shape) const { return shapes_[shape].mask; }
+
+private:
+  struct Shape {
+    uint32_t record;   // the first record of this shape
+    uint32_t flags;    // into flags_: per operand, kFreeSlice | kFixedOffset
+    uint32_t spaces;   // into spaces_ and operands_
+    uint16_t movable;  // operands in the movable spaces
+    uint16_t mask;
+  };
+  static constexpr uint8_t kFreeSlice = 1;    // a const operand's slice may change
+  static constexpr uint8_t kFixedOffset = 2;  // the offset may not
+  struct Slot {
+    uint64_t hash;
+    uint32_t shape;  // UINT32_MAX: empty
+  };
+  [[gnu::always_inline]] bool same(const Shape &shape, const format::InstructionView &b) const;
+  uint64_t hash(const format::InstructionView &inst) const;
+  uint32_t insert(size_t i, uint64_t h);
+
+  const std::vector<format::InstructionView> &insts_;
+  bool anyConstOffset_;
+  size_t records_;
+  // By record (written as records are added, not zeroed first): the shape,
+  // the first of its offsets.
+  std::unique_ptr<uint32_t[]> of_, first_;
+  std::unique_ptr<uint64_t[]> offsets_;
+  size_t used_ = 0, capacity_ = 0;  // offsets_ written, allocated
+  // By shape: each operand's flags; the movable operands' spaces and
+  // indices.
+  std::vector<uint8_t> flags_, spaces_, operands_;
+  std::vector<Shape> shapes_;
+  std::vector<Slot> table_;
+  static constexpr unsigned kMemos = 64;  // the last shape by opcode
+  uint32_t memo_[kMemos];
+};
+
+// The longest periodic stretch around the middle of the stream (`cycles`:
+// the records' static cycles).
+Periods findPeriods(const Shapes &shapes, const uint64_t *cycles);
 
 // Whether a history entry's instruction is recent (at or after `from`):
 // recent entries move with the periods, older ones stay.

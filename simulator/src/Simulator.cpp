@@ -894,18 +894,10 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       macPj[d] = rateFor(target.energy().pj_per_mac(), static_cast<DType>(d));
       opPj[d] = rateFor(target.energy().pj_per_op(), static_cast<DType>(d));
     }
-    // Period replay: the stretch of the stream that repeats (one chip).
-    replay::Periods periods;
-    if (allowReplay && chips == 1)
-      periods = replay::findPeriods(file, !sramGroups.groups().striped);
-    const size_t period = periods.length;
-    const size_t runEnd = periods.start + periods.count * period;
-    // Records of the run after its first period have their accesses
-    // interned only when they are simulated in full.
-    const size_t lazyFrom = periods.count ? periods.start + period : n;
     // Decoding: one pass over the file's records, into compact arrays: the
-    // unit kind, static cycle, costs, node and the accesses (interned
-    // regions) of every instruction.
+    // unit kind, static cycle, costs and node of every instruction, and its
+    // shape (a shape's unit and costs are found once). Accesses are
+    // interned when an instruction is simulated in full.
     constexpr uint32_t kNotYet = UINT32_MAX;
     Filled<uint32_t> costId(n), locOf(n), accFirst(n), accEnd(n);
     std::vector<uint32_t> accIds;
@@ -916,6 +908,13 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     // may forget the time before it.
     bool inOrder = true;
     size_t locations = 0;
+    const bool anyConstOffset = !sramGroups.groups().striped;
+    replay::Shapes shapes(file, anyConstOffset);
+    struct ShapeInfo {
+      uint8_t kind;
+      uint32_t costId;
+    };
+    std::vector<ShapeInfo> shapeInfo;
     for (size_t i = 0; i < n; ++i) {
       const InstructionView &inst = insts[i];
       if (i + kAhead < n) {
@@ -927,27 +926,27 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       inOrder &= i == 0 || cycles[i] >= cycles[i - 1];
       locOf[i] = inst.header->location;
       locations = std::max(locations, size_t(locOf[i]) + 1);
-      // A repeated record has its period's unit and costs (the same cost
-      // key).
-      if (i >= periods.start + period && i < runEnd) {
-        kinds[i] = kinds[i - period];
-        costId[i] = costId[i - period];
-      } else {
+      bool isNew;
+      const uint32_t shape = shapes.add(i, isNew);
+      if (isNew) {
         format::UnitKind kind;
         if (!unitKindOf(static_cast<format::Unit>(inst.header->unit), kind) || !specs[kind] ||
             specs[kind]->count() == 0)
           return missingUnit(file, target, i);
-        kinds[i] = static_cast<uint8_t>(kind);
-        costId[i] = costCache.id(inst, kind);
+        shapeInfo.push_back({static_cast<uint8_t>(kind), costCache.id(inst, kind)});
       }
-      if (i >= lazyFrom && i < runEnd) {
-        accFirst[i] = accEnd[i] = kNotYet;
-        continue;
-      }
-      accFirst[i] = uint32_t(accIds.size());
-      mem::internAccesses(inst, accesses, accIds);
-      accEnd[i] = uint32_t(accIds.size());
+      kinds[i] = shapeInfo[shape].kind;
+      // A send's costs depend on the chip its destination offset lies in.
+      costId[i] = kinds[i] == format::C2C && chips > 1 ? costCache.id(inst, format::C2C)
+                                                       : shapeInfo[shape].costId;
+      accFirst[i] = accEnd[i] = kNotYet;
     }
+    // Period replay: the stretch of the stream that repeats (one chip).
+    replay::Periods periods;
+    if (allowReplay && chips == 1)
+      periods = replay::findPeriods(shapes, cycles.data());
+    const size_t period = periods.length;
+    const size_t runEnd = periods.start + periods.count * period;
     nodes.resize(locations);
     auto intern = [&](size_t i) {
       if (accFirst[i] != kNotYet)
@@ -1458,6 +1457,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         }
         if (replayFailed)
           return result;
+        for (size_t i = runEnd; i < n; ++i)
+          intern(i);
         replayer.graft(runEnd, n);
         next = runEnd;
         break;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -25,6 +26,7 @@
 #include "simulator/Simulator.h"
 #include "simulator/src/Dram.h"
 #include "simulator/src/Geometry.h"
+#include "simulator/src/Replay.h"
 #include "simulator/src/Sweep.h"
 
 namespace lmc {
@@ -1400,6 +1402,148 @@ TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
                                          << streams << " streams";
   EXPECT_GE(repeatedStreams, streams / 20) << "periods written whole on " << repeatedStreams
                                            << " of " << streams << " streams";
+}
+
+// Record shapes (simulator/src/Replay.h) and the period search on them: a
+// stream of six periods of six records, one record of the fifth period
+// changed in one way. What may change from period to period (the location,
+// the static cycle and movable offsets by the period's shifts, const
+// offsets when they are free) keeps its shape and the six periods; anything
+// else gives the record a shape of its own or breaks the shifts, and the
+// stretch stops at it: four whole periods. A second stream of 3000 shapes
+// (the table grows) seen twice gives the second pass the first's shapes.
+TEST(SimulatorReplay, ShapesTellWhatMayChange) {
+  format::Target t = target("ara2");
+  constexpr uint64_t kStep = 256;  // state bytes per period
+  constexpr int kPeriods = 6, kBody = 6, kChanged = 4 * kBody;
+  struct Case {
+    const char *name;
+    int record;  // in the body
+    std::function<void(std::vector<Region> &, std::vector<int64_t> &, uint64_t &, uint32_t &)>
+        change;
+    bool breaks[2], newShape[2];  // by anyConstOffset
+  };
+  const std::vector<Case> cases = {
+      {"nothing", 0, [](auto &, auto &, auto &, auto &) {}, {false, false}, {false, false}},
+      {"location", 1, [](auto &, auto &, auto &, uint32_t &l) { l = 1; }, {false, false},
+       {false, false}},
+      {"const offset", 0, [](auto &o, auto &, auto &, auto &) { o[1].offset += 64; },
+       {true, false}, {true, false}},
+      {"io offset", 1, [](auto &o, auto &, auto &, auto &) { o[2].offset += 16; }, {true, true},
+       {true, true}},
+      {"stride", 3, [](auto &o, auto &, auto &, auto &) { o[1].strides[0] = 9; }, {true, true},
+       {true, true}},
+      {"immediate", 2, [](auto &, auto &i, auto &, auto &) { i[0] = 1; }, {true, true},
+       {true, true}},
+      {"sram shift", 4, [](auto &o, auto &, auto &, auto &) { o[0].offset += 64; }, {true, true},
+       {false, false}},
+      {"state shift", 5, [](auto &o, auto &, auto &, auto &) { o[0].offset -= kStep; },
+       {true, true}, {false, false}},
+      {"static cycle", 3, [](auto &, auto &, uint64_t &c, auto &) { c += 1; }, {true, true},
+       {false, false}},
+  };
+  std::vector<float> weights(64 * 8, 1.0f);
+  for (const Case &c : cases) {
+    format::Writer w = writerFor(t, 4096);
+    w.metadata().set_state_bytes(kStep * kPeriods);
+    w.io().add_inputs()->set_name("x");
+    w.io().mutable_inputs(0)->set_dtype(uint32_t(DType::F32));
+    w.io().mutable_inputs(0)->add_shape(64);
+    const uint64_t constants = w.addConstant(weights.data(), weights.size() * sizeof(float));
+    const uint32_t loc = w.addLocation("body", "Body");
+    w.addLocation("other", "Other");
+    for (int k = 0; k < kPeriods; ++k) {
+      const uint64_t state = kStep * uint64_t(k);
+      for (int j = 0; j < kBody; ++j) {
+        std::vector<Region> o;
+        std::vector<int64_t> imms;
+        Opcode op = Opcode::Copy;
+        Unit unit = Unit::Dma;
+        switch (j) {
+        case 0:
+          o = {makeRegion(Space::Sram, DType::F32, {4, 8}, 0),
+               makeRegion(Space::Const, DType::F32, {4, 8}, constants)};
+          break;
+        case 1:
+          op = Opcode::Add, unit = Unit::Vxm;
+          o = {makeRegion(Space::State, DType::F32, {4, 8}, state),
+               makeRegion(Space::Sram, DType::F32, {4, 8}, 0),
+               makeRegion(Space::Io, DType::F32, {4, 8}, 0, 0)};
+          break;
+        case 2:
+          op = Opcode::Gelu, unit = Unit::Vxm, imms = {0};
+          o = {makeRegion(Space::Sram, DType::F32, {4, 8}, 256),
+               makeRegion(Space::State, DType::F32, {4, 8}, state)};
+          break;
+        case 3:
+          op = Opcode::MatMul, unit = Unit::Mxm;
+          o = {makeRegion(Space::Sram, DType::F32, {4, 4}, 512),
+               makeRegion(Space::Sram, DType::F32, {4, 8}, 256),
+               makeRegion(Space::Const, DType::F32, {8, 4}, constants + 512)};
+          break;
+        case 4:
+          op = Opcode::Softmax, unit = Unit::Vxm, imms = {1};
+          o = {makeRegion(Space::Sram, DType::F32, {4, 4}, 1024),
+               makeRegion(Space::Sram, DType::F32, {4, 4}, 512)};
+          break;
+        default:
+          o = {makeRegion(Space::State, DType::F32, {4, 4}, state + 128),
+               makeRegion(Space::Sram, DType::F32, {4, 4}, 1024)};
+        }
+        uint64_t cycle = uint64_t(k) * 1000 + uint64_t(j) * 100;
+        uint32_t location = loc;
+        if (k * kBody + j == kChanged + c.record)
+          c.change(o, imms, cycle, location);
+        w.addInstruction(op, unit, cycle, location, o, imms);
+      }
+    }
+    std::unique_ptr<format::BinFile> f = finish(w);
+    ASSERT_TRUE(f) << c.name;
+    std::vector<uint64_t> cycles;
+    for (const format::InstructionView &inst : f->instructions())
+      cycles.push_back(inst.header->cycle);
+    for (int any = 0; any < 2; ++any) {
+      sim::replay::Shapes shapes(*f, any == 1);
+      int fresh = 0;
+      for (size_t i = 0; i < cycles.size(); ++i) {
+        bool isNew;
+        shapes.add(i, isNew);
+        fresh += isNew;
+      }
+      EXPECT_EQ(fresh, kBody + int(c.newShape[any])) << c.name << ", anyConstOffset " << any;
+      const sim::replay::Periods p = sim::replay::findPeriods(shapes, cycles.data());
+      EXPECT_EQ(p.start, 0u) << c.name << ", anyConstOffset " << any;
+      EXPECT_EQ(p.length, size_t(kBody)) << c.name << ", anyConstOffset " << any;
+      EXPECT_EQ(p.count, size_t(c.breaks[any] ? kChanged / kBody : kPeriods))
+          << c.name << ", anyConstOffset " << any;
+      EXPECT_EQ(p.cycleShift, 1000u) << c.name;
+      EXPECT_EQ(p.shift[0], 0) << c.name;                // sram
+      EXPECT_EQ(p.shift[2], int64_t(kStep)) << c.name;  // state
+    }
+  }
+
+  // 3000 shapes (IO offsets), twice.
+  format::Writer w = writerFor(t, 4096);
+  w.io().add_inputs()->set_name("x");
+  w.io().mutable_inputs(0)->set_dtype(uint32_t(DType::F32));
+  w.io().mutable_inputs(0)->add_shape(4096);
+  const uint32_t loc = w.addLocation("copy", "Copy");
+  constexpr int kShapes = 3000;
+  for (int pass = 0; pass < 2; ++pass)
+    for (int i = 0; i < kShapes; ++i)
+      w.addInstruction(Opcode::Copy, Unit::Dma, uint64_t(pass * kShapes + i), loc,
+                       {makeRegion(Space::Sram, DType::F32, {1}, 4 * uint64_t(i % 512)),
+                        makeRegion(Space::Io, DType::F32, {1}, 4 * uint64_t(i), 0)},
+                       {});
+  std::unique_ptr<format::BinFile> f = finish(w);
+  ASSERT_TRUE(f);
+  sim::replay::Shapes shapes(*f, true);
+  for (size_t i = 0; i < 2 * kShapes; ++i) {
+    bool isNew;
+    const uint32_t id = shapes.add(i, isNew);
+    ASSERT_EQ(isNew, i < kShapes) << "record " << i;
+    ASSERT_EQ(id, i < kShapes ? uint32_t(i) : shapes.of(i - kShapes)) << "record " << i;
+  }
 }
 
 // Period replay copies a period's DRAM contention to later periods once
