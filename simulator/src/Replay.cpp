@@ -30,15 +30,6 @@ static_assert(offsetof(Region, offset) == 8 && sizeof(Region) % 8 == 0, "Region 
 
 const uint64_t *words(const Region &r) { return reinterpret_cast<const uint64_t *>(&r); }
 
-// The head word (space, dtype, rank, buffer) as periods compare it: without
-// the buffer of a const region when `anyBuffer`.
-uint64_t headOf(const Region &r, bool anyBuffer) {
-  uint64_t head = words(r)[0];
-  if (anyBuffer && static_cast<format::Space>(r.space) == format::Space::Const)
-    head &= (uint64_t(1) << (8 * offsetof(Region, buffer))) - 1;
-  return head;
-}
-
 // Whether record b repeats record a as Periods describes, with the shifts
 // found so far (`known`: a mask of them, by space and bit kMovable for the
 // cycle shift; set on first sight, by a record that repeats).
@@ -140,6 +131,13 @@ inline bool Shapes::same(const Shape &shape, const format::InstructionView &b) c
   return d == 0;
 }
 
+uint8_t Shapes::flagsOf(const Region &r) const {
+  const int space = mem::spaceIndex(r);
+  if (space < 0)
+    return anyConstOffset_ ? kFreeSlice : kFixedOffset;
+  return space >= kMovable ? kFixedOffset : 0;
+}
+
 uint64_t Shapes::hash(const format::InstructionView &inst) const {
   const uint64_t *x = reinterpret_cast<const uint64_t *>(inst.header);
   uint64_t h = (x[0] ^ 0x9E3779B97F4A7C15ull) * kMul;
@@ -147,9 +145,9 @@ uint64_t Shapes::hash(const format::InstructionView &inst) const {
   for (unsigned k = 0, n = inst.header->numOperands; k < n; ++k) {
     const Region &r = inst.operands[k];
     const uint64_t *w = words(r);
-    h = (h ^ headOf(r, anyConstOffset_)) * kMul;
-    const int space = mem::spaceIndex(r);
-    if (space < 0 ? !anyConstOffset_ : space >= kMovable)
+    const uint8_t flags = flagsOf(r);
+    h = (h ^ (flags & kFreeSlice ? w[0] & kHeadWithoutSlice : w[0])) * kMul;
+    if (flags & kFixedOffset)
       h = (h ^ w[1]) * kMul;
     for (unsigned j = 2; j < kRegionWords; ++j)
       h = (h ^ w[j]) * kMul;
@@ -165,12 +163,7 @@ uint32_t Shapes::insert(size_t i, uint64_t h) {
   Shape shape{uint32_t(i), uint32_t(flags_.size()), uint32_t(spaces_.size()), 0, 0};
   for (unsigned k = 0, n = inst.header->numOperands; k < n; ++k) {
     const int space = mem::spaceIndex(inst.operands[k]);
-    uint8_t flags = 0;
-    if (space < 0 && anyConstOffset_)
-      flags = kFreeSlice;
-    else if (space < 0 || space >= kMovable)
-      flags = kFixedOffset;
-    flags_.push_back(flags);
+    flags_.push_back(flagsOf(inst.operands[k]));
     if (space >= 0 && space < kMovable) {
       spaces_.push_back(uint8_t(space));
       operands_.push_back(uint8_t(k));
@@ -183,21 +176,20 @@ uint32_t Shapes::insert(size_t i, uint64_t h) {
   if (2 * shapes_.size() > table_.size()) {  // grow: at most half full
     std::vector<Slot> old(2 * table_.size(), Slot{0, UINT32_MAX});
     old.swap(table_);
-    const size_t mask = table_.size() - 1;
     for (const Slot &e : old)
-      if (e.shape != UINT32_MAX) {
-        size_t slot = e.hash & mask;
-        while (table_[slot].shape != UINT32_MAX)
-          slot = (slot + 1) & mask;
-        table_[slot] = e;
-      }
+      if (e.shape != UINT32_MAX)
+        put(e);
   }
+  put({h, id});
+  return id;
+}
+
+void Shapes::put(const Slot &e) {
   const size_t mask = table_.size() - 1;
-  size_t slot = h & mask;
+  size_t slot = e.hash & mask;
   while (table_[slot].shape != UINT32_MAX)
     slot = (slot + 1) & mask;
-  table_[slot] = {h, id};
-  return id;
+  table_[slot] = e;
 }
 
 uint32_t Shapes::add(size_t i, bool &isNew) {

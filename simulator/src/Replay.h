@@ -72,8 +72,11 @@ private:
     uint32_t shape;  // UINT32_MAX: empty
   };
   [[gnu::always_inline]] bool same(const Shape &shape, const format::InstructionView &b) const;
+  // An operand's flags: what of its head and offset a shape holds.
+  uint8_t flagsOf(const format::Region &r) const;
   uint64_t hash(const format::InstructionView &inst) const;
   uint32_t insert(size_t i, uint64_t h);
+  void put(const Slot &e);  // e into the first free slot at or after its hash
 
   const std::vector<format::InstructionView> &insts_;
   bool anyConstOffset_;

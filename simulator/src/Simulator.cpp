@@ -1458,7 +1458,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         if (replayFailed)
           return result;
         for (size_t i = runEnd; i < n; ++i)
-          intern(i);
+          intern(i);  // the graft reads the accesses after the run
         replayer.graft(runEnd, n);
         next = runEnd;
         break;
