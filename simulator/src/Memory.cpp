@@ -176,8 +176,15 @@ void collectAccesses(const format::InstructionView &inst, AccessList &out) {
   setAccesses(out.ids.data(), out.ids.size(), out);
 }
 
-Tracker::Tracker(const std::vector<uint64_t> &spaceBytes, size_t instructions)
-    : born(instructions), dies(instructions), spaces_(spaceBytes.size()), sram_(instructions > 0) {
+Tracker::Tracker(const std::vector<uint64_t> &spaceBytes, size_t instructions,
+                 uint64_t *occupancy)
+    : spaces_(spaceBytes.size()), sram_(instructions > 0), instructions_(instructions) {
+  if (!occupancy && instructions) {
+    occupancy_.reset(new uint64_t[2 * instructions]());
+    occupancy = occupancy_.get();
+  }
+  born = occupancy;
+  dies = occupancy ? occupancy + instructions : nullptr;
   for (size_t k = 0; k < spaceBytes.size(); ++k) {
     const uint64_t b = spaceBytes[k];
     const unsigned width = b ? 64 - unsigned(__builtin_clzll(b)) : 0;  // bits of b
@@ -478,7 +485,7 @@ void Tracker::candidates(const Store &s, const Box &b, uint64_t key, bool tryExa
 
 void Tracker::setChipStarts(std::vector<uint64_t> starts) {
   chipStarts_ = std::move(starts);
-  chipBorn.assign(chipStarts_.size() + 1, std::vector<uint64_t>(born.size(), 0));
+  chipBorn.assign(chipStarts_.size() + 1, std::vector<uint64_t>(instructions_, 0));
   chipDies = chipBorn;
 }
 

@@ -10,6 +10,7 @@
 #define LMC_SIMULATOR_SRC_MEMORY_H
 
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -117,8 +118,10 @@ public:
   // `spaceBytes`: the size of each memory space (by spaceIndex; it sets the
   // zones of its strided pieces, a hint: bytes beyond it are tracked too).
   // With `instructions` > 0, SRAM occupancy is recorded (timing) in born
-  // and dies.
-  Tracker(const std::vector<uint64_t> &spaceBytes, size_t instructions);
+  // and dies: in `occupancy` (2 * instructions zeroed values, the caller's)
+  // when given.
+  Tracker(const std::vector<uint64_t> &spaceBytes, size_t instructions,
+          uint64_t *occupancy = nullptr);
 
   // The latest simulated finish among the pieces `a` depends on (the last
   // writer of its bytes and, for a write, the readers since), at least
@@ -164,8 +167,8 @@ public:
   // A written SRAM byte is live from its writer's issue to the finish of its
   // last reader before it is overwritten (or the write's finish when never
   // read): born[i], the bytes that become live at instruction i's issue;
-  // dies[i], those that die at its finish.
-  std::vector<uint64_t> born, dies;
+  // dies[i], those that die at its finish (`instructions` values each).
+  uint64_t *born = nullptr, *dies = nullptr;
   // A multi-chip file: `starts` are the SRAM offsets where chips 1, 2, ...
   // begin; born and dies are then also split by the chip whose SRAM range
   // holds the bytes: chipBorn[chip][i], chipDies[chip][i].
@@ -240,6 +243,8 @@ private:
 
   std::vector<Store> spaces_;
   bool sram_;
+  size_t instructions_;
+  std::unique_ptr<uint64_t[]> occupancy_;  // born and dies, when the tracker's own
   std::vector<uint32_t> cand_;
   bool exact_ = false;
   geom::Boxes inter_, diff_, gaps_, next_;

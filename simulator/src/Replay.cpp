@@ -89,15 +89,15 @@ constexpr uint64_t kHeadWithoutSlice = (uint64_t(1) << (8 * offsetof(Region, buf
 
 }  // namespace
 
-Shapes::Shapes(const format::BinFile &file, bool anyConstOffset)
+Shapes::Shapes(const format::BinFile &file, bool anyConstOffset, Arena &arena)
     : insts_(file.instructions()), anyConstOffset_(anyConstOffset),
       table_(size_t(1) << kTableBits, Slot{0, UINT32_MAX}) {
   std::fill(memo_, memo_ + kMemos, UINT32_MAX);
   records_ = insts_.size();
-  of_.reset(new uint32_t[records_]);
-  first_.reset(new uint32_t[records_]);
-  capacity_ = 2 * records_ + 8;
-  offsets_.reset(new uint64_t[capacity_]);
+  of_ = arena.take<uint32_t>(records_);
+  first_ = arena.take<uint32_t>(records_);
+  capacity_ = kOffsetsPerRecord * records_ + 8;
+  offsets_ = arena.take<uint64_t>(capacity_);
 }
 
 // The words of a shape: the header's first word and the record's size; each
@@ -220,11 +220,12 @@ uint32_t Shapes::add(size_t i, bool &isNew) {
   if (used_ + shape.movable > capacity_) {
     capacity_ = std::max(2 * capacity_, used_ + shape.movable);
     std::unique_ptr<uint64_t[]> more(new uint64_t[capacity_]);
-    std::copy_n(offsets_.get(), used_, more.get());
-    offsets_.swap(more);
+    std::copy_n(offsets_, used_, more.get());
+    grown_.swap(more);
+    offsets_ = grown_.get();
   }
   const uint8_t *operands = operands_.data() + shape.spaces;
-  uint64_t *out = offsets_.get() + used_;
+  uint64_t *out = offsets_ + used_;
   for (unsigned k = 0; k < shape.movable; ++k)
     out[k] = inst.operands[operands[k]].offset;
   used_ += shape.movable;

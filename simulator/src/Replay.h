@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/format/Reader.h"
+#include "simulator/src/Arena.h"
 #include "simulator/src/Memory.h"
 
 namespace lmc::sim::replay {
@@ -43,7 +44,12 @@ struct Periods {
 // on shape ids and offsets, without reading the records again.
 class Shapes {
 public:
-  Shapes(const format::BinFile &file, bool anyConstOffset);
+  // Its arrays by record come from `arena`.
+  Shapes(const format::BinFile &file, bool anyConstOffset, Arena &arena);
+  // The arena bytes a record takes: its shape, its first offset and room
+  // for its offsets (more are taken from the heap).
+  static constexpr unsigned kOffsetsPerRecord = 3;
+  static constexpr size_t kBytesPerRecord = 2 * sizeof(uint32_t) + kOffsetsPerRecord * sizeof(uint64_t);
   // Record i's shape, i being the next record (every record is added, in
   // order); `isNew` when no earlier record has it.
   uint32_t add(size_t i, bool &isNew);
@@ -52,7 +58,7 @@ public:
   // Record i's offsets in the movable spaces, in operand order; the spaces
   // of those operands of a shape; the spaces as a mask (bit kMovable too,
   // for the static cycle).
-  const uint64_t *offsets(size_t i) const { return offsets_.get() + first_[i]; }
+  const uint64_t *offsets(size_t i) const { return offsets_ + first_[i]; }
   const uint8_t *spaces(uint32_t shape) const { return spaces_.data() + shapes_[shape].spaces; }
   unsigned movable(uint32_t shape) const { return shapes_[shape].movable; }
   unsigned mask(uint32_t shape) const { return shapes_[shape].mask; }
@@ -81,10 +87,10 @@ private:
   const std::vector<format::InstructionView> &insts_;
   bool anyConstOffset_;
   size_t records_;
-  // By record (written as records are added, not zeroed first): the shape,
-  // the first of its offsets.
-  std::unique_ptr<uint32_t[]> of_, first_;
-  std::unique_ptr<uint64_t[]> offsets_;
+  // By record (from the arena): the shape, the first of its offsets.
+  uint32_t *of_, *first_;
+  uint64_t *offsets_;
+  std::unique_ptr<uint64_t[]> grown_;  // offsets_ once it outgrows the arena's
   size_t used_ = 0, capacity_ = 0;  // offsets_ written, allocated
   // By shape: each operand's flags; the movable operands' spaces and
   // indices.

@@ -17,6 +17,7 @@
 #include "runtime/format/TargetLoader.h"
 #include "runtime/kernels/Half.h"
 #include "runtime/kernels/Kernels.h"
+#include "simulator/src/Arena.h"
 #include "simulator/src/Dram.h"
 #include "simulator/src/Links.h"
 #include "simulator/src/Memory.h"
@@ -107,19 +108,6 @@ format::InstructionCost costOf(const Target &target, const InstructionView &inst
   c.cycles = std::max<uint64_t>(c.cycles, 1);
   return c;
 }
-
-// n values that the caller writes before it reads them (not zeroed first,
-// unlike a vector's).
-template <typename T> class Filled {
-public:
-  explicit Filled(size_t n) : data_(new T[n]) {}
-  T &operator[](size_t i) { return data_[i]; }
-  T *data() { return data_.get(); }
-  const T *data() const { return data_.get(); }
-
-private:
-  std::unique_ptr<T[]> data_;
-};
 
 bool sameWords(const uint64_t *a, const uint64_t *b, size_t n) {
   uint64_t d = 0;
@@ -409,14 +397,12 @@ private:
 // an instance whenever one exists, so a miss means more instructions in
 // flight than instances.
 void checkUnits(const BinFile &file, const format::UnitSpec *const (&specs)[kNumUnitKinds],
-                const std::vector<uint8_t> &kinds, const std::vector<uint64_t> &cycles,
-                const std::vector<uint64_t> &dur, Reporter &report,
-                const replay::Periods *periods = nullptr) {
-  const size_t n = cycles.size();
+                const uint8_t *kinds, const uint64_t *cycles, const uint64_t *dur, size_t n,
+                Reporter &report, const replay::Periods *periods = nullptr) {
   // (static cycle, index) in cycle order, ties in file order: file order
   // itself when the cycles do not decrease.
   std::vector<std::pair<uint64_t, size_t>> order;
-  if (!std::is_sorted(cycles.begin(), cycles.end())) {
+  if (!std::is_sorted(cycles, cycles + n)) {
     order.resize(n);
     for (size_t i = 0; i < n; ++i)
       order[i] = {cycles[i], i};
@@ -585,7 +571,7 @@ std::vector<Violation> verifySchedule(const BinFile &file, size_t maxViolations,
   std::vector<uint8_t> kinds;
   std::vector<uint64_t> cycles, dur;
   if (staticDurations(file, specs, kinds, cycles, dur)) {
-    checkUnits(file, specs, kinds, cycles, dur, report);
+    checkUnits(file, specs, kinds.data(), cycles.data(), dur.data(), cycles.size(), report);
     // Memory: in file order (the semantics), each access against the bytes'
     // last writer and readers since.
     const auto &insts = file.instructions();
@@ -802,15 +788,20 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
   if (result.timed) {
     const format::UnitSpec *specs[kNumUnitKinds];
     unitTable(target, specs);
-    std::vector<uint8_t> kinds(n);
-    std::vector<uint64_t> cycles(n);
+    // The per-instruction arrays (Arena.h): below, 1 byte-wide, 8 of 8
+    // bytes (the tracker's two among them) and 6 of 4, and the record
+    // shapes'; a cache line each for alignment.
+    Arena arena(n * (1 + 8 * 8 + 6 * 4 + replay::Shapes::kBytesPerRecord) + 18 * Arena::kAlign);
+    uint8_t *kinds = arena.take<uint8_t>(n);
+    uint64_t *cycles = arena.take<uint64_t>(n);
     // Verification (static schedule, embedded target) runs in the same pass
     // over the memory pieces as the timing model; its unit check after it
     // (its violations are listed first). With the embedded target unchanged
     // the static durations are the simulated costs, taken in the pass.
     const format::UnitSpec *staticSpecs[kNumUnitKinds];
     std::vector<uint8_t> staticKinds;
-    std::vector<uint64_t> staticCycles, staticDur;
+    std::vector<uint64_t> staticCycles, staticDurs;
+    uint64_t *staticDur = nullptr;  // the static durations (verifying)
     const Target &embedded = meta.target();
     const bool sameTarget = target.SerializeAsString() == embedded.SerializeAsString();
     bool verify = false;
@@ -818,10 +809,10 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       if (sameTarget)
         verify = target.granularity() == Target::TILE;
       else
-        verify = staticDurations(file, staticSpecs, staticKinds, staticCycles, staticDur);
+        verify = staticDurations(file, staticSpecs, staticKinds, staticCycles, staticDurs);
     }
-    if (verify && sameTarget)
-      staticDur.resize(n);
+    if (verify)
+      staticDur = sameTarget ? arena.take<uint64_t>(n) : staticDurs.data();
     Reporter memoryReport(options.maxViolations);
     CostCache costCache(target, meta);
 
@@ -863,16 +854,16 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     if (absl::Status s = network.check(); !s.ok())
       return absl::FailedPreconditionError(absl::StrCat(file.path(), ": ", s.message()));
     sram::Model sramGroups(target);
-    std::vector<uint32_t> sramExtra(sramGroups.active() ? n : 0);
-    mem::Tracker tracker(spaceBytes(file), n);
+    uint32_t *sramExtra = sramGroups.active() ? arena.take<uint32_t>(n) : nullptr;
+    mem::Tracker tracker(spaceBytes(file), n, arena.zeroed<uint64_t>(2 * n));
     if (chips > 1)
       tracker.setChipStarts(mem::chipSramStarts(meta));
     // Per instruction: simulated issue and finish.
-    Filled<uint64_t> issueAt(n), finishAt(n);
+    uint64_t *issueAt = arena.take<uint64_t>(n), *finishAt = arena.take<uint64_t>(n);
     // What each instruction waited for last (the critical path): an
     // instruction index << 1 | 1 for its unit instance, 0 for an operand;
     // -1 for nothing (it issued at its static cycle with nothing later).
-    Filled<int64_t> waitedFor(n);
+    int64_t *waitedFor = arena.take<int64_t>(n);
     std::vector<std::vector<int32_t>> lastOn(freeAt.size());
     for (size_t k = 0; k < freeAt.size(); ++k)
       lastOn[k].assign(freeAt[k].size(), -1);
@@ -899,7 +890,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     // shape (a shape's unit and costs are found once). Accesses are
     // interned when an instruction is simulated in full.
     constexpr uint32_t kNotYet = UINT32_MAX;
-    Filled<uint32_t> costId(n), locOf(n), accFirst(n), accEnd(n);
+    uint32_t *costId = arena.take<uint32_t>(n), *locOf = arena.take<uint32_t>(n);
+    uint32_t *accFirst = arena.take<uint32_t>(n), *accEnd = arena.take<uint32_t>(n);
     std::vector<uint32_t> accIds;
     accIds.reserve(3 * n);
     constexpr size_t kAhead = 8;  // records fetched ahead (a prefetch never faults)
@@ -909,7 +901,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     bool inOrder = true;
     size_t locations = 0;
     const bool anyConstOffset = !sramGroups.groups().striped;
-    replay::Shapes shapes(file, anyConstOffset);
+    replay::Shapes shapes(file, anyConstOffset, arena);
     struct ShapeInfo {
       uint8_t kind;
       uint32_t costId;
@@ -944,7 +936,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     // Period replay: the stretch of the stream that repeats (one chip).
     replay::Periods periods;
     if (allowReplay && chips == 1)
-      periods = replay::findPeriods(shapes, cycles.data());
+      periods = replay::findPeriods(shapes, cycles);
     const size_t period = periods.length;
     const size_t runEnd = periods.start + periods.count * period;
     nodes.resize(locations);
@@ -960,8 +952,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     uint64_t sramMoves = 0;  // instructions with SRAM bytes (slice groups)
     // What each fully simulated instruction's operands waited for (the
     // tracker's answer): the reference period's are replayed.
-    Filled<uint64_t> readyAt(n);
-    Filled<int32_t> producerOf(n);
+    uint64_t *readyAt = arena.take<uint64_t>(n);
+    int32_t *producerOf = arena.take<int32_t>(n);
     // Counts instruction i, timed as `t`: its issue and finish, statistics
     // and energy.
     auto account = [&](size_t i, const InstructionTiming &t, const CostInfo &info) {
@@ -1212,7 +1204,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       return size_t(std::min<uint64_t>(slack / (cycleShift - delta), periods.count));
     };
     if (periods.count) {
-      Replayer replayer(periods, verify, tracker, accesses, accIds, accFirst.data(), accEnd.data());
+      Replayer replayer(periods, verify, tracker, accesses, accIds, accFirst, accEnd);
       fullTo(periods.start);
       // The unit kinds a period uses (the same in every period: repeats()
       // compared the units).
@@ -1338,8 +1330,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
           const size_t back = k * period;
           const uint64_t later = k * uint64_t(delta), staticLater = k * periods.cycleShift;
           const size_t to = from + m * period, src = to - back;
-          uint64_t *issue = issueAt.data() + to, *finish = finishAt.data() + to;
-          const uint64_t *issueSrc = issueAt.data() + src, *finishSrc = finishAt.data() + src;
+          uint64_t *issue = issueAt + to, *finish = finishAt + to;
+          const uint64_t *issueSrc = issueAt + src, *finishSrc = finishAt + src;
           for (size_t j = 0; j < period; ++j) {
             issue[j] = issueSrc[j] + later;
             finish[j] = finishSrc[j] + later;
@@ -1362,12 +1354,10 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
               t.issue += later;
               t.finish += later;
             }
-          if (!sramExtra.empty())
-            std::copy_n(sramExtra.begin() + ptrdiff_t(src), period,
-                        sramExtra.begin() + ptrdiff_t(to));
+          if (sramExtra)
+            std::copy_n(sramExtra + src, period, sramExtra + to);
           if (verify && sameTarget)
-            std::copy_n(staticDur.begin() + ptrdiff_t(src), period,
-                        staticDur.begin() + ptrdiff_t(to));
+            std::copy_n(staticDur + src, period, staticDur + to);
           const std::vector<uint64_t> &a = ends[m - k - 1].counters, &b = ends[m - k].counters;
           const uint64_t sramBytes = result.sramBytes, moves = sramMoves;
           size_t at = 0;
@@ -1474,10 +1464,11 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       if (sameTarget) {
         for (int k = 0; k < kNumUnitKinds; ++k)
           staticSpecs[k] = specs[k];
-        checkUnits(file, staticSpecs, kinds, cycles, staticDur, report,
+        checkUnits(file, staticSpecs, kinds, cycles, staticDur, n, report,
                    periods.count ? &periods : nullptr);
       } else {
-        checkUnits(file, staticSpecs, staticKinds, staticCycles, staticDur, report);
+        checkUnits(file, staticSpecs, staticKinds.data(), staticCycles.data(), staticDur, n,
+                   report);
       }
       result.violationCount = report.count() + memoryReport.count();
       result.violations = report.take();
@@ -1506,7 +1497,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     e.averageWatts = result.latencySeconds > 0 ? e.totalJ / result.latencySeconds : 0;
 
     // SRAM occupancy: sweep the live intervals.
-    sramSweep(tracker.born, tracker.dies, issueAt.data(), finishAt.data(),
+    sramSweep(tracker.born, tracker.dies, n, issueAt, finishAt,
               [&](uint64_t c, int64_t live) {
                 if (uint64_t(live) > result.sramPeak) {
                   result.sramPeak = uint64_t(live);
@@ -1521,7 +1512,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
       ChipStats &cs = result.chipStats[chip];
       if (cs.instructions)
         result.pipelineInterval = std::max(result.pipelineInterval, cs.lastFinish - cs.firstIssue);
-      sramSweep(tracker.chipBorn[chip], tracker.chipDies[chip], issueAt.data(), finishAt.data(),
+      sramSweep(tracker.chipBorn[chip].data(), tracker.chipDies[chip].data(), n, issueAt, finishAt,
                 [&](uint64_t c, int64_t live) {
                   if (uint64_t(live) > cs.sramPeak) {
                     cs.sramPeak = uint64_t(live);
@@ -1530,12 +1521,11 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
                 });
     }
 
-    criticalPath(file, result, n, issueAt.data(), finishAt.data(), waitedFor.data(), kinds.data(),
-                 locOf.data(), options.keepTimings,
+    criticalPath(file, result, n, issueAt, finishAt, waitedFor, kinds, locOf, options.keepTimings,
                  [&](size_t i) -> const format::InstructionCost & {
                    return costCache[costId[i]].cost;
                  },
-                 sramExtra.empty() ? nullptr : sramExtra.data());
+                 sramExtra);
     sramReport(target, sramGroups, chips > 1, result);
 
     // Roofline class.

@@ -13,15 +13,15 @@
 namespace lmc::sim {
 
 // SRAM occupancy steps from born[i] (bytes live from instruction i's issue)
-// and dies[i] (bytes dead at its finish). Calls step(cycle, live bytes)
+// and dies[i] (bytes dead at its finish), i < n. Calls step(cycle, live bytes)
 // once per distinct cycle, in order. Issues and finishes in file order are
 // nearly sorted already (on Llama-2-7B's decode step none is more than 12
 // places from its own), so births and deaths are each sorted by insertion,
 // with a radix sort (11 bits a pass, linear) for any sequence that needs
 // more than a few moves per event, and then merged.
 template <typename Step>
-void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &dies,
-               const uint64_t *issue, const uint64_t *finish, Step step) {
+void sramSweep(const uint64_t *born, const uint64_t *dies, size_t n, const uint64_t *issue,
+               const uint64_t *finish, Step step) {
   struct Event {
     uint64_t cycle;
     int64_t bytes;
@@ -31,7 +31,6 @@ void sramSweep(const std::vector<uint64_t> &born, const std::vector<uint64_t> &d
     std::unique_ptr<Event[]> at;
     size_t size = 0;
   };
-  const size_t n = born.size();
   Events births, deaths;
   for (size_t i = 0; i < n; ++i) {
     births.size += born[i] != 0;

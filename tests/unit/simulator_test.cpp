@@ -476,7 +476,7 @@ TEST(SimulatorSweep, MatchesSummingByCycle) {
     int64_t live = 0;
     for (const auto &[cycle, bytes] : byCycle)
       want.emplace_back(cycle, live += bytes);
-    sim::sramSweep(born, dies, issue.data(), finish.data(),
+    sim::sramSweep(born.data(), dies.data(), born.size(), issue.data(), finish.data(),
                    [&](uint64_t cycle, int64_t bytes) { got.emplace_back(cycle, bytes); });
     ASSERT_EQ(got, want) << "run " << run;
   }
@@ -1503,7 +1503,8 @@ TEST(SimulatorReplay, ShapesTellWhatMayChange) {
     for (const format::InstructionView &inst : f->instructions())
       cycles.push_back(inst.header->cycle);
     for (int any = 0; any < 2; ++any) {
-      sim::replay::Shapes shapes(*f, any == 1);
+      sim::Arena arena(0);  // the heap only
+      sim::replay::Shapes shapes(*f, any == 1, arena);
       int fresh = 0;
       for (size_t i = 0; i < cycles.size(); ++i) {
         bool isNew;
@@ -1537,7 +1538,8 @@ TEST(SimulatorReplay, ShapesTellWhatMayChange) {
                        {});
   std::unique_ptr<format::BinFile> f = finish(w);
   ASSERT_TRUE(f);
-  sim::replay::Shapes shapes(*f, true);
+  sim::Arena arena(size_t(1) << 20);  // one mapping
+  sim::replay::Shapes shapes(*f, true, arena);
   for (size_t i = 0; i < 2 * kShapes; ++i) {
     bool isNew;
     const uint32_t id = shapes.add(i, isNew);
