@@ -1435,6 +1435,9 @@ TEST(SimulatorReplay, ShapesTellWhatMayChange) {
        {true, true}},
       {"immediate", 2, [](auto &, auto &i, auto &, auto &) { i[0] = 1; }, {true, true},
        {true, true}},
+      // The last dim within the rank (shapes compare dims up to it).
+      {"last stride", 5, [](auto &o, auto &, auto &, auto &) { o[1].strides[1] = 2; },
+       {true, true}, {true, true}},
       {"sram shift", 4, [](auto &o, auto &, auto &, auto &) { o[0].offset += 64; }, {true, true},
        {false, false}},
       {"state shift", 5, [](auto &o, auto &, auto &, auto &) { o[0].offset -= kStep; },
