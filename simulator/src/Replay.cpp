@@ -267,6 +267,7 @@ Periods findPeriods(const Shapes &shapes, const uint64_t *cycles) {
     best.start = lo - period;
     best.length = period;
     best.count = (hi - best.start) / period;
+    best.tail = hi - best.start - best.count * period;
     bestLo = lo;
     bestHi = hi;
   }
@@ -445,7 +446,17 @@ void Replayer::before(size_t r, uint64_t unitsFree, uint64_t leastStatic) {
   recentFrom_ = start - std::min(start, periods_.length);
 }
 
+void Replayer::middle(size_t r) {
+  // The snapshot the tail's graft needs; one over the budget costs the tail
+  // only, not the replay.
+  const size_t budget = budget_;
+  middleValid_ = snap(r, false, middle_);
+  if (!middleValid_)
+    budget_ = budget;
+}
+
 bool Replayer::after(size_t r) {
+  tailRepeats_ = false;
   afterValid_ = snap(r + 1, false, after_);
   if (!beforeValid_ || !afterValid_ || before_.size() != after_.size() ||
       !findDelta(before_, after_) || delta_ < 0)
@@ -477,22 +488,33 @@ bool Replayer::after(size_t r) {
         return false;
       mine.push_back(e);
     }
-  for (size_t k = r + 2; k < periods_.count; ++k) {
+  // Period k's bytes in moving spaces before it are period r's, moved.
+  auto laterRepeats = [&](size_t k) {
     if (!snap(k, true, later) || later.size() != mine.size())
       return false;
     for (size_t j = 0; j < mine.size(); ++j)
       if (later[j].space != mine[j].space ||
           !mirrors(mine[j].piece, later[j].piece, mine[j].space, k - r, recentFrom_))
         return false;
-  }
+    return true;
+  };
+  for (size_t k = r + 2; k < periods_.count; ++k)
+    if (!laterRepeats(k))
+      return false;
+  // The tail: one more period's first instructions.
+  tailRepeats_ = periods_.tail > 0 && middleValid_ && laterRepeats(periods_.count);
   return true;
 }
 
-void Replayer::graft(size_t laterFrom, size_t laterEnd) {
+void Replayer::graft(size_t laterFrom, size_t laterEnd, bool tail) {
   // The tracker is as period r left it. The pieces with recent histories
   // lie in the footprint (each within an access of period r) and move by
   // period: in spaces that stay put, the last period's replace them; in
-  // moving ones, each period leaves its own (older histories stay).
+  // moving ones, each period leaves its own (older histories stay). With
+  // the tail, period r's state after its first `tail` instructions, moved
+  // to the tail, stands for the tail's: in spaces that stay put, all of the
+  // footprint (histories from period r - 1 on move, to the last period's
+  // instructions after the tail's and to the tail's).
   // Outside SRAM (whose pieces the occupancy counts to the end), a moving
   // period's piece only matters to a later instruction that meets it: those
   // no later access's byte span in its space reaches are left out.
@@ -525,7 +547,7 @@ void Replayer::graft(size_t laterFrom, size_t laterEnd) {
   for (const Snapshot *list : {&after_, &own})
     for (const Entry &e : *list) {
       const bool moving = shiftOf(e.space) != 0;
-      if (moving != (list == &own) || !recent(e.piece.st, from))
+      if (moving != (list == &own) || !recent(e.piece.st, from) || (tail && !moving))
         continue;
       for (size_t k = moving ? r + 1 : last; k <= last; ++k) {
         const mem::Tracker::Piece p = mirrored(e.piece, e.space, k - r, from);
@@ -533,6 +555,16 @@ void Replayer::graft(size_t laterFrom, size_t laterEnd) {
           tracker_.assign(e.space, p.box, &p, 1);
       }
     }
+  if (!tail)
+    return;
+  const size_t tailPeriod = periods_.count - r;  // the tail's period, counted from r
+  for (const Entry &e : middle_) {
+    if (!recent(e.piece.st, recentFrom_))
+      continue;
+    const mem::Tracker::Piece p = mirrored(e.piece, e.space, tailPeriod, recentFrom_);
+    if (shiftOf(e.space) == 0 || needed(e.space, p.box))
+      tracker_.assign(e.space, p.box, &p, 1);
+  }
 }
 
 }  // namespace lmc::sim::replay

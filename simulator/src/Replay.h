@@ -28,9 +28,10 @@ inline constexpr int kMovable = 3;
 // are k * shift[space] further in the movable spaces, equal in IO buffers
 // and, in const, equal unless `anyConstOffset` (then also the const
 // buffer, its slice, may differ). count is 0 when nothing repeats at least
-// three times.
+// three times. The `tail` records after the run repeat a period's first
+// ones in the same way but do not fill one.
 struct Periods {
-  size_t start = 0, length = 0, count = 0;
+  size_t start = 0, length = 0, count = 0, tail = 0;
   uint64_t cycleShift = 0;
   int64_t shift[kMovable] = {0, 0, 0};
 };
@@ -135,12 +136,19 @@ public:
   // instances of the unit kinds it uses; `leastStatic`, its least static
   // cycle.
   void before(size_t r, uint64_t unitsFree, uint64_t leastStatic);
+  // In period r, after its first `tail` instructions (Periods::tail > 0).
+  void middle(size_t r);
   bool after(size_t r);
+  // After a true after(r): whether the tail may be replayed too, as the
+  // first instructions of one more period (its bytes in moving spaces
+  // have period r's histories from before it, like every later period's).
+  bool tailRepeats() const { return tailRepeats_; }
   int64_t delta() const { return delta_; }
   size_t recentFrom() const { return recentFrom_; }
-  // The tracker as the last period of the run leaves it, for instructions
-  // laterFrom to laterEnd (their accesses interned) after the run.
-  void graft(size_t laterFrom, size_t laterEnd);
+  // The tracker as the last period of the run leaves it or, with `tail`,
+  // as the tail leaves it, for instructions laterFrom to laterEnd (their
+  // accesses interned) after the run or the tail.
+  void graft(size_t laterFrom, size_t laterEnd, bool tail);
 
 private:
   struct Foot {
@@ -178,8 +186,8 @@ private:
   const std::vector<uint32_t> &ids_;
   const uint32_t *first_, *end_;
   std::vector<Foot> feet_;
-  Snapshot before_, after_;
-  bool beforeValid_ = false, afterValid_ = false;
+  Snapshot before_, after_, middle_;  // middle_: period r after its first `tail`
+  bool beforeValid_ = false, afterValid_ = false, middleValid_ = false, tailRepeats_ = false;
   size_t budget_ = 0;  // pieces the snapshots may still examine
   size_t r_ = 0, recentFrom_ = 0;
   uint64_t unitsFree_ = 0, leastStatic_ = 0;

@@ -1236,7 +1236,13 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         replayer.before(r, unitsFree(), leastStatic);
         const uint64_t violationsBefore = memoryReport.count();
         std::vector<mem::Tracker::Death> deaths;
+        size_t tailDeaths = 0;  // those of the period's first `tail` instructions
         tracker.setDeathLog(&deaths);
+        if (periods.tail) {
+          fullTo(from + periods.tail);
+          replayer.middle(r);
+          tailDeaths = deaths.size();
+        }
         fullTo(from + period);
         tracker.setDeathLog(nullptr);
         if (memoryReport.count() != violationsBefore || !replayer.after(r))
@@ -1386,9 +1392,37 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
               x = int32_t(int64_t(units[at++]));
           }
         };
-        for (size_t m = 1; r + m < periods.count && !replayFailed; ++m) {
-          const size_t shift = m * period;
+        // Period r + m's instruction i (j a period r one) issued with period
+        // j's dependences, moved; its timing must repeat j's, moved.
+        auto replayOne = [&](size_t m, size_t j, const InstructionTiming *like) -> const InstructionTiming * {
+          const size_t i = j + m * period;
           const uint64_t later = uint64_t(int64_t(m) * delta);
+          uint64_t ready = readyAt[j];
+          int32_t producer = producerOf[j];
+          if (replay::isRecent(producer, recentFrom)) {
+            ready += later;
+            producer += int32_t(m * period);
+          }
+          const InstructionTiming &t =
+              like ? copyOne(i, ready, producer, *like) : timeOne(i, ready, producer);
+          if (t.issue != issueAt[j] + later || t.finish != finishAt[j] + later) {
+            replayFailed = true;  // the timing did not repeat: simulate in full
+            return nullptr;
+          }
+          return &t;
+        };
+        // The SRAM deaths of period r's first `count` instructions, in
+        // period r + m.
+        auto replayDeaths = [&](size_t m, size_t count) {
+          auto moved = [&](int32_t x) {
+            return replay::isRecent(x, recentFrom) ? size_t(x) + m * period : size_t(x);
+          };
+          for (size_t k = 0; k < count; ++k) {
+            tracker.born[moved(deaths[k].writer)] += deaths[k].bytes;
+            tracker.dies[moved(deaths[k].last)] += deaths[k].bytes;
+          }
+        };
+        for (size_t m = 1; r + m < periods.count && !replayFailed; ++m) {
           const bool copy = m < copyEnd;
           const size_t lag = copy && m >= 3 ? lagOf(m - 1) : 0;
           if (lag) {
@@ -1400,23 +1434,12 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
           } else {
             bool pinned = false;
             for (size_t j = from; j < from + period; ++j) {
-              const size_t i = j + shift;
-              uint64_t ready = readyAt[j];
-              int32_t producer = producerOf[j];
-              const bool recent = replay::isRecent(producer, recentFrom);
-              if (recent) {
-                ready += later;
-                producer += int32_t(shift);
-              }
-              const InstructionTiming &t =
-                  copy ? copyOne(i, ready, producer, tmpl[j - from]) : timeOne(i, ready, producer);
-              if (t.issue != issueAt[j] + later || t.finish != finishAt[j] + later) {
-                replayFailed = true;  // the timing did not repeat: simulate in full
+              const InstructionTiming *t = replayOne(m, j, copy ? &tmpl[j - from] : nullptr);
+              if (!t)
                 break;
-              }
-              pinned |= readyWasLast && !recent;
+              pinned |= readyWasLast && !replay::isRecent(producerOf[j], recentFrom);
               if (m == 1 && copying)
-                tmpl.push_back(t);
+                tmpl.push_back(*t);
             }
             if (m == 1 && copying && !replayFailed) {
               bandwidth.capture(tmplIssue + uint64_t(delta), after);
@@ -1436,21 +1459,24 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
               restored = true;
             }
           }
-          auto moved = [&](int32_t x) {
-            return replay::isRecent(x, recentFrom) ? size_t(x) + shift : size_t(x);
-          };
-          for (const mem::Tracker::Death &d : deaths) {
-            tracker.born[moved(d.writer)] += d.bytes;
-            tracker.dies[moved(d.last)] += d.bytes;
-          }
+          replayDeaths(m, deaths.size());
           result.replayedInstructions += period;
         }
+        // The tail, as the first instructions of period `count`.
+        const bool tail = !replayFailed && replayer.tailRepeats();
+        for (size_t j = from; tail && j < from + periods.tail && !replayFailed; ++j)
+          replayOne(periods.count - r, j, nullptr);
         if (replayFailed)
           return result;
-        for (size_t i = runEnd; i < n; ++i)
+        const size_t laterFrom = tail ? runEnd + periods.tail : runEnd;
+        if (tail) {
+          replayDeaths(periods.count - r, tailDeaths);
+          result.replayedInstructions += periods.tail;
+        }
+        for (size_t i = laterFrom; i < n; ++i)
           intern(i);  // the graft reads the accesses after the run
-        replayer.graft(runEnd, n);
-        next = runEnd;
+        replayer.graft(laterFrom, n, tail);
+        next = laterFrom;
         break;
       }
     }

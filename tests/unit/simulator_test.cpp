@@ -1309,7 +1309,10 @@ void simulateWithAndWithoutReplay(format::Writer &w, const format::Target &t, in
 // a fixed step each period, static cycles a fixed step later) give the same
 // timings, reports and traces with replay as with every byte tracked, and
 // match the per-byte model. Replay must engage on a good share of them
-// (not where the reference period breaks the static schedule's rules).
+// (not where the reference period breaks the static schedule's rules). Half
+// the streams follow the run with a tail: the body's first instructions
+// once more, on one more period's state bytes, which the prefix uses in
+// half of them.
 TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
   std::mt19937 rng(5);
   format::Target t = target("ara2");
@@ -1317,12 +1320,13 @@ TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
   const Opcode ops[] = {Opcode::Copy, Opcode::Add, Opcode::Exp, Opcode::MatMul};
   const Unit units[] = {Unit::Dma, Unit::Vxm, Unit::Vxm, Unit::Mxm};
   constexpr uint64_t kStep = 256;  // the state bytes of one period
-  int replayedStreams = 0, copiedStreams = 0, repeatedStreams = 0, streams = 0;
+  int replayedStreams = 0, copiedStreams = 0, repeatedStreams = 0, tailStreams = 0, streams = 0;
   uint64_t violations = 0, stalls = 0;
   for (int stream = 0; stream < 120; ++stream) {
+    std::mt19937 tailRng{uint32_t(stream)};  // apart, so that the streams stay as they were
     const int periods = uniform(3, 9);
     format::Writer w = writerFor(t, 1024);
-    w.metadata().set_state_bytes(kStep * uint64_t(periods + 1));
+    w.metadata().set_state_bytes(kStep * uint64_t(periods + 2));
     const uint32_t loc = w.addLocation("body", "Body");
     struct Body {
       Opcode op;
@@ -1376,13 +1380,19 @@ TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
       cycle += b.gap;
       w.addInstruction(b.op, b.unit, cycle, loc, operands, {});
     };
+    const size_t tail = tailRng() % 2 ? tailRng() % body.size() : 0;
+    const int prefixBytes = periods + int(tailRng() % 2);  // one of the last two periods'
     for (const Body &b : prefix)
-      emit(b, periods);  // the last period's state bytes, before it
+      emit(b, prefixBytes);  // state bytes after the run's, before it
     for (int k = 0; k < periods; ++k)
       for (const Body &b : body)
         emit(b, k);
-    for (const Body &b : suffix)
-      emit(b, periods - 1 - uniform(0, periods - 1));
+    for (size_t j = 0; j < tail; ++j)
+      emit(body[j], periods);
+    for (const Body &b : suffix) {
+      const int k = periods - 1 - uniform(0, periods - 1);
+      emit(b, tailRng() % 4 ? k : periods);  // some on the tail's state bytes
+    }
     std::unique_ptr<format::BinFile> f;
     sim::Result a, b;
     simulateWithAndWithoutReplay(w, t, stream, f, a, b);
@@ -1392,6 +1402,7 @@ TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
     replayedStreams += a.replayedInstructions > 0;
     copiedStreams += a.copiedInstructions > 0;
     repeatedStreams += a.repeatedInstructions > 0;
+    tailStreams += a.replayedInstructions % body.size() != 0;  // whole periods and a tail
     expectMatchesReference(*f, t, stream, violations, stalls);
     if (HasFatalFailure())
       return;
@@ -1402,6 +1413,8 @@ TEST(SimulatorReplay, PeriodicStreamsMatchFullTracking) {
                                          << streams << " streams";
   EXPECT_GE(repeatedStreams, streams / 20) << "periods written whole on " << repeatedStreams
                                            << " of " << streams << " streams";
+  EXPECT_GT(tailStreams, streams / 20) << "tails replayed on " << tailStreams << " of " << streams
+                                       << " streams";
 }
 
 // Record shapes (simulator/src/Replay.h) and the period search on them: a
