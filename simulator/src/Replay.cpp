@@ -73,8 +73,15 @@ bool repeats(const Shapes &shapes, const uint64_t *cycles, size_t a, size_t b, P
   return true;
 }
 
-// A region's words: its shape's first, its strides' first.
-constexpr unsigned kShapeWord = offsetof(Region, shape) / 8, kStrideWord = offsetof(Region, strides) / 8;
+constexpr unsigned kRegionWords = sizeof(Region) / 8;
+static_assert(kRegionWords % 2 == 0, "a region's dims in pairs of words");
+// Two words, compared as one (a vector register where the machine has one).
+typedef uint64_t Pair __attribute__((vector_size(16)));
+Pair load(const uint64_t *p) {
+  Pair v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 constexpr unsigned kTableBits = 12;  // the shape table's first size
 // The head's bits a const operand with a free slice compares (space,
 // dtype, rank, reserved).
@@ -95,8 +102,8 @@ Shapes::Shapes(const format::BinFile &file, bool anyConstOffset, Arena &arena)
 
 // The words of a shape: the header's first word and the record's size; each
 // operand's head (without the slice of a const one when its offset is
-// free), its offset where it is part of the shape, its dims up to its rank
-// (past it, shape 1 and stride 0: the reader checks); the immediates.
+// free), its offset where it is part of the shape, its dims (past its rank,
+// shape 1 and stride 0: the reader checks); the immediates.
 inline bool Shapes::same(const Shape &shape, const format::InstructionView &b) const {
   const format::InstructionView &a = insts_[shape.record];
   const uint64_t *x = reinterpret_cast<const uint64_t *>(a.header);
@@ -111,11 +118,11 @@ inline bool Shapes::same(const Shape &shape, const format::InstructionView &b) c
       d &= kHeadWithoutSlice;
     if (flags[k] & kFixedOffset)
       d |= r[1] ^ s[1];
-    // The dims up to the rank (the head holds it; past it they are shape 1
-    // and stride 0, F12, which the reader checks).
-    for (unsigned j = 0, rank = a.operands[k].rank; j < rank; ++j)
-      d |= (r[kShapeWord + j] ^ s[kShapeWord + j]) | (r[kStrideWord + j] ^ s[kStrideWord + j]);
-    if (d != 0)
+    // The dims, two words at a time.
+    Pair e = load(r + 2) ^ load(s + 2);
+    for (unsigned j = 4; j < kRegionWords; j += 2)
+      e |= load(r + j) ^ load(s + j);
+    if ((d | e[0] | e[1]) != 0)
       return false;
   }
   uint64_t d = 0;
@@ -142,8 +149,8 @@ uint64_t Shapes::hash(const format::InstructionView &inst) const {
     h = (h ^ (flags & kFreeSlice ? w[0] & kHeadWithoutSlice : w[0])) * kMul;
     if (flags & kFixedOffset)
       h = (h ^ w[1]) * kMul;
-    for (unsigned j = 0; j < r.rank; ++j)
-      h = ((h ^ w[kShapeWord + j]) * kMul ^ w[kStrideWord + j]) * kMul;
+    for (unsigned j = 2; j < kRegionWords; ++j)
+      h = (h ^ w[j]) * kMul;
   }
   for (unsigned k = 0, n = inst.header->numImms; k < n; ++k)
     h = (h ^ uint64_t(inst.imms[k])) * kMul;
