@@ -789,9 +789,11 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
     const format::UnitSpec *specs[kNumUnitKinds];
     unitTable(target, specs);
     // The per-instruction arrays (Arena.h): below, 1 byte-wide, 8 of 8
-    // bytes (the tracker's two among them) and 6 of 4, and the record
-    // shapes'; a cache line each for alignment.
-    Arena arena(n * (1 + 8 * 8 + 6 * 4 + replay::Shapes::kBytesPerRecord) + 18 * Arena::kAlign);
+    // bytes (the tracker's two among them) and 6 of 4, the record shapes'
+    // and the SRAM sweep's events (two arrays of 16 bytes); a cache line
+    // each for alignment.
+    Arena arena(n * (1 + 8 * 8 + 6 * 4 + replay::Shapes::kBytesPerRecord + 2 * 16) +
+                20 * Arena::kAlign);
     uint8_t *kinds = arena.take<uint8_t>(n);
     uint64_t *cycles = arena.take<uint64_t>(n);
     // Verification (static schedule, embedded target) runs in the same pass
@@ -1531,7 +1533,8 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
                 }
                 if (options.keepTimeline)
                   result.sramTimeline.push_back({c, uint64_t(live)});
-              });
+              },
+              &arena);
 
     // Each chip's SRAM range alone, and its span.
     for (uint32_t chip = 0; chip < chips && chips > 1; ++chip) {

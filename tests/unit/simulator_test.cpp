@@ -479,6 +479,14 @@ TEST(SimulatorSweep, MatchesSummingByCycle) {
     sim::sramSweep(born.data(), dies.data(), born.size(), issue.data(), finish.data(),
                    [&](uint64_t cycle, int64_t bytes) { got.emplace_back(cycle, bytes); });
     ASSERT_EQ(got, want) << "run " << run;
+    // The events in an arena (the simulator's way), here after other data.
+    sim::Arena arena(64 + 2 * 16 * n);
+    std::fill_n(arena.take<uint8_t>(64), 64, uint8_t(0xAB));
+    got.clear();
+    sim::sramSweep(
+        born.data(), dies.data(), born.size(), issue.data(), finish.data(),
+        [&](uint64_t cycle, int64_t bytes) { got.emplace_back(cycle, bytes); }, &arena);
+    ASSERT_EQ(got, want) << "run " << run << ", in an arena";
   }
 }
 
