@@ -168,10 +168,10 @@ uint32_t Shapes::insert(size_t i, uint64_t h) {
       spaces_.push_back(uint8_t(space));
       operands_.push_back(uint8_t(k));
       ++shape.movable;
-      shape.mask |= uint16_t(1u << space);
+      shape.mask |= 1u << space;
     }
   }
-  shape.mask |= uint16_t(1u << kMovable);
+  shape.mask |= 1u << kMovable;
   shapes_.push_back(shape);
   if (2 * shapes_.size() > table_.size()) {  // grow: at most half full
     std::vector<Slot> old(2 * table_.size(), Slot{0, UINT32_MAX});
@@ -232,15 +232,15 @@ uint32_t Shapes::add(size_t i, bool &isNew) {
   return id;
 }
 
-Periods findPeriods(const Shapes &shapes, const uint64_t *cycles) {
-  const size_t n = shapes.records();
+Periods findPeriods(const Shapes &shapes, const uint64_t *cycles, size_t from, size_t to) {
+  const size_t n = to - from;
   Periods none;
   // Candidates must match this many shapes from the middle on.
   const size_t window = std::min<size_t>(32, n / 8);
   if (window < 2)
     return none;
   // Periods of at most n / 3 records: from n / 3 before the middle record.
-  const size_t mid = n / 2, lowest = mid - std::min(mid, n / 3);
+  const size_t mid = from + n / 2, lowest = mid - n / 3;
   std::vector<uint32_t> ids(mid + window - lowest);
   for (size_t i = lowest; i < mid + window; ++i)
     ids[i - lowest] = shapes.of(i);
@@ -255,18 +255,18 @@ Periods findPeriods(const Shapes &shapes, const uint64_t *cycles) {
     // that stretch: nothing longer.
     if (best.length && period % best.length == 0 && bestLo <= j)
       continue;
-    const uint32_t *from = ids.data() + (j - lowest);
-    if (!std::equal(at, at + window, from))
+    const uint32_t *back = ids.data() + (j - lowest);
+    if (!std::equal(at, at + window, back))
       continue;
     Periods p;
     unsigned known = 0;
     size_t hi = mid;
-    while (hi < n && repeats(shapes, cycles, hi - period, hi, p, known))
+    while (hi < to && repeats(shapes, cycles, hi - period, hi, p, known))
       ++hi;
     if (hi - mid < window)
       continue;
     size_t lo = mid;
-    while (lo > period && repeats(shapes, cycles, lo - 1 - period, lo - 1, p, known))
+    while (lo > from + period && repeats(shapes, cycles, lo - 1 - period, lo - 1, p, known))
       --lo;
     if (best.length && hi - lo + period <= bestHi - bestLo + best.length)
       continue;
@@ -279,6 +279,43 @@ Periods findPeriods(const Shapes &shapes, const uint64_t *cycles) {
     bestHi = hi;
   }
   return best.count >= 3 ? best : none;
+}
+
+std::vector<Periods> findStretches(const Shapes &shapes, const uint64_t *cycles) {
+  std::vector<Periods> runs;
+  const size_t n = shapes.records();
+  const Periods first = findPeriods(shapes, cycles, 0, n);
+  if (!first.count)
+    return runs;
+  runs.push_back(first);
+  // Before and after it: the stretch through the middle of each part left,
+  // if long enough, and the parts beside that; where there is none, each
+  // half (a few times over).
+  struct Part {
+    size_t from, to;
+    int halvings;
+  };
+  std::vector<Part> parts = {{0, first.start, 0}, {first.end() + first.tail, n, 0}};
+  constexpr int kHalvings = 4;
+  while (!parts.empty()) {
+    const Part part = parts.back();
+    parts.pop_back();
+    if (part.to - part.from < kMinStretch)
+      continue;
+    const Periods p = findPeriods(shapes, cycles, part.from, part.to);
+    if (p.count && p.count * p.length >= kMinStretch) {
+      runs.push_back(p);
+      parts.push_back({part.from, p.start, part.halvings});
+      parts.push_back({p.end() + p.tail, part.to, part.halvings});
+    } else if (part.halvings < kHalvings) {
+      const size_t mid = part.from + (part.to - part.from) / 2;
+      parts.push_back({part.from, mid, part.halvings + 1});
+      parts.push_back({mid, part.to, part.halvings + 1});
+    }
+  }
+  std::sort(runs.begin(), runs.end(),
+            [](const Periods &a, const Periods &b) { return a.start < b.start; });
+  return runs;
 }
 
 Replayer::Replayer(const Periods &periods, bool staticTimes, mem::Tracker &tracker,

@@ -19,21 +19,23 @@
 namespace lmc::sim::replay {
 
 // Memory-map spaces (mem::spaceIndex) whose operands may move from period
-// to period: sram, dram, state. IO buffers must not.
-inline constexpr int kMovable = 3;
+// to period: sram, dram, state and the first 13 IO buffers (an output
+// written tile after tile, as logits are). Later IO buffers must not.
+inline constexpr int kMovable = 16;
 
 // `count` periods of `length` instructions from `start`: record
 // start + k * length + j equals record start + j except for its location,
 // its static cycle (k * cycleShift later) and its operands' offsets, which
-// are k * shift[space] further in the movable spaces, equal in IO buffers
-// and, in const, equal unless `anyConstOffset` (then also the const
-// buffer, its slice, may differ). count is 0 when nothing repeats at least
-// three times. The `tail` records after the run repeat a period's first
-// ones in the same way but do not fill one.
+// are k * shift[space] further in the movable spaces, equal in the other
+// IO buffers and, in const, equal unless `anyConstOffset` (then also the
+// const buffer, its slice, may differ). count is 0 when nothing repeats at
+// least three times. The `tail` records after the run repeat a period's
+// first ones in the same way but do not fill one.
 struct Periods {
   size_t start = 0, length = 0, count = 0, tail = 0;
   uint64_t cycleShift = 0;
-  int64_t shift[kMovable] = {0, 0, 0};
+  int64_t shift[kMovable] = {};
+  size_t end() const { return start + count * length; }  // of the run, before the tail
 };
 
 // The records of a stream by shape. Two records have the same shape when
@@ -70,7 +72,7 @@ private:
     uint32_t flags;    // into flags_: per operand, kFreeSlice | kFixedOffset
     uint32_t spaces;   // into spaces_ and operands_
     uint16_t movable;  // operands in the movable spaces
-    uint16_t mask;
+    uint32_t mask;
   };
   static constexpr uint8_t kFreeSlice = 1;    // a const operand's slice may change
   static constexpr uint8_t kFixedOffset = 2;  // the offset may not
@@ -102,9 +104,16 @@ private:
   uint32_t memo_[kMemos];
 };
 
-// The longest periodic stretch around the middle of the stream (`cycles`:
-// the records' static cycles).
-Periods findPeriods(const Shapes &shapes, const uint64_t *cycles);
+// The longest periodic stretch through the middle record of records
+// [from, to) (`cycles`: the records' static cycles).
+Periods findPeriods(const Shapes &shapes, const uint64_t *cycles, size_t from, size_t to);
+
+// The periodic stretches of the stream to replay, in order: the longest
+// through the middle record (a decoder's layers, or nothing), and others
+// of at least kMinStretch records before and after it (an output
+// projection's tiles).
+std::vector<Periods> findStretches(const Shapes &shapes, const uint64_t *cycles);
+inline constexpr size_t kMinStretch = 64;
 
 // Whether a history entry's instruction is recent (at or after `from`):
 // recent entries move with the periods, older ones stay.

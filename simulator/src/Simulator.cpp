@@ -935,12 +935,13 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
                                                        : shapeInfo[shape].costId;
       accFirst[i] = accEnd[i] = kNotYet;
     }
-    // Period replay: the stretch of the stream that repeats (one chip).
-    replay::Periods periods;
+    // Period replay: the stretches of the stream that repeat (one chip),
+    // replayed in turn; `periods` is the one at hand.
+    std::vector<replay::Periods> runs;
     if (allowReplay && chips == 1)
-      periods = replay::findPeriods(shapes, cycles);
-    const size_t period = periods.length;
-    const size_t runEnd = periods.start + periods.count * period;
+      runs = replay::findStretches(shapes, cycles);
+    replay::Periods periods;
+    size_t period = 0, runEnd = 0;
     nodes.resize(locations);
     auto intern = [&](size_t i) {
       if (accFirst[i] != kNotYet)
@@ -1205,7 +1206,10 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         return periods.count;
       return size_t(std::min<uint64_t>(slack / (cycleShift - delta), periods.count));
     };
-    if (periods.count) {
+    for (const replay::Periods &run : runs) {
+      periods = run;
+      period = run.length;
+      runEnd = run.end();
       Replayer replayer(periods, verify, tracker, accesses, accIds, accFirst, accEnd);
       fullTo(periods.start);
       // The unit kinds a period uses (the same in every period: repeats()
@@ -1493,7 +1497,7 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
         for (int k = 0; k < kNumUnitKinds; ++k)
           staticSpecs[k] = specs[k];
         checkUnits(file, staticSpecs, kinds, cycles, staticDur, n, report,
-                   periods.count ? &periods : nullptr);
+                   runs.empty() ? nullptr : &runs[0]);
       } else {
         checkUnits(file, staticSpecs, staticKinds.data(), staticCycles.data(), staticDur, n,
                    report);
