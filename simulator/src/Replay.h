@@ -52,7 +52,8 @@ public:
   // The arena bytes a record takes: its shape, its first offset and room
   // for its offsets (more are taken from the heap).
   static constexpr unsigned kOffsetsPerRecord = 3;
-  static constexpr size_t kBytesPerRecord = 2 * sizeof(uint32_t) + kOffsetsPerRecord * sizeof(uint64_t);
+  static constexpr size_t kBytesPerRecord =
+      2 * sizeof(uint32_t) + kOffsetsPerRecord * sizeof(uint64_t);
   // Record i's shape, i being the next record (every record is added, in
   // order); `isNew` when no earlier record has it.
   uint32_t add(size_t i, bool &isNew);
@@ -109,8 +110,8 @@ private:
 Periods findPeriods(const Shapes &shapes, const uint64_t *cycles, size_t from, size_t to);
 
 // The periodic stretches of the stream to replay, in order: the longest
-// through the middle record (a decoder's layers, or nothing), and others
-// of at least kMinStretch records before and after it (an output
+// through the middle record (a decoder's layers; without it, none), and
+// others of at least kMinStretch records before and after it (an output
 // projection's tiles).
 std::vector<Periods> findStretches(const Shapes &shapes, const uint64_t *cycles);
 inline constexpr size_t kMinStretch = 64;

@@ -1398,9 +1398,11 @@ absl::StatusOr<Result> simulateOnce(const BinFile &file, const Target &target,
               x = int32_t(int64_t(units[at++]));
           }
         };
-        // Period r + m's instruction i (j a period r one) issued with period
-        // j's dependences, moved; its timing must repeat j's, moved.
-        auto replayOne = [&](size_t m, size_t j, const InstructionTiming *like) -> const InstructionTiming * {
+        // Period r + m's instruction i (j a period r one), issued with
+        // instruction j's dependences, moved (with `like`'s contention when
+        // given); its timing must repeat j's, moved. Null when it does not.
+        auto replayOne = [&](size_t m, size_t j,
+                             const InstructionTiming *like) -> const InstructionTiming * {
           const size_t i = j + m * period;
           const uint64_t later = uint64_t(int64_t(m) * delta);
           uint64_t ready = readyAt[j];

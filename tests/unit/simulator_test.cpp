@@ -1609,15 +1609,15 @@ TEST(SimulatorReplay, OutputTilesAfterTheRun) {
     const uint64_t gap = uint64_t(uniform(1500, 2500));  // keeps the static rules
     auto emitPeriods = [&] {
       for (int p = 0; p < periods; ++p) {
-        const uint64_t state = kStep * uint64_t(p);
+        auto state = [&](std::vector<int64_t> shape, uint64_t at) {
+          return makeRegion(Space::State, DType::F32, shape, kStep * uint64_t(p) + at);
+        };
         w.addInstruction(Opcode::Copy, Unit::Dma, cycle += gap, body,
-                         {sram(256, {4, kWidth}), makeRegion(Space::State, DType::F32, {4, kWidth}, state)},
-                         {});
+                         {sram(256, {4, kWidth}), state({4, kWidth}, 0)}, {});
         w.addInstruction(Opcode::Add, Unit::Vxm, cycle += gap, body,
                          {sram(x, {1, kWidth}), sram(x, {1, kWidth}), sram(256, {1, kWidth})}, {});
         w.addInstruction(Opcode::Copy, Unit::Dma, cycle += gap, body,
-                         {makeRegion(Space::State, DType::F32, {1, kWidth}, state + 512), sram(x, {1, kWidth})},
-                         {});
+                         {state({1, kWidth}, 512), sram(x, {1, kWidth})}, {});
       }
     };
     auto emitTiles = [&] {
