@@ -67,8 +67,19 @@ void simulateVerifiedBin(const format::BinFile &file) {
   if (!r.ok())
     return;
   (void)sim::textReport(file, *r);
-  (void)sim::jsonReport(file, *r);
+  const std::string json = sim::jsonReport(file, *r);
   (void)sim::traceJson(file, *r);
+  // Period replay must not change a result: the same report with every
+  // instruction tracked (an oracle for the replay's checks and grafts).
+  if (r->replayedInstructions > 0) {
+    sim::Options full = options;
+    full.replay = false;
+    absl::StatusOr<sim::Result> f = sim::simulate(file, file.metadata().target(), full);
+    if (!f.ok() || sim::jsonReport(file, *f) != json) {
+      std::fprintf(stderr, "lmc fuzz: period replay changed the simulation's report\n");
+      std::abort();
+    }
+  }
   (void)sim::simulateStream(file, file.metadata().target(), 2);
 }
 
