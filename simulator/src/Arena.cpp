@@ -1,10 +1,22 @@
 // Per-instruction arrays in one mapping of huge pages (see Arena.h).
 #include "simulator/src/Arena.h"
 
+#include <algorithm>
 #include <cstring>
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#endif
+
+// Under AddressSanitizer every array is a heap block of its exact size, so
+// that an access past its end is reported (arrays carved from one mapping
+// have no redzones between them).
+#if defined(__SANITIZE_ADDRESS__)
+#define LMC_ARENA_HEAP_ONLY 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LMC_ARENA_HEAP_ONLY 1
+#endif
 #endif
 
 namespace lmc::sim {
@@ -59,6 +71,9 @@ Arena::Mapping mapAtLeast(size_t bytes) {
 }  // namespace
 
 Arena::Arena(size_t bytes) {
+#ifdef LMC_ARENA_HEAP_ONLY
+  bytes = 0;
+#endif
   if (bytes == 0)
     return;
   if (kept.map.capacity >= bytes) {
@@ -80,6 +95,11 @@ Arena::~Arena() {
 }
 
 void *Arena::bytes(size_t size, bool zero) {
+#ifdef LMC_ARENA_HEAP_ONLY
+  (void)zero;
+  heap_.emplace_back(new char[std::max<size_t>(size, 1)]());  // zeroed, exact
+  return heap_.back().get();
+#else
   size = (size + kAlign - 1) / kAlign * kAlign;
   if (size <= map_.capacity - used_) {
     void *p = map_.start + used_;
@@ -91,6 +111,7 @@ void *Arena::bytes(size_t size, bool zero) {
   heap_.emplace_back(new char[size + kAlign]());  // zeroed
   const uintptr_t at = reinterpret_cast<uintptr_t>(heap_.back().get());
   return reinterpret_cast<void *>((at + kAlign - 1) & ~uintptr_t(kAlign - 1));
+#endif
 }
 
 }  // namespace lmc::sim

@@ -29,7 +29,7 @@ public:
   Arena &operator=(const Arena &) = delete;
 
   // n values the caller writes before it reads them, aligned to a cache
-  // line.
+  // line (under AddressSanitizer, a heap block of their exact size).
   template <typename T> T *take(size_t n) {
     static_assert(std::is_trivially_copyable_v<T> && alignof(T) <= kAlign, "plain values");
     return static_cast<T *>(bytes(n * sizeof(T), false));
