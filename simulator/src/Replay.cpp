@@ -284,30 +284,28 @@ Periods findPeriods(const Shapes &shapes, const uint64_t *cycles, size_t from, s
 std::vector<Periods> findStretches(const Shapes &shapes, const uint64_t *cycles) {
   std::vector<Periods> runs;
   const size_t n = shapes.records();
-  const Periods first = findPeriods(shapes, cycles, 0, n);
-  if (!first.count)
-    return runs;
-  runs.push_back(first);
-  // Before and after it: the stretch through the middle of each part left,
-  // if long enough, and the parts beside that; where there is none, each
-  // half (a few times over).
+  // The stretch through the middle record of each part of the stream (at
+  // first the whole; then the parts beside each stretch found, and where
+  // none is found, each half, a few times over). Only the whole's may be
+  // shorter than kMinStretch.
   struct Part {
     size_t from, to;
     int halvings;
   };
-  std::vector<Part> parts = {{0, first.start, 0}, {first.end() + first.tail, n, 0}};
+  std::vector<Part> parts = {{0, n, 0}};
   constexpr int kHalvings = 4;
   while (!parts.empty()) {
     const Part part = parts.back();
     parts.pop_back();
-    if (part.to - part.from < kMinStretch)
+    const bool whole = part.from == 0 && part.to == n;
+    if (!whole && part.to - part.from < kMinStretch)
       continue;
     const Periods p = findPeriods(shapes, cycles, part.from, part.to);
-    if (p.count && p.count * p.length >= kMinStretch) {
+    if (p.count && (whole || p.count * p.length >= kMinStretch)) {
       runs.push_back(p);
       parts.push_back({part.from, p.start, part.halvings});
       parts.push_back({p.end() + p.tail, part.to, part.halvings});
-    } else if (part.halvings < kHalvings) {
+    } else if (part.halvings < kHalvings && part.to - part.from >= 2 * kMinStretch) {
       const size_t mid = part.from + (part.to - part.from) / 2;
       parts.push_back({part.from, mid, part.halvings + 1});
       parts.push_back({mid, part.to, part.halvings + 1});
@@ -511,7 +509,12 @@ bool Replayer::after(size_t r) {
       return false;
   // Moving spaces: the periods' bytes must be disjoint, and those of the
   // periods still to come must have period r's histories from before it,
-  // all older ones (nothing recent can reach them).
+  // all older ones (nothing recent can reach them). Disjoint: the
+  // footprint's span at most the step, or else no box of it meeting one
+  // moved by the k periods whose span it reaches (a prefill's column tiles
+  // of its logits interleave); the tail's period (k = count) only decides
+  // whether the tail may be replayed.
+  bool tailDisjoint = true;
   for (int space = 0; space < kMovable; ++space) {
     if (periods_.shift[space] == 0)
       continue;
@@ -522,8 +525,18 @@ bool Replayer::after(size_t r) {
         hi = std::max(hi, f.box.hi());
       }
     const uint64_t step = uint64_t(std::abs(periods_.shift[space]));
-    if (lo < hi && hi - lo > step)
-      return false;
+    if (lo >= hi || hi - lo <= step)
+      continue;
+    const size_t reach = size_t(std::min<uint64_t>((hi - lo) / step, periods_.count));
+    for (size_t k = 1; k <= reach; ++k)
+      for (const Foot &f : feet_)
+        for (const Foot &g : feet_)
+          if (f.space == unsigned(space) && g.space == unsigned(space) &&
+              geom::overlaps(f.box, moved(g, k))) {
+            if (k < periods_.count)
+              return false;
+            tailDisjoint = false;
+          }
   }
   Snapshot mine, later;
   for (const Entry &e : before_)
@@ -546,7 +559,8 @@ bool Replayer::after(size_t r) {
     if (!laterRepeats(k))
       return false;
   // The tail: one more period's first instructions.
-  tailRepeats_ = periods_.tail > 0 && middleValid_ && laterRepeats(periods_.count);
+  tailRepeats_ =
+      periods_.tail > 0 && middleValid_ && tailDisjoint && laterRepeats(periods_.count);
   return true;
 }
 

@@ -110,9 +110,9 @@ private:
 Periods findPeriods(const Shapes &shapes, const uint64_t *cycles, size_t from, size_t to);
 
 // The periodic stretches of the stream to replay, in order: the longest
-// through the middle record (a decoder's layers; without it, none), and
-// others of at least kMinStretch records before and after it (an output
-// projection's tiles).
+// through the middle record (a decoder's layers), and others of at least
+// kMinStretch records before and after it, or in the stream's halves where
+// none passes through the middle (an output projection's tiles).
 std::vector<Periods> findStretches(const Shapes &shapes, const uint64_t *cycles);
 inline constexpr size_t kMinStretch = 64;
 
