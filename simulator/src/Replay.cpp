@@ -515,12 +515,15 @@ bool Replayer::after(size_t r) {
   // of its logits interleave); the tail's period (k = count) only decides
   // whether the tail may be replayed.
   bool tailDisjoint = true;
+  std::vector<const Foot *> inSpace;
   for (int space = 0; space < kMovable; ++space) {
     if (periods_.shift[space] == 0)
       continue;
+    inSpace.clear();
     uint64_t lo = UINT64_MAX, hi = 0;
     for (const Foot &f : feet_)
       if (f.space == unsigned(space)) {
+        inSpace.push_back(&f);
         lo = std::min(lo, f.box.lo());
         hi = std::max(hi, f.box.hi());
       }
@@ -529,14 +532,15 @@ bool Replayer::after(size_t r) {
       continue;
     const size_t reach = size_t(std::min<uint64_t>((hi - lo) / step, periods_.count));
     for (size_t k = 1; k <= reach; ++k)
-      for (const Foot &f : feet_)
-        for (const Foot &g : feet_)
-          if (f.space == unsigned(space) && g.space == unsigned(space) &&
-              geom::overlaps(f.box, moved(g, k))) {
+      for (const Foot *g : inSpace) {
+        const geom::Box later = moved(*g, k);
+        for (const Foot *f : inSpace)
+          if (geom::overlaps(f->box, later)) {
             if (k < periods_.count)
               return false;
             tailDisjoint = false;
           }
+      }
   }
   Snapshot mine, later;
   for (const Entry &e : before_)
